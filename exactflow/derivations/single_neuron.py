@@ -1,0 +1,184 @@
+r"""Single hidden neuron, f(x) = a wᵀx, squared loss, layer rates η_a, η_w.
+
+Model: two-layer linear network with one hidden neuron, a ∈ ℝ, w ∈ ℝᵈ,
+β = a w, loss L = ½E[(y − aᵀwx)²] = ½(E[y²] − 2βᵀΣxy + βᵀΣxxβ), gradient flow
+ȧ = −η_a ∂_a L, ẇ = −η_w ∇_w L (MATH.md §1.1).
+
+The rescaling a → a/c, w → c w leaves f unchanged and the flow conserves
+δ = η_w a² − η_a‖w‖² (§1.2).  In function space β̇ = −M ∇_β L with
+M = η_w a² I + η_a w wᵀ = (κ+δ)/2 I + (κ−δ)/2 β̂β̂ᵀ, κ = √(δ² + 4η_aη_w‖β‖²)
+(Eq. 4, §1.6).
+
+Exact solution for whitened inputs (Σxx = I, Σxy = β*), §1.5: in unit-rate
+coordinates ã = (η_w/η_a)^{1/4} a, w̃ = (η_a/η_w)^{1/4} w, τ = √(η_aη_w) t,
+δ̃ = δ/√(η_aη_w), with u = w̃·β̂*, z = (u, ã·√Λ) obeys ż = A z,
+A = [[−δ̃/2, s], [s, δ̃/2]], s = ‖β*‖, the component of w̃ orthogonal to β* decays
+like e^{−δ̃τ/2}, and the common scale Λ obeys Λ̇ = ‖z‖² + r² — one real formula
+for every δ (including 0), every sign of a₀ (including 0), any rates and any d.
+
+References
+----------
+Kunin, Raventós, Dominé, Chen, Klindt, Saxe, Ganguli (2024), "Get rich quick: exact
+solutions reveal how unbalanced initializations promote rapid feature learning",
+arXiv:2406.06158, Eqs. (2)–(4) and Theorem 3.1.
+
+Examples
+--------
+>>> import numpy as np
+>>> from exactflow.derivations.single_neuron import trajectory
+>>> a, w = trajectory(np.array([0.0, 1.0]), 1.0, np.array([-1.0, 0.0]),
+...                   np.array([0.0, 1.0]))
+>>> print(np.round(a, 10))
+[1.         0.7901885275]
+"""
+
+from __future__ import annotations
+
+import functools
+
+import sympy as sp
+
+from ..symbolic.flow import GradientFlow, gradient_flow
+from ..symbolic.functions import intexp
+from ..symbolic.model import Model, ParamGroup, moment_loss
+from ..symbolic.verify import Solution
+
+__all__ = [
+    "model", "flow", "delta", "preconditioner", "solution", "symbols",
+    "trajectory", "implicit_bias", "kernel_distance", "ntk", "limit", "derivation",
+]
+
+REFERENCES = ("Kunin et al. (2024), arXiv:2406.06158",)
+eta_a, eta_w = sp.symbols("eta_a eta_w", positive=True)
+t = sp.Symbol("t", nonnegative=True)
+a = sp.Symbol("a", real=True)
+a_init = sp.Symbol("a_init", real=True)
+
+
+@functools.cache
+def symbols(d: int) -> dict[str, tuple[sp.Symbol, ...]]:
+    """Component symbols at dimension ``d``: ``w``, ``w_init``, ``beta_star``, Σ's."""
+    if not isinstance(d, int) or d < 1:
+        raise ValueError(f"d must be a positive integer, got {d!r}")
+    idx = [(i, j) for i in range(d) for j in range(i, d)]
+    return {
+        "w": sp.symbols(f"w0:{d}", real=True),
+        "w_init": sp.symbols(f"w_init0:{d}", real=True),
+        "beta_star": sp.symbols(f"beta_star0:{d}", real=True),
+        "x": sp.symbols(f"x0:{d}", real=True),
+        "sigma_xx": tuple(sp.Symbol(f"sigma_xx{i}{j}", real=True) for i, j in idx),
+        "sigma_xy": sp.symbols(f"sigma_xy0:{d}", real=True),
+    }
+
+
+def _sigma_xx(d: int) -> sp.Matrix:
+    entries = iter(symbols(d)["sigma_xx"])
+    m = sp.zeros(d, d)
+    for i in range(d):
+        for j in range(i, d):
+            m[i, j] = m[j, i] = next(entries)
+    return m
+
+
+@functools.cache
+def model(d: int = 2, whitened: bool = False) -> Model:
+    """The single-neuron model at input dimension ``d``.
+
+    With ``whitened=True`` the data moments are Σxx = I and Σxy = β*.
+    """
+    sy = symbols(d)
+    w = sp.Matrix(sy["w"])
+    syy = sp.Symbol("sigma_yy", nonnegative=True)
+    if whitened:
+        sxx, sxy = sp.eye(d), sp.Matrix(sy["beta_star"])
+        data = sy["beta_star"]
+    else:
+        sxx, sxy = _sigma_xx(d), sp.Matrix(sy["sigma_xy"])
+        data = sy["sigma_xx"] + sy["sigma_xy"]
+    return Model(
+        name="single_neuron",
+        params=(ParamGroup("a", (a,), eta_a), ParamGroup("w", sy["w"], eta_w, (d,))),
+        consts=(eta_a, eta_w, syy) + tuple(data),
+        loss=moment_loss(a * w, sxx, sxy, syy),
+        inputs=sy["x"],
+        forward=a * (w.T * sp.Matrix(sy["x"]))[0, 0],
+        assumptions="whitened inputs: Σxx = I, Σxy = β*" if whitened else
+        "general data moments Σxx (symmetric), Σxy",
+        references=REFERENCES,
+    )
+
+
+@functools.cache
+def flow(d: int = 2, whitened: bool = False) -> GradientFlow:
+    """θ̇ = −η ⊙ ∇L for :func:`model`."""
+    return gradient_flow(model(d, whitened))
+
+
+def delta(d: int = 2) -> sp.Expr:
+    """The conserved δ = η_w a² − η_a‖w‖²."""
+    return eta_w * a**2 - eta_a * sum(wi**2 for wi in symbols(d)["w"])
+
+
+def preconditioner(beta: sp.Matrix, delta_: sp.Expr) -> sp.Matrix:
+    r"""M(β, δ) = (κ+δ)/2 I + (κ−δ)/2 ββᵀ/‖β‖² (Eq. 4; needs β ≠ 0)."""
+    beta = sp.Matrix(beta)
+    nb2 = (beta.T * beta)[0, 0]
+    kappa = sp.sqrt(delta_**2 + 4 * eta_a * eta_w * nb2)
+    d = beta.shape[0]
+    return (kappa + delta_) / 2 * sp.eye(d) + (kappa - delta_) / 2 * beta * beta.T / nb2
+
+
+@functools.cache
+def solution(d: int = 2) -> Solution:
+    """The unified closed form for whitened inputs (MATH.md §1.5), needs β* ≠ 0."""
+    sy = symbols(d)
+    b = sp.Matrix(sy["beta_star"])
+    k = (eta_w / eta_a) ** sp.Rational(1, 4)
+    q0 = k * a_init
+    w0 = sp.Matrix(sy["w_init"]) / k
+    s2 = (b.T * b)[0, 0]
+    s = sp.sqrt(s2)
+    u0 = (w0.T * b)[0, 0] / s
+    dl = q0**2 - (w0.T * w0)[0, 0]  # δ̃
+    tau = sp.sqrt(eta_a * eta_w) * t
+    D = sp.sqrt(dl**2 + 4 * s2)
+    C, S = sp.cosh(D * tau / 2), sp.sinh(D * tau / 2)
+    u = C * u0 + 2 * S / D * (-dl / 2 * u0 + s * q0)
+    q = C * q0 + 2 * S / D * (s * u0 + dl / 2 * q0)
+    r0sq = (w0.T * w0)[0, 0] - u0**2
+    lam = (
+        1
+        + sp.sinh(D * tau) / D * (u0**2 + q0**2)
+        + 2 * (sp.cosh(D * tau) - 1) / D**2 * (-dl / 2 * u0**2 + 2 * s * u0 * q0
+                                              + dl / 2 * q0**2)
+        + r0sq * intexp(-dl, tau)
+    )
+    root = sp.sqrt(lam)
+    decay = sp.exp(-dl * tau / 2)
+    state = {a: q / (k * root)}
+    for wi, w0i, bi in zip(sy["w"], w0, b):
+        state[wi] = k * (u * bi / s + decay * (w0i - u0 * bi / s)) / root
+    initial = {a: a_init, **dict(zip(sy["w"], sy["w_init"]))}
+    return Solution(t, state, initial,
+                    domain="whitened inputs, β* ≠ 0; every δ, a₀, η_a, η_w > 0")
+
+
+def limit(a0, w0_dot_b, s, delta_):
+    """(a∞, sign) of the whitened flow: η_w a∞² = (D+δ)/2, sign(a∞) = sign(P).
+
+    ``P = η_a w₀ᵀβ* + a₀ (δ + D)/2`` with ``D = √(δ² + 4η_aη_w s²)`` (MATH.md §1.3,
+    general rates); ``P = 0`` is the saddle's stable manifold (a∞ = 0).
+    """
+    D = sp.sqrt(delta_**2 + 4 * eta_a * eta_w * s**2)
+    P = eta_a * w0_dot_b + a0 * (delta_ + D) / 2
+    return sp.sign(P) * sp.sqrt((D + delta_) / (2 * eta_w)), P
+
+
+# numerical API and the derivation bundle live in their own modules
+##from ._single_neuron_numeric import (  # noqa: E402
+#    implicit_bias,
+#    kernel_distance,
+#    ntk,
+#    trajectory,
+#)
+#from ._single_neuron_claims import derivation  # noqa: E402

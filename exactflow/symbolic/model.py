@@ -1,0 +1,154 @@
+"""Declarative, frozen model specifications.
+
+A :class:`Model` is data: parameter groups with their layer-wise learning-rate
+symbols, the forward map, the loss written through data moments, and the declared
+constants (data moments, teacher, rates).  It validates itself cheaply on
+construction and refuses any symbol it was not told about.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import sympy as sp
+
+__all__ = ["ParamGroup", "Model", "moment_loss"]
+
+
+@dataclass(frozen=True)
+class ParamGroup:
+    """One layer (group) of parameters sharing a learning rate.
+
+    Parameters
+    ----------
+    name : str
+        Group name, e.g. ``"a"`` or ``"w"``.
+    symbols : tuple of sympy.Symbol
+        The explicit components, in row-major order of ``shape``.
+    rate : sympy.Symbol
+        The positive learning-rate symbol of the group (``eta_a``).
+    shape : tuple of int
+        Shape of the group; ``()`` for a scalar.
+    """
+
+    name: str
+    symbols: tuple[sp.Symbol, ...]
+    rate: sp.Symbol
+    shape: tuple[int, ...] = ()
+
+    def __post_init__(self) -> None:
+        symbols = tuple(self.symbols)
+        object.__setattr__(self, "symbols", symbols)
+        object.__setattr__(self, "shape", tuple(int(n) for n in self.shape))
+        size = 1
+        for n in self.shape:
+            size *= n
+        if len(symbols) != size:
+            raise ValueError(
+                f"parameter group {self.name!r}: shape {self.shape} needs {size} "
+                f"symbols, got {len(symbols)}"
+            )
+        if not all(isinstance(s, sp.Symbol) for s in symbols):
+            raise TypeError(f"parameter group {self.name!r}: symbols must be Symbols")
+        if not isinstance(self.rate, sp.Symbol) or self.rate.is_positive is not True:
+            raise ValueError(
+                f"parameter group {self.name!r}: rate must be a Symbol declared "
+                "positive=True"
+            )
+
+
+def moment_loss(
+    coefficients: sp.Matrix, sigma_xx: sp.Matrix, sigma_xy: sp.Matrix, syy: sp.Expr
+) -> sp.Expr:
+    r"""Loss :math:`\tfrac12 E[(y-\beta^\top x)^2]` of a linear-in-x predictor.
+
+    With :math:`\beta` = ``coefficients`` this is
+    :math:`\tfrac12(E[y^2]-2\beta^\top\Sigma_{xy}+\beta^\top\Sigma_{xx}\beta)`.
+    """
+    beta = sp.Matrix(coefficients)
+    return sp.Rational(1, 2) * (
+        syy - 2 * (beta.T * sp.Matrix(sigma_xy))[0, 0]
+        + (beta.T * sp.Matrix(sigma_xx) * beta)[0, 0]
+    )
+
+
+@dataclass(frozen=True)
+class Model:
+    """A model class at a chosen size.
+
+    Parameters
+    ----------
+    name : str
+        Catalog key (equals the derivation module name).
+    params : tuple of ParamGroup
+        Fixes the state layout (groups in order, components row-major).
+    consts : tuple of sympy.Symbol
+        Every other symbol the loss may use: data moments, teacher, rates.
+    loss : sympy.Expr
+        The loss under the stated assumptions.
+    inputs : tuple of sympy.Symbol
+        Input symbols of the forward map.
+    forward : sympy.Expr
+        The network output f(x; θ), in the ``inputs``, ``params`` and ``consts``.
+    assumptions : str
+        Human-readable statement of the assumptions (e.g. whitened inputs).
+    references : tuple of str
+        Papers the model comes from.
+    """
+
+    name: str
+    params: tuple[ParamGroup, ...]
+    consts: tuple[sp.Symbol, ...]
+    loss: sp.Expr
+    inputs: tuple[sp.Symbol, ...] = ()
+    forward: sp.Expr | None = None
+    assumptions: str = ""
+    references: tuple[str, ...] = ()
+    symbols: tuple[sp.Symbol, ...] = field(init=False)
+
+    def __post_init__(self) -> None:
+        params = tuple(self.params)
+        consts = tuple(self.consts)
+        object.__setattr__(self, "params", params)
+        object.__setattr__(self, "consts", consts)
+        object.__setattr__(self, "inputs", tuple(self.inputs))
+        if not params:
+            raise ValueError(f"{self.name}: a model needs at least one parameter group")
+        flat = tuple(s for g in params for s in g.symbols)
+        every = flat + consts + self.inputs
+        if any(s.name.startswith("_") for s in every):
+            raise ValueError(f"{self.name}: names starting with '_' are reserved")
+        if len(set(every)) != len(every):
+            raise ValueError(f"{self.name}: a symbol is declared twice")
+        rates = {g.rate for g in params}
+        missing = rates - set(consts)
+        if missing:
+            raise ValueError(
+                f"{self.name}: learning rates {sorted(map(str, missing))} must be "
+                "declared in consts"
+            )
+        loss = sp.sympify(self.loss)
+        undeclared = loss.free_symbols - set(flat) - set(consts)
+        if undeclared:
+            raise ValueError(f"{self.name}: undeclared {sorted(map(str, undeclared))}")
+        if self.forward is not None:
+            undeclared = sp.sympify(self.forward).free_symbols - set(every)
+            if undeclared:
+                raise ValueError(
+                    f"{self.name}: forward map uses undeclared "
+                    f"{sorted(map(str, undeclared))}"
+                )
+        object.__setattr__(self, "loss", loss)
+        object.__setattr__(self, "symbols", flat)
+
+    def group(self, name: str) -> ParamGroup:
+        """The parameter group called ``name``."""
+        for g in self.params:
+            if g.name == name:
+                return g
+        raise KeyError(f"{self.name}: no parameter group {name!r}")
+
+    @property
+    def rates(self) -> dict[sp.Symbol, sp.Symbol]:
+        """Map from each parameter symbol to its learning-rate symbol."""
+        return {s: g.rate for g in self.params for s in g.symbols}
