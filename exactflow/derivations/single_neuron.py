@@ -44,7 +44,8 @@ from ..symbolic.model import Model, ParamGroup, moment_loss
 from ..symbolic.verify import Solution
 
 __all__ = [
-    "model", "flow", "delta", "preconditioner", "solution", "symbols",
+    "model", "flow", "delta", "preconditioner", "solution", "symbols", "exact_kernel",
+    "textbook_kernel",
     "trajectory", "implicit_bias", "kernel_distance", "ntk", "limit", "derivation",
 ]
 
@@ -174,11 +175,84 @@ def limit(a0, w0_dot_b, s, delta_):
     return sp.sign(P) * sp.sqrt((D + delta_) / (2 * eta_w)), P
 
 
+# kernel inputs: per-point scalars, broadcast over arrays by the generated kernel
+kt, ka0, kp0 = sp.symbols("t a0 p0", real=True)
+kr0, ks = sp.symbols("r0 s", nonnegative=True)
+
+
+def exact_kernel(branch: str | None = None,
+                 asymptotic: bool = False) -> tuple[tuple[str, sp.Expr], ...]:
+    r"""The overflow-safe scalar form of the whitened solution (the ``exact`` kernel).
+
+    Inputs are ``t, a0, p0 = w₀·β̂*, r0 = ‖Π⊥w₀‖, s = ‖β*‖, eta_a, eta_w``; outputs
+    are ``a(t)``, ``p(t) = w(t)·β̂*`` and ``g(t)`` with ``Π⊥w(t) = g(t) Π⊥w₀``.
+    The growing exponentials e^{Dτ/2} (in u, q) and e^{Dτ} (in Λ) are factored out,
+    so every term left is bounded; Λ is a sum of non-negative terms (eigen-split
+    of z₀ on A, §1.5).  ``branch="pos"``/``"neg"`` returns the branch δ̃ ≥ 0 /
+    δ̃ < 0 without Piecewise (used by the proof that this form equals
+    :func:`solution`); ``asymptotic=True`` gives the t → ∞ values of the same
+    form (e^{−Dτ} → 0, (1 − e^{−Dτ})/D → 1/D, the decaying Λ term → 0).
+    """
+    k = (eta_w / eta_a) ** sp.Rational(1, 4)
+    q0, u0, rho0 = k * ka0, kp0 / k, kr0 / k
+    dl = q0**2 - u0**2 - rho0**2  # δ̃ = δ/√(η_aη_w)
+    tau = sp.sqrt(eta_a * eta_w) * kt
+    D = sp.sqrt(dl**2 + 4 * ks**2)
+    ad = sp.Abs(dl) if branch is None else (dl if branch == "pos" else -dl)
+    m = (D + ad) / 2  # the larger of λ₊ = (D+δ̃)/2 and |λ₋| = (D−δ̃)/2
+    n = ks**2 / m  # the smaller one, λ₊|λ₋| = s²
+    big = sp.sqrt(m / D)  # cos θ or sin θ of the eigenbasis of A
+    small = ks / (D * big)
+    if branch is None:
+        pos = dl >= 0
+        lam_p = sp.Piecewise((m, pos), (n, True))
+        cos = sp.Piecewise((sp.sqrt(2) / 2, sp.Eq(D, 0)), (big, pos), (small, True))
+        sin = sp.Piecewise((sp.sqrt(2) / 2, sp.Eq(D, 0)), (small, pos), (big, True))
+        rho = sp.Piecewise((D, pos), (2 * lam_p, True))
+    elif branch == "pos":
+        lam_p, cos, sin, rho = m, big, small, D
+    else:
+        lam_p, cos, sin, rho = n, small, big, 2 * n
+    e = sp.exp(-D * tau) if not asymptotic else sp.Integer(0)
+    h = intexp(-D, tau) if not asymptotic else 1 / D  # (1 − e^{−Dτ})/D
+    P = sin * u0 + cos * q0  # coordinates of z₀ on the eigenvectors (±D/2)
+    Q = cos * u0 - sin * q0
+    u_hat = (sin**2 + cos**2 * e) * u0 + ks * h * q0
+    q_hat = ks * h * u0 + (cos**2 + sin**2 * e) * q0
+    decaying = rho0**2 * sp.exp(-rho * tau) * intexp(-ad, tau)
+    lam_hat = e + P**2 * h + Q**2 * e * h + (decaying if not asymptotic else 0)
+    root = sp.sqrt(lam_hat)
+    return (
+        ("a", q_hat / (k * root)),
+        ("p", k * u_hat / root),
+        ("g", sp.exp(-lam_p * tau) / root if not asymptotic else sp.Integer(0)),
+    )
+
+
+def textbook_kernel() -> tuple[tuple[str, sp.Expr], ...]:
+    """The same three outputs from the unified matrix-exponential form (§1.5)."""
+    k = (eta_w / eta_a) ** sp.Rational(1, 4)
+    q0, u0, rho0 = k * ka0, kp0 / k, kr0 / k
+    dl = q0**2 - u0**2 - rho0**2
+    tau = sp.sqrt(eta_a * eta_w) * kt
+    D = sp.sqrt(dl**2 + 4 * ks**2)
+    C, S = sp.cosh(D * tau / 2), sp.sinh(D * tau / 2)
+    u = C * u0 + 2 * S / D * (-dl / 2 * u0 + ks * q0)
+    q = C * q0 + 2 * S / D * (ks * u0 + dl / 2 * q0)
+    lam = (1 + sp.sinh(D * tau) / D * (u0**2 + q0**2)
+           + 2 * (sp.cosh(D * tau) - 1) / D**2
+           * (-dl / 2 * u0**2 + 2 * ks * u0 * q0 + dl / 2 * q0**2)
+           + rho0**2 * intexp(-dl, tau))
+    root = sp.sqrt(lam)
+    return (("a", q / (k * root)), ("p", k * u / root),
+            ("g", sp.exp(-dl * tau / 2) / root))
+
+
 # numerical API and the derivation bundle live in their own modules
-##from ._single_neuron_numeric import (  # noqa: E402
-#    implicit_bias,
-#    kernel_distance,
-#    ntk,
-#    trajectory,
-#)
-#from ._single_neuron_claims import derivation  # noqa: E402
+from ._single_neuron_numeric import (  # noqa: E402
+    implicit_bias,
+    kernel_distance,
+    ntk,
+    trajectory,
+)
+from ._single_neuron_claims import derivation  # noqa: E402

@@ -1,0 +1,92 @@
+"""Glue: where a derivation meets a printer.
+
+``Derivation.kernel()`` and ``Derivation.kernel_source()`` reach this module
+through an import inside their bodies; the CLI's ``exactflow codegen`` calls
+:func:`write_kernel`.  Generated source and loaded kernels are memoised per
+``(derivation, kernel, target, dtype)``, so a kernel is rendered once per process.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+from .codegen.cache import write_text_atomic
+from .codegen.load import SUFFIXES, check_target, emit, load
+from .codegen.spec import DTYPES, KernelSpec
+
+__all__ = ["kernel_spec", "kernel_source", "load_kernel", "write_kernel"]
+
+_SOURCES: dict[tuple[str, str, str, str], str] = {}
+_KERNELS: dict[tuple[str, str, str, str], Callable] = {}
+
+
+def _check(target: object, dtype: object) -> None:
+    check_target(target)
+    if dtype not in DTYPES:
+        raise ValueError(f"dtype must be one of {list(DTYPES)}, got {dtype!r}")
+
+
+def kernel_spec(derivation, kernel: str = "exact", dtype: str = "float64"
+                ) -> KernelSpec:
+    """The :class:`~exactflow.codegen.KernelSpec` of one kernel of a derivation.
+
+    Parameters
+    ----------
+    derivation : Derivation
+        Any object with ``name`` and ``kernel_exprs(kernel) -> KernelExprs``.
+    kernel : str
+        Kernel role, e.g. ``"exact"``.
+    dtype : {"float64", "float32"}
+    """
+    if dtype not in DTYPES:
+        raise ValueError(f"dtype must be one of {list(DTYPES)}, got {dtype!r}")
+    exprs = derivation.kernel_exprs(kernel)
+    return KernelSpec(
+        name=exprs.name, derivation=derivation.name, inputs=tuple(exprs.inputs),
+        outputs=tuple(exprs.outputs), dtype=dtype, doc=exprs.doc,
+    )
+
+
+def kernel_source(derivation, kernel: str = "exact", target: str = "numpy",
+                  dtype: str = "float64") -> str:
+    """Generated source text of ``kernel`` for ``target`` (byte-identical on repeat).
+
+    Raises
+    ------
+    ValueError
+        For an unknown kernel, target (``"numpy"``; ``"cuda"`` and ``"numba"``
+        are not available yet) or dtype (``"float64"``, ``"float32"``).
+    """
+    _check(target, dtype)
+    key = (derivation.name, kernel, target, dtype)
+    if key not in _SOURCES:
+        _SOURCES[key] = emit(kernel_spec(derivation, kernel, dtype), target)
+    return _SOURCES[key]
+
+
+def load_kernel(derivation, kernel: str = "exact", target: str = "numpy",
+                dtype: str = "float64") -> Callable:
+    """The generated ``kernel`` as a callable ``f(*inputs, block=...) -> outputs``.
+
+    Each argument is broadcast; the result is a tuple of new arrays of the
+    broadcast shape, one per output, in order.  The source is also stored in
+    the cache directory (``$EXACTFLOW_CACHE_DIR``), named by its SHA-256.
+    """
+    _check(target, dtype)
+    key = (derivation.name, kernel, target, dtype)
+    if key not in _KERNELS:
+        _KERNELS[key] = load(kernel_spec(derivation, kernel, dtype), target)
+    return _KERNELS[key]
+
+
+def write_kernel(derivation, kernel: str = "exact", target: str = "numpy",
+                 dtype: str = "float64", directory: str | Path = ".") -> Path:
+    """Write the readable source of ``kernel`` to ``directory`` and return its path.
+
+    The file is ``<derivation>_<kernel>_<dtype>.py`` for NumPy (an importable
+    module name), written atomically.
+    """
+    source = kernel_source(derivation, kernel, target, dtype)
+    path = Path(directory) / f"{derivation.name}_{kernel}_{dtype}{SUFFIXES[target]}"
+    return write_text_atomic(path, source)

@@ -1,0 +1,87 @@
+"""Turning specs into source and source into callables.
+
+Generated NumPy is compiled under a fake file name
+``<exactflow:{derivation}:{kernel}:numpy:{dtype}>`` that is registered in
+:mod:`linecache`, so tracebacks and :func:`inspect.getsource` show the generated
+lines; the text is also stored in the cache directory (see :mod:`.cache`).
+"""
+
+from __future__ import annotations
+
+import functools
+import linecache
+import warnings
+from collections.abc import Callable
+
+from .cache import cache_dir, write_atomic
+from .spec import KernelSpec
+
+__all__ = [
+    "TARGETS", "PLANNED_TARGETS", "SUFFIXES", "check_target", "emit", "filename",
+    "load", "load_source", "store",
+]
+
+TARGETS = ("numpy",)
+PLANNED_TARGETS = ("cuda", "numba")
+SUFFIXES = {"numpy": ".py"}
+
+
+def check_target(target: object) -> str:
+    """``target`` if this version can generate it, else a ValueError saying why."""
+    if target in TARGETS:
+        return target  # type: ignore[return-value]
+    if target in PLANNED_TARGETS:
+        raise ValueError(f"target {target!r} is not available yet; "
+                         f"available targets: {list(TARGETS)}")
+    raise ValueError(f"target must be one of {list(TARGETS)}, got {target!r}")
+
+
+@functools.lru_cache(maxsize=256)
+def emit(spec: KernelSpec, target: str = "numpy") -> str:
+    """Source text of ``spec`` for ``target`` (memoised per spec and target)."""
+    check_target(target)
+    from . import numpy_target
+
+    return numpy_target.emit(spec)
+
+
+def filename(spec: KernelSpec, target: str = "numpy") -> str:
+    """The fake file name the generated code is compiled under."""
+    return f"<exactflow:{spec.derivation}:{spec.name}:{target}:{spec.dtype}>"
+
+
+def load_source(source: str, name: str, function: str,
+                module: str = "exactflow.generated") -> Callable:
+    """Compile ``source`` under the file name ``name`` and return ``function``.
+
+    The text is registered in ``linecache.cache`` before ``exec`` into a fresh
+    namespace, as :func:`sympy.lambdify` does.
+    """
+    code = compile(source, name, "exec")
+    linecache.cache[name] = (len(source), None, source.splitlines(True), name)
+    namespace: dict = {"__name__": module, "__file__": name}
+    exec(code, namespace)
+    return namespace[function]
+
+
+def store(source: str, target: str = "numpy"):
+    """Write ``source`` to the cache directory; warn (never fail) when it cannot."""
+    try:
+        return write_atomic(cache_dir(), source, SUFFIXES[target])
+    except OSError as exc:
+        warnings.warn(f"exactflow: cannot write to the kernel cache: {exc}",
+                      RuntimeWarning, stacklevel=3)
+        return None
+
+
+@functools.lru_cache(maxsize=256)
+def load(spec: KernelSpec, target: str = "numpy") -> Callable:
+    """The generated kernel of ``spec`` as a callable (memoised).
+
+    The source is written to the cache directory as a side effect, keyed by its
+    hash, so it can be read outside Python.
+    """
+    source = emit(spec, target)
+    store(source, target)
+    module = f"exactflow.generated.{spec.derivation}.{spec.name}_{spec.dtype}"
+    return load_source(source, filename(spec, target), spec.name, module)

@@ -1,0 +1,146 @@
+"""The NumPy target: a blocked, in-place module for one :class:`KernelSpec`.
+
+The generated function broadcasts its arguments, allocates each output once and
+walks the flattened broadcast index space in blocks.  Within a block every
+operation is one ufunc call writing into a preallocated scratch buffer
+(``numpy.multiply(x, y, out=_f0)``), buffers are reused by liveness, and each
+output's last operation writes straight into its slice of the result.  Branches
+of a ``Piecewise`` are evaluated everywhere and merged with
+``numpy.copyto(..., where=...)``; only those speculative operations run under
+``numpy.errstate(divide="ignore", invalid="ignore")``.
+"""
+
+from __future__ import annotations
+
+import textwrap
+
+import sympy as sp
+
+from .passes import prepare
+from .printers import NumpyKernelPrinter
+from .render import render
+from .schedule import Program, allocate, schedule
+from .spec import KernelSpec
+
+__all__ = ["BLOCK", "RESERVED", "emit", "lower"]
+
+#: Default points per block: ~10 float64 scratch buffers of 16384 points fit
+#: the 1 MiB L2 cache of a current core; see benchmarks/bench_single_neuron.py.
+BLOCK = 2**14
+#: Names the generated module uses that an argument must not shadow.
+RESERVED = frozenset({"numpy", "math", "block"})
+_GUARD = 'numpy.errstate(divide="ignore", invalid="ignore")'
+_COMMENT_WIDTH = 100
+
+
+def _comment(text: str) -> str:
+    text = " ".join(text.split())
+    if len(text) > _COMMENT_WIDTH:
+        text = text[: _COMMENT_WIDTH - 3] + "..."
+    return f"# {text}"
+
+
+def _tuple(items: list[str]) -> str:
+    """``"(a, b)"``, or ``"(a,)"`` for one item."""
+    return f"({items[0]},)" if len(items) == 1 else f"({', '.join(items)})"
+
+
+def _statements(prog: Program, printer: NumpyKernelPrinter) -> list[str]:
+    """Source lines of the block body, indented relative to the loop body."""
+
+    def code(operand: tuple) -> str:
+        kind, value = operand
+        if kind == "in":
+            return value
+        if kind == "c":
+            return printer.constant(value)
+        return prog.labels.get(value) or prog.storage[value]
+
+    lines: list[str] = []
+    guarded = False
+    for ins, guard in zip(prog.instrs, prog.guarded):
+        if guard != guarded:
+            if guard:
+                lines.append(f"with {_GUARD}:")
+            guarded = guard
+        pad = "    " if guard else ""
+        dest = prog.storage[ins.dest]
+        label = prog.labels.get(ins.dest)
+        args = [code(a) for a in ins.args]
+        if ins.comment:
+            lines.append(pad + _comment(ins.comment))
+        if ins.op == "select":
+            copyto = printer.ufunc("copyto")
+            if args[0] != dest and ins.args[0] != ("r", ins.dest):
+                lines.append(f"{pad}{copyto}({dest}, {args[0]})")
+            pairs = list(zip(args[1::2], args[2::2]))
+            for value, cond in reversed(pairs):
+                lines.append(f"{pad}{copyto}({dest}, {value}, where={cond})")
+        elif ins.op in ("copy", "call"):
+            value = ins.code.format(*args) if ins.op == "call" else args[0]
+            lines.append(f"{pad}{printer.ufunc('copyto')}({dest}, {value})")
+        else:
+            lhs = f"{label} = " if label else ""
+            call = f"{printer.ufunc(ins.op)}({', '.join(args)}, out={dest})"
+            lines.append(f"{pad}{lhs}{call}")
+            continue
+        if label:
+            lines.append(f"{pad}{label} = {dest}")
+    return lines
+
+
+def lower(spec: KernelSpec, block: int = BLOCK) -> dict[str, str | list[str]]:
+    """The template context for ``spec``: only strings and lists of strings.
+
+    Raises
+    ------
+    ValueError
+        When an argument name would shadow a name the module uses
+        (``numpy``, ``math``, ``block``) or an expression has no NumPy form.
+    """
+    import exactflow
+
+    clash = sorted(RESERVED & set(spec.input_names))
+    if clash:
+        raise ValueError(f"{spec.name}: input names {clash} are reserved by the "
+                         "NumPy target")
+    printer = NumpyKernelPrinter({"dtype": spec.dtype})
+    prog = allocate(schedule(prepare(spec, "numpy"), spec.input_names,
+                             printer.call_template))
+    inputs, outputs = list(spec.input_names), list(spec.output_names)
+    doc = textwrap.wrap(" ".join(spec.doc.split()), 80) if spec.doc.strip() else []
+    return {
+        "version": exactflow.__version__,
+        "sympy_version": sp.__version__,
+        "derivation": spec.derivation,
+        "kernel": spec.name,
+        "dtype": spec.dtype,
+        "block": str(block),
+        "expressions": [f"{n} = {e}" for n, e in spec.outputs],
+        "doc": doc,
+        "inputs": inputs,
+        "outputs": outputs,
+        "signature": ", ".join(inputs),
+        "input_tuple": _tuple(inputs),
+        "input_names": _tuple([f'"{n}"' for n in inputs]),
+        "output_names": ", ".join(outputs),
+        "output_tuple": _tuple(outputs),
+        "result_tuple": _tuple([f"_res_{n}" for n in outputs]),
+        "float_buffers": prog.buffers["f"],
+        "mask_buffers": prog.buffers["b"],
+        "body": _statements(prog, printer),
+    }
+
+
+def emit(spec: KernelSpec, block: int = BLOCK) -> str:
+    """Source text of the NumPy module for ``spec`` (deterministic).
+
+    Examples
+    --------
+    >>> import sympy as sp
+    >>> x = sp.Symbol("x")
+    >>> spec = KernelSpec("square", "demo", (x,), (("y", x**2 + 1),))
+    >>> print([l for l in emit(spec).splitlines() if "numpy.add" in l][0].strip())
+    _out_y = numpy.add(_f0, 1.0, out=_out_y)
+    """
+    return render("numpy/module.py.j2", lower(spec, block))

@@ -1,0 +1,175 @@
+"""SymPy → SymPy passes that prepare a :class:`KernelSpec` for printing.
+
+``stable rewrites → optims_c99 → one joint CSE → (C targets) pow expansion``.
+The result, a :class:`LoweredKernel`, still holds SymPy objects; printers and
+templates turn it into text.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import sympy as sp
+from sympy.codegen.cfunctions import expm1
+from sympy.codegen.rewriting import (
+    create_expand_pow_optimization,
+    optimize,
+    optims_c99,
+)
+
+from ..symbolic.functions import intexp, phi1
+from .spec import KernelSpec
+
+__all__ = [
+    "LoweredKernel", "c99_rewrites", "prepare", "share_exponentials",
+    "stable_rewrites",
+]
+
+#: Targets whose printers want small integer powers spelt out as ``x*x*x``.
+#: (The NumPy emitter expands integer powers itself, by repeated squaring.)
+_EXPAND_POW = {"c99", "cuda", "numba"}
+
+
+@dataclass(frozen=True)
+class LoweredKernel:
+    """A kernel after the passes: temporaries in order, then the outputs.
+
+    Attributes
+    ----------
+    temps : list of (sympy.Symbol, sympy.Expr)
+        ``_t0, _t1, ...`` with their defining expressions; each uses only the
+        inputs and earlier temporaries.
+    outputs : list of (str, sympy.Expr)
+        Named outputs written in the inputs and the temporaries.
+    """
+
+    temps: list[tuple[sp.Symbol, sp.Expr]]
+    outputs: list[tuple[str, sp.Expr]]
+
+
+def stable_rewrites(expr: sp.Expr) -> sp.Expr:
+    """Rewrite named closed forms into the forms the printers know.
+
+    ``intexp(k, t)`` becomes ``t*phi1(k*t)``; ``phi1`` itself is kept whole (its
+    printers emit ``expm1(x)/x`` with the removable point ``x = 0`` patched).
+    """
+    return expr.replace(lambda e: isinstance(e, intexp),
+                        lambda e: e.args[1] * phi1(e.args[0] * e.args[1]))
+
+
+def _cse(exprs: list[sp.Expr]) -> tuple[list, list]:
+    return sp.cse(exprs, symbols=sp.numbered_symbols("_t", real=True),
+                  optimizations="basic", order="canonical")
+
+
+def _inline(temps: list, exprs: list[sp.Expr]) -> list[sp.Expr]:
+    for sym, value in reversed(temps):
+        exprs = [e.xreplace({sym: value}) for e in exprs]
+    return exprs
+
+
+def c99_rewrites(temps: list, exprs: list[sp.Expr]) -> list[sp.Expr]:
+    """``optims_c99`` (``exp(x) - 1 → expm1(x)``, ``log(1 + x) → log1p(x)``, ...).
+
+    Applied to the small expressions of a first CSE rather than to whole trees
+    (where its ``factor`` calls take seconds), with the temporaries that hide a
+    pattern (``exp``, ``log`` and ``number + ...``) put back for the match and
+    returned afterwards; then everything is inlined again for the final CSE.
+    """
+    hiding = {s: e for s, e in temps
+              if isinstance(e, (sp.exp, sp.log)) or (e.is_Add and e.args[0].is_Number)}
+    order = {s: i for i, (s, _) in enumerate(temps)}
+
+    def rewrite(e: sp.Expr, before: int) -> sp.Expr:
+        # only temporaries defined before this one may come back: stays a DAG
+        back = {v: s for s, v in hiding.items() if order[s] < before}
+        return optimize(e.xreplace(hiding), optims_c99).xreplace(back)
+
+    new_temps = [(s, rewrite(e, i)) for i, (s, e) in enumerate(temps)]
+    return _inline(new_temps, [rewrite(e, len(temps)) for e in exprs])
+
+
+def _multiple(a: sp.Expr, b: sp.Expr) -> int:
+    ratio = a / b
+    return int(ratio) if ratio.is_Integer else 0
+
+
+def share_exponentials(exprs: list[sp.Expr]) -> tuple[list, list[sp.Expr]]:
+    """Evaluate ``exp(n*x)`` as a power of ``exp(x)`` when both occur.
+
+    ``exp(2x) = exp(x)**2`` (``n`` up to 4) and ``expm1(2x) = m*(m + 2)`` with
+    ``m = expm1(x)`` (no cancellation: ``m + 2 > 1``) replace a transcendental
+    call by one or two multiplications, to within a few ulp.  Returns the
+    definitions ``[(_e0, exp(x)), ...]`` of the shared calls and the rewritten
+    expressions, in which ``_e0, ...`` stand for them.
+    """
+    calls = sorted(set().union(*(e.atoms(sp.exp, expm1) for e in exprs)),
+                   key=sp.default_sort_key)
+    definitions, subs = [], {}
+    for func, top in ((sp.exp, 4), (expm1, 2)):
+        args = [c.args[0] for c in calls if isinstance(c, func)]
+        bases = [b for b in args
+                 if not any(2 <= _multiple(b, c) <= top for c in args if c != b)]
+        for b in bases:
+            multiples = [(a, _multiple(a, b)) for a in args if a != b]
+            multiples = [(a, n) for a, n in multiples if 2 <= n <= top]
+            if not multiples:
+                continue
+            sym = sp.Symbol(f"_e{len(definitions)}", real=True)
+            definitions.append((sym, func(b)))
+            subs[func(b)] = sym
+            for a, n in multiples:
+                subs[func(a)] = sym**n if func is sp.exp else sym * (sym + 2)
+    return definitions, [e.xreplace(subs) for e in exprs]
+
+
+def _toposort(temps: list) -> list:
+    """Temporaries ordered so that each follows those it uses (stable)."""
+    done: set = set()
+    pending, ordered = list(temps), []
+    names = {s for s, _ in temps}
+    while pending:
+        for i, (sym, expr) in enumerate(pending):
+            if (expr.free_symbols & names) <= done:
+                ordered.append(pending.pop(i))
+                done.add(sym)
+                break
+        else:
+            raise ValueError("cyclic temporaries")  # pragma: no cover
+    return ordered
+
+
+def _renumber(temps: list, exprs: list[sp.Expr]) -> tuple[list, list[sp.Expr]]:
+    """Name the temporaries ``_t0, _t1, ...`` in their final order."""
+    new = {s: sp.Symbol(f"_t{i}", real=True) for i, (s, _) in enumerate(temps)}
+    return ([(new[s], e.xreplace(new)) for s, e in temps],
+            [e.xreplace(new) for e in exprs])
+
+
+def prepare(spec: KernelSpec, target: str = "numpy") -> LoweredKernel:
+    """Run the passes on every output of ``spec`` with one joint CSE.
+
+    Parameters
+    ----------
+    spec : KernelSpec
+        The kernel to prepare.
+    target : str
+        Printer family; C-like targets also get small powers expanded.
+
+    Returns
+    -------
+    LoweredKernel
+        Temporaries ``_t0, _t1, ...`` (each used) and the outputs.
+    """
+    names = [name for name, _ in spec.outputs]
+    exprs = [stable_rewrites(expr) for _, expr in spec.outputs]
+    exprs = c99_rewrites(*_cse(exprs))
+    shared, exprs = share_exponentials(exprs)
+    temps, reduced = _cse(exprs + [call for _, call in shared])
+    shared = [(sym, call) for (sym, _), call in zip(shared, reduced[len(exprs):])]
+    temps, reduced = _renumber(_toposort(temps + shared), reduced[: len(exprs)])
+    if target in _EXPAND_POW:
+        expand = create_expand_pow_optimization(3, base_req=lambda b: True)
+        temps = [(s, optimize(e, [expand])) for s, e in temps]
+        reduced = [optimize(e, [expand]) for e in reduced]
+    return LoweredKernel(list(temps), list(zip(names, reduced)))

@@ -1,0 +1,47 @@
+"""Jinja2 rendering: one environment for every target, created on first use.
+
+Templates live in ``templates/<target>/<role>.<ext>.j2`` and receive only
+strings and lists of strings, never SymPy objects.  ``jinja2`` is imported on
+the first render, so ``import exactflow`` stays cheap.
+"""
+
+from __future__ import annotations
+
+import functools
+
+__all__ = ["environment", "render"]
+
+
+@functools.cache
+def environment():
+    """The shared :class:`jinja2.Environment` (strict, whitespace-tidy)."""
+    import jinja2
+
+    return jinja2.Environment(
+        loader=jinja2.PackageLoader("exactflow.codegen", "templates"),
+        undefined=jinja2.StrictUndefined,  # a misspelt context key fails loudly
+        trim_blocks=True,
+        lstrip_blocks=True,  # block tags leave no stray blank lines
+        keep_trailing_newline=True,
+        autoescape=False,
+    )
+
+
+def render(template: str, context: dict[str, str | list[str]]) -> str:
+    """Render ``template`` (e.g. ``"numpy/module.py.j2"``) with ``context``.
+
+    Raises
+    ------
+    TypeError
+        When a context value is not a string or a list of strings.
+    """
+    for key, value in context.items():
+        ok = isinstance(value, str) or (
+            isinstance(value, list) and all(isinstance(v, str) for v in value)
+        )
+        if not ok:
+            raise TypeError(
+                f"template context {key!r} must be a str or a list of str, "
+                f"got {type(value).__name__}"
+            )
+    return environment().get_template(template).render(context)

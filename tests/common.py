@@ -1,0 +1,72 @@
+"""Shared test settings: the tolerance table, hypothesis profiles and strategies.
+
+Every numerical comparison takes its tolerance from :data:`TOLERANCE`, keyed by
+dtype; parametrise ``(dtype, tol)`` together with :data:`DTYPE_TOL`.
+"""
+
+from __future__ import annotations
+
+import os
+
+from hypothesis import settings
+from hypothesis import strategies as st
+
+__all__ = [
+    "TOLERANCE", "DTYPE_TOL", "tolerance", "PROFILES", "register_profiles",
+    "bounded_floats", "positive_floats", "rates", "vectors",
+]
+
+# relative tolerance of a float result against an exact (mpmath-50 or rational) value
+TOLERANCE: dict[str, float] = {"float64": 1e-12, "float32": 2e-5}
+DTYPE_TOL: list[tuple[str, float]] = list(TOLERANCE.items())
+
+
+def tolerance(dtype) -> float:
+    """The tolerance for ``dtype`` (a name or a NumPy dtype)."""
+    key = getattr(dtype, "name", None) or getattr(dtype, "__name__", None) or str(dtype)
+    try:
+        return TOLERANCE[key]
+    except KeyError:
+        raise ValueError(f"dtype must be one of {sorted(TOLERANCE)}, got {dtype!r}") \
+            from None
+
+
+# `dev` for quick local runs, `ci` reproducible and thorough (HYPOTHESIS_PROFILE=ci)
+PROFILES: dict[str, dict] = {
+    "dev": {"max_examples": 25, "deadline": None},
+    "ci": {"max_examples": 100, "derandomize": True, "deadline": None,
+           "print_blob": True},
+}
+
+
+def register_profiles() -> str:
+    """Register the profiles and load the one named by ``HYPOTHESIS_PROFILE``."""
+    for name, kwargs in PROFILES.items():
+        settings.register_profile(name, **kwargs)
+    name = os.environ.get("HYPOTHESIS_PROFILE", "dev")
+    if name not in PROFILES:
+        raise ValueError(
+            f"HYPOTHESIS_PROFILE must be one of {sorted(PROFILES)}, got {name!r}")
+    settings.load_profile(name)
+    return name
+
+
+def bounded_floats(lo: float = -3.0, hi: float = 3.0) -> st.SearchStrategy[float]:
+    """Finite floats in ``[lo, hi]``; no NaN, no infinity, no subnormals."""
+    return st.floats(lo, hi, allow_nan=False, allow_infinity=False,
+                     allow_subnormal=False)
+
+
+def positive_floats(lo: float = 1e-2, hi: float = 10.0) -> st.SearchStrategy[float]:
+    """Floats in ``[lo, hi]`` with ``lo > 0``."""
+    return bounded_floats(lo, hi)
+
+
+def rates() -> st.SearchStrategy[float]:
+    """Layer-wise learning rates η > 0, over two decades."""
+    return positive_floats(0.1, 10.0)
+
+
+def vectors(d: int, lo: float = -3.0, hi: float = 3.0) -> st.SearchStrategy[tuple]:
+    """Tuples of ``d`` bounded floats (wrap with ``np.array`` in the test)."""
+    return st.tuples(*[bounded_floats(lo, hi)] * d)
