@@ -13,7 +13,7 @@ import linecache
 import warnings
 from collections.abc import Callable
 
-from .cache import cache_dir, write_atomic
+from .cache import cache_dir, source_hash, write_atomic
 from .spec import KernelSpec
 
 __all__ = [
@@ -46,7 +46,12 @@ def emit(spec: KernelSpec, target: str = "numpy") -> str:
 
 
 def filename(spec: KernelSpec, target: str = "numpy") -> str:
-    """The fake file name the generated code is compiled under."""
+    """The fake file name the generated code is compiled under.
+
+    When a different kernel already holds that name in :mod:`linecache` (two
+    specs with the same names in one process), :func:`load` appends a short
+    hash of the source so that both keep showing their own lines.
+    """
     return f"<exactflow:{spec.derivation}:{spec.name}:{target}:{spec.dtype}>"
 
 
@@ -83,5 +88,10 @@ def load(spec: KernelSpec, target: str = "numpy") -> Callable:
     """
     source = emit(spec, target)
     store(source, target)
+    name = filename(spec, target)
+    held = linecache.cache.get(name)
+    if held is not None and "".join(held[2]) != source:
+        # another kernel of the same names is loaded: keep both tracebacks right
+        name = f"{name[:-1]}:{source_hash(source)[:12]}>"
     module = f"exactflow.generated.{spec.derivation}.{spec.name}_{spec.dtype}"
-    return load_source(source, filename(spec, target), spec.name, module)
+    return load_source(source, name, spec.name, module)

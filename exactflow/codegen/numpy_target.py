@@ -6,7 +6,7 @@ operation is one ufunc call writing into a preallocated scratch buffer
 (``numpy.multiply(x, y, out=_f0)``), buffers are reused by liveness, and each
 output's last operation writes straight into its slice of the result.  Branches
 of a ``Piecewise`` are evaluated everywhere and merged with
-``numpy.copyto(..., where=...)``; only those speculative operations run under
+``numpy.putmask``; only the speculative operations run under
 ``numpy.errstate(divide="ignore", invalid="ignore")``.
 """
 
@@ -18,8 +18,9 @@ import sympy as sp
 
 from .passes import prepare
 from .printers import NumpyKernelPrinter
+from .program import Program, allocate
 from .render import render
-from .schedule import Program, allocate, schedule
+from .schedule import schedule
 from .spec import KernelSpec
 
 __all__ = ["BLOCK", "RESERVED", "emit", "lower"]
@@ -28,7 +29,7 @@ __all__ = ["BLOCK", "RESERVED", "emit", "lower"]
 #: the 1 MiB L2 cache of a current core; see benchmarks/bench_single_neuron.py.
 BLOCK = 2**14
 #: Names the generated module uses that an argument must not shadow.
-RESERVED = frozenset({"numpy", "math", "block"})
+RESERVED = frozenset({"numpy", "math", "operator", "block"})
 _GUARD = 'numpy.errstate(divide="ignore", invalid="ignore")'
 _COMMENT_WIDTH = 100
 
@@ -71,11 +72,13 @@ def _statements(prog: Program, printer: NumpyKernelPrinter) -> list[str]:
             lines.append(pad + _comment(ins.comment))
         if ins.op == "select":
             copyto = printer.ufunc("copyto")
-            if args[0] != dest and ins.args[0] != ("r", ins.dest):
+            default = ins.args[0]
+            if default[0] != "r" or prog.storage[default[1]] != dest:
                 lines.append(f"{pad}{copyto}({dest}, {args[0]})")
             pairs = list(zip(args[1::2], args[2::2]))
+            putmask = printer.ufunc("putmask")  # 2-3x faster than copyto(where=)
             for value, cond in reversed(pairs):
-                lines.append(f"{pad}{copyto}({dest}, {value}, where={cond})")
+                lines.append(f"{pad}{putmask}({dest}, {cond}, {value})")
         elif ins.op in ("copy", "call"):
             value = ins.code.format(*args) if ins.op == "call" else args[0]
             lines.append(f"{pad}{printer.ufunc('copyto')}({dest}, {value})")
@@ -96,7 +99,8 @@ def lower(spec: KernelSpec, block: int = BLOCK) -> dict[str, str | list[str]]:
     ------
     ValueError
         When an argument name would shadow a name the module uses
-        (``numpy``, ``math``, ``block``) or an expression has no NumPy form.
+        (``numpy``, ``math``, ``operator``, ``block``) or an expression has no
+        NumPy form.
     """
     import exactflow
 
@@ -141,6 +145,6 @@ def emit(spec: KernelSpec, block: int = BLOCK) -> str:
     >>> x = sp.Symbol("x")
     >>> spec = KernelSpec("square", "demo", (x,), (("y", x**2 + 1),))
     >>> print([l for l in emit(spec).splitlines() if "numpy.add" in l][0].strip())
-    _out_y = numpy.add(_f0, 1.0, out=_out_y)
+    numpy.add(1.0, _f0, out=_out_y)
     """
     return render("numpy/module.py.j2", lower(spec, block))

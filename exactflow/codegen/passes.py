@@ -82,6 +82,8 @@ def c99_rewrites(temps: list, exprs: list[sp.Expr]) -> list[sp.Expr]:
 
     def rewrite(e: sp.Expr, before: int) -> sp.Expr:
         # only temporaries defined before this one may come back: stays a DAG
+        if not isinstance(e, sp.Expr):  # a condition, e.g. Eq(_t3, 0), stays
+            return e
         back = {v: s for s, v in hiding.items() if order[s] < before}
         return optimize(e.xreplace(hiding), optims_c99).xreplace(back)
 
@@ -140,7 +142,17 @@ def _toposort(temps: list) -> list:
 
 
 def _renumber(temps: list, exprs: list[sp.Expr]) -> tuple[list, list[sp.Expr]]:
-    """Name the temporaries ``_t0, _t1, ...`` in their final order."""
+    """Name the temporaries ``_t0, _t1, ...`` in their final order.
+
+    A temporary that is a plain number (CSE names ``sqrt(2)`` too) is put back
+    into its uses, where the printer folds it into a constant.
+    """
+    numbers = {}
+    for s, e in temps:
+        if e.is_number:
+            numbers[s] = e.xreplace(numbers)
+    temps = [(s, e.xreplace(numbers)) for s, e in temps if s not in numbers]
+    exprs = [e.xreplace(numbers) for e in exprs]
     new = {s: sp.Symbol(f"_t{i}", real=True) for i, (s, _) in enumerate(temps)}
     return ([(new[s], e.xreplace(new)) for s, e in temps],
             [e.xreplace(new) for e in exprs])

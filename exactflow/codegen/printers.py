@@ -31,7 +31,7 @@ class NumpyKernelPrinter(NumPyPrinter):
     >>> import sympy as sp
     >>> p = NumpyKernelPrinter({"dtype": "float32"})
     >>> p.doprint(sp.Rational(1, 2) * sp.Symbol("x"))
-    'numpy.float32(0.5)*x'
+    '(numpy.float32(0.5))*x'
     >>> p.constant(2.0)
     'numpy.float32(2.0)'
     """

@@ -2,10 +2,11 @@
 
 Every SymPy node becomes one elementwise operation (a NumPy ufunc name, or
 ``select`` for a Piecewise, ``copy``, or ``call`` for a function that has only a
-printer), writing into a *virtual register*.  :func:`allocate` then maps the
-registers onto as few block-sized scratch buffers as liveness allows: an operation
-may write over an operand that dies with it (in-place ufuncs), and the final
-value of an output is written straight into the output array.
+printer), writing into a *virtual register* of a :class:`~.program.Program`;
+:func:`~.program.allocate` then maps registers onto scratch buffers.  Equal
+operations are computed once (local value numbering), integer and quarter
+powers become multiplications and square roots, and a Piecewise whose branches
+apply the same function selects the arguments instead of the results.
 
 Operands are tuples: ``("in", name)`` an input, ``("c", value)`` a constant and
 ``("r", index)`` a register.
@@ -13,14 +14,13 @@ Operands are tuples: ``("in", name)`` an input, ``("c", value)`` a constant and
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-
 import sympy as sp
 
 from ..symbolic.functions import phi1
 from .passes import LoweredKernel
+from .program import Instr, Program
 
-__all__ = ["Instr", "Program", "schedule", "allocate"]
+__all__ = ["schedule"]
 
 _FUNCS = {
     "exp": "exp", "expm1": "expm1", "log": "log", "log1p": "log1p",
@@ -34,31 +34,6 @@ _FUNCS = {
 _RELATIONS = {"<": "less", "<=": "less_equal", ">": "greater",
               ">=": "greater_equal", "==": "equal", "!=": "not_equal"}
 _LOGIC = {"And": "logical_and", "Or": "logical_or", "Xor": "logical_xor"}
-
-
-@dataclass
-class Instr:
-    """``dest = op(*args)``; ``select`` args are ``(default, v1, c1, v2, c2, ...)``
-    (first true condition wins), ``call`` carries its printed ``code``."""
-
-    op: str
-    args: tuple
-    dest: int
-    code: str = ""
-    comment: str = ""
-
-
-@dataclass
-class Program:
-    """Instructions over registers, plus what :func:`allocate` decides."""
-
-    instrs: list[Instr] = field(default_factory=list)
-    kinds: list[str] = field(default_factory=list)  # "f" (float) or "b" (bool)
-    labels: dict[int, str] = field(default_factory=dict)  # register -> "_t3"
-    outputs: list[tuple[str, tuple]] = field(default_factory=list)
-    storage: dict[int, str] = field(default_factory=dict)  # register -> buffer
-    buffers: dict[str, list[str]] = field(default_factory=dict)  # kind -> names
-    guarded: list[bool] = field(default_factory=list)  # per instruction
 
 
 def _pair_up(branches: list[list[sp.Expr]]) -> tuple[list, list[list[sp.Expr]]]:
@@ -142,8 +117,11 @@ class _Builder:
             if e.name not in self.inputs:
                 raise ValueError(f"symbol {e} is neither an input nor a temporary")
             return ("in", e.name)
-        if e.is_Number or e.is_NumberSymbol:
-            return ("c", float(e.evalf(20)))
+        if e.is_number:  # 3, pi, sqrt(2)/2: folded here, at full precision
+            value = e.evalf(30)
+            if not value.is_real:
+                raise ValueError(f"a kernel computes real numbers, got {e}")
+            return ("c", float(value))
         if e.is_Add:
             return self._add(e)
         if e.is_Mul:
@@ -264,6 +242,8 @@ class _Builder:
         return self.op("power", b, self.value(exp))
 
     def cond(self, c: sp.Basic) -> tuple:
+        if c in self.memo:  # a condition CSE made a temporary
+            return self.memo[c]
         if c is sp.true or c is sp.false:
             return ("c", bool(c))
         if isinstance(c, sp.core.relational.Relational) and c.rel_op in _RELATIONS:
@@ -289,7 +269,8 @@ def schedule(kernel: LoweredKernel, inputs: tuple[str, ...], call_printer) -> Pr
     b = _Builder(set(inputs), call_printer)
     for sym, expr in kernel.temps:
         start = len(b.prog.instrs)
-        operand = b.value(expr)
+        # CSE may name a shared condition too: _t5 = Eq(_t4, 0)
+        operand = b.value(expr) if isinstance(expr, sp.Expr) else b.cond(expr)
         if operand[0] == "r" and len(b.prog.instrs) > start:
             b.prog.labels.setdefault(operand[1], sym.name)
             b.prog.instrs[start].comment = f"{sym.name} = {expr}"
@@ -308,62 +289,3 @@ def schedule(kernel: LoweredKernel, inputs: tuple[str, ...], call_printer) -> Pr
             b.prog.instrs[start].comment = f"{name} = {expr}"
         b.prog.outputs.append((name, operand))
     return b.prog
-
-
-def _is_branch(ins: Instr, pos: int) -> bool:
-    """Whether operand ``pos`` of ``ins`` is a value a ``select`` may discard."""
-    return ins.op == "select" and (pos == 0 or pos % 2 == 1)
-
-
-def allocate(prog: Program) -> Program:
-    """Assign scratch buffers by liveness and mark speculative instructions.
-
-    An instruction is *guarded* (its floating-point warnings may be silenced)
-    when its value only reaches the branches of a ``select``, i.e. it may be
-    computed at points where the branch is not taken.
-    """
-    last: dict[int, int] = {}
-    uses: dict[int, list[tuple[int, int]]] = {}
-    for i, ins in enumerate(prog.instrs):
-        for pos, a in enumerate(ins.args):
-            if a[0] == "r":
-                last[a[1]] = i
-                uses.setdefault(a[1], []).append((i, pos))
-    free: dict[str, list[str]] = {"f": [], "b": []}
-    prog.buffers = {"f": [], "b": []}
-
-    def release(reg: int) -> None:
-        if not prog.storage[reg].startswith("_out_"):  # outputs are never reused
-            free[prog.kinds[reg]].append(prog.storage[reg])
-
-    for i, ins in enumerate(prog.instrs):
-        dying = sorted({a[1] for a in ins.args if a[0] == "r" and last[a[1]] == i})
-        # a ufunc may write over any operand that dies with it; a select only
-        # over its default (it copies the default first, then the branches)
-        if ins.op == "select":
-            early = [r for r in dying if ins.args[0] == ("r", r)]
-        else:
-            early = dying
-        for r in early:
-            release(r)
-        if ins.dest not in prog.storage:
-            kind = prog.kinds[ins.dest]
-            if not free[kind]:
-                free[kind].append(f"_{'f' if kind == 'f' else 'm'}"
-                                  f"{len(prog.buffers[kind])}")
-                prog.buffers[kind].append(free[kind][-1])
-            prog.storage[ins.dest] = free[kind].pop()
-        for r in dying:
-            if r not in early:
-                release(r)
-        if ins.dest not in last:  # never read: free at once
-            release(ins.dest)
-    guarded = [False] * len(prog.instrs)
-    for i in reversed(range(len(prog.instrs))):
-        ins = prog.instrs[i]
-        u = uses.get(ins.dest, [])
-        pinned = prog.storage[ins.dest].startswith("_out_")
-        guarded[i] = bool(u) and not pinned and all(
-            _is_branch(prog.instrs[j], p) or guarded[j] for j, p in u)
-    prog.guarded = guarded
-    return prog

@@ -46,7 +46,7 @@ from ..symbolic.verify import Solution
 __all__ = [
     "model", "flow", "delta", "preconditioner", "solution", "symbols", "exact_kernel",
     "textbook_kernel",
-    "trajectory", "implicit_bias", "kernel_distance", "ntk", "limit", "derivation",
+    "trajectory", "implicit_bias", "kernel_distance", "kernel_distance_between", "ntk", "limit", "derivation",
 ]
 
 REFERENCES = ("Kunin et al. (2024), arXiv:2406.06158",)
@@ -217,8 +217,11 @@ def exact_kernel(branch: str | None = None,
     h = intexp(-D, tau) if not asymptotic else 1 / D  # (1 − e^{−Dτ})/D
     P = sin * u0 + cos * q0  # coordinates of z₀ on the eigenvectors (±D/2)
     Q = cos * u0 - sin * q0
-    u_hat = (sin**2 + cos**2 * e) * u0 + ks * h * q0
-    q_hat = ks * h * u0 + (cos**2 + sin**2 * e) * q0
+    # ẑ = P v₊ + Q e v₋ written as (1 − e) P v₊ + e z₀: exact at τ = 0 and, for
+    # large τ, proportional to the same rounded P as Λ̂ (no error near P ≈ 0)
+    grow = D * h if not asymptotic else sp.Integer(1)  # 1 − e^{−Dτ}
+    u_hat = sin * P * grow + e * u0
+    q_hat = cos * P * grow + e * q0
     decaying = rho0**2 * sp.exp(-rho * tau) * intexp(-ad, tau)
     lam_hat = e + P**2 * h + Q**2 * e * h + (decaying if not asymptotic else 0)
     root = sp.sqrt(lam_hat)
@@ -252,6 +255,7 @@ def textbook_kernel() -> tuple[tuple[str, sp.Expr], ...]:
 from ._single_neuron_numeric import (  # noqa: E402
     implicit_bias,
     kernel_distance,
+    kernel_distance_between,
     ntk,
     trajectory,
 )

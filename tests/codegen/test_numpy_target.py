@@ -1,0 +1,278 @@
+"""The generated NumPy kernels: values, broadcasting, blocks, dtype, safety."""
+
+from __future__ import annotations
+
+import inspect
+import re
+import traceback
+
+import numpy as np
+import pytest
+import sympy as sp
+from codegen_cases import INPUTS, lambdified, mpmath_values, sample, spec
+from common import TOLERANCE, bounded_floats
+from hypothesis import given
+
+from exactflow.codegen import KernelSpec, emit, filename, load
+from exactflow.symbolic.functions import phi1
+
+x, y, t = INPUTS
+
+
+def reference(kind: str, args: list) -> list[np.ndarray]:
+    """lambdify's values, broadcast to the common shape."""
+    shape = np.broadcast_shapes(*(np.shape(a) for a in args))
+    with np.errstate(invalid="ignore", divide="ignore"):  # it evaluates every branch
+        return [np.broadcast_to(v, shape) for v in lambdified(kind)(*args)]
+
+
+def assert_close(got, ref, rtol):
+    np.testing.assert_allclose(got, ref, rtol=rtol, atol=rtol)
+
+
+@pytest.mark.parametrize("kind", ["mixed", "plain"])
+def test_generated_equals_lambdify(kind):
+    f = load(spec(kind))
+    args = sample(1000, seed=1)
+    got = f(*args)
+    assert isinstance(got, tuple) and len(got) == len(spec(kind).outputs)
+    for g, r in zip(got, reference(kind, args)):
+        assert g.shape == (1000,) and g.dtype == np.float64
+        assert_close(g, r, TOLERANCE["float64"])
+
+
+def test_generated_equals_mpmath_at_50_digits():
+    f = load(spec("mixed"))
+    args = sample(40, seed=2)
+    got = f(*args)
+    tol = TOLERANCE["float64"]
+    for i in range(40):
+        exact = mpmath_values("mixed", *(float(a[i]) for a in args))
+        for g, e in zip(got, exact):
+            assert abs(g[i] - float(e)) <= tol * (1 + abs(float(e))), (i, g[i], e)
+
+
+@given(bounded_floats(-2, 2), bounded_floats(-2, 2), bounded_floats(0, 3))
+def test_generated_equals_lambdify_property(xv, yv, tv):
+    got = load(spec("mixed"))(xv, yv, tv)
+    for g, r in zip(got, reference("mixed", [xv, yv, tv])):
+        assert g.shape == ()
+        assert_close(g, r, TOLERANCE["float64"])
+
+
+def test_broadcasting_over_mixed_shapes():
+    f = load(spec("mixed"))
+    rng = np.random.default_rng(3)
+    args = [0.7, rng.uniform(-2, 2, 5), rng.uniform(0, 3, (4, 1))]
+    got = f(*args)
+    for g, r in zip(got, reference("mixed", args)):
+        assert g.shape == (4, 5)
+        assert_close(g, r, TOLERANCE["float64"])
+    scalar = f(0.7, 0.2, 1.5)
+    assert all(g.shape == () for g in scalar)
+
+
+def test_non_contiguous_and_integer_inputs():
+    f = load(spec("plain"))
+    base = np.arange(24, dtype=float).reshape(4, 6) / 10
+    args = [base.T, 2, np.array([1, 2, 3, 4])]  # transposed view, int, int array
+    for g, r in zip(f(*args), reference("plain", args)):
+        assert g.shape == (6, 4) and g.dtype == np.float64
+        assert_close(g, r, TOLERANCE["float64"])
+
+
+@pytest.mark.parametrize("block", [1, 7, 64, 10**6, np.int64(100)])
+def test_result_is_independent_of_the_block_size(block):
+    f = load(spec("mixed"))
+    args = sample(1001, seed=4)
+    for g, r in zip(f(*args, block=block), f(*args)):
+        np.testing.assert_allclose(g, r, rtol=1e-15, atol=0)
+
+
+def test_inputs_are_never_mutated_and_outputs_are_new():
+    f = load(spec("mixed"))
+    args = sample(300, seed=5)
+    saved = [a.copy() for a in args]
+    for a in args:
+        a.flags.writeable = False  # any write would raise
+    got = f(*args, block=64)
+    for a, s in zip(args, saved):
+        np.testing.assert_array_equal(a, s)
+    c = got[spec("mixed").output_names.index("c")]
+    assert not np.shares_memory(c, args[0])
+    np.testing.assert_array_equal(c, args[0])
+
+
+def test_float32_kernel_computes_in_float32():
+    f32, f64 = load(spec("mixed", "float32")), load(spec("mixed"))
+    args = sample(500, seed=6)
+    for g, r in zip(f32(*args), f64(*args)):
+        assert g.dtype == np.float32
+        assert_close(g, r, TOLERANCE["float32"])
+    source = emit(spec("mixed", "float32"))
+    assert "_DTYPE = numpy.float32" in source
+    body = source.split("for _lo in range")[1]
+    code = " ".join(line.split("#")[0] for line in body.splitlines())
+    constant = r"-?\d+\.\d*(?:e-?\d+)?"
+    assert re.search(rf"numpy\.float32\({constant}\)", code)
+    bare = re.sub(rf"numpy\.float32\({constant}\)", "C", code)
+    assert not re.search(rf"(?<![\w.]){constant}", bare)  # no float64 literal
+
+
+def test_empty_and_zero_dimensional_inputs():
+    f = load(spec("plain"))
+    got = f(np.empty((0, 3)), 1.0, 2.0)
+    assert [g.shape for g in got] == [(0, 3), (0, 3)]
+    got = f(np.float64(0.5), np.array(1.0), 2)
+    assert [g.shape for g in got] == [(), ()]
+
+
+def test_no_nan_in_selected_branches_and_no_warning():
+    # filterwarnings=error: a RuntimeWarning from an unselected branch would fail
+    f = load(spec("mixed"))
+    xs = np.array([-2.0, -1e-300, -0.0, 0.0, 5e-324, 1e-8, 1.5])
+    got = dict(zip(spec("mixed").output_names, f(xs, 0.0, 0.0)))
+    for name, g in got.items():
+        assert np.all(np.isfinite(g)), name
+    np.testing.assert_allclose(got["v"], np.sqrt(np.abs(xs)), rtol=1e-15)
+    np.testing.assert_allclose(got["w"][xs.size // 2], 1.0)  # phi1(0) = 1
+
+
+def test_phi1_at_and_near_zero():
+    f = load(KernelSpec("phi", "codegen_tests", (x,), (("q", phi1(x)),)))
+    xs = np.array([0.0, -0.0, 1e-300, -1e-20, 1e-9, -700.0, 700.0])
+    (q,) = f(xs)
+    exact = [1.0, 1.0, 1.0, 1.0, 1.0000000005, 1 / 700, np.expm1(700) / 700]
+    np.testing.assert_allclose(q, exact, rtol=1e-15)
+
+
+def test_unguarded_out_of_domain_input_still_warns():
+    f = load(KernelSpec("root", "codegen_tests", (x,), (("q", sp.sqrt(x)),)))
+    with pytest.warns(RuntimeWarning, match="invalid value"):
+        (q,) = f(np.array([-1.0, 4.0]))
+    assert np.isnan(q[0]) and q[1] == 2.0
+
+
+def test_bad_arguments_get_clear_errors():
+    f = load(spec("plain"))
+    with pytest.raises(TypeError, match="y must be real numbers"):
+        f(1.0, 1j, 2.0)
+    with pytest.raises(TypeError, match="t must be real numbers"):
+        f(1.0, 2.0, "a")
+    with pytest.raises(ValueError, match=r"do not broadcast.*x \(3,\).*y \(4,\)"):
+        f(np.ones(3), np.ones(4), 1.0)
+    for block in (0, -5, 2.5, True, "64"):
+        with pytest.raises(ValueError, match="block must be a positive integer"):
+            f(1.0, 2.0, 3.0, block=block)
+
+
+def test_traceback_and_getsource_show_generated_lines():
+    f = load(spec("plain"))
+    name = filename(spec("plain"))
+    assert name == "<exactflow:codegen_tests:plain:numpy:float64>"
+    assert inspect.getsource(f).startswith("def plain(x, y, t, *, block=_BLOCK):")
+    with pytest.raises(ValueError) as info:
+        f(1.0, 2.0, 3.0, block=0)
+    frames = [fr for fr in traceback.extract_tb(info.value.__traceback__)
+              if fr.filename == name]
+    assert frames and all(fr.line for fr in frames)
+    assert any("_block_length(block, _size)" in fr.line for fr in frames)
+
+
+def test_source_is_deterministic():
+    from exactflow.codegen import numpy_target
+
+    assert numpy_target.emit(spec("mixed")) == numpy_target.emit(spec("mixed"))
+    assert emit(spec("mixed")) == numpy_target.emit(spec("mixed"))
+
+
+def test_header_and_docstring():
+    import exactflow
+
+    source = emit(spec("mixed"))
+    lines = source.splitlines()
+    assert lines[0] == (
+        f"# Generated by exactflow {exactflow.__version__} (sympy {sp.__version__}) "
+        "from derivation 'codegen_tests', kernel 'mixed'. Do not edit.")
+    for name, expr in spec("mixed").outputs:
+        assert f"# {name} = {expr}" in lines
+    doc = inspect.getdoc(load(spec("mixed")))
+    assert "broadcast" in doc and "u, v, w, z, c, k : numpy.ndarray" in doc
+    assert "The mixed test kernel." in doc
+    compile(source, "<test>", "exec")
+
+
+def _body(source: str) -> list[str]:
+    body = source.split("_out_k = _all_k[_lo:_hi]\n")[-1].split("    return")[0]
+    return [line.split("#")[0].strip() for line in body.splitlines()
+            if line.split("#")[0].strip()]
+
+
+def test_structure_every_temporary_used_and_no_pow_left():
+    source = emit(spec("mixed"))
+    body = _body(source)
+    assert "**" not in "\n".join(line.split("#")[0] for line in source.splitlines())
+    assert "numpy.power" not in source  # x**2, x**(3/2), x**(-1/4): mul and sqrt
+    for i, line in enumerate(body):
+        m = re.match(r"(_t\d+) = ", line)
+        if m:
+            later = "\n".join(body[i + 1:])
+            assert re.search(rf"\b{m.group(1)}\b", later), f"{m.group(1)} unused"
+    for line in body:  # three-address: one ufunc call with out= per line
+        assert (re.match(r"(_t\d+ = )?numpy\.\w+\(.*, out=_(f|m|out_)\w*\)$", line)
+                or line.startswith(("numpy.copyto(", "numpy.putmask(", "with "))
+                or re.match(r"_t\d+ = _[fm]\d+$", line)), line
+
+
+def test_errstate_only_where_branches_are_speculative():
+    assert "errstate" not in emit(spec("plain"))
+    source = emit(spec("mixed"))
+    assert source.count('numpy.errstate(divide="ignore", invalid="ignore")') >= 1
+    assert "errstate(all" not in source and "over=" not in source
+
+
+def test_functions_without_a_ufunc():
+    class softsign(sp.Function):  # noqa: N801
+        def _numpycode(self, printer):
+            a = printer._print(self.args[0])
+            return f"{a}/(1 + {printer._module_format('numpy.absolute')}({a}))"
+
+    f = load(KernelSpec("soft", "codegen_tests", (x,), (("q", 2 * softsign(x**2)),)))
+    (q,) = f(np.array([-2.0, 0.0, 3.0]))
+    np.testing.assert_allclose(q, 2 * np.array([4 / 5, 0.0, 9 / 10]))
+    with pytest.raises(ValueError, match="no vectorised NumPy code for erf"):
+        emit(KernelSpec("erfk", "codegen_tests", (x,), (("q", sp.erf(x)),)))
+
+
+def test_outputs_that_are_copies_constants_or_repeated():
+    spec_ = KernelSpec("copies", "codegen_tests", (x, y),
+                       (("a", x * y), ("b", x * y), ("c", y), ("d", sp.Integer(3))))
+    a, b, c, d = load(spec_)(np.array([1.0, 2.0]), 3.0)
+    np.testing.assert_array_equal(a, [3.0, 6.0])
+    np.testing.assert_array_equal(b, a)
+    np.testing.assert_array_equal(c, [3.0, 3.0])
+    np.testing.assert_array_equal(d, [3.0, 3.0])
+    assert len({id(v) for v in (a, b, c, d)}) == 4
+
+
+def test_reserved_argument_names():
+    numpy_sym = sp.Symbol("numpy", real=True)
+    with pytest.raises(ValueError, match="reserved by the NumPy target"):
+        emit(KernelSpec("bad", "codegen_tests", (numpy_sym,), (("q", numpy_sym),)))
+
+
+@pytest.mark.parametrize("n", [1, 2, 33])
+def test_tiny_sizes(n):
+    args = sample(n, seed=n)
+    for g, r in zip(load(spec("mixed"))(*args, block=16), reference("mixed", args)):
+        assert_close(g, r, TOLERANCE["float64"])
+
+
+def test_piecewise_with_a_repeated_branch_value():
+    a, b = x * y + 1, x - y
+    pw = sp.Piecewise((a, x > 0), (b, y > 0), (a, True))
+    f = load(KernelSpec("repeat", "codegen_tests", (x, y), (("q", pw * 2),)))
+    xs = np.array([1.0, 1.0, -1.0, -1.0])
+    ys = np.array([1.0, -1.0, 1.0, -1.0])
+    (q,) = f(xs, ys)
+    np.testing.assert_array_equal(q, 2 * np.array([2.0, 0.0, -2.0, 2.0]))
