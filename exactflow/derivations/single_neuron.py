@@ -28,8 +28,8 @@ Examples
 >>> from exactflow.derivations.single_neuron import trajectory
 >>> a, w = trajectory(np.array([0.0, 1.0]), 1.0, np.array([-1.0, 0.0]),
 ...                   np.array([0.0, 1.0]))
->>> print(np.round(a, 10))
-[1.         0.7901885275]
+>>> print(f"{a[1]:.10f}")  # MATH.md §11.2: δ = 0, t = 1
+0.7901885275
 """
 
 from __future__ import annotations
