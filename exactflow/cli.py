@@ -44,7 +44,7 @@ def _out(text: str = "") -> None:
     sys.stdout.flush()
 
 
-# --------------------------------------------------------------------------- helpers
+# ---------------------------------------------------------------------------- helpers
 
 
 def _derivation(name: str):
@@ -82,25 +82,49 @@ _LATEX_MATH = {
     "∂": r"\partial", "ᵀ": r"^\top", "²": "^2", "³": "^3", "⁴": "^4",
     "₀": "_0", "₁": "_1", "₂": "_2", "ᵢ": "_i", "ⱼ": "_j", "±": r"\pm",
     "∑": r"\sum", "∫": r"\int", "⊥": r"\perp", "ᵈ": "^d", "ℝ": r"\mathbb{R}",
+    "¼": r"\tfrac14", "½": r"\tfrac12", "⟨": r"\langle", "⟩": r"\rangle",
+    "∀": r"\forall", "∃": r"\exists", "∘": r"\circ", "⊗": r"\otimes",
+    "∉": r"\notin",
+    "ₜ": "_t", "ₙ": "_n", "ₖ": "_k", "⁻": "^-", "¹": "^1", "⁺": "^+",
 }
 
 
+_LATEX_TEXT_SYMBOLS = {"—": "---", "–": "--", "…": r"\ldots{}", "§": r"\S{}",
+                      "’": "'", "‘": "`", "“": "``", "”": "''"}
+# combining marks after NFD: accents in maths (β̇, β̂) and in names (Raventós)
+_MATH_ACCENTS = {"\u0307": r"\dot", "\u0302": r"\hat", "\u0303": r"\tilde",
+                 "\u0304": r"\bar", "\u20d7": r"\vec"}
+_TEXT_ACCENTS = {"\u0301": "\\'", "\u0300": "\\`", "\u0308": '\\"', "\u0327": r"\c",
+                 "\u030c": r"\v"}
+
+
 def _latex_text(text: str) -> str:
-    out = []
-    for ch in text:
-        if ch in _LATEX_TEXT:
+    import unicodedata
+
+    known = _LATEX_TEXT.keys() | _LATEX_MATH.keys() | _LATEX_TEXT_SYMBOLS.keys()
+    chars = (c for ch in text
+             for c in (ch if ch in known else unicodedata.normalize("NFD", ch)))
+    out: list[str] = []
+    for ch in chars:
+        prev = out[-1] if out else ""
+        if ch in _MATH_ACCENTS and prev:
+            inner = prev[1:-1] if prev.startswith("$") else prev
+            out[-1] = f"${_MATH_ACCENTS[ch]}{{{inner}}}$"
+        elif ch in _TEXT_ACCENTS and prev.isalpha():
+            out[-1] = f"{_TEXT_ACCENTS[ch]}{{{prev}}}"
+        elif ch in _LATEX_TEXT:
             out.append(_LATEX_TEXT[ch])
         elif ch in _LATEX_MATH:
             out.append(f"${_LATEX_MATH[ch]}$")
-        elif ch in "—–":
-            out.append("---" if ch == "—" else "--")
+        elif ch in _LATEX_TEXT_SYMBOLS:
+            out.append(_LATEX_TEXT_SYMBOLS[ch])
         else:
             out.append(ch)
     return "".join(out)
 
 
 def _name_latex(name: str) -> str:
-    """``delta`` → ``\\delta``, ``beta_star`` → ``\\beta_{star}``; other names as text."""
+    """``delta`` → ``\\delta``, ``beta_star`` → ``\\beta_{star}``; else as text."""
     import sympy as sp
 
     if name.isidentifier() and name.isascii():
@@ -112,7 +136,7 @@ def _md_cell(text: str) -> str:
     return _one_line(text).replace("|", r"\|")
 
 
-# --------------------------------------------------------------------------- derive
+# ----------------------------------------------------------------------------- derive
 
 
 def _param_rows(model) -> list[tuple[str, str, tuple, object]]:
@@ -162,7 +186,8 @@ def _derive_text(d) -> str:
     else:
         lines.append(f"  closed form for {', '.join(map(str, d.solution.state))}")
         lines.append(f"  domain: {d.solution.domain or '(not stated)'}")
-    lines += ["", f"Claims ({len(d.claims)}; check them with `exactflow verify {d.name}`)"]
+    lines += ["", f"Claims ({len(d.claims)}; check them with "
+              f"`exactflow verify {d.name}`)"]
     for c in d.claims:
         tags = f" [{', '.join(c.tags)}]" if c.tags else ""
         lines.append(f"  - {c.name}{tags}: {c.statement}")
@@ -191,7 +216,8 @@ def _derive_latex(d) -> str:
     out += [r"\paragraph{Parameters and learning rates}", r"\begin{itemize}"]
     for name, shape, syms, rate in _param_rows(m):
         comps = ", ".join(sp.latex(s) for s in syms)
-        out.append(rf"  \item ${comps}$ ({T(name)}, {T(shape)}), rate ${sp.latex(rate)}$")
+        out.append(rf"  \item ${comps}$ ({T(name)}, {T(shape)}), "
+                   rf"rate ${sp.latex(rate)}$")
     others = _other_consts(m)
     if others:
         out.append(r"  \item constants: $" + ", ".join(map(sp.latex, others)) + "$")
@@ -204,7 +230,8 @@ def _derive_latex(d) -> str:
         out += [r"\paragraph{Conserved quantities}", r"\begin{align*}", body,
                 r"\end{align*}"]
     for heading, body in d.sections:
-        out += [rf"\paragraph{{{T(heading)}}}", r"\begin{align*}", body, r"\end{align*}"]
+        out += [rf"\paragraph{{{T(heading)}}}", r"\begin{align*}", body,
+                r"\end{align*}"]
     out.append(r"\paragraph{Solution} " + (
         "No closed form in this derivation." if d.solution is None
         else "Domain of validity: " + T(d.solution.domain or "not stated") + "."))
@@ -224,7 +251,8 @@ def _derive_markdown(d, level: int = 1) -> str:
     h = "#" * level
     m = d.model
     out = [f"{h} {d.name} — {d.title}", ""]
-    out += [f"{h}# Model", "", f"`{m.name}`: {m.assumptions or '(no assumptions stated)'}", ""]
+    assumptions = m.assumptions or "(no assumptions stated)"
+    out += [f"{h}# Model", "", f"`{m.name}`: {assumptions}", ""]
     refs = tuple(dict.fromkeys(tuple(m.references) + tuple(d.references)))
     out += [f"References: {'; '.join(refs)}" if refs else "References: none", ""]
     out += [_md_math(rf"L &= {sp.latex(m.loss)}"), ""]
@@ -261,7 +289,7 @@ def _cmd_derive(args) -> int:
     return 0
 
 
-# --------------------------------------------------------------------------- verify
+# ----------------------------------------------------------------------------- verify
 
 
 def _results_table(report, fmt: str) -> str:
@@ -273,7 +301,10 @@ def _results_table(report, fmt: str) -> str:
         lines += ["| " + " | ".join(_md_cell(c) for c in row) + " |" for row in rows]
         return "\n".join(lines)
     widths = [max(len(row[i]) for row in (header, *rows)) for i in range(5)]
-    fmt_row = lambda row: "  ".join(c.ljust(w) for c, w in zip(row, widths)).rstrip()  # noqa: E731
+
+    def fmt_row(row):
+        return "  ".join(c.ljust(w) for c, w in zip(row, widths)).rstrip()
+
     return "\n".join([fmt_row(header), fmt_row(tuple("-" * w for w in widths)),
                       *map(fmt_row, rows)])
 
@@ -294,6 +325,33 @@ def _summary(reports) -> tuple[str, bool]:
     return line, failed == 0
 
 
+def _show_progress() -> bool:
+    """Per-claim progress on stderr, only for a person watching a terminal."""
+    try:
+        return sys.stderr.isatty()
+    except (AttributeError, ValueError):
+        return False
+
+
+def _run_claims(d):
+    """``d.verify()``; claim by claim with a progress line when on a terminal."""
+    if not _show_progress():
+        return d.verify()
+    names = list(dict.fromkeys(c.name for c in d.claims))
+    results, report = [], None
+    for i, name in enumerate(names, 1):
+        sys.stderr.write(f"[{d.name} {i}/{len(names)}] {name} ... ")
+        sys.stderr.flush()
+        report = d.verify([name])
+        results += report.results
+        ok = all(r.passed for r in report.results)
+        seconds = sum(r.seconds for r in report.results)
+        sys.stderr.write(f"{'ok' if ok else 'FAILED'} ({seconds:.1f} s)\n")
+    if report is None:
+        return d.verify()
+    return type(report)(report.derivation, tuple(results))
+
+
 def _cmd_verify(args) -> int:
     if args.all and args.names:
         raise UsageError("give derivation names or --all, not both")
@@ -303,10 +361,11 @@ def _cmd_verify(args) -> int:
     derivations = [_derivation(n) for n in names]  # unknown names fail before any work
     reports = []
     for d in derivations:
-        report = d.verify()
+        report = _run_claims(d)
         reports.append(report)
         if args.format == "markdown":
-            block = [f"## {d.name} — {d.title}", "", _results_table(report, "markdown")]
+            block = [f"## {d.name} — {d.title}", "",
+                     _results_table(report, "markdown")]
             fails = _failures(report, "markdown")
             block += ["", *fails] if fails else []
         else:
@@ -318,7 +377,7 @@ def _cmd_verify(args) -> int:
     return 0 if ok else 1
 
 
-# --------------------------------------------------------------------------- codegen
+# ---------------------------------------------------------------------------- codegen
 
 
 def _cmd_codegen(args) -> int:
@@ -337,7 +396,7 @@ def _cmd_codegen(args) -> int:
     return 0
 
 
-# --------------------------------------------------------------------------- report
+# ----------------------------------------------------------------------------- report
 
 
 def _report_page(d, report) -> str:
@@ -371,7 +430,7 @@ def _cmd_report(args) -> int:
              "|---|---|---:|---:|---:|"]
     reports = []
     for d in derivations:
-        report = d.verify()
+        report = _run_claims(d)
         reports.append(report)
         page = directory / f"{d.name}.md"
         page.write_text(_report_page(d, report), encoding="utf-8")
@@ -389,7 +448,7 @@ def _cmd_report(args) -> int:
     return 0 if ok else 1
 
 
-# --------------------------------------------------------------------------- list
+# ------------------------------------------------------------------------------- list
 
 
 def _cmd_list(args) -> int:
@@ -401,7 +460,7 @@ def _cmd_list(args) -> int:
     return 0
 
 
-# --------------------------------------------------------------------------- parser
+# ----------------------------------------------------------------------------- parser
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -449,8 +508,20 @@ def _error(message: object) -> int:
     return 2
 
 
+def _tolerate_narrow_encodings() -> None:
+    # δ, η, Σ… on a terminal that is not UTF-8: escape them rather than crash
+    for stream in (sys.stdout, sys.stderr):
+        encoding = (getattr(stream, "encoding", None) or "").lower().replace("-", "")
+        if encoding != "utf8" and hasattr(stream, "reconfigure"):
+            try:
+                stream.reconfigure(errors="backslashreplace")
+            except (ValueError, OSError):
+                pass
+
+
 def main(argv: list[str] | None = None) -> int:
     """Run the command line; returns the exit status."""
+    _tolerate_narrow_encodings()
     parser = build_parser()
     try:
         try:

@@ -67,7 +67,8 @@ class _ModuleLevelImports(ast.NodeVisitor):
             self.found.append((node.lineno, sub if sub in ALL_MODULES else target))
 
 
-def imports_of(source: str, module: str, is_package: bool = False) -> list[tuple[int, str]]:
+def imports_of(source: str, module: str,
+               is_package: bool = False) -> list[tuple[int, str]]:
     visitor = _ModuleLevelImports(module, is_package)
     visitor.visit(ast.parse(source))
     return visitor.found
@@ -166,7 +167,7 @@ def test_checker_allows(module, source):
     assert violations(module, imports_of(source, module)) == []
 
 
-# --------------------------------------------------------------------------- cheap imports
+# ---------------------------------------------------------------------- cheap imports
 
 
 def _modules_after(statement: str) -> set[str]:

@@ -31,6 +31,13 @@ BLOCK = 2**14
 #: Names the generated module uses that an argument must not shadow.
 RESERVED = frozenset({"numpy", "math", "operator", "block"})
 _GUARD = 'numpy.errstate(divide="ignore", invalid="ignore")'
+#: Operations that never raise 'divide' or 'invalid' (exp only overflows, and
+#: comparisons with NaN are quiet): no errstate is needed around them.
+_QUIET = frozenset({
+    "negative", "absolute", "sign", "copy", "select", "exp", "expm1", "equal",
+    "not_equal", "less", "less_equal", "greater", "greater_equal", "logical_and",
+    "logical_or", "logical_xor", "logical_not",
+})
 _COMMENT_WIDTH = 100
 
 
@@ -60,6 +67,7 @@ def _statements(prog: Program, printer: NumpyKernelPrinter) -> list[str]:
     lines: list[str] = []
     guarded = False
     for ins, guard in zip(prog.instrs, prog.guarded):
+        guard = guard and ins.op not in _QUIET
         if guard != guarded:
             if guard:
                 lines.append(f"with {_GUARD}:")

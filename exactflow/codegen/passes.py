@@ -1,8 +1,11 @@
 """SymPy → SymPy passes that prepare a :class:`KernelSpec` for printing.
 
-``stable rewrites → optims_c99 → one joint CSE → (C targets) pow expansion``.
-The result, a :class:`LoweredKernel`, still holds SymPy objects; printers and
-templates turn it into text.
+``stable rewrites → optims_c99 → shared exponentials → one joint CSE → (C
+targets) pow expansion``.  The rewrites run on the small expressions of a first
+CSE (closed forms are DAGs whose trees may have 10^5 nodes), and everything is
+put back together, one distinct node at a time, for the final CSE.  The result,
+a :class:`LoweredKernel`, still holds SymPy objects; printers and templates turn
+it into text.
 """
 
 from __future__ import annotations
@@ -22,12 +25,16 @@ from .spec import KernelSpec
 
 __all__ = [
     "LoweredKernel", "c99_rewrites", "prepare", "share_exponentials",
-    "stable_rewrites",
+    "stable_rewrites", "substitute",
 ]
 
 #: Targets whose printers want small integer powers spelt out as ``x*x*x``.
 #: (The NumPy emitter expands integer powers itself, by repeated squaring.)
 _EXPAND_POW = {"c99", "cuda", "numba"}
+#: Heads rebuilt unevaluated after a substitution: Max/Min search their
+#: arguments for redundancies (``factor_terms`` on each pair) and Piecewise
+#: re-simplifies its conditions, both slow on large closed forms.
+_NO_EVAL = (sp.Max, sp.Min, sp.Piecewise)
 
 
 @dataclass(frozen=True)
@@ -47,25 +54,56 @@ class LoweredKernel:
     outputs: list[tuple[str, sp.Expr]]
 
 
+def substitute(expr: sp.Basic, mapping: dict, cache: dict | None = None) -> sp.Basic:
+    """``expr.xreplace(mapping)`` that rebuilds each distinct subexpression once.
+
+    Closed forms are DAGs whose trees can be 10^5 nodes; ``xreplace`` rebuilds
+    (and re-evaluates) every occurrence, this every distinct node.  ``cache`` may
+    be shared between calls with the same (or a growing) ``mapping``.
+    """
+    cache = {} if cache is None else cache
+
+    def walk(e: sp.Basic) -> sp.Basic:
+        if e in mapping:
+            return mapping[e]
+        if not e.args:
+            return e
+        if e not in cache:
+            args = [walk(a) for a in e.args]
+            changed = any(a is not b for a, b in zip(args, e.args))
+            if not changed:
+                cache[e] = e
+            elif isinstance(e, _NO_EVAL):  # their evaluation can take seconds
+                cache[e] = e.func(*args, evaluate=False)
+            else:
+                cache[e] = e.func(*args)
+        return cache[e]
+
+    return walk(expr)
+
+
 def stable_rewrites(expr: sp.Expr) -> sp.Expr:
     """Rewrite named closed forms into the forms the printers know.
 
     ``intexp(k, t)`` becomes ``t*phi1(k*t)``; ``phi1`` itself is kept whole (its
     printers emit ``expm1(x)/x`` with the removable point ``x = 0`` patched).
     """
-    return expr.replace(lambda e: isinstance(e, intexp),
-                        lambda e: e.args[1] * phi1(e.args[0] * e.args[1]))
+    calls = {c: c.args[1] * phi1(c.args[0] * c.args[1]) for c in expr.atoms(intexp)}
+    return substitute(expr, calls) if calls else expr
 
 
 def _cse(exprs: list[sp.Expr]) -> tuple[list, list]:
+    # no "basic" pre-optimisations: on large closed forms they take minutes
     return sp.cse(exprs, symbols=sp.numbered_symbols("_t", real=True),
-                  optimizations="basic", order="canonical")
+                  order="canonical")
 
 
 def _inline(temps: list, exprs: list[sp.Expr]) -> list[sp.Expr]:
-    for sym, value in reversed(temps):
-        exprs = [e.xreplace({sym: value}) for e in exprs]
-    return exprs
+    mapping: dict = {}
+    cache: dict = {}
+    for sym, value in temps:
+        mapping[sym] = substitute(value, mapping, cache)
+    return [substitute(e, mapping, cache) for e in exprs]
 
 
 def c99_rewrites(temps: list, exprs: list[sp.Expr]) -> list[sp.Expr]:
@@ -122,7 +160,8 @@ def share_exponentials(exprs: list[sp.Expr]) -> tuple[list, list[sp.Expr]]:
             subs[func(b)] = sym
             for a, n in multiples:
                 subs[func(a)] = sym**n if func is sp.exp else sym * (sym + 2)
-    return definitions, [e.xreplace(subs) for e in exprs]
+    cache: dict = {}
+    return definitions, [substitute(e, subs, cache) for e in exprs]
 
 
 def _toposort(temps: list) -> list:
@@ -174,8 +213,9 @@ def prepare(spec: KernelSpec, target: str = "numpy") -> LoweredKernel:
         Temporaries ``_t0, _t1, ...`` (each used) and the outputs.
     """
     names = [name for name, _ in spec.outputs]
-    exprs = [stable_rewrites(expr) for _, expr in spec.outputs]
-    exprs = c99_rewrites(*_cse(exprs))
+    temps, reduced = _cse([expr for _, expr in spec.outputs])
+    exprs = c99_rewrites([(s, stable_rewrites(e)) for s, e in temps],
+                         [stable_rewrites(e) for e in reduced])
     shared, exprs = share_exponentials(exprs)
     temps, reduced = _cse(exprs + [call for _, call in shared])
     shared = [(sym, call) for (sym, _), call in zip(shared, reduced[len(exprs):])]

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import sympy as sp
 
-from ..symbolic.functions import phi1
+from ..symbolic.functions import logz, phi1
 from .passes import LoweredKernel
 from .program import Instr, Program
 
@@ -119,7 +119,7 @@ class _Builder:
             return ("in", e.name)
         if e.is_number:  # 3, pi, sqrt(2)/2: folded here, at full precision
             value = e.evalf(30)
-            if not value.is_real:
+            if not value.is_extended_real:  # oo prints as numpy.inf
                 raise ValueError(f"a kernel computes real numbers, got {e}")
             return ("c", float(value))
         if e.is_Add:
@@ -140,6 +140,10 @@ class _Builder:
             ratio = self.op("divide", self.op("expm1", x), x)
             return self.op("select", ratio, ("c", 1.0),
                            self.op("equal", x, ("c", 0.0), kind="b"))
+        if isinstance(e, logz):  # log x for x > 0, continued by -oo at x = 0
+            x = self.value(e.args[0])
+            return self.op("select", self.op("log", x), ("c", -float("inf")),
+                           self.op("less_equal", x, ("c", 0.0), kind="b"))
         name = type(e).__name__
         if name in _FUNCS and e.args:
             args = [self.value(a) for a in e.args]
@@ -257,26 +261,47 @@ class _Builder:
             return acc
         if isinstance(c, sp.Not):
             return self.op("logical_not", self.cond(c.args[0]), kind="b")
+        if isinstance(c, sp.ITE):  # (c & a) | (~c & b)
+            test, yes, no = (self.cond(a) for a in c.args)
+            return self.op("logical_or", self.op("logical_and", test, yes, kind="b"),
+                           self.op("logical_and", self.op("logical_not", test,
+                                                          kind="b"), no, kind="b"),
+                           kind="b")
         raise ValueError(f"cannot generate array code for the condition {c}")
 
 
 def schedule(kernel: LoweredKernel, inputs: tuple[str, ...], call_printer) -> Program:
-    """Three-address code for ``kernel``: temporaries in order, then the outputs.
+    """Three-address code for ``kernel``, each output after the temporaries it uses.
 
-    ``call_printer(expr) -> str`` prints a function without a ufunc, with its
-    arguments replaced by ``{0}``, ``{1}``, ... .
+    Temporaries are lowered on demand, dependencies first, just before the first
+    output that needs them: values start living as late as possible, so fewer
+    scratch buffers are live at once (they stay in cache).  ``call_printer(expr)
+    -> str`` prints a function without a ufunc, its arguments as ``{0}``, ...
     """
     b = _Builder(set(inputs), call_printer)
-    for sym, expr in kernel.temps:
+    temps = dict(kernel.temps)
+    rank = {sym: i for i, (sym, _) in enumerate(kernel.temps)}
+
+    def need(expr: sp.Basic) -> None:
+        for sym in sorted((expr.free_symbols & temps.keys()) - b.memo.keys(),
+                          key=rank.__getitem__):
+            lower_temp(sym)
+
+    def lower_temp(sym: sp.Symbol) -> None:
+        expr = temps[sym]
+        need(expr)
         start = len(b.prog.instrs)
         # CSE may name a shared condition too: _t5 = Eq(_t4, 0)
         operand = b.value(expr) if isinstance(expr, sp.Expr) else b.cond(expr)
-        if operand[0] == "r" and len(b.prog.instrs) > start:
+        if operand[0] == "r":  # (value numbering may have computed it already)
             b.prog.labels.setdefault(operand[1], sym.name)
+        if len(b.prog.instrs) > start:
             b.prog.instrs[start].comment = f"{sym.name} = {expr}"
         b.memo[sym] = operand
+
     pinned: set[int] = set()
     for name, expr in kernel.outputs:
+        need(expr)
         start = len(b.prog.instrs)
         operand = b.value(expr)
         if operand[0] != "r" or operand[1] in pinned:

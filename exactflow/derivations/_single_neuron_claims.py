@@ -145,9 +145,12 @@ def _stable_equals_textbook():
     textbook = dict(sn.textbook_kernel())
     checks = []
     for branch in ("pos", "neg"):
-        for name, expr in sn.exact_kernel(branch):
-            checks.append(is_identically_zero(
-                expr - textbook[name], sampler=_kernel_sampler(branch)))
+        for form, exact in ((sn.exact_kernel(branch), False),
+                            (sn.scaled_kernel(branch), True)):
+            for name, expr in form:
+                checks.append(is_identically_zero(
+                    expr - textbook[name], sampler=_kernel_sampler(branch),
+                    exact=exact))
     return combine(checks)
 
 
@@ -158,7 +161,7 @@ def _limit():
     D = sp.sqrt(delta**2 + 4 * sn.eta_a * sn.eta_w * sn.ks**2)
     _, P = sn.limit(sn.ka0, sn.ks * sn.kp0, sn.ks, delta)
     for branch in ("pos", "neg"):
-        a_inf = dict(sn.exact_kernel(branch, asymptotic=True))["a"]
+        a_inf = dict(sn.scaled_kernel(branch, asymptotic=True))["a"]
         sample = _kernel_sampler(branch)
         # η_w a∞² = (D + δ)/2, and a∞·|P| = P·|a∞|: a∞ has the sign of P
         checks.append(is_identically_zero(sn.eta_w * a_inf**2 - (D + delta) / 2,
@@ -263,8 +266,8 @@ def claims() -> tuple[Claim, ...]:
            "general rates, every δ, every a₀", _solution_residuals, max_ops=0, points=3),
         ic("unified solution: initial condition (d = 1, 2, 3)",
            "θ(0) = θ₀", _solution_initial),
-        Claim("overflow-safe kernel form equals the unified form",
-              "both branches δ ≥ 0, δ < 0", _stable_equals_textbook, ("symbolic",)),
+        Claim("overflow-safe kernel forms equal the unified form",
+              "log-scaled (kernel) and e^{Dτ}-scaled forms, branches δ ≥ 0, δ < 0", _stable_equals_textbook, ("symbolic",)),
         Claim("t → ∞: η_w a∞² = (D+δ)/2 and sign a∞ = sign P (basin rule)",
               "P = η_a w₀ᵀβ* + a₀(δ+D)/2", _limit, ("symbolic",)),
         ic("kernel distance formula (§1.6) equals the Frobenius definition",

@@ -39,12 +39,13 @@ import functools
 import sympy as sp
 
 from ..symbolic.flow import GradientFlow, gradient_flow
-from ..symbolic.functions import intexp
+from ..symbolic.functions import intexp, logz, phi1
 from ..symbolic.model import Model, ParamGroup, moment_loss
 from ..symbolic.verify import Solution
 
 __all__ = [
     "model", "flow", "delta", "preconditioner", "solution", "symbols", "exact_kernel",
+    "scaled_kernel",
     "textbook_kernel",
     "trajectory", "implicit_bias", "kernel_distance", "kernel_distance_between", "ntk", "limit", "derivation",
 ]
@@ -180,15 +181,17 @@ kt, ka0, kp0 = sp.symbols("t a0 p0", real=True)
 kr0, ks = sp.symbols("r0 s", nonnegative=True)
 
 
-def exact_kernel(branch: str | None = None,
-                 asymptotic: bool = False) -> tuple[tuple[str, sp.Expr], ...]:
-    r"""The overflow-safe scalar form of the whitened solution (the ``exact`` kernel).
+def scaled_kernel(branch: str | None = None,
+                  asymptotic: bool = False) -> tuple[tuple[str, sp.Expr], ...]:
+    r"""The whitened solution with the growing exponentials factored out.
 
     Inputs are ``t, a0, p0 = w₀·β̂*, r0 = ‖Π⊥w₀‖, s = ‖β*‖, eta_a, eta_w``; outputs
     are ``a(t)``, ``p(t) = w(t)·β̂*`` and ``g(t)`` with ``Π⊥w(t) = g(t) Π⊥w₀``.
     The growing exponentials e^{Dτ/2} (in u, q) and e^{Dτ} (in Λ) are factored out,
     so every term left is bounded; Λ is a sum of non-negative terms (eigen-split
-    of z₀ on A, §1.5).  ``branch="pos"``/``"neg"`` returns the branch δ̃ ≥ 0 /
+    of z₀ on A, §1.5).  On the saddle's stable manifold (P = 0) the scaled Λ
+    underflows for Dτ ≳ 745; :func:`exact_kernel` is the log-scaled form that
+    the kernel uses.  ``branch="pos"``/``"neg"`` returns the branch δ̃ ≥ 0 /
     δ̃ < 0 without Piecewise (used by the proof that this form equals
     :func:`solution`); ``asymptotic=True`` gives the t → ∞ values of the same
     form (e^{−Dτ} → 0, (1 − e^{−Dτ})/D → 1/D, the decaying Λ term → 0).
@@ -229,6 +232,82 @@ def exact_kernel(branch: str | None = None,
         ("a", q_hat / (k * root)),
         ("p", k * u_hat / root),
         ("g", sp.exp(-lam_p * tau) / root if not asymptotic else sp.Integer(0)),
+    )
+
+
+def _parts(branch):
+    k = (eta_w / eta_a) ** sp.Rational(1, 4)
+    q0, u0, rho0 = k * ka0, kp0 / k, kr0 / k
+    dl = q0**2 - u0**2 - rho0**2
+    tau = sp.sqrt(eta_a * eta_w) * kt
+    D = sp.sqrt(dl**2 + 4 * ks**2)
+    ad = sp.Abs(dl) if branch is None else (dl if branch == "pos" else -dl)
+    m = (D + ad) / 2
+    # D = 0 only when δ̃ = s = 0; adding 1 there (and exactly 0 elsewhere) keeps
+    # the eigenbasis divisions finite without touching any other point
+    one_at_zero = sp.Piecewise((1, sp.Eq(D, 0)), (0, True)) if branch is None else 0
+    big = sp.sqrt(m / (D + one_at_zero))
+    small = ks / sp.sqrt((m + one_at_zero) * (D + one_at_zero))
+    if branch is None:
+        pos = dl >= 0
+        cos = sp.Piecewise((sp.sqrt(2) / 2, sp.Eq(D, 0)), (big, pos), (small, True))
+        sin = sp.Piecewise((sp.sqrt(2) / 2, sp.Eq(D, 0)), (small, pos), (big, True))
+        up = sp.Max(-dl, 0)
+    elif branch == "pos":
+        cos, sin, up = big, small, sp.Integer(0)
+    else:
+        cos, sin, up = small, big, -dl
+    return k, q0, u0, rho0, dl, tau, D, ad, cos, sin, up
+
+
+def _log(x, positive_when=None):
+    """log x, with −∞ where x = 0 (only reached through exp(−∞) = 0)."""
+    return logz(x)
+
+
+def exact_kernel(branch: str | None = None) -> tuple[tuple[str, sp.Expr], ...]:
+    r"""The overflow-safe scalar form of the whitened solution (the ``exact`` kernel).
+
+    Inputs are ``t, a0, p0 = w₀·β̂*, r0 = ‖Π⊥w₀‖, s = ‖β*‖, eta_a, eta_w``; outputs
+    are ``a(t)``, ``p(t) = w(t)·β̂*`` and ``g(t)`` with ``Π⊥w(t) = g(t) Π⊥w₀``.
+
+    The scaled Λ̂ = e^{−Dτ}Λ = e^{−Dτ} + P²h + Q²e^{−Dτ}h + r̃₀²e^{−ρτ}τφ₁(−|δ̃|τ)
+    of :func:`scaled_kernel` (h = (1−e^{−Dτ})/D; P, Q the coordinates of z₀ on
+    the eigenvectors of A) is a sum of non-negative terms; it is carried as
+    ℓ = log Λ̂ by log-sum-exp over the terms' logarithms, and every output is a
+    signed exponential of a bounded exponent.  So no term overflows, and none
+    underflows to 0/0 — also on the saddle's stable manifold P = 0, where Λ̂
+    itself is below the floating-point range for Dτ ≳ 745.
+    ``branch="pos"``/``"neg"`` gives the δ̃ ≥ 0 / δ̃ < 0 branch without Piecewise.
+    """
+    k, q0, u0, rho0, dl, tau, D, ad, cos, sin, up = _parts(branch)
+    m = (D + ad) / 2
+    m_safe = m + (sp.Piecewise((1, sp.Eq(D, 0)), (0, True)) if branch is None else 0)
+    lam_p = {"pos": m, "neg": ks**2 / m}.get(
+        branch, sp.Piecewise((m, dl >= 0), (ks**2 / m_safe, True)))  # (δ̃ + D)/2
+    rho = {"pos": D, "neg": 2 * lam_p}.get(
+        branch, sp.Piecewise((D, dl >= 0), (2 * lam_p, True)))  # D + min(δ̃, 0)
+    P = sin * u0 + cos * q0
+    Q = cos * u0 - sin * q0
+    h = intexp(-D, tau)
+    started = tau > 0
+    lh = _log(h, started)
+    lP = _log(sp.Abs(P), sp.Ne(P, 0))
+    terms = (
+        -D * tau,
+        2 * lP + lh,
+        2 * _log(sp.Abs(Q), sp.Ne(Q, 0)) + lh - D * tau,
+        2 * _log(rho0, sp.Ne(rho0, 0)) + _log(tau, started) - rho * tau
+        + sp.log(phi1(-ad * tau)),
+    )
+    top = sp.Max(*terms)
+    ell = top + sp.log(sp.Add(*(sp.exp(x - top) for x in terms)))
+    grow = sp.sign(P) * D * h * sp.exp(lP - ell / 2)  # P(1 − e^{−Dτ})/√Λ̂
+    decay = sp.exp(-D * tau - ell / 2)  # e^{−Dτ}/√Λ̂
+    return (
+        ("a", (cos * grow + q0 * decay) / k),
+        ("p", k * (sin * grow + u0 * decay)),
+        ("g", sp.exp(-lam_p * tau - ell / 2)),
     )
 
 

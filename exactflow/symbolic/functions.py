@@ -8,11 +8,12 @@ initialisation, δ = 0) and lets the printers emit the accurate ``expm1`` form.
 
 from __future__ import annotations
 
+import mpmath
 import sympy as sp
 from sympy.codegen.cfunctions import expm1
 from sympy.core.function import ArgumentIndexError
 
-__all__ = ["phi1", "intexp"]
+__all__ = ["phi1", "intexp", "logz", "MPMATH_NAMESPACE"]
 
 
 class phi1(sp.Function):  # noqa: N801 - named like sympy's functions
@@ -96,3 +97,48 @@ class intexp(sp.Function):  # noqa: N801
 
     def _mpmathcode(self, printer):
         return printer._print(self.args[1] * phi1(self.args[0] * self.args[1]))
+
+
+class logz(sp.Function):  # noqa: N801
+    r"""log x for x > 0, continued by −∞ at x = 0 (so that exp(logz(0)) = 0).
+
+    Used where a logarithm of a magnitude that may vanish enters a log-sum-exp;
+    printed branch-free, so no division-by-zero warning is raised at x = 0.
+    """
+
+    nargs = 1
+
+    def fdiff(self, argindex=1):
+        if argindex != 1:
+            raise ArgumentIndexError(self, argindex)
+        return 1 / self.args[0]
+
+    def _eval_rewrite_as_log(self, x, **kwargs):
+        return sp.log(x)
+
+    def _latex(self, printer):
+        return rf"\log\left({printer._print(self.args[0])}\right)"
+
+    def _numpycode(self, printer):
+        x = printer._print(self.args[0])
+        where = printer._module_format(printer._module + ".where")
+        log = printer._module_format(printer._module + ".log")
+        inf = printer._module_format(printer._module + ".inf")
+        return f"{where}({x} > 0, {log}({where}({x} > 0, {x}, 1.0)), -{inf})"
+
+    def _ccode(self, printer):
+        x = printer._print(self.args[0])
+        return f"(({x}) > 0 ? {printer._print(sp.log(self.args[0]))} : -INFINITY)"
+
+    def _mpmathcode(self, printer):
+        x = printer._print(self.args[0])
+        return f"(mpmath.log({x}) if {x} > 0 else -mpmath.inf)"
+
+
+#: mpmath implementations of the functions above, for ``lambdify``.
+MPMATH_NAMESPACE = {
+    "mpmath": mpmath,
+    "phi1": lambda x: mpmath.expm1(x) / x if x else mpmath.mpf(1),
+    "intexp": lambda k, t: t * (mpmath.expm1(k * t) / (k * t) if k * t else 1),
+    "logz": lambda x: mpmath.log(x) if x > 0 else -mpmath.inf,
+}

@@ -32,6 +32,8 @@ from math import lcm
 import mpmath
 import sympy as sp
 
+from .functions import MPMATH_NAMESPACE
+
 __all__ = ["ZeroCheck", "is_identically_zero", "algebraize"]
 
 _HYPERBOLIC = (sp.sinh, sp.cosh, sp.tanh, sp.coth)
@@ -195,6 +197,7 @@ def is_identically_zero(
     seed: int = 0,
     max_ops: int = 20000,
     sampler=None,
+    exact: bool = True,
 ) -> ZeroCheck:
     """Decide whether ``expr`` vanishes identically; see the module docstring.
 
@@ -213,6 +216,10 @@ def is_identically_zero(
     sampler : callable, optional
         ``sampler(rng) -> {symbol: value}`` drawing points inside the domain of
         the expression; by default symbols are drawn by their assumptions.
+    exact : bool
+        Run the symbolic and exact-rational stages (default).  ``False`` goes
+        straight to the mpmath stage, for expressions known to be outside the
+        algebraic reach of the first two (e.g. with Piecewise, Max, log).
     """
     expr = sp.sympify(expr)
     if expr == 0:
@@ -220,6 +227,10 @@ def is_identically_zero(
     if expr.is_number and expr.is_zero is False:
         return ZeroCheck(False, "symbolic", float(abs(expr.evalf())), "non-zero number")
     alg = None
+    rng = random.Random(seed)
+    free = sorted(expr.free_symbols, key=str)
+    if not exact:
+        return _numeric(expr, free, points, dps, rng, sampler)
     try:
         alg = algebraize(expr)
         if sp.count_ops(alg.expr) <= max_ops:
@@ -228,8 +239,6 @@ def is_identically_zero(
                 return ZeroCheck(True, "symbolic", 0.0, "numerator reduces to 0")
     except (sp.PolynomialError, NotImplementedError, TypeError, ValueError):
         alg = None
-    rng = random.Random(seed)
-    free = sorted(expr.free_symbols, key=str)
     if alg is not None:
         # unknown functions are treated as further indeterminates: an identity
         # that holds for every value of f(x) holds for the actual one
@@ -267,11 +276,11 @@ def is_identically_zero(
 
 
 def _numeric(expr, free, points, dps, rng, sampler) -> ZeroCheck:
-    expr = expr.rewrite(sp.exp)
     terms = sp.Add.make_args(expr)
+    modules = [MPMATH_NAMESPACE, "mpmath"]
     with mpmath.workdps(dps):
-        f = sp.lambdify(free, expr, modules="mpmath")
-        parts = [sp.lambdify(free, t, modules="mpmath") for t in terms]
+        f = sp.lambdify(free, expr, modules=modules, cse=True)
+        parts = [sp.lambdify(free, t, modules=modules, cse=True) for t in terms]
         worst = mpmath.mpf(0)
         for _ in range(points):
             if sampler is not None:

@@ -276,3 +276,46 @@ def test_piecewise_with_a_repeated_branch_value():
     ys = np.array([1.0, -1.0, 1.0, -1.0])
     (q,) = f(xs, ys)
     np.testing.assert_array_equal(q, 2 * np.array([2.0, 0.0, -2.0, 2.0]))
+
+
+def test_branches_that_apply_the_same_function_select_its_argument():
+    both = sp.Piecewise((sp.sqrt(x), x >= 0), (sp.sqrt(-x), True))
+    source = emit(KernelSpec("hoist", "codegen_tests", (x,), (("q", both),)))
+    assert source.count("numpy.sqrt(") == 1 and "errstate" not in source
+    twice = sp.Piecewise((y * phi1(x * y), x >= 0), (y * phi1(-x * y), True))
+    source = emit(KernelSpec("hoist2", "codegen_tests", (x, y), (("q", twice),)))
+    assert source.count("numpy.expm1(") == 1
+    (q,) = load(KernelSpec("hoist2", "codegen_tests", (x, y), (("q", twice),)))(
+        np.array([-1.0, 0.0, 2.0]), 0.5)
+    np.testing.assert_allclose(q, 0.5 * np.array([np.expm1(0.5) / 0.5, 1.0,
+                                                  np.expm1(1.0)]), rtol=1e-15)
+
+
+def test_exponentials_of_multiples_are_computed_once():
+    expr = sp.exp(-2 * t) + 3 * sp.exp(-t) + sp.exp(-4 * t)
+    k = KernelSpec("multiples", "codegen_tests", (t,), (("q", expr),))
+    assert emit(k).count("numpy.exp(") == 1
+    ts = np.array([0.0, 0.5, 3.0])
+    np.testing.assert_allclose(load(k)(ts)[0],
+                               np.exp(-2 * ts) + 3 * np.exp(-ts) + np.exp(-4 * ts),
+                               rtol=1e-15)
+
+
+def test_infinite_constants_and_if_then_else_conditions():
+    logx = sp.Piecewise((sp.log(x), x > 0), (-sp.oo, True))
+    cond = sp.ITE(x > 0, y > 0, y < -1)
+    k = KernelSpec("ite", "codegen_tests", (x, y),
+                   (("l", logx), ("c", sp.Piecewise((1, cond), (0, True)))))
+    xs = np.array([-1.0, 0.0, 1.0, 1.0, -1.0])
+    ys = np.array([0.0, 0.0, 1.0, -1.0, -2.0])
+    logs, c = load(k)(xs, ys)
+    np.testing.assert_array_equal(logs, [-np.inf, -np.inf, 0.0, 0.0, -np.inf])
+    np.testing.assert_array_equal(c, [0.0, 0.0, 1.0, 0.0, 1.0])
+
+
+def test_logz_is_minus_infinity_at_zero_without_warnings():
+    from exactflow.symbolic.functions import logz
+
+    k = KernelSpec("logz", "codegen_tests", (x,), (("q", logz(x) + 1),))
+    (q,) = load(k)(np.array([0.0, 1.0, np.e]))
+    np.testing.assert_array_equal(q, [-np.inf, 1.0, 2.0])

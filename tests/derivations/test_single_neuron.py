@@ -256,12 +256,13 @@ def test_generated_kernel_equals_lambdify():
 
     deriv = exactflow.derivation("single_neuron")
     spec = deriv.kernel_exprs("exact")
-    ref = sp.lambdify(spec.inputs, [e for _, e in spec.outputs], modules="numpy")
+    ref = sp.lambdify(spec.inputs, [e for _, e in spec.outputs], modules="numpy",
+                      cse=True)
     rng = np.random.default_rng(3)
     cases = np.array([random_case(rng, extreme=False) for _ in range(200)])
     got = deriv.kernel("numpy")(*cases.T)
     with np.errstate(all="ignore"):
-        want = [np.array([ref(*c)[j] for c in cases]) for j in range(3)]
+        want = ref(*cases.T)
     for g, w in zip(got, want):
         np.testing.assert_allclose(g, w, rtol=1e-12, atol=1e-300)
 
@@ -284,3 +285,33 @@ def test_every_claim_verifies():
     report = exactflow.derivation("single_neuron").verify()
     failed = [r for r in report.results if not r.passed]
     assert not failed, report.table()
+
+
+@pytest.mark.parametrize("t", [0.0, 1.0, 1e2, 1e4])
+def test_saddle_is_a_fixed_point_at_every_time(t):
+    # a0 = 0 and w0 ⟂ β*: the flow stays at (0, w0); Λ grows only through the
+    # orthogonal part, and the scaled Λ would underflow for large t
+    with np.errstate(divide="raise", invalid="raise", over="raise"):
+        a, w = sn.trajectory(np.array(t), 0.0, np.array([0.0, 1.5]),
+                             np.array([2.0, 0.0]), 0.5, 3.0)
+    assert a == 0.0
+    np.testing.assert_allclose(w, [0.0, 1.5], rtol=1e-10)
+
+
+def test_near_saddle_start_follows_the_basin_rule():
+    # P = η_a w0ᵀβ* + a0 λ₊ slightly negative: the trajectory lingers near the
+    # saddle, then a∞ = −√λ₊ (unit rates, a0 = 1, w0 = (w, 0), β* = e₁)
+    from scipy.optimize import brentq
+
+    def P(w):
+        delta = 1.0 - w * w
+        return w + (delta + np.sqrt(delta**2 + 4.0)) / 2
+
+    w_star = brentq(P, -5.0, 0.0, xtol=1e-15)
+    for eps, sign in ((-1e-7, -1.0), (1e-7, 1.0)):
+        w = w_star + eps
+        delta = 1.0 - w * w
+        lam = (delta + np.sqrt(delta**2 + 4.0)) / 2
+        a, _ = sn.trajectory(np.array([1e3]), 1.0, np.array([w, 0.0]),
+                             np.array([1.0, 0.0]))
+        assert a[0] == pytest.approx(sign * np.sqrt(lam), rel=1e-9)
