@@ -124,7 +124,9 @@ def run(exprs: KernelExprs, sizes: list[int], repeat: int, block: int | None,
             ours, ref = generated(*args), reference(*args)
             err = max(float(np.max(np.abs(a - b) / (1 + np.abs(b))))
                       for a, b in zip(ours, ref))
-            if not err < 1e-6:  # lambdify lacks expm1: it loses digits
+            # a sanity check that both compute the same function, not an accuracy
+            # test: lambdify has no expm1 and loses digits near cancellations
+            if not err < 1e-4:
                 raise SystemExit(f"generated and lambdify disagree: {err:.3g}")
             t_gen, t_ref = best_times([generated, reference], args, repeat, clock)
         rows.append(f"| {n:.0e} | {t_gen / n * 1e9:.1f} | {t_ref / n * 1e9:.1f} | "

@@ -53,8 +53,7 @@ def test_intexp_becomes_phi1_and_exp_minus_one_becomes_expm1():
 
 def test_log1p_is_used():
     kernel = prepare(KernelSpec("k", "toy", INPUTS, (("q", sp.log(1 + x**2) * y),)))
-    assert any(e.has(sp.Function("log1p")) or "log1p" in str(e)
-               for e in _inline(kernel))
+    assert "log1p(x**2)" in str(_inline(kernel)[0])
 
 
 def test_exponentials_of_multiples_share_one_call():
