@@ -260,7 +260,7 @@ def _parts(branch):
     return k, q0, u0, rho0, dl, tau, D, ad, cos, sin, up
 
 
-def _log(x, positive_when=None):
+def _log(x):
     """log x, with −∞ where x = 0 (only reached through exp(−∞) = 0)."""
     return logz(x)
 
@@ -290,15 +290,13 @@ def exact_kernel(branch: str | None = None) -> tuple[tuple[str, sp.Expr], ...]:
     P = sin * u0 + cos * q0
     Q = cos * u0 - sin * q0
     h = intexp(-D, tau)
-    started = tau > 0
-    lh = _log(h, started)
-    lP = _log(sp.Abs(P), sp.Ne(P, 0))
+    lh = _log(h)
+    lP = _log(sp.Abs(P))
     terms = (
         -D * tau,
         2 * lP + lh,
-        2 * _log(sp.Abs(Q), sp.Ne(Q, 0)) + lh - D * tau,
-        2 * _log(rho0, sp.Ne(rho0, 0)) + _log(tau, started) - rho * tau
-        + sp.log(phi1(-ad * tau)),
+        2 * _log(sp.Abs(Q)) + lh - D * tau,
+        _log(rho0**2 * intexp(-ad, tau)) - rho * tau,  # ∫ e^{−δ̃σ}, rescaled
     )
     top = sp.Max(*terms)
     ell = top + sp.log(sp.Add(*(sp.exp(x - top) for x in terms)))
