@@ -282,7 +282,6 @@ def claims() -> tuple[Claim, ...]:
 def _sections():
     d = 2
     f = sn.flow(d)
-    sy = sn.symbols(d)
     return (
         ("Model", r"f(x) &= a\,w^\top x,\quad \mathcal L = \tfrac12\mathbb E[(y-f)^2]"),
         ("Gradient flow (d = 2)", f.latex()),
@@ -298,7 +297,13 @@ def _sections():
         ("Limit", r"\eta_w a_\infty^2 &= \tfrac{D+\delta}{2},\quad"
          r" \operatorname{sgn} a_\infty = \operatorname{sgn}\big(\eta_a w_0^\top\beta_*"
          r" + a_0\tfrac{\delta+D}{2}\big)"),
-        ("Dimension", sp.latex(sp.Matrix(sy["w"]).T) + r" &\in \mathbb R^{1\times 2}"),
+        ("Kernel distance (whitened data)",
+         r"S(0,t) &= 1-\frac{\langle M_0, M_t\rangle_F}{\|M_0\|_F\|M_t\|_F},\quad"
+         r" M = \eta_w a^2 I + \eta_a w w^\top"),
+        ("Implicit bias, low-rank data (Theorem 3.1)",
+         r"\beta(\infty) &= \arg\min_{X\beta=y}\ \Psi_{\tilde\delta}(\beta)"
+         r"-\psi_{\tilde\delta}\,\hat\beta_0^\top\beta,\quad"
+         r" \tilde\delta=\delta/\sqrt{\eta_a\eta_w}"),
     )
 
 
