@@ -90,9 +90,12 @@ def _structure():
     z0 = sp.Matrix([u0, q0])
     z = sp.cosh(D * tau / 2) * z0 + 2 * sp.sinh(D * tau / 2) / D * A * z0
     r = r0 * sp.exp(-dl * tau / 2)
-    lam = (1 + sp.sinh(D * tau) / D * (u0**2 + q0**2)
-           + 2 * (sp.cosh(D * tau) - 1) / D**2 * (z0.T * A * z0)[0, 0]
-           + r0**2 * sn.intexp(-dl, tau))
+    lam = (
+        1
+        + sp.sinh(D * tau) / D * (u0**2 + q0**2)
+        + 2 * (sp.cosh(D * tau) - 1) / D**2 * (z0.T * A * z0)[0, 0]
+        + r0**2 * sn.intexp(-dl, tau)
+    )
     out = list(z.diff(tau) - A * z) + list(z.subs(tau, 0) - z0)
     out += [lam.diff(tau) - (z[0] ** 2 + z[1] ** 2 + r**2), lam.subs(tau, 0) - 1]
     out.append(dl * lam - (z[1] ** 2 - z[0] ** 2 - r**2))
@@ -130,14 +133,21 @@ def _solution_initial(dims=(1, 2, 3)):
 def _kernel_sampler(branch):
     def sample(rng: random.Random):
         while True:
-            v = {sn.kt: rng.uniform(0, 3), sn.ka0: rng.uniform(-2, 2),
-                 sn.kp0: rng.uniform(-2, 2), sn.kr0: rng.uniform(0, 2),
-                 sn.ks: rng.uniform(0.1, 2), sn.eta_a: rng.uniform(0.2, 3),
-                 sn.eta_w: rng.uniform(0.2, 3)}
-            dl = (v[sn.eta_w] * v[sn.ka0] ** 2
-                  - v[sn.eta_a] * (v[sn.kp0] ** 2 + v[sn.kr0] ** 2))
+            v = {
+                sn.kt: rng.uniform(0, 3),
+                sn.ka0: rng.uniform(-2, 2),
+                sn.kp0: rng.uniform(-2, 2),
+                sn.kr0: rng.uniform(0, 2),
+                sn.ks: rng.uniform(0.1, 2),
+                sn.eta_a: rng.uniform(0.2, 3),
+                sn.eta_w: rng.uniform(0.2, 3),
+            }
+            dl = v[sn.eta_w] * v[sn.ka0] ** 2 - v[sn.eta_a] * (
+                v[sn.kp0] ** 2 + v[sn.kr0] ** 2
+            )
             if (dl >= 0) == (branch == "pos"):
                 return v
+
     return sample
 
 
@@ -145,12 +155,18 @@ def _stable_equals_textbook():
     textbook = dict(sn.textbook_kernel())
     checks = []
     for branch in ("pos", "neg"):
-        for form, exact in ((sn.exact_kernel(branch), False),
-                            (sn.scaled_kernel(branch), True)):
+        for form, exact in (
+            (sn.exact_kernel(branch), False),
+            (sn.scaled_kernel(branch), True),
+        ):
             for name, expr in form:
-                checks.append(is_identically_zero(
-                    expr - textbook[name], sampler=_kernel_sampler(branch),
-                    exact=exact))
+                checks.append(
+                    is_identically_zero(
+                        expr - textbook[name],
+                        sampler=_kernel_sampler(branch),
+                        exact=exact,
+                    )
+                )
     return combine(checks)
 
 
@@ -164,11 +180,15 @@ def _limit():
         a_inf = dict(sn.scaled_kernel(branch, asymptotic=True))["a"]
         sample = _kernel_sampler(branch)
         # η_w a∞² = (D + δ)/2, and a∞·|P| = P·|a∞|: a∞ has the sign of P
-        checks.append(is_identically_zero(sn.eta_w * a_inf**2 - (D + delta) / 2,
-                                          sampler=sample))
-        checks.append(is_identically_zero(
-            a_inf * sp.Abs(P) - P * sp.sqrt((D + delta) / (2 * sn.eta_w)),
-            sampler=sample))
+        checks.append(
+            is_identically_zero(sn.eta_w * a_inf**2 - (D + delta) / 2, sampler=sample)
+        )
+        checks.append(
+            is_identically_zero(
+                a_inf * sp.Abs(P) - P * sp.sqrt((D + delta) / (2 * sn.eta_w)),
+                sampler=sample,
+            )
+        )
     return combine(checks)
 
 
@@ -185,8 +205,11 @@ def _kernel_distance_identity():
     n0 = sp.sqrt(sum(M0.multiply_elementwise(M0)))
     n1 = sp.sqrt(sum(M1.multiply_elementwise(M1)))
     N0, N1 = (w0.T * w0)[0, 0], (w1.T * w1)[0, 0]
-    formula_inner = (d * ew**2 * a0**2 * a1**2 + ea * ew * (a0**2 * N1 + a1**2 * N0)
-                     + ea**2 * (w0.T * w1)[0, 0] ** 2)
+    formula_inner = (
+        d * ew**2 * a0**2 * a1**2
+        + ea * ew * (a0**2 * N1 + a1**2 * N0)
+        + ea**2 * (w0.T * w1)[0, 0] ** 2
+    )
     formula_n0 = sp.sqrt(d * ew**2 * a0**4 + 2 * ea * ew * a0**2 * N0 + ea**2 * N0**2)
     formula_n1 = sp.sqrt(d * ew**2 * a1**4 + 2 * ea * ew * a1**2 * N1 + ea**2 * N1**2)
     return [frob - formula_inner, n0**2 - formula_n0**2, n1**2 - formula_n1**2]
@@ -203,22 +226,33 @@ _REFERENCE = (
 )
 
 # MATH.md §11.2: low-rank implicit bias, x = (0.5, 1), β₀ = (0.4, 0.05)
-_BIAS_UNIT = ((-4, (1.5510769402, 0.3244615299)), (-2, (1.3644442143, 0.4177778928)),
-              (-1, (1.1881748621, 0.5059125690)), (0, (0.9430043232, 0.6284978384)),
-              (1, (0.8033964787, 0.6983017607)), (2, (0.7656889460, 0.7171555270)),
-              (4, (0.7478825463, 0.7260587269)))
-_BIAS_RATES = ((-4, (1.7894322918, 0.4802838541)), (-1, (1.3454455796, 0.7022772102)),
-               (-0.2, (1.1507827042, 0.7996086479)), (0, (1.1045197662, 0.8227401169)),
-               (0.3, (1.0443116656, 0.8528441672)), (1, (0.9539658319, 0.8980170841)),
-               (4, (0.8672778268, 0.9413610866)))
+_BIAS_UNIT = (
+    (-4, (1.5510769402, 0.3244615299)),
+    (-2, (1.3644442143, 0.4177778928)),
+    (-1, (1.1881748621, 0.5059125690)),
+    (0, (0.9430043232, 0.6284978384)),
+    (1, (0.8033964787, 0.6983017607)),
+    (2, (0.7656889460, 0.7171555270)),
+    (4, (0.7478825463, 0.7260587269)),
+)
+_BIAS_RATES = (
+    (-4, (1.7894322918, 0.4802838541)),
+    (-1, (1.3454455796, 0.7022772102)),
+    (-0.2, (1.1507827042, 0.7996086479)),
+    (0, (1.1045197662, 0.8227401169)),
+    (0.3, (1.0443116656, 0.8528441672)),
+    (1, (0.9539658319, 0.8980170841)),
+    (4, (0.8672778268, 0.9413610866)),
+)
 
 
 def _reference_values():
     worst = 0.0
     for dl, t, a_ref, w_ref in _REFERENCE:
         a0 = np.sqrt((dl + np.sqrt(dl * dl + 4.0)) / 2)
-        a, w = sn.trajectory(np.array(float(t)), a0, np.array([-1.0, 0.0]) / a0,
-                             np.array([0.0, 1.0]))
+        a, w = sn.trajectory(
+            np.array(float(t)), a0, np.array([-1.0, 0.0]) / a0, np.array([0.0, 1.0])
+        )
         worst = max(worst, abs(float(a) - a_ref), *np.abs(w - w_ref))
     return worst < 1e-9, "reference table (MATH.md §11.2)", worst, "6 rows"
 
@@ -227,14 +261,17 @@ def _implicit_bias_values():
     x = np.array([[0.5, 1.0]])
     beta0 = np.array([0.4, 0.05])
     worst = 0.0
-    for y, rates, table in (([1.1], (1.0, 1.0), _BIAS_UNIT),
-                            ([1.375], (0.5, 3.0), _BIAS_RATES)):
+    for y, rates, table in (
+        ([1.1], (1.0, 1.0), _BIAS_UNIT),
+        ([1.375], (0.5, 3.0), _BIAS_RATES),
+    ):
         for dl, ref in table:
             got = sn.implicit_bias(x, np.array(y), beta0, dl, *rates)
             worst = max(worst, *np.abs(got - ref))
     # the closed form (1-D null space) equals the minimiser of Theorem 3.1's
     # objective found by Newton's method on a lifted problem with 2-D null space
     from ._single_neuron_numeric import _newton, _radial_slope
+
     x3 = np.array([[0.5, 1.0, 0.0]])
     for dl, _ in _BIAS_UNIT:
         closed = sn.implicit_bias(x, np.array([1.1]), beta0, dl)
@@ -250,32 +287,77 @@ def _implicit_bias_values():
 def claims() -> tuple[Claim, ...]:
     ic = identity_claim
     return (
-        ic("flow equals −η⊙∇L (MATH §1.1, d=3)",
-           "ȧ = −η_a wᵀ(Σxxβ − Σxy), ẇ = −η_w a(Σxxβ − Σxy)", _flow_form),
-        ic("rescaling symmetry leaves f and L invariant",
-           "f(x; a/c, c w) = f(x; a, w)", _symmetry),
-        ic("δ = η_w a² − η_a‖w‖² conserved, d = 1…4",
-           "dδ/dt ≡ 0 for general Σxx, Σxy, η_a, η_w", _conserved),
-        ic("function-space flow β̇ = −M∇_βL, M of Eq. 4 (d = 2, 3)",
-           "M = (κ+δ)/2 I + (κ−δ)/2 β̂β̂ᵀ", _preconditioner),
-        ic("rate reduction to unit rates (§1.4) is exact",
-           "ã = (η_w/η_a)^¼ a, w̃ = (η_a/η_w)^¼ w, τ = √(η_aη_w) t", _rate_map),
-        ic("unified solution: structural proof, every d",
-           "lemmas L1–L4 of the matrix-exponential form", _structure),
-        ic("unified solution: ODE residual ≡ 0 (d = 1, 2)",
-           "general rates, every δ, every a₀", _solution_residuals, max_ops=0, points=3),
-        ic("unified solution: initial condition (d = 1, 2, 3)",
-           "θ(0) = θ₀", _solution_initial),
-        Claim("overflow-safe kernel forms equal the unified form",
-              "log-scaled (kernel) and e^{Dτ}-scaled forms, branches δ ≥ 0, δ < 0", _stable_equals_textbook, ("symbolic",)),
-        Claim("t → ∞: η_w a∞² = (D+δ)/2 and sign a∞ = sign P (basin rule)",
-              "P = η_a w₀ᵀβ* + a₀(δ+D)/2", _limit, ("symbolic",)),
-        ic("kernel distance formula (§1.6) equals the Frobenius definition",
-           "S = 1 − ⟨M₀,M_t⟩/(‖M₀‖‖M_t‖)", _kernel_distance_identity),
-        Claim("exact trajectory matches MATH.md §11.2 reference values",
-              "|error| < 1e-9", _reference_values, ("numeric",)),
-        Claim("implicit bias (Theorem 3.1) matches MATH.md §11.2 and Newton",
-              "|error| < 1e-9", _implicit_bias_values, ("numeric",)),
+        ic(
+            "flow equals −η⊙∇L (MATH §1.1, d=3)",
+            "ȧ = −η_a wᵀ(Σxxβ − Σxy), ẇ = −η_w a(Σxxβ − Σxy)",
+            _flow_form,
+        ),
+        ic(
+            "rescaling symmetry leaves f and L invariant",
+            "f(x; a/c, c w) = f(x; a, w)",
+            _symmetry,
+        ),
+        ic(
+            "δ = η_w a² − η_a‖w‖² conserved, d = 1…4",
+            "dδ/dt ≡ 0 for general Σxx, Σxy, η_a, η_w",
+            _conserved,
+        ),
+        ic(
+            "function-space flow β̇ = −M∇_βL, M of Eq. 4 (d = 2, 3)",
+            "M = (κ+δ)/2 I + (κ−δ)/2 β̂β̂ᵀ",
+            _preconditioner,
+        ),
+        ic(
+            "rate reduction to unit rates (§1.4) is exact",
+            "ã = (η_w/η_a)^¼ a, w̃ = (η_a/η_w)^¼ w, τ = √(η_aη_w) t",
+            _rate_map,
+        ),
+        ic(
+            "unified solution: structural proof, every d",
+            "lemmas L1–L4 of the matrix-exponential form",
+            _structure,
+        ),
+        ic(
+            "unified solution: ODE residual ≡ 0 (d = 1, 2)",
+            "general rates, every δ, every a₀",
+            _solution_residuals,
+            max_ops=0,
+            points=3,
+        ),
+        ic(
+            "unified solution: initial condition (d = 1, 2, 3)",
+            "θ(0) = θ₀",
+            _solution_initial,
+        ),
+        Claim(
+            "overflow-safe kernel forms equal the unified form",
+            "log-scaled (kernel) and e^{Dτ}-scaled forms, branches δ ≥ 0, δ < 0",
+            _stable_equals_textbook,
+            ("symbolic",),
+        ),
+        Claim(
+            "t → ∞: η_w a∞² = (D+δ)/2 and sign a∞ = sign P (basin rule)",
+            "P = η_a w₀ᵀβ* + a₀(δ+D)/2",
+            _limit,
+            ("symbolic",),
+        ),
+        ic(
+            "kernel distance formula (§1.6) equals the Frobenius definition",
+            "S = 1 − ⟨M₀,M_t⟩/(‖M₀‖‖M_t‖)",
+            _kernel_distance_identity,
+        ),
+        Claim(
+            "exact trajectory matches MATH.md §11.2 reference values",
+            "|error| < 1e-9",
+            _reference_values,
+            ("numeric",),
+        ),
+        Claim(
+            "implicit bias (Theorem 3.1) matches MATH.md §11.2 and Newton",
+            "|error| < 1e-9",
+            _implicit_bias_values,
+            ("numeric",),
+        ),
     )
 
 
@@ -286,34 +368,51 @@ def _sections():
         ("Model", r"f(x) &= a\,w^\top x,\quad \mathcal L = \tfrac12\mathbb E[(y-f)^2]"),
         ("Gradient flow (d = 2)", f.latex()),
         ("Conserved quantity", r"\delta &= " + sp.latex(sn.delta(d))),
-        ("Function-space preconditioner (Eq. 4)",
-         r"M &= \tfrac{\kappa+\delta}{2} I + \tfrac{\kappa-\delta}{2}\hat\beta\hat\beta^\top,"
-         r"\quad \kappa=\sqrt{\delta^2+4\eta_a\eta_w\|\beta\|^2}"),
-        ("Exact solution, whitened inputs (unit-rate coordinates)",
-         r"(u, q)^\top &= e^{\tau A} z_0,\quad A = \begin{pmatrix}-\tilde\delta/2 & s\\"
-         r" s & \tilde\delta/2\end{pmatrix},\quad r = r_0 e^{-\tilde\delta\tau/2}\\"
-         r"\Lambda &= 1+\int_0^\tau (u^2+q^2+r^2),\quad \tilde a = q/\sqrt\Lambda,\quad"
-         r" \tilde w = (u e_1 + r e_2)/\sqrt\Lambda"),
-        ("Limit", r"\eta_w a_\infty^2 &= \tfrac{D+\delta}{2},\quad"
-         r" \operatorname{sgn} a_\infty = \operatorname{sgn}\big(\eta_a w_0^\top\beta_*"
-         r" + a_0\tfrac{\delta+D}{2}\big)"),
-        ("Kernel distance (whitened data)",
-         r"S(0,t) &= 1-\frac{\langle M_0, M_t\rangle_F}{\|M_0\|_F\|M_t\|_F},\quad"
-         r" M = \eta_w a^2 I + \eta_a w w^\top"),
-        ("Implicit bias, low-rank data (Theorem 3.1)",
-         r"\beta(\infty) &= \arg\min_{X\beta=y}\ \Psi_{\tilde\delta}(\beta)"
-         r"-\psi_{\tilde\delta}\,\hat\beta_0^\top\beta,\quad"
-         r" \tilde\delta=\delta/\sqrt{\eta_a\eta_w}"),
+        (
+            "Function-space preconditioner (Eq. 4)",
+            r"M &= \tfrac{\kappa+\delta}{2} I"
+            r" + \tfrac{\kappa-\delta}{2}\hat\beta\hat\beta^\top,"
+            r"\quad \kappa=\sqrt{\delta^2+4\eta_a\eta_w\|\beta\|^2}",
+        ),
+        (
+            "Exact solution, whitened inputs (unit-rate coordinates)",
+            r"(u, q)^\top &= e^{\tau A} z_0,\quad"
+            r" A = \begin{pmatrix}-\tilde\delta/2 & s\\"
+            r" s & \tilde\delta/2\end{pmatrix},\quad r = r_0 e^{-\tilde\delta\tau/2}\\"
+            r"\Lambda &= 1+\int_0^\tau (u^2+q^2+r^2),\quad"
+            r" \tilde a = q/\sqrt\Lambda,\quad"
+            r" \tilde w = (u e_1 + r e_2)/\sqrt\Lambda",
+        ),
+        (
+            "Limit",
+            r"\eta_w a_\infty^2 &= \tfrac{D+\delta}{2},\quad"
+            r" \operatorname{sgn} a_\infty"
+            r" = \operatorname{sgn}\big(\eta_a w_0^\top\beta_*"
+            r" + a_0\tfrac{\delta+D}{2}\big)",
+        ),
+        (
+            "Kernel distance (whitened data)",
+            r"S(0,t) &= 1-\frac{\langle M_0, M_t\rangle_F}{\|M_0\|_F\|M_t\|_F},\quad"
+            r" M = \eta_w a^2 I + \eta_a w w^\top",
+        ),
+        (
+            "Implicit bias, low-rank data (Theorem 3.1)",
+            r"\beta(\infty) &= \arg\min_{X\beta=y}\ \Psi_{\tilde\delta}(\beta)"
+            r"-\psi_{\tilde\delta}\,\hat\beta_0^\top\beta,\quad"
+            r" \tilde\delta=\delta/\sqrt{\eta_a\eta_w}",
+        ),
     )
 
 
 def _kernels():
-    return (KernelExprs(
-        "exact",
-        (sn.kt, sn.ka0, sn.kp0, sn.kr0, sn.ks, sn.eta_a, sn.eta_w),
-        sn.exact_kernel(),
-        "whitened single neuron: a(t), p(t) = w·β̂*, g(t) with Π⊥w(t) = g Π⊥w₀",
-    ),)
+    return (
+        KernelExprs(
+            "exact",
+            (sn.kt, sn.ka0, sn.kp0, sn.kr0, sn.ks, sn.eta_a, sn.eta_w),
+            sn.exact_kernel(),
+            "whitened single neuron: a(t), p(t) = w·β̂*, g(t) with Π⊥w(t) = g Π⊥w₀",
+        ),
+    )
 
 
 @functools.cache

@@ -10,19 +10,27 @@ from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["trajectory", "kernel_distance", "kernel_distance_between", "ntk",
-           "implicit_bias"]
+__all__ = [
+    "trajectory",
+    "kernel_distance",
+    "kernel_distance_between",
+    "ntk",
+    "implicit_bias",
+]
 
 
 def _finite(name: str, value, *, ndim: tuple[int, ...] | None = None) -> np.ndarray:
     try:
         arr = np.asarray(value, dtype=np.float64)
     except (TypeError, ValueError):
-        raise TypeError(f"{name} must be a real number or array, got "
-                        f"{type(value).__name__}") from None
+        raise TypeError(
+            f"{name} must be a real number or array, got {type(value).__name__}"
+        ) from None
     if ndim is not None and arr.ndim not in ndim:
-        raise ValueError(f"{name} must have {' or '.join(map(str, ndim))} "
-                         f"dimension(s), got shape {arr.shape}")
+        raise ValueError(
+            f"{name} must have {' or '.join(map(str, ndim))} "
+            f"dimension(s), got shape {arr.shape}"
+        )
     if not np.all(np.isfinite(arr)):
         raise ValueError(f"{name} must be finite (no NaN or inf)")
     return arr
@@ -74,8 +82,9 @@ def trajectory(t, a0, w0, beta_star, eta_a: float = 1.0, eta_w: float = 1.0):
     d = w0.shape[-1]
     beta_star = _finite("beta_star", beta_star, ndim=(1,))
     if beta_star.shape != (d,):
-        raise ValueError(f"beta_star must have shape ({d},) to match w0, got "
-                         f"{beta_star.shape}")
+        raise ValueError(
+            f"beta_star must have shape ({d},) to match w0, got {beta_star.shape}"
+        )
     batched = w0.ndim == 2
     a0 = _finite("a0", a0, ndim=(1,) if batched else (0, 1))
     if a0.ndim == 1 and not batched:
@@ -83,8 +92,9 @@ def trajectory(t, a0, w0, beta_star, eta_a: float = 1.0, eta_w: float = 1.0):
     if batched and a0.ndim == 0:
         a0 = np.full(w0.shape[0], float(a0))
     if batched and a0.shape != (w0.shape[0],):
-        raise ValueError(f"a0 must have shape ({w0.shape[0]},) to match w0, got "
-                         f"{a0.shape}")
+        raise ValueError(
+            f"a0 must have shape ({w0.shape[0]},) to match w0, got {a0.shape}"
+        )
     eta_a, eta_w = _rate("eta_a", eta_a), _rate("eta_w", eta_w)
     s = float(np.linalg.norm(beta_star))
     e1 = beta_star / s if s > 0 else np.zeros(d)
@@ -112,12 +122,15 @@ def ntk(a, w, eta_a: float = 1.0, eta_w: float = 1.0, X=None) -> np.ndarray:
     a = _finite("a", a)
     w = _finite("w", w)
     if w.shape[:-1] != a.shape:
-        raise ValueError(f"w must have shape a.shape + (d,) = {a.shape} + (d,), got "
-                         f"{w.shape}")
+        raise ValueError(
+            f"w must have shape a.shape + (d,) = {a.shape} + (d,), got {w.shape}"
+        )
     eta_a, eta_w = _rate("eta_a", eta_a), _rate("eta_w", eta_w)
     d = w.shape[-1]
-    m = eta_w * (a**2)[..., None, None] * np.eye(d) + eta_a * w[..., :, None] * w[
-        ..., None, :]
+    m = (
+        eta_w * (a**2)[..., None, None] * np.eye(d)
+        + eta_a * w[..., :, None] * w[..., None, :]
+    )
     if X is None:
         return m
     X = _finite("X", X, ndim=(2,))
@@ -126,8 +139,7 @@ def ntk(a, w, eta_a: float = 1.0, eta_w: float = 1.0, X=None) -> np.ndarray:
     return X @ m @ X.T
 
 
-def kernel_distance_between(a0, w0, a1, w1, eta_a: float = 1.0,
-                            eta_w: float = 1.0):
+def kernel_distance_between(a0, w0, a1, w1, eta_a: float = 1.0, eta_w: float = 1.0):
     r"""S = 1 − ⟨K₀, K₁⟩_F / (‖K₀‖_F ‖K₁‖_F) for whitened data (MATH.md §1.6)."""
     a0, a1 = _finite("a0", a0), _finite("a1", a1)
     w0, w1 = _finite("w0", w0), _finite("w1", w1)
@@ -135,12 +147,17 @@ def kernel_distance_between(a0, w0, a1, w1, eta_a: float = 1.0,
     d = w0.shape[-1]
     n0, n1 = np.sum(w0 * w0, -1), np.sum(w1 * w1, -1)
     dot = np.sum(w0 * w1, -1)
-    inner = (d * eta_w**2 * a0**2 * a1**2 + eta_a * eta_w * (a0**2 * n1 + a1**2 * n0)
-             + eta_a**2 * dot**2)
-    norm0 = np.sqrt(d * eta_w**2 * a0**4 + 2 * eta_a * eta_w * a0**2 * n0
-                    + eta_a**2 * n0**2)
-    norm1 = np.sqrt(d * eta_w**2 * a1**4 + 2 * eta_a * eta_w * a1**2 * n1
-                    + eta_a**2 * n1**2)
+    inner = (
+        d * eta_w**2 * a0**2 * a1**2
+        + eta_a * eta_w * (a0**2 * n1 + a1**2 * n0)
+        + eta_a**2 * dot**2
+    )
+    norm0 = np.sqrt(
+        d * eta_w**2 * a0**4 + 2 * eta_a * eta_w * a0**2 * n0 + eta_a**2 * n0**2
+    )
+    norm1 = np.sqrt(
+        d * eta_w**2 * a1**4 + 2 * eta_a * eta_w * a1**2 * n1 + eta_a**2 * n1**2
+    )
     if np.any(norm0 == 0) or np.any(norm1 == 0):
         raise ValueError("the kernel distance needs non-zero kernels (a, w not both 0)")
     return 1.0 - inner / (norm0 * norm1)
@@ -161,8 +178,17 @@ def kernel_distance(t, a0, w0, beta_star, eta_a: float = 1.0, eta_w: float = 1.0
     return kernel_distance_between(a0b, w0b, a, w, eta_a, eta_w)
 
 
-def implicit_bias(X, y, beta0, delta: float, eta_a: float = 1.0,
-                  eta_w: float = 1.0, *, tol: float = 1e-13, max_iter: int = 200):
+def implicit_bias(
+    X,
+    y,
+    beta0,
+    delta: float,
+    eta_a: float = 1.0,
+    eta_w: float = 1.0,
+    *,
+    tol: float = 1e-13,
+    max_iter: int = 200,
+):
     r"""β(∞) of Theorem 3.1 (Kunin et al. 2024) for low-rank data.
 
     Minimises Ψ_δ̃(β) − ψ_δ̃ β̂₀ᵀβ subject to Xβ = y, with δ̃ = δ/√(η_aη_w).  With a
@@ -190,7 +216,8 @@ def implicit_bias(X, y, beta0, delta: float, eta_a: float = 1.0,
     if nb0 == 0:
         raise ValueError("beta0 must be non-zero (Theorem 3.1 assumes β(t) ≠ 0)")
     dl = float(_finite("delta", delta, ndim=(0,))) / np.sqrt(
-        _rate("eta_a", eta_a) * _rate("eta_w", eta_w))
+        _rate("eta_a", eta_a) * _rate("eta_w", eta_w)
+    )
     u, sv, vt = np.linalg.svd(X)
     rank = int(np.sum(sv > sv.max() * max(n, d) * np.finfo(float).eps))
     beta_mn = vt[:rank].T @ ((u[:, :rank].T @ y) / sv[:rank])
@@ -236,8 +263,11 @@ def _newton(beta_mn, null, g0, dl, tol, max_iter):
         phi = _radial_slope(r, dl)
         dphi = 2 * r / (np.sqrt(dl * dl + 4 * r * r) * phi)
         grad = null.T @ (phi * bh - g0)
-        hess = null.T @ (dphi * np.outer(bh, bh) + phi / r * (
-            np.eye(len(b)) - np.outer(bh, bh))) @ null
+        hess = (
+            null.T
+            @ (dphi * np.outer(bh, bh) + phi / r * (np.eye(len(b)) - np.outer(bh, bh)))
+            @ null
+        )
         step = np.linalg.solve(hess, grad)
         f0, lam = objective(z), 1.0
         while objective(z - lam * step) > f0 and lam > 1e-12:

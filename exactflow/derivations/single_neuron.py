@@ -39,15 +39,27 @@ import functools
 import sympy as sp
 
 from ..symbolic.flow import GradientFlow, gradient_flow
-from ..symbolic.functions import intexp, logz, phi1
+from ..symbolic.functions import intexp, logz
 from ..symbolic.model import Model, ParamGroup, moment_loss
 from ..symbolic.verify import Solution
 
 __all__ = [
-    "model", "flow", "delta", "preconditioner", "solution", "symbols", "exact_kernel",
+    "model",
+    "flow",
+    "delta",
+    "preconditioner",
+    "solution",
+    "symbols",
+    "exact_kernel",
     "scaled_kernel",
     "textbook_kernel",
-    "trajectory", "implicit_bias", "kernel_distance", "kernel_distance_between", "ntk", "limit", "derivation",
+    "trajectory",
+    "implicit_bias",
+    "kernel_distance",
+    "kernel_distance_between",
+    "ntk",
+    "limit",
+    "derivation",
 ]
 
 REFERENCES = ("Kunin et al. (2024), arXiv:2406.06158",)
@@ -104,8 +116,9 @@ def model(d: int = 2, whitened: bool = False) -> Model:
         loss=moment_loss(a * w, sxx, sxy, syy),
         inputs=sy["x"],
         forward=a * (w.T * sp.Matrix(sy["x"]))[0, 0],
-        assumptions="whitened inputs: Σxx = I, Σxy = β*" if whitened else
-        "general data moments Σxx (symmetric), Σxy",
+        assumptions="whitened inputs: Σxx = I, Σxy = β*"
+        if whitened
+        else "general data moments Σxx (symmetric), Σxy",
         references=REFERENCES,
     )
 
@@ -151,8 +164,10 @@ def solution(d: int = 2) -> Solution:
     lam = (
         1
         + sp.sinh(D * tau) / D * (u0**2 + q0**2)
-        + 2 * (sp.cosh(D * tau) - 1) / D**2 * (-dl / 2 * u0**2 + 2 * s * u0 * q0
-                                              + dl / 2 * q0**2)
+        + 2
+        * (sp.cosh(D * tau) - 1)
+        / D**2
+        * (-dl / 2 * u0**2 + 2 * s * u0 * q0 + dl / 2 * q0**2)
         + r0sq * intexp(-dl, tau)
     )
     root = sp.sqrt(lam)
@@ -161,8 +176,9 @@ def solution(d: int = 2) -> Solution:
     for wi, w0i, bi in zip(sy["w"], w0, b):
         state[wi] = k * (u * bi / s + decay * (w0i - u0 * bi / s)) / root
     initial = {a: a_init, **dict(zip(sy["w"], sy["w_init"]))}
-    return Solution(t, state, initial,
-                    domain="whitened inputs, β* ≠ 0; every δ, a₀, η_a, η_w > 0")
+    return Solution(
+        t, state, initial, domain="whitened inputs, β* ≠ 0; every δ, a₀, η_a, η_w > 0"
+    )
 
 
 def limit(a0, w0_dot_b, s, delta_):
@@ -181,8 +197,9 @@ kt, ka0, kp0 = sp.symbols("t a0 p0", real=True)
 kr0, ks = sp.symbols("r0 s", nonnegative=True)
 
 
-def scaled_kernel(branch: str | None = None,
-                  asymptotic: bool = False) -> tuple[tuple[str, sp.Expr], ...]:
+def scaled_kernel(
+    branch: str | None = None, asymptotic: bool = False
+) -> tuple[tuple[str, sp.Expr], ...]:
     r"""The whitened solution with the growing exponentials factored out.
 
     Inputs are ``t, a0, p0 = w₀·β̂*, r0 = ‖Π⊥w₀‖, s = ‖β*‖, eta_a, eta_w``; outputs
@@ -284,9 +301,11 @@ def exact_kernel(branch: str | None = None) -> tuple[tuple[str, sp.Expr], ...]:
     m = (D + ad) / 2
     m_safe = m + (sp.Piecewise((1, sp.Eq(D, 0)), (0, True)) if branch is None else 0)
     lam_p = {"pos": m, "neg": ks**2 / m}.get(
-        branch, sp.Piecewise((m, dl >= 0), (ks**2 / m_safe, True)))  # (δ̃ + D)/2
+        branch, sp.Piecewise((m, dl >= 0), (ks**2 / m_safe, True))
+    )  # (δ̃ + D)/2
     rho = {"pos": D, "neg": 2 * lam_p}.get(
-        branch, sp.Piecewise((D, dl >= 0), (2 * lam_p, True)))  # D + min(δ̃, 0)
+        branch, sp.Piecewise((D, dl >= 0), (2 * lam_p, True))
+    )  # D + min(δ̃, 0)
     P = sin * u0 + cos * q0
     Q = cos * u0 - sin * q0
     h = intexp(-D, tau)
@@ -319,16 +338,25 @@ def textbook_kernel() -> tuple[tuple[str, sp.Expr], ...]:
     C, S = sp.cosh(D * tau / 2), sp.sinh(D * tau / 2)
     u = C * u0 + 2 * S / D * (-dl / 2 * u0 + ks * q0)
     q = C * q0 + 2 * S / D * (ks * u0 + dl / 2 * q0)
-    lam = (1 + sp.sinh(D * tau) / D * (u0**2 + q0**2)
-           + 2 * (sp.cosh(D * tau) - 1) / D**2
-           * (-dl / 2 * u0**2 + 2 * ks * u0 * q0 + dl / 2 * q0**2)
-           + rho0**2 * intexp(-dl, tau))
+    lam = (
+        1
+        + sp.sinh(D * tau) / D * (u0**2 + q0**2)
+        + 2
+        * (sp.cosh(D * tau) - 1)
+        / D**2
+        * (-dl / 2 * u0**2 + 2 * ks * u0 * q0 + dl / 2 * q0**2)
+        + rho0**2 * intexp(-dl, tau)
+    )
     root = sp.sqrt(lam)
-    return (("a", q / (k * root)), ("p", k * u / root),
-            ("g", sp.exp(-dl * tau / 2) / root))
+    return (
+        ("a", q / (k * root)),
+        ("p", k * u / root),
+        ("g", sp.exp(-dl * tau / 2) / root),
+    )
 
 
 # numerical API and the derivation bundle live in their own modules
+from ._single_neuron_claims import derivation  # noqa: E402
 from ._single_neuron_numeric import (  # noqa: E402
     implicit_bias,
     kernel_distance,
@@ -336,4 +364,3 @@ from ._single_neuron_numeric import (  # noqa: E402
     ntk,
     trajectory,
 )
-from ._single_neuron_claims import derivation  # noqa: E402

@@ -86,17 +86,21 @@ class Derivation:
             if k.name == kernel:
                 return k
         names = [k.name for k in self.kernels()]
-        raise ValueError(f"kernel must be one of {names} for {self.name}, got {kernel!r}")
+        raise ValueError(
+            f"kernel must be one of {names} for {self.name}, got {kernel!r}"
+        )
 
-    def kernel(self, target: str = "numpy", kernel: str = "exact",
-               dtype: str = "float64"):
+    def kernel(
+        self, target: str = "numpy", kernel: str = "exact", dtype: str = "float64"
+    ):
         """The generated kernel as a callable (see :mod:`exactflow.codegen`)."""
         from .._build import load_kernel  # the one upward edge
 
         return load_kernel(self, kernel, target, dtype)
 
-    def kernel_source(self, target: str = "numpy", kernel: str = "exact",
-                      dtype: str = "float64") -> str:
+    def kernel_source(
+        self, target: str = "numpy", kernel: str = "exact", dtype: str = "float64"
+    ) -> str:
         """The generated source text of a kernel."""
         from .._build import kernel_source
 

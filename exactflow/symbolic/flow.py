@@ -26,16 +26,15 @@ class GradientFlow:
     def latex(self) -> str:
         """One ``\\dot θ_i = …`` line per component."""
         return r" \\ ".join(
-            rf"\dot{{{sp.latex(s)}}} &= {sp.latex(e)}" for s, e in self.equations.items()
+            rf"\dot{{{sp.latex(s)}}} &= {sp.latex(e)}"
+            for s, e in self.equations.items()
         )
 
 
 def gradient_flow(model: Model) -> GradientFlow:
     """θ̇ = −η ⊙ ∇θ L for the model's loss, expanded."""
     rates = model.rates
-    rhs = tuple(
-        sp.expand(-rates[s] * sp.diff(model.loss, s)) for s in model.symbols
-    )
+    rhs = tuple(sp.expand(-rates[s] * sp.diff(model.loss, s)) for s in model.symbols)
     return GradientFlow(model, rhs)
 
 

@@ -67,7 +67,8 @@ def moment_loss(
     """
     beta = sp.Matrix(coefficients)
     return sp.Rational(1, 2) * (
-        syy - 2 * (beta.T * sp.Matrix(sigma_xy))[0, 0]
+        syy
+        - 2 * (beta.T * sp.Matrix(sigma_xy))[0, 0]
         + (beta.T * sp.Matrix(sigma_xx) * beta)[0, 0]
     )
 

@@ -55,8 +55,12 @@ class Claim:
         except Exception as exc:  # a crashing check is a failed claim, reported
             passed, method, residual, detail = False, "error", float("nan"), repr(exc)
         return ClaimResult(
-            self.name, bool(passed), method, float(residual),
-            time.perf_counter() - start, detail,
+            self.name,
+            bool(passed),
+            method,
+            float(residual),
+            time.perf_counter() - start,
+            detail,
         )
 
 
@@ -76,13 +80,19 @@ class VerificationReport:
         """A plain-text table: claim, result, method, residual, seconds."""
         rows = [("claim", "result", "method", "residual / max error", "time [s]")]
         for r in self.results:
-            rows.append((
-                r.name, "ok" if r.passed else "FAILED", r.method,
-                f"{r.residual:.2e}", f"{r.seconds:.2f}",
-            ))
+            rows.append(
+                (
+                    r.name,
+                    "ok" if r.passed else "FAILED",
+                    r.method,
+                    f"{r.residual:.2e}",
+                    f"{r.seconds:.2f}",
+                )
+            )
         widths = [max(len(row[i]) for row in rows) for i in range(5)]
-        lines = ["  ".join(c.ljust(w) for c, w in zip(row, widths)).rstrip()
-                 for row in rows]
+        lines = [
+            "  ".join(c.ljust(w) for c, w in zip(row, widths)).rstrip() for row in rows
+        ]
         lines.insert(1, "  ".join("-" * w for w in widths))
         return "\n".join(lines)
 
@@ -90,18 +100,26 @@ class VerificationReport:
 def combine(checks: Sequence[ZeroCheck]) -> tuple[bool, str, float, str]:
     """Fold several zero checks into one claim outcome (weakest method wins)."""
     order = ["symbolic", "exact-rational"]
-    methods = sorted({c.method for c in checks},
-                     key=lambda m: order.index(m) if m in order else len(order))
+    methods = sorted(
+        {c.method for c in checks},
+        key=lambda m: order.index(m) if m in order else len(order),
+    )
     passed = all(c.is_zero for c in checks)
     worst = max((c.max_abs for c in checks), default=0.0)
     method = methods[-1] if methods else "symbolic"
     detail = "; ".join(sorted({c.detail for c in checks if not c.is_zero})) or (
-        f"{len(checks)} identities")
+        f"{len(checks)} identities"
+    )
     return passed, method, worst, detail
 
 
-def identity_claim(name: str, statement: str, build: Callable[[], Sequence[sp.Expr]],
-                   tags: tuple[str, ...] = ("symbolic",), **zero_kw) -> Claim:
+def identity_claim(
+    name: str,
+    statement: str,
+    build: Callable[[], Sequence[sp.Expr]],
+    tags: tuple[str, ...] = ("symbolic",),
+    **zero_kw,
+) -> Claim:
     """A claim that every expression returned by ``build()`` is identically zero."""
 
     def check():
@@ -110,9 +128,12 @@ def identity_claim(name: str, statement: str, build: Callable[[], Sequence[sp.Ex
     return Claim(name, statement, check, tags)
 
 
-def conserved_claim(name: str, flow: Callable[[], GradientFlow],
-                    quantity: Callable[[GradientFlow], sp.Expr],
-                    statement: str) -> Claim:
+def conserved_claim(
+    name: str,
+    flow: Callable[[], GradientFlow],
+    quantity: Callable[[GradientFlow], sp.Expr],
+    statement: str,
+) -> Claim:
     """``dQ/dt ≡ 0`` along the flow."""
     return identity_claim(
         name, statement, lambda: [time_derivative(f := flow(), quantity(f))]
@@ -144,22 +165,28 @@ class Solution:
         return out
 
     def initial_residuals(self) -> list[sp.Expr]:
-        return [
-            self.state[s].subs(self.time, 0) - self.initial[s] for s in self.state
-        ]
+        return [self.state[s].subs(self.time, 0) - self.initial[s] for s in self.state]
 
 
-def solution_claims(prefix: str, flow: Callable[[], GradientFlow],
-                    solution: Callable[[], Solution], statement: str,
-                    **zero_kw) -> list[Claim]:
+def solution_claims(
+    prefix: str,
+    flow: Callable[[], GradientFlow],
+    solution: Callable[[], Solution],
+    statement: str,
+    **zero_kw,
+) -> list[Claim]:
     """Two claims: the ODE residual vanishes, and the initial condition holds."""
     return [
         identity_claim(
-            f"{prefix}: ODE residual ≡ 0", statement,
-            lambda: solution().residuals(flow()), **zero_kw,
+            f"{prefix}: ODE residual ≡ 0",
+            statement,
+            lambda: solution().residuals(flow()),
+            **zero_kw,
         ),
         identity_claim(
-            f"{prefix}: initial condition", statement,
-            lambda: solution().initial_residuals(), **zero_kw,
+            f"{prefix}: initial condition",
+            statement,
+            lambda: solution().initial_residuals(),
+            **zero_kw,
         ),
     ]

@@ -70,17 +70,16 @@ def algebraize(expr: sp.Expr) -> _Algebraic:
     # hyperbolic functions and the entire helpers (phi1, intexp) as exponentials;
     # an identity of the exp form at generic points extends to removable points
     expr = expr.replace(
-        lambda e: isinstance(e, _HYPERBOLIC) or hasattr(e, "_eval_rewrite_as_exp")
-        and type(e).__module__.startswith("exactflow"),
+        lambda e: (
+            isinstance(e, _HYPERBOLIC)
+            or hasattr(e, "_eval_rewrite_as_exp")
+            and type(e).__module__.startswith("exactflow")
+        ),
         lambda e: e._eval_rewrite_as_exp(*e.args),  # this node only, not x**2
     )
+
     def is_radical(e: sp.Expr) -> bool:
-        return (
-            e.is_Pow
-            and e.exp.is_Rational
-            and e.exp.q != 1
-            and not e.base.is_number
-        )
+        return e.is_Pow and e.exp.is_Rational and e.exp.q != 1 and not e.base.is_number
 
     def factored(e: sp.Pow) -> sp.Expr:
         # sqrt((x**2 + 1)**2) -> x**2 + 1 when SymPy can see the sign
@@ -100,8 +99,9 @@ def algebraize(expr: sp.Expr) -> _Algebraic:
     # innermost radicands first so that equal radicands are recognised as equal
     while True:
         atoms = [e for e in expr.atoms(sp.Pow) if is_radical(e)]
-        inner = [e for e in atoms if not any(is_radical(x) for x in
-                                             e.base.atoms(sp.Pow))]
+        inner = [
+            e for e in atoms if not any(is_radical(x) for x in e.base.atoms(sp.Pow))
+        ]
         if not inner:
             break
         by_base: dict[sp.Expr, list[sp.Pow]] = {}
@@ -258,8 +258,11 @@ def is_identically_zero(
             # radicals of perfect powers (|x| = √(x²) at a rational x) are rational
             # there: substitute the root, the tower test assumes irrational roots
             while True:
-                exact = {r: root for r, q, b in rels if b.is_Rational and b > 0
-                         and (root := sp.root(b, q)).is_Rational}
+                exact = {
+                    r: root
+                    for r, q, b in rels
+                    if b.is_Rational and b > 0 and (root := sp.root(b, q)).is_Rational
+                }
                 if not exact:
                     break
                 point = point.xreplace(exact)

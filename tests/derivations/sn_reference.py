@@ -13,8 +13,9 @@ import numpy as np
 def exact_mp(t, a0, p0, r0, s, eta_a, eta_w, dps=50):
     """(a, p, g) at one point, computed at ``dps`` digits from the textbook form."""
     with mpmath.workdps(dps):
-        t, a0, p0, r0, s, eta_a, eta_w = map(mpmath.mpf, (t, a0, p0, r0, s, eta_a,
-                                                          eta_w))
+        t, a0, p0, r0, s, eta_a, eta_w = map(
+            mpmath.mpf, (t, a0, p0, r0, s, eta_a, eta_w)
+        )
         k = (eta_w / eta_a) ** mpmath.mpf(0.25)
         q0, u0, rho0 = k * a0, p0 / k, r0 / k
         dl = q0**2 - u0**2 - rho0**2
@@ -29,8 +30,12 @@ def exact_mp(t, a0, p0, r0, s, eta_a, eta_w, dps=50):
             q = C * q0 + 2 * S / D * (s * u0 + dl / 2 * q0)
             quad = -dl / 2 * u0**2 + 2 * s * u0 * q0 + dl / 2 * q0**2
             ie = tau if dl == 0 else -mpmath.expm1(-dl * tau) / dl
-            lam = (1 + mpmath.sinh(D * tau) / D * (u0**2 + q0**2)
-                   + 2 * (mpmath.cosh(D * tau) - 1) / D**2 * quad + rho0**2 * ie)
+            lam = (
+                1
+                + mpmath.sinh(D * tau) / D * (u0**2 + q0**2)
+                + 2 * (mpmath.cosh(D * tau) - 1) / D**2 * quad
+                + rho0**2 * ie
+            )
         root = mpmath.sqrt(lam)
         return q / (k * root), k * u / root, mpmath.exp(-dl * tau / 2) / root
 

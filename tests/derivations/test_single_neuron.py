@@ -31,9 +31,15 @@ def rhs(sxx, sxy, eta_a, eta_w):
 
 
 def integrate(a0, w0, sxx, sxy, eta_a, eta_w, t_end, t_eval=None):
-    sol = solve_ivp(rhs(sxx, sxy, eta_a, eta_w), (0.0, t_end),
-                    np.concatenate(([a0], w0)), method="DOP853", rtol=1e-12,
-                    atol=1e-14, t_eval=t_eval)
+    sol = solve_ivp(
+        rhs(sxx, sxy, eta_a, eta_w),
+        (0.0, t_end),
+        np.concatenate(([a0], w0)),
+        method="DOP853",
+        rtol=1e-12,
+        atol=1e-14,
+        t_eval=t_eval,
+    )
     assert sol.success
     return sol.y
 
@@ -57,8 +63,16 @@ def test_delta_is_conserved_along_integration(d, eta_a, eta_w, seed):
 
 
 @settings(max_examples=30, deadline=None)
-@given(coords, coords, coords, coords, coords, rates, rates,
-       st.sampled_from(["free", "balanced", "a0=0", "a0<0"]))
+@given(
+    coords,
+    coords,
+    coords,
+    coords,
+    coords,
+    rates,
+    rates,
+    st.sampled_from(["free", "balanced", "a0=0", "a0<0"]),
+)
 @example(0.0, 1.0, 0.5, 0.3, 1.0, 1.0, 1.0, "balanced")
 @example(0.0, 1.0, 0.5, 0.3, 1.0, 2.0, 0.5, "a0=0")
 @example(1.0, -1.0, 0.0, 0.0, 1.0, 1.0, 1.0, "a0<0")
@@ -112,8 +126,7 @@ REFERENCE = [
 def test_reference_values(delta, t, a_ref, w_ref, mu_ref, phi_ref):
     a0 = np.sqrt((delta + np.sqrt(delta**2 + 4.0)) / 2)
     beta_star = np.array([0.0, 1.0])
-    a, w = sn.trajectory(np.array(float(t)), a0, np.array([-1.0, 0.0]) / a0,
-                         beta_star)
+    a, w = sn.trajectory(np.array(float(t)), a0, np.array([-1.0, 0.0]) / a0, beta_star)
     nw = np.linalg.norm(w)
     assert a == pytest.approx(a_ref, abs=1e-9)
     assert w == pytest.approx(np.array(w_ref), abs=1e-9)
@@ -135,16 +148,27 @@ def test_shapes_and_batches():
         np.testing.assert_allclose(wb[i], wi, rtol=1e-14, atol=1e-15)
 
 
-@pytest.mark.parametrize("kwargs,match", [
-    ({"eta_a": 0.0}, "eta_a"), ({"eta_w": -1.0}, "eta_w"),
-    ({"eta_a": float("nan")}, "eta_a"), ({"t": -1.0}, "t"),
-    ({"t": np.inf}, "t"), ({"w0": np.array([np.nan, 0.0])}, "w0"),
-    ({"beta_star": np.zeros(3)}, "beta_star"), ({"a0": np.ones(3), "w0": np.ones((2, 2))}, "a0"),
-    ({"w0": np.zeros((2, 2, 2))}, "w0"),
-])
+@pytest.mark.parametrize(
+    "kwargs,match",
+    [
+        ({"eta_a": 0.0}, "eta_a"),
+        ({"eta_w": -1.0}, "eta_w"),
+        ({"eta_a": float("nan")}, "eta_a"),
+        ({"t": -1.0}, "t"),
+        ({"t": np.inf}, "t"),
+        ({"w0": np.array([np.nan, 0.0])}, "w0"),
+        ({"beta_star": np.zeros(3)}, "beta_star"),
+        ({"a0": np.ones(3), "w0": np.ones((2, 2))}, "a0"),
+        ({"w0": np.zeros((2, 2, 2))}, "w0"),
+    ],
+)
 def test_bad_input_names_the_argument(kwargs, match):
-    args = {"t": 1.0, "a0": 0.5, "w0": np.array([0.1, 0.2]),
-            "beta_star": np.array([1.0, 0.0])}
+    args = {
+        "t": 1.0,
+        "a0": 0.5,
+        "w0": np.array([0.1, 0.2]),
+        "beta_star": np.array([1.0, 0.0]),
+    }
     args.update(kwargs)
     with pytest.raises(ValueError, match=match):
         sn.trajectory(**args)
@@ -179,7 +203,8 @@ def test_basin_rule_against_integration(a0, w00, w01, s, eta_a, eta_w):
 def test_kernel_distance_reference_and_definition():
     # MATH.md §11.2 reference value (the authors' notebook gives 0.6037, a bug)
     s = sn.kernel_distance_between(
-        1.0, np.array([-1.0, 0.0]), 0.3, np.array([0.4, 1.7]))
+        1.0, np.array([-1.0, 0.0]), 0.3, np.array([0.4, 1.7])
+    )
     assert s == pytest.approx(0.5045654689, abs=1e-10)
     t = np.linspace(0, 3, 4)
     a0, w0, b = 0.3, np.array([0.2, -0.5]), np.array([1.0, 0.4])
@@ -247,8 +272,7 @@ def test_generated_kernel_is_accurate_over_the_extreme_domain():
     cases = np.array([random_case(rng) for _ in range(400)])
     got = kernel(*cases.T)
     assert all(np.all(np.isfinite(g)) for g in got)
-    assert_within_conditioning(got, cases, 1e-10, 2.0**-52,
-                               np.finfo(np.float64).tiny)
+    assert_within_conditioning(got, cases, 1e-10, 2.0**-52, np.finfo(np.float64).tiny)
 
 
 def test_generated_kernel_equals_lambdify():
@@ -256,8 +280,9 @@ def test_generated_kernel_equals_lambdify():
 
     deriv = exactflow.derivation("single_neuron")
     spec = deriv.kernel_exprs("exact")
-    ref = sp.lambdify(spec.inputs, [e for _, e in spec.outputs], modules="numpy",
-                      cse=True)
+    ref = sp.lambdify(
+        spec.inputs, [e for _, e in spec.outputs], modules="numpy", cse=True
+    )
     rng = np.random.default_rng(3)
     cases = np.array([random_case(rng, extreme=False) for _ in range(200)])
     got = deriv.kernel("numpy")(*cases.T)
@@ -276,8 +301,13 @@ def test_float32_kernel():
     got = k32(*cases32.T)
     assert all(g.dtype == np.float32 for g in got)
     assert all(np.all(np.isfinite(g)) for g in got)
-    assert_within_conditioning(got, cases32.astype(np.float64), 2e-5, 2.0**-23,
-                               float(np.finfo(np.float32).tiny))
+    assert_within_conditioning(
+        got,
+        cases32.astype(np.float64),
+        2e-5,
+        2.0**-23,
+        float(np.finfo(np.float32).tiny),
+    )
 
 
 @pytest.mark.slow
@@ -292,8 +322,9 @@ def test_saddle_is_a_fixed_point_at_every_time(t):
     # a0 = 0 and w0 ⟂ β*: the flow stays at (0, w0); Λ grows only through the
     # orthogonal part, and the scaled Λ would underflow for large t
     with np.errstate(divide="raise", invalid="raise", over="raise"):
-        a, w = sn.trajectory(np.array(t), 0.0, np.array([0.0, 1.5]),
-                             np.array([2.0, 0.0]), 0.5, 3.0)
+        a, w = sn.trajectory(
+            np.array(t), 0.0, np.array([0.0, 1.5]), np.array([2.0, 0.0]), 0.5, 3.0
+        )
     assert a == 0.0
     np.testing.assert_allclose(w, [0.0, 1.5], rtol=1e-10)
 
@@ -312,6 +343,7 @@ def test_near_saddle_start_follows_the_basin_rule():
         w = w_star + eps
         delta = 1.0 - w * w
         lam = (delta + np.sqrt(delta**2 + 4.0)) / 2
-        a, _ = sn.trajectory(np.array([1e3]), 1.0, np.array([w, 0.0]),
-                             np.array([1.0, 0.0]))
+        a, _ = sn.trajectory(
+            np.array([1e3]), 1.0, np.array([w, 0.0]), np.array([1.0, 0.0])
+        )
         assert a[0] == pytest.approx(sign * np.sqrt(lam), rel=1e-9)

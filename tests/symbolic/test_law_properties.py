@@ -14,11 +14,11 @@ from fractions import Fraction
 import numpy as np
 import pytest
 import sympy as sp
+from common import bounded_floats, rates
 from hypothesis import assume, given
 from hypothesis import strategies as st
 from scipy.integrate import solve_ivp
 
-from common import bounded_floats, rates
 from exactflow.derivations import single_neuron as sn
 from exactflow.derivations import zoo
 from exactflow.symbolic.conservation import discover_laws

@@ -22,8 +22,12 @@ def test_model_refuses_reserved_and_duplicate_names():
     with pytest.raises(ValueError, match="reserved"):
         Model("m", (ParamGroup("a", (sp.Symbol("_a"),), eta),), (eta,), loss=eta)
     with pytest.raises(ValueError, match="twice"):
-        Model("m", (ParamGroup("a", (a,), eta), ParamGroup("b", (a,), eta)), (eta,),
-              loss=a**2)
+        Model(
+            "m",
+            (ParamGroup("a", (a,), eta), ParamGroup("b", (a,), eta)),
+            (eta,),
+            loss=a**2,
+        )
 
 
 def test_rates_must_be_positive_and_declared():
@@ -45,8 +49,12 @@ def test_frozen():
 
 
 def test_flow_is_minus_rate_times_gradient():
-    m = Model("m", (ParamGroup("a", (a,), eta), ParamGroup("b", (b,), eta)), (eta,),
-              loss=(a * b - 1) ** 2 / 2)
+    m = Model(
+        "m",
+        (ParamGroup("a", (a,), eta), ParamGroup("b", (b,), eta)),
+        (eta,),
+        loss=(a * b - 1) ** 2 / 2,
+    )
     f = gradient_flow(m)
     assert sp.expand(f.equations[a] + eta * (a * b - 1) * b) == 0
     assert sp.expand(time_derivative(f, a**2 - b**2)) == 0

@@ -13,7 +13,9 @@ D = sp.sqrt(x**2 + 4 * s**2)
 
 
 def test_polynomial_identity_is_proven_symbolically():
-    check = is_identically_zero((x + y) ** 3 - x**3 - 3 * x**2 * y - 3 * x * y**2 - y**3)
+    check = is_identically_zero(
+        (x + y) ** 3 - x**3 - 3 * x**2 * y - 3 * x * y**2 - y**3
+    )
     assert check.is_zero and check.method == "symbolic"
 
 
@@ -43,12 +45,14 @@ def test_non_zero_expressions_are_refuted():
 
 
 def test_identity_outside_algebra_falls_back_to_mpmath():
-    check = is_identically_zero(sp.gamma(x + 1) - x * sp.gamma(x),
-                                sampler=lambda rng: {x: rng.uniform(0.5, 3)})
+    check = is_identically_zero(
+        sp.gamma(x + 1) - x * sp.gamma(x), sampler=lambda rng: {x: rng.uniform(0.5, 3)}
+    )
     assert check.is_zero and check.method == "mpmath-50"
     assert check.max_abs < 1e-40
-    assert not is_identically_zero(sp.gamma(x + 1) - sp.gamma(x),
-                                   sampler=lambda rng: {x: rng.uniform(0.5, 3)})
+    assert not is_identically_zero(
+        sp.gamma(x + 1) - sp.gamma(x), sampler=lambda rng: {x: rng.uniform(0.5, 3)}
+    )
 
 
 def test_exact_rational_stage_when_expansion_is_skipped():
