@@ -55,8 +55,11 @@ def kernel_source(derivation, kernel: str = "exact", target: str = "numpy",
     Raises
     ------
     ValueError
-        For an unknown kernel, target (``"numpy"``; ``"cuda"`` and ``"numba"``
-        are not available yet) or dtype (``"float64"``, ``"float32"``).
+        For an unknown kernel, target (``"numpy"``, ``"cuda"``; ``"numba"``
+        is not available yet) or dtype (``"float64"``, ``"float32"``).
+
+    For ``"cuda"`` this is the self-contained ``.cu`` file: the per-point
+    header followed by the ``extern "C" __global__`` wrapper.
     """
     _check(target, dtype)
     key = (derivation.name, kernel, target, dtype)
@@ -72,6 +75,10 @@ def load_kernel(derivation, kernel: str = "exact", target: str = "numpy",
     Each argument is broadcast; the result is a tuple of new arrays of the
     broadcast shape, one per output, in order.  The source is also stored in
     the cache directory (``$EXACTFLOW_CACHE_DIR``), named by its SHA-256.
+
+    ``target="cuda"`` returns ``f(*inputs) -> tuple of cupy arrays`` (no
+    ``block``) run through ``cupy.RawModule``; it raises ImportError without
+    CuPy (the ``exactflow[cuda]`` extra) and RuntimeError without a GPU.
     """
     _check(target, dtype)
     key = (derivation.name, kernel, target, dtype)
@@ -85,8 +92,15 @@ def write_kernel(derivation, kernel: str = "exact", target: str = "numpy",
     """Write the readable source of ``kernel`` to ``directory`` and return its path.
 
     The file is ``<derivation>_<kernel>_<dtype>.py`` for NumPy (an importable
-    module name), written atomically.
+    module name), written atomically.  For CUDA it is the self-contained
+    ``<derivation>_<kernel>_<dtype>.cu``, and the per-point header alone (valid
+    C99) is written next to it as ``.cuh``; the ``.cu`` path is returned.
     """
     source = kernel_source(derivation, kernel, target, dtype)
-    path = Path(directory) / f"{derivation.name}_{kernel}_{dtype}{SUFFIXES[target]}"
-    return write_text_atomic(path, source)
+    stem = Path(directory) / f"{derivation.name}_{kernel}_{dtype}"
+    if target == "cuda":
+        from .codegen.cuda_target import emit_header
+
+        header = emit_header(kernel_spec(derivation, kernel, dtype))
+        write_text_atomic(stem.with_suffix(".cuh"), header)
+    return write_text_atomic(stem.with_suffix(SUFFIXES[target]), source)

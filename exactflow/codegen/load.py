@@ -21,9 +21,9 @@ __all__ = [
     "load", "load_source", "store",
 ]
 
-TARGETS = ("numpy",)
-PLANNED_TARGETS = ("cuda", "numba")
-SUFFIXES = {"numpy": ".py"}
+TARGETS = ("numpy", "cuda")
+PLANNED_TARGETS = ("numba",)
+SUFFIXES = {"numpy": ".py", "cuda": ".cu"}
 
 
 def check_target(target: object) -> str:
@@ -40,6 +40,10 @@ def check_target(target: object) -> str:
 def emit(spec: KernelSpec, target: str = "numpy") -> str:
     """Source text of ``spec`` for ``target`` (memoised per spec and target)."""
     check_target(target)
+    if target == "cuda":
+        from . import cuda_target
+
+        return cuda_target.emit(spec)
     from . import numpy_target
 
     return numpy_target.emit(spec)
@@ -84,10 +88,16 @@ def load(spec: KernelSpec, target: str = "numpy") -> Callable:
     """The generated kernel of ``spec`` as a callable (memoised).
 
     The source is written to the cache directory as a side effect, keyed by its
-    hash, so it can be read outside Python.
+    hash, so it can be read outside Python.  The CUDA target returns a CuPy
+    launcher (ImportError without the ``exactflow[cuda]`` extra, RuntimeError
+    without a GPU; neither is memoised).
     """
     source = emit(spec, target)
     store(source, target)
+    if target == "cuda":
+        from . import cuda_target
+
+        return cuda_target.load(spec, source)
     name = filename(spec, target)
     held = linecache.cache.get(name)
     if held is not None and "".join(held[2]) != source:

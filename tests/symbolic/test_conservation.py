@@ -33,7 +33,7 @@ def _proved(laws: ConservationLaws) -> None:
     assert {r.method for r in report.results} <= {"symbolic"}
 
 
-# --------------------------------------------------------------------------- single neuron
+# ---------------------------------------------------------------------- single neuron
 
 
 @pytest.mark.parametrize("d", [1, 2, 3])
@@ -57,7 +57,7 @@ def test_single_neuron_flow_claims():
     assert report.passed and len(report.results) == 2
 
 
-# --------------------------------------------------------------------------- U Vᵀ
+# ---------------------------------------------------------------------- U Vᵀ
 
 
 def _check_uv(n, r, m):
@@ -100,7 +100,7 @@ def test_the_131_example_six_quadratics_rank_five():
     assert len(laws) == 9 and laws.functional_rank() == 5
 
 
-# --------------------------------------------------------------------------- deep chains
+# ---------------------------------------------------------------------- deep chains
 
 
 @pytest.mark.parametrize("widths", [(2, 2, 2, 1), (2, 3, 2, 2), (2, 2, 2, 2, 1)])
@@ -116,7 +116,7 @@ def test_deep_linear_consecutive_layers(widths):
     _proved(laws)
 
 
-# --------------------------------------------------------------------------- ReLU nets
+# ---------------------------------------------------------------------- ReLU nets
 
 
 @pytest.mark.parametrize("activation", ["relu", "leaky_relu", "abs"])
@@ -145,7 +145,7 @@ def test_relu_multi_output_one_law_per_neuron():
     _proved(laws)
 
 
-# --------------------------------------------------------------------------- diagonal nets
+# ---------------------------------------------------------------------- diagonal nets
 
 
 def test_diagonal_uv_per_coordinate():
@@ -170,7 +170,7 @@ def test_diagonal_pm_distinct_rates_no_polynomial_law():
     assert laws.laws == ()
 
 
-# --------------------------------------------------------------------------- u σ(v x)
+# ---------------------------------------------------------------------- u σ(v x)
 
 
 @pytest.mark.parametrize("k", [1, 2, 3, 4])
@@ -197,7 +197,7 @@ def test_atoms_are_treated_as_indeterminates():
     assert [str(a) for _, a in fields.atoms] == ["tanh(v*x)"]
 
 
-# --------------------------------------------------------------------------- API details
+# ---------------------------------------------------------------------- API details
 
 
 def _toy(forward, *extra):

@@ -1,0 +1,228 @@
+"""The CUDA target: per-point maths in a header, thin grid-stride kernels.
+
+``cuda/point.h.j2`` renders the per-point function
+``static inline __host__ __device__ void <derivation>__<kernel>_point(const real* in,
+real* out)`` (``real`` = ``double`` or ``float``, spelt out), which a plain C99
+compiler also accepts; ``cuda/kernels.cu.j2`` includes it and adds one
+``extern "C" __global__`` grid-stride wrapper over flat arrays.  Expressions
+are printed by SymPy's ``C99CodePrinter`` configured with
+``{"type_aliases": {real: float32}}`` for float32 (``expf``, ``1.0F``, no double
+promotion) and without math macros (``M_SQRT1_2`` is double and not C99).
+:func:`load` runs the kernel through CuPy when CuPy and a GPU are present.
+"""
+
+from __future__ import annotations
+
+import functools
+import math
+import textwrap
+from collections.abc import Callable
+
+import sympy as sp
+from sympy.codegen.ast import float32, float64, real
+from sympy.logic.boolalg import Boolean
+from sympy.printing.c import C99CodePrinter
+
+from .passes import prepare
+from .render import render
+from .spec import KernelSpec
+
+__all__ = ["BLOCK_SIZE", "CudaPrinter", "RESERVED", "emit", "emit_header", "load",
+           "lower"]
+
+#: Threads per block of the launch done by :func:`load`.
+BLOCK_SIZE = 256
+_C_TYPES = {"float64": "double", "float32": "float"}
+_ALIASES = {"float64": float64, "float32": float32}
+#: Words an input or output name must not be: C/C++ keywords, the names the
+#: generated code uses, and the types.
+RESERVED = frozenset(C99CodePrinter.reserved_words) | frozenset({
+    "in", "out", "n", "i", "real", "bool", "true", "false", "class", "new",
+    "delete", "this", "template", "typename", "namespace", "operator", "private",
+    "public", "protected", "virtual", "friend", "using", "try", "catch", "throw",
+    "explicit", "mutable", "export", "asm", "INFINITY", "NAN",
+})
+_COMMENT_WIDTH = 100
+
+
+class CudaPrinter(C99CodePrinter):
+    """``C99CodePrinter`` printing ``Piecewise`` as one nested ternary line."""
+
+    def _print_Piecewise(self, expr):
+        if expr.args[-1].cond != True:  # noqa: E712 - SymPy's true
+            raise ValueError("a Piecewise needs a final (expr, True) branch for C")
+        code = self._print(expr.args[-1].expr)
+        for value, cond in reversed(expr.args[:-1]):
+            code = f"(({self._print(cond)}) ? ({self._print(value)}) : ({code}))"
+        return code
+
+
+def printer(dtype: str) -> CudaPrinter:
+    """The printer for ``dtype`` (``"float64"`` or ``"float32"``)."""
+    return CudaPrinter({"type_aliases": {real: _ALIASES[dtype]}, "math_macros": {}})
+
+
+def _comment(text: str) -> str:
+    text = " ".join(text.split())
+    if len(text) > _COMMENT_WIDTH:
+        text = text[: _COMMENT_WIDTH - 3] + "..."
+    return f"// {text}"
+
+
+def _is_constant(expr: sp.Basic) -> bool:
+    return (isinstance(expr, sp.Expr) and expr.is_number and not expr.is_Rational
+            and not expr.is_Float and expr.is_finite is True)
+
+
+def fold_constants(expr: sp.Basic) -> sp.Basic:
+    """Finite irrational numbers (``sqrt(2)/2``, ``pi``) as 20-digit Floats.
+
+    Integer arguments of ``Max``/``Min`` become Floats too.
+
+    In C++ ``sqrt(2)`` calls the host-only integer overload and ``pi``, ``E``
+    print as declarations; a literal is parsed with one correct rounding.
+    """
+    expr = expr.replace(_is_constant, lambda e: e.evalf(20))
+    # fmax(1, x) is ambiguous between the float and double overloads in C++
+    return expr.replace(
+        lambda e: isinstance(e, (sp.Max, sp.Min)) and any(a.is_Integer for a in e.args),
+        lambda e: e.func(*(sp.Float(a) if a.is_Integer else a for a in e.args),
+                         evaluate=False))
+
+
+def _is_boolean(expr: sp.Basic) -> bool:
+    return isinstance(expr, Boolean) and not isinstance(expr, sp.Expr)
+
+
+def lower(spec: KernelSpec) -> dict[str, str | list[str]]:
+    """The template context for ``spec``: only strings and lists of strings.
+
+    Memoised per spec (the passes take seconds on large closed forms); each
+    call returns a fresh dict.
+
+    Raises
+    ------
+    ValueError
+        When an input or output name is a C/C++ keyword or a name the generated
+        code uses (``in``, ``out``, ``n``, ``i``, ...).
+    """
+    return dict(_lower(spec))
+
+
+@functools.lru_cache(maxsize=64)
+def _lower(spec: KernelSpec) -> dict[str, str | list[str]]:
+    import exactflow
+
+    clash = sorted(RESERVED & (set(spec.input_names) | set(spec.output_names)))
+    if clash:
+        raise ValueError(f"{spec.name}: names {clash} are reserved by the CUDA target")
+    p = printer(spec.dtype)
+    kernel = prepare(spec, "cuda")
+    ctype = _C_TYPES[spec.dtype]
+    temps = []
+    for sym, expr in kernel.temps:
+        kind = "int" if _is_boolean(expr) else ctype
+        code = p.doprint(fold_constants(expr))
+        temps.append(f"const {kind} {p._print(sym)} = {code};")
+    outputs = [f"out[{j}] = {p.doprint(fold_constants(expr))};  // {name}"
+               for j, (name, expr) in enumerate(kernel.outputs)]
+    inputs, names = list(spec.input_names), list(spec.output_names)
+    stem = f"{spec.derivation}__{spec.name}"
+    doc = textwrap.wrap(" ".join(spec.doc.split()), 90) if spec.doc.strip() else []
+    kernel_args = [f"const {ctype}* __restrict__ {n}" for n in inputs]
+    kernel_args += [f"{ctype}* __restrict__ out_{n}" for n in names]
+    return {
+        "version": exactflow.__version__,
+        "sympy_version": sp.__version__,
+        "derivation": spec.derivation,
+        "kernel": spec.name,
+        "dtype": spec.dtype,
+        "ctype": ctype,
+        "guard": f"EXACTFLOW_{stem.upper()}_{spec.dtype.upper()}_H",
+        "point": f"{stem}_point",
+        "global_name": stem,
+        "expressions": [_comment(f"{n} = {e}") for n, e in spec.outputs],
+        "doc": doc,
+        "inputs": inputs,
+        "outputs": names,
+        "n_inputs": str(len(inputs)),
+        "n_outputs": str(len(names)),
+        "input_layout": [f"in[{j}] = {n}" for j, n in enumerate(inputs)],
+        "output_layout": [f"out[{j}] = {n}" for j, n in enumerate(names)],
+        "unpack": [f"const {ctype} {n} = in[{j}];" for j, n in enumerate(inputs)],
+        "temps": temps,
+        "assign": outputs,
+        "kernel_args": kernel_args + ["long long n"],
+        "gather": [f"{n}[i]" for n in inputs],
+        "scatter": [f"out_{n}[i] = _out[{j}];" for j, n in enumerate(names)],
+        "includes": sorted(f"#include <{h}>" for h in p.headers | {"math.h"}),
+    }
+
+
+def emit_header(spec: KernelSpec) -> str:
+    """The per-point header (``.cuh``) alone: valid C99 and valid CUDA."""
+    return render("cuda/point.h.j2", lower(spec))
+
+
+def emit(spec: KernelSpec) -> str:
+    """The self-contained ``.cu`` source: the point header, then the kernel."""
+    return render("cuda/kernels.cu.j2", lower(spec))
+
+
+def _cupy():
+    try:
+        import cupy
+    except ImportError as exc:  # pragma: no cover - depends on the machine
+        raise ImportError(
+            "the CUDA target runs through CuPy: install the 'exactflow[cuda]' extra "
+            f"(pip install 'exactflow[cuda]'); import failed: {exc}") from exc
+    try:
+        count = cupy.cuda.runtime.getDeviceCount()
+    except Exception as exc:  # CUDARuntimeError without a driver or device
+        raise RuntimeError(f"the CUDA target needs a GPU; CuPy found none: {exc}"
+                           ) from exc
+    if count < 1:
+        raise RuntimeError("the CUDA target needs a GPU; CuPy found none "
+                           "(exactflow[cuda] is installed but there is no device)")
+    return cupy
+
+
+def load(spec: KernelSpec, source: str | None = None) -> Callable:
+    """The kernel as ``f(*inputs) -> tuple of cupy arrays`` run through CuPy.
+
+    Arguments (NumPy or CuPy arrays, or numbers) are broadcast, converted to the
+    kernel's dtype and copied to the device as contiguous flat arrays; the
+    results are new CuPy arrays of the broadcast shape.
+
+    Raises
+    ------
+    ImportError
+        Without CuPy (the ``exactflow[cuda]`` extra).
+    RuntimeError
+        When CuPy finds no GPU.
+    """
+    cupy = _cupy()
+    source = emit(spec) if source is None else source
+    module = cupy.RawModule(code=source, options=("--std=c++14",))
+    function = module.get_function(f"{spec.derivation}__{spec.name}")
+    dtype = cupy.dtype(spec.dtype)
+    n_inputs = len(spec.inputs)
+
+    def kernel(*args):
+        if len(args) != n_inputs:
+            raise TypeError(f"{spec.name}() takes {n_inputs} arguments "
+                            f"{list(spec.input_names)}, got {len(args)}")
+        arrays = [cupy.asarray(a, dtype=dtype) for a in args]
+        shape = cupy.broadcast(*arrays).shape if arrays else ()
+        size = math.prod(shape)
+        flat = [cupy.ascontiguousarray(cupy.broadcast_to(a, shape)).reshape(size)
+                for a in arrays]
+        outs = [cupy.empty(size, dtype=dtype) for _ in spec.outputs]
+        if size:
+            grid = min((size + BLOCK_SIZE - 1) // BLOCK_SIZE, 65535)
+            function((grid,), (BLOCK_SIZE,), (*flat, *outs, cupy.int64(size)))
+        return tuple(o.reshape(shape) for o in outs)
+
+    kernel.__name__ = spec.name
+    kernel.__doc__ = f"Kernel {spec.name!r} of {spec.derivation!r} on the GPU (CuPy)."
+    return kernel
