@@ -499,6 +499,9 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("-o", "--output", default=DEFAULT_REPORT_DIR, metavar="DIR",
                    help=f"output directory (default: ./{DEFAULT_REPORT_DIR})")
     s.set_defaults(func=_cmd_report)
+    from . import cli_laws  # argparse only; the engine loads when the command runs
+
+    cli_laws.add_parser(sub)
     return p
 
 
@@ -530,7 +533,7 @@ def main(argv: list[str] | None = None) -> int:
             return exc.code if isinstance(exc.code, int) else 0
         if args.command is None:
             raise UsageError("missing command; expected one of list, derive, verify, "
-                             f"codegen, report (see {PROG} --help)")
+                             f"codegen, report, laws (see {PROG} --help)")
         return args.func(args)
     except UsageError as exc:
         return _error(exc)
