@@ -63,6 +63,10 @@ def _compiled(name: str):
     return model, laws, rhs, q, switches
 
 
+class _Stuck(Exception):
+    pass
+
+
 def _integrate(rhs, switches, y0, consts, t_end, max_segments=12):
     """DOP853 from pattern switch to pattern switch.
 
@@ -79,14 +83,23 @@ def _integrate(rhs, switches, y0, consts, t_end, max_segments=12):
         event.terminal = True
         return event
 
+    calls = [0]
+
     def field(_, v):
+        calls[0] += 1
+        if calls[0] > 40_000:  # stuck on a kink (values ~1e-100 flip patterns)
+            raise _Stuck
         return rhs(v, consts)
 
     events = [make(sw) for sw in switches] or None
     t, y, ys = 0.0, np.asarray(y0, float), [np.asarray(y0, float)]
     for _ in range(max_segments):
-        sol = solve_ivp(field, (t, t_end), y, method="DOP853", rtol=1e-11,
-                        atol=1e-12, events=events)
+        try:  # (scipy's first-step guess divides 0/0 when θ̇(0) = 0)
+            with np.errstate(divide="ignore", invalid="ignore"):
+                sol = solve_ivp(field, (t, t_end), y, method="DOP853", rtol=1e-11,
+                                atol=1e-12, events=events)
+        except _Stuck:
+            return None
         if sol.status == -1:
             return None
         ys += list(sol.y.T[1:])
