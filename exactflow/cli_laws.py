@@ -148,9 +148,15 @@ def run(args) -> int:
     for i, line in enumerate(laws.pretty(), 1):
         _out(f"  Q{i} = {line}")
     passed = sum(r.passed for r in report.results)
-    methods = sorted({r.method for r in report.results}) or ["-"]
-    _out(f"verified    {passed}/{len(report.results)}: ∇Q·(η⊙∇f) ≡ 0 on every "
-         f"activation pattern ({', '.join(methods)})")
+    methods = sorted({r.method for r in report.results})
+    if report.results:
+        _out(f"verified    {passed}/{len(report.results)}: ∇Q·(η⊙∇f) ≡ 0 on every "
+             f"activation pattern ({', '.join(methods)})")
+        for r in report.results:
+            if not r.passed:
+                _out(f"  FAILED {r.name}: {r.detail}")
+    else:
+        _out("verified    nothing to prove")
     try:
         count = count_laws(model, laws=laws, points=points)
     except ValueError as exc:

@@ -28,8 +28,8 @@ arXiv:2307.00144.  Kunin et al. (2024), arXiv:2406.06158, §4–5.  Woodworth et
 (2020), arXiv:2002.09277.
 
 >>> from exactflow.symbolic.conservation import discover_laws
->>> discover_laws(diagonal_net(2, "uv")).laws
-(eta_v*u0**2 - eta_u*v0**2, eta_v*u1**2 - eta_u*v1**2)
+>>> discover_laws(diagonal_net(2, "uv")).pretty()
+['eta_v*u0**2 - eta_u*v0**2', 'eta_v*u1**2 - eta_u*v1**2']
 """
 
 from __future__ import annotations

@@ -27,8 +27,8 @@ model's own expressions (indicators reduced), by :func:`is_identically_zero`.
 
 >>> from exactflow.derivations.single_neuron import model
 >>> laws = discover_laws(model(2), degree=2)
->>> laws.laws
-(a**2*eta_w - eta_a*w0**2 - eta_a*w1**2,)
+>>> laws.pretty()
+['eta_w*a**2 - eta_a*(w0**2 + w1**2)']
 >>> laws.verify().passed
 True
 """
@@ -42,7 +42,7 @@ import sympy as sp
 from sympy.polys.domains import QQ
 
 from .ansatz import build_ansatz, check_size, generic_kernel
-from .echelon import rank_of
+from .echelon import Echelon, rank_of
 from .fields import GradientFields, gradient_fields
 from .flow import gradient_flow, time_derivative
 from .model import Model
@@ -88,6 +88,24 @@ class ConservationLaws:
         """One line per law, terms grouped by rate monomial (``η_w a² − η_a(…)``)."""
         rates = tuple(dict.fromkeys(self.model.rates.values()))
         return [format_law(q, rates, self.model.symbols) for q in self.laws]
+
+    def spans(self, expressions) -> bool:
+        """True when ``expressions`` span exactly the same space over ℚ(η) as
+        the laws (e.g. the entries of η_v UᵀU − η_u VᵀV)."""
+        params = self.model.symbols
+        rates = tuple(dict.fromkeys(self.model.rates.values()))
+        K = QQ.frac_field(*rates)
+
+        def rank(exprs) -> int:
+            e = Echelon(K)
+            for q in exprs:
+                terms = sp.Poly(sp.expand(q), *params).terms()
+                e.add({m: K.from_sympy(c) for m, c in terms})
+            return len(e)
+
+        expressions = list(expressions)
+        mine = rank(self.laws)
+        return mine == rank(expressions) == rank(list(self.laws) + expressions)
 
     def functional_rank(self, points: int = 3, seed: int = 0) -> int:
         """Rank of the Jacobian ∂Q_i/∂θ_p at random rational (θ, η), maximised

@@ -141,9 +141,9 @@ def _reduce(poly: PolyElement, form: IndicatorForm, offset: int) -> PolyElement:
     return poly.ring({m: c for m, c in out.items() if c})
 
 
-@functools.lru_cache(maxsize=64)
 def gradient_fields(model: Model) -> GradientFields:
-    """The gradient fields of ``model`` (cached per model).
+    """The gradient fields of ``model`` (cached per model when it is hashable;
+    a mutable ``sympy.Matrix`` forward map is not).
 
     Raises
     ------
@@ -151,6 +151,26 @@ def gradient_fields(model: Model) -> GradientFields:
         If the model has no forward map, or its forward map uses symbols other
         than parameters and inputs, or floats.
     """
+    try:
+        hash(model)
+    except TypeError:
+        return _gradient_fields(model)
+    return _cached(model)
+
+
+def _cache_clear() -> None:
+    _cached.cache_clear()
+
+
+gradient_fields.cache_clear = _cache_clear  # type: ignore[attr-defined]
+
+
+@functools.lru_cache(maxsize=64)
+def _cached(model: Model) -> GradientFields:
+    return _gradient_fields(model)
+
+
+def _gradient_fields(model: Model) -> GradientFields:
     comps = output_components(model)
     _check_forward(model, comps)
     params = model.symbols

@@ -38,15 +38,13 @@ import random
 from dataclasses import dataclass
 from math import lcm
 
-import mpmath
-import sympy as sp
 from sympy.polys.domains import QQ, ZZ
 from sympy.polys.rings import PolyRing
 
 from .echelon import Echelon
 from .fields import GradientFields, gradient_fields
+from .lie_sampled import sampled_generators
 from .model import Model
-from .patterns import reduce_expr
 
 __all__ = ["LawCount", "count_laws"]
 
@@ -288,7 +286,7 @@ def count_laws(model: Model, *, laws=None, points: int = 3, seed: int = 0,
         ring, generators = _poly_generators(fields, eta)
         backend = _Exact(ring)
     else:
-        backend, generators = _sampled(fields, eta, rng)
+        backend, generators = sampled_generators(fields, eta, rng)
     cap = None if lower is None else D - lower
     ranks, depth, closed = frame_ranks(backend, generators, pts, D, max_depth, cap)
     best = max(ranks)
@@ -304,71 +302,3 @@ def count_laws(model: Model, *, laws=None, points: int = 3, seed: int = 0,
         exact, reason = False, "sampled inputs give an upper bound only"
     return LawCount(D, tuple(ranks), D - best, exact, reason, backend.method,
                     depth, lower)
-
-
-class _Sampled:
-    """Non-polynomial fields as SymPy vectors, values at 50 digits."""
-
-    method = "mpmath-50"
-
-    def __init__(self, params) -> None:
-        self.params = params
-
-    def tracker(self):
-        return _NumericSpan()
-
-    def value(self, field, point):
-        at = {p: sp.Rational(v.numerator, v.denominator)
-              for p, v in zip(self.params, point)}
-        with mpmath.workdps(50):
-            return [mpmath.mpf(sp.N(e.xreplace(at), 60)) for e in field]
-
-    def bracket(self, X, Y):
-        return [sp.Add(*(X[j] * sp.diff(Y[i], p) - Y[j] * sp.diff(X[i], p)
-                         for j, p in enumerate(self.params)))
-                for i in range(len(X))]
-
-
-class _NumericSpan:
-    """Gram–Schmidt at 50 digits; residuals below 1e-25 count as dependent."""
-
-    def __init__(self) -> None:
-        self.basis: list = []
-
-    def __len__(self) -> int:
-        return len(self.basis)
-
-    def add(self, vec) -> bool:
-        with mpmath.workdps(50):
-            v = mpmath.matrix(vec)
-            size = mpmath.norm(v)
-            if size == 0:
-                return False
-            for q in self.basis:
-                v -= (q.T * v)[0] * q
-            res = mpmath.norm(v)
-            if res <= mpmath.mpf(10) ** -25 * size:
-                return False
-            self.basis.append(v / res)
-            return True
-
-
-def _sampled(fields: GradientFields, eta: dict, rng: random.Random):
-    """Fields at random rational inputs (non-polynomial models)."""
-    if fields.model.forward.atoms(sp.core.function.AppliedUndef):
-        raise ValueError(f"model {fields.model.name!r}: the forward map has an "
-                         "undefined function; the count needs its values")
-    scale = [sp.Rational(eta[r].numerator, eta[r].denominator)
-             for r in fields.rates]
-    D = len(fields.params)
-    out = []
-    for _ in range(D + 2):
-        x = {s: sp.Rational(rng.randint(-97, 97), rng.randint(1, 97))
-             for s in fields.inputs}
-        for row in fields.grads:
-            parts: dict = {}
-            for p, g in enumerate(row):
-                for key, coeff in reduce_expr(g.xreplace(x), fields.form).items():
-                    parts.setdefault(key, [sp.Integer(0)] * D)[p] = scale[p] * coeff
-            out += [v for _, v in sorted(parts.items())]
-    return _Sampled(fields.params), out

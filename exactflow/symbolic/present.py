@@ -22,7 +22,12 @@ __all__ = ["present", "format_law"]
 
 
 def format_law(q: sp.Expr, rates, params) -> str:
-    """``eta_w*a**2 - eta_a*(w0**2 + w1**2)``: terms grouped by rate monomial."""
+    """``eta_w*a**2 - eta_a*(w0**2 + w1**2)``: terms grouped by rate monomial;
+    a power of a simpler law is shown as such (``(eta_b*a - eta_a*b)**2``)."""
+    factored = sp.factor(q)
+    if factored.is_Pow or (factored.is_Mul and factored.args[0].is_Number
+                           and len(factored.args) == 2 and factored.args[1].is_Pow):
+        return sp.sstr(factored)
     used = [r for r in rates if q.has(r)]
     if not used:
         return sp.sstr(q)

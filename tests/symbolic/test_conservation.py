@@ -253,3 +253,36 @@ def test_indicator_reduction_covers_every_pattern():
     assert vanishes(abs_z**2 - z**2)
     assert vanishes(relu_z * relu_y * (relu_z - z))
     assert not vanishes(relu_z - z)
+
+
+# ----------------------------------------------------------------- claims, doctests
+
+
+def test_theorem_claims_pass():
+    from exactflow.derivations.law_claims import claims
+
+    results = [c.run() for c in claims()]
+    assert all(r.passed for r in results), [(r.name, r.detail) for r in results]
+    assert len(results) == 7
+
+
+def test_spans_helper():
+    model = zoo.two_layer_linear(2, 2, 2)
+    laws = discover_laws(model)
+    expected = uv_laws(model)
+    assert laws.spans(expected) and laws.spans(expected[::-1])
+    assert not laws.spans(expected[:2])
+    assert not laws.spans(expected + [model.symbols[0]])
+
+
+@pytest.mark.parametrize("name", [
+    "exactflow.symbolic.patterns", "exactflow.symbolic.echelon",
+    "exactflow.symbolic.conservation", "exactflow.derivations.zoo",
+    "exactflow.derivations.law_claims",
+])
+def test_doctests(name):
+    import doctest
+    import importlib
+
+    result = doctest.testmod(importlib.import_module(name))
+    assert result.failed == 0 and result.attempted > 0
