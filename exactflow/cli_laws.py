@@ -46,6 +46,10 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
                    help="comma-separated sizes of a zoo model (see the zoo table)")
     s.add_argument("--points", default="3", metavar="P",
                    help="random points for the ranks (default 3)")
+    s.add_argument("--gd", action="store_true",
+                   help="also the exact one-step change of each law under gradient "
+                   "descent (step sizes = rates, the model's own loss) and the "
+                   "combinations GD conserves exactly")
     s.set_defaults(func=run)
     return s
 
@@ -178,6 +182,30 @@ def run(args) -> int:
         else:
             verdict = "unknown: the count is only an upper bound here"
         _out(f"complete    {verdict}")
+    ok = report.passed
+    if getattr(args, "gd", False) and len(laws):
+        ok = _gradient_descent(laws) and ok
     _out(f"time        discovery {t1 - t0:.2f} s, proofs {t2 - t1:.2f} s, "
          f"count {t3 - t2:.2f} s")
-    return 0 if report.passed else 1
+    return 0 if ok else 1
+
+
+def _gradient_descent(laws) -> bool:
+    import sympy as sp
+
+    from .symbolic.drift import gd_drift
+
+    drift = gd_drift(laws)
+    first = all(c.run().passed for c in drift.claims())
+    _out("gd          θ ← θ − η⊙∇L changes each law by its Taylor terms of order ≥ 2 "
+         "(first-order term ≡ 0: " + ("proved" if first else "FAILED") + ")")
+    for i, change in enumerate(drift.in_steps, 1):
+        text = sp.sstr(sp.factor(change))
+        _out(f"  ΔQ{i} = {text}" if len(text) <= 300 else
+             f"  ΔQ{i} = ({len(text)} characters; GDDrift.in_steps[{i - 1}])")
+    _out("  with the step Δθ = −η⊙∇L(θ) of the model's loss")
+    if drift.conserved:
+        _out("  conserved exactly by GD: " + "; ".join(map(sp.sstr, drift.conserved)))
+    else:
+        _out("  conserved exactly by GD: no combination of the laws")
+    return first

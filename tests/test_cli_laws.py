@@ -106,3 +106,11 @@ def test_import_is_light():
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                          check=True, timeout=60).stdout
     assert out.strip() == "False"
+
+
+def test_gradient_descent_option(capsys):
+    code, out, _ = _run(capsys, "single_neuron", "--gd")
+    assert code == 0
+    assert "first-order term ≡ 0: proved" in out
+    assert "ΔQ1 = -eta_a*Δw0**2 - eta_a*Δw1**2 + eta_w*Δa**2" in out
+    assert "conserved exactly by GD: no combination of the laws" in out

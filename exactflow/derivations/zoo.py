@@ -160,8 +160,9 @@ def diagonal_net(d: int = 2, parametrization: str = "uv", shared_rate: bool = Fa
                  samples: int = 1) -> Model:
     """Diagonal linear net: β = u⊙v (``"uv"``) or β = u⊙u − v⊙v (``"pm"``).
 
-    ``"pm"`` uses one rate η for both layers unless ``shared_rate=False`` is
-    passed explicitly (then its law u_i^{η_v} v_i^{η_u} is not polynomial).
+    Rates η_u, η_v, or one rate η for both layers with ``shared_rate=True``.
+    With distinct rates the law of ``"pm"`` is |u_i|^{η_v} |v_i|^{η_u}, which is
+    not polynomial (the zoo entry ``diagonal_pm`` shares the rate: u_i v_i).
     """
     d = _positive_int("d", d)
     if parametrization not in ("uv", "pm"):

@@ -7,19 +7,21 @@ for a piecewise-linear network on every activation pattern (``patterns``).
 :func:`discover_laws` finds a basis of all such Q of degree ≤ K with rational
 coefficients depending on the rates η, by exact linear algebra:
 
-1. the ansatz :math:`Q=\sum_m c_m\theta^m` gives :math:`\sum_g\eta_gM_gc=0`
-   (``ansatz``); its kernel over the field ℚ(η) is the space of laws;
-2. at random positive rationals η* the kernel over ℚ has dimension k ≥ the
-   generic dimension, and its support S (monomials used) is the generic support
-   unless η* is special;
-3. on S, rows independent at η* are selected and the kernel is recomputed over
-   ℚ(η) by fraction-field elimination (k vectors); every row is then checked
-   against these vectors exactly over ℚ(η); if that fails, η* was special and
-   the search restarts with other values.  k independent vectors in a kernel of
-   dimension ≤ k *are* the whole kernel: the basis is complete for degree ≤ K;
-4. the basis is put in reduced row echelon form over ℚ(η) (trying the orders of
-   the parameter groups, keeping the sparsest), each row cleared of
-   denominators and content.
+1. the ansatz :math:`Q=\sum_m c_m\theta^m` (degree 1…K) gives
+   :math:`\sum_g\eta_gM_gc=0` (``ansatz``); its kernel over the field ℚ(η) is
+   the space of laws.  Rates are *not* replaced by numbers in the result;
+2. at random positive rationals η* the kernel over ℚ has dimension k, never
+   less than the generic dimension, and its support S (the monomials used);
+3. on S the system splits into independent blocks; in each, rows independent
+   at η* are selected, the kernel is recomputed over ℚ(η) by fraction-field
+   elimination, and every row of the block is checked against it exactly over
+   ℚ(η) (``ansatz.generic_kernel``).  If a check fails, η* was special and the
+   search restarts.  Otherwise k vectors, exactly in the kernel and independent
+   over ℚ(η), span a kernel of dimension ≤ k: the basis is complete for degree
+   ≤ K — a proof, not a probabilistic statement;
+4. each block is presented readably (``present``): reduced row echelon form
+   over ℚ(η) of the laws on the fewest parameter groups, sparsest first, each
+   law cleared of denominators and content (``eta_w*a**2 - eta_a*w0**2``).
 
 :meth:`ConservationLaws.verify` then proves every law independently: the
 condition :math:`\sum_p\eta_p\partial_pQ\,\partial_pf_c\equiv0` with the
@@ -159,6 +161,18 @@ class ConservationLaws:
         return checks or [is_identically_zero(sp.Integer(0))]
 
 
+def _law_order(model: Model):
+    """Sort key: the parameter groups a law uses, then its leading monomial."""
+    params = model.symbols
+
+    def key(q: sp.Expr):
+        groups = tuple(i for i, g in enumerate(model.params) if q.has(*g.symbols))
+        lead = max(sp.Poly(q, *params).monoms())
+        return groups, tuple(-e for e in lead)
+
+    return key
+
+
 def _random_rates(n: int, rng: random.Random) -> list:
     values: list = []
     while len(values) < n:
@@ -218,6 +232,7 @@ def discover_laws(model: Model, degree: int = 2, *, seed: int = 0,
         for cols, kernel in blocks:
             columns = [ansatz.columns[j] for j in cols]
             laws += present(kernel, columns, fields.params, sizes, K)
-        return ConservationLaws(model, degree, tuple(laws), search, fields)
+        return ConservationLaws(model, degree, tuple(sorted(laws, key=_law_order(
+            model))), search, fields)
     raise RuntimeError(f"{model.name}: no generic rates found in {attempts} "
                        "attempts (increase attempts or change seed)")

@@ -83,12 +83,20 @@ class GDDrift:
     conserved : tuple of sympy.Expr
         A basis of the combinations of laws whose one-step change vanishes
         identically; empty when GD conserves none.
+    in_steps : tuple of sympy.Expr
+        The same changes in terms of the step ``Δθ = −η⊙∇L``, with one symbol
+        ``Δ<name>`` per parameter (:attr:`steps`): for a quadratic law the
+        change is the law evaluated at the step, ``Q(Δθ)``.
+    steps : tuple of sympy.Symbol
+        The step symbols, in the state order of the model.
     """
 
     laws: ConservationLaws
     first_order: tuple[sp.Expr, ...]
     changes: tuple[sp.Expr, ...]
     conserved: tuple[sp.Expr, ...]
+    in_steps: tuple[sp.Expr, ...] = ()
+    steps: tuple[sp.Symbol, ...] = ()
 
     def claims(self) -> tuple[Claim, ...]:
         """One claim per law: the first-order change vanishes identically."""
@@ -108,15 +116,15 @@ class GDDrift:
         return tuple(sp.Rational(c.xreplace(values)) for c in self.changes)
 
 
-def _taylor(q: sp.Expr, params, h) -> tuple[sp.Expr, sp.Expr]:
+def _taylor(q: sp.Expr, params, h, steps) -> tuple[sp.Expr, sp.Expr, sp.Expr]:
+    """(first-order term, higher terms, higher terms in the step symbols)."""
     eps = sp.Dummy("eps")
-    dummies = [sp.Dummy(f"h{i}") for i in range(len(params))]
-    shifted = sp.expand(q.xreplace({p: p + eps * d for p, d in zip(params, dummies)}))
+    shifted = sp.expand(q.xreplace({p: p + eps * d for p, d in zip(params, steps)}))
     poly = sp.Poly(shifted, eps)
-    back = dict(zip(dummies, h))
+    back = dict(zip(steps, h))
     first = poly.coeff_monomial(eps).xreplace(back)
-    rest = sp.Add(*(c * eps**k for (k,), c in poly.terms() if k >= 2))
-    return first, rest.subs(eps, 1).xreplace(back)
+    rest = sp.Add(*(c * eps**k for (k,), c in poly.terms() if k >= 2)).subs(eps, 1)
+    return first, rest.xreplace(back), rest
 
 
 def gd_drift(laws: ConservationLaws, *, seed: int = 0) -> GDDrift:
@@ -134,12 +142,14 @@ def gd_drift(laws: ConservationLaws, *, seed: int = 0) -> GDDrift:
     params = model.symbols
     step = gd_step(model)
     h = [step[p] - p for p in params]
-    pairs = [_taylor(q, params, h) for q in laws.laws]
+    steps = tuple(sp.Symbol(f"Δ{p.name}", real=True) for p in params)
+    parts = [_taylor(q, params, h, steps) for q in laws.laws]
     chi_step = gd_step(model, indicator_form((model.loss,)).exprs[0])
     chi_h = [chi_step[p] - p for p in params]
-    first = tuple(_taylor(q, params, chi_h)[0] for q in laws.laws)
+    first = tuple(_taylor(q, params, chi_h, steps)[0] for q in laws.laws)
     conserved = _exact_span(laws, seed) if laws.laws else ()
-    return GDDrift(laws, first, tuple(p[1] for p in pairs), conserved)
+    return GDDrift(laws, first, tuple(p[1] for p in parts), conserved,
+                   tuple(p[2] for p in parts), steps)
 
 
 def _exact_span(laws: ConservationLaws, seed: int) -> tuple[sp.Expr, ...]:

@@ -12,7 +12,7 @@ Y_{c,\alpha}` with polynomial fields :math:`Y` (one per output component,
 x-monomial and indicator monomial), which generate the same Lie algebra; they are
 exact elements of ℚ[θ]^D.  For a non-polynomial model (``tanh``) the fields at a
 few random rational inputs are used: they generate a sub-algebra, so the rank
-below is a lower bound.  Rates are random positive rationals (the count does not
+below is a lower bound.  Rates are random positive integers (the count does not
 depend on η: θ ↦ θ/√η maps one flow onto the other).
 
 Algorithm (Marcotte et al.'s "iterate brackets until the rank at a random point
@@ -24,12 +24,16 @@ stop when nothing new is added.  Near a generic θ₀ every field of the algebra
 smooth combination of the frame (values span the same space), and
 ``[g, f Y] = f [g, Y] + g(f) Y``, so the span of the frame is closed under
 brackets with the generators and equals Lie(W)(θ) there: the number of frame
-fields is dim Lie(W)(θ₀).  Ranks are exact rational decisions (``Echelon``), or
-mpmath with 50 digits for non-polynomial fields; the whole computation is
-repeated at several points and the largest rank is kept (a rank can only drop at
-a special point), so ``D − rank`` is N, or an upper bound on it when the
-sampled generators were used.  Discovered laws, if given, give the lower bound:
-their Jacobian rank.  When the two bounds meet, the laws are complete.
+fields is dim Lie(W)(θ₀).  Ranks are exact decisions (``Echelon`` over ℚ, at
+random integer points of [−1000, 1000]^D), or mpmath with 50 digits for
+non-polynomial fields.  One frame serves several points (a field is kept when it
+is new at any of them) and the largest rank is kept: a rank can only drop at a
+special point, which a random point avoids with high probability
+(Schwartz–Zippel) — this is the one probabilistic ingredient.  So ``D − rank``
+is N, or an upper bound on it when sampled generators were used.  Discovered
+laws give the lower bound, their Jacobian rank; it also caps the ranks (rank ≤
+D − N ≤ D − lower), which ends the iteration early.  When the two bounds meet,
+the laws are complete.
 """
 
 from __future__ import annotations

@@ -132,3 +132,12 @@ def test_gd_iterates_errors():
     model = zoo.homogeneous_neuron(1, "tanh")
     with pytest.raises(ValueError, match="not rational"):
         gd_iterates(model, _start(model, 0), 1)
+
+
+def test_quadratic_law_changes_by_itself_at_the_step():
+    # Q homogeneous quadratic and ∇Q·Δθ = 0: Q(θ + Δθ) − Q(θ) = Q(Δθ)
+    model = zoo.two_layer_linear(2, 2, 2)
+    drift = gd_drift(discover_laws(model))
+    at_step = dict(zip(model.symbols, drift.steps))
+    for law, change in zip(drift.laws.laws, drift.in_steps):
+        assert sp.expand(change - law.xreplace(at_step)) == 0
