@@ -48,6 +48,19 @@ def kernel_spec(derivation, kernel: str = "exact", dtype: str = "float64"
     )
 
 
+def _memo(store, make, derivation, kernel, target, dtype):
+    """``make(spec, target)``, once per (derivation, kernel, target, dtype).
+
+    Keyed by names, so a repeat call neither rebuilds the SymPy spec (seconds
+    for a large closed form) nor hashes it.
+    """
+    _check(target, dtype)
+    key = (derivation.name, kernel, target, dtype)
+    if key not in store:
+        store[key] = make(kernel_spec(derivation, kernel, dtype), target)
+    return store[key]
+
+
 def kernel_source(derivation, kernel: str = "exact", target: str = "numpy",
                   dtype: str = "float64") -> str:
     """Generated source text of ``kernel`` for ``target`` (byte-identical on repeat).
@@ -61,11 +74,7 @@ def kernel_source(derivation, kernel: str = "exact", target: str = "numpy",
     For ``"cuda"`` this is the self-contained ``.cu`` file: the per-point
     header followed by the ``extern "C" __global__`` wrapper.
     """
-    _check(target, dtype)
-    key = (derivation.name, kernel, target, dtype)
-    if key not in _SOURCES:
-        _SOURCES[key] = emit(kernel_spec(derivation, kernel, dtype), target)
-    return _SOURCES[key]
+    return _memo(_SOURCES, emit, derivation, kernel, target, dtype)
 
 
 def load_kernel(derivation, kernel: str = "exact", target: str = "numpy",
@@ -80,11 +89,7 @@ def load_kernel(derivation, kernel: str = "exact", target: str = "numpy",
     ``block``) run through ``cupy.RawModule``; it raises ImportError without
     CuPy (the ``exactflow[cuda]`` extra) and RuntimeError without a GPU.
     """
-    _check(target, dtype)
-    key = (derivation.name, kernel, target, dtype)
-    if key not in _KERNELS:
-        _KERNELS[key] = load(kernel_spec(derivation, kernel, dtype), target)
-    return _KERNELS[key]
+    return _memo(_KERNELS, load, derivation, kernel, target, dtype)
 
 
 def write_kernel(derivation, kernel: str = "exact", target: str = "numpy",

@@ -200,8 +200,7 @@ def _kernel_distance_identity():
     ea, ew = sn.eta_a, sn.eta_w
     M0 = ew * a0**2 * sp.eye(d) + ea * w0 * w0.T
     M1 = ew * a1**2 * sp.eye(d) + ea * w1 * w1.T
-    inner = (M0.multiply_elementwise(M1)).applyfunc(lambda x: x)
-    frob = sum(inner)
+    frob = sum(M0.multiply_elementwise(M1))
     n0 = sp.sqrt(sum(M0.multiply_elementwise(M0)))
     n1 = sp.sqrt(sum(M1.multiply_elementwise(M1)))
     N0, N1 = (w0.T * w0)[0, 0], (w1.T * w1)[0, 0]

@@ -153,7 +153,6 @@ class Solution:
     state: dict[sp.Symbol, sp.Expr]
     initial: dict[sp.Symbol, sp.Symbol]
     domain: str = ""
-    derivatives: dict = field(default_factory=dict)  # optional {expr: d expr/dt}
 
     def residuals(self, flow: GradientFlow) -> list[sp.Expr]:
         """θ̇(t) − F(θ(t)) for every component."""
