@@ -1,9 +1,11 @@
 """SymPy → SymPy passes that prepare a :class:`KernelSpec` for printing.
 
-``stable rewrites → optims_c99 → shared exponentials → one joint CSE → (C
-targets) pow expansion``.  The rewrites run on the small expressions of a first
-CSE (closed forms are DAGs whose trees may have 10^5 nodes), and everything is
-put back together, one distinct node at a time, for the final CSE.  The result,
+``stable rewrites (removable singularities) → optims_c99 → stable rewrites
+(growth) → shared exponentials → one joint CSE → (C targets) pow expansion``
+(the rules: :mod:`.rewrites`).  ``optims_c99`` runs on the small expressions of a
+first CSE (closed forms are DAGs whose trees may have 10^5 nodes), and
+everything is put back together, one distinct node at a time, for the final
+CSE.  The result,
 a :class:`LoweredKernel`, still holds SymPy objects; printers and templates turn
 it into text.
 """
@@ -20,7 +22,7 @@ from sympy.codegen.rewriting import (
     optims_c99,
 )
 
-from ..symbolic.functions import intexp, phi1
+from .rewrites import factor_growth, remove_singularities, stable_rewrites
 from .spec import KernelSpec
 
 __all__ = [
@@ -80,16 +82,6 @@ def substitute(expr: sp.Basic, mapping: dict, cache: dict | None = None) -> sp.B
         return cache[e]
 
     return walk(expr)
-
-
-def stable_rewrites(expr: sp.Expr) -> sp.Expr:
-    """Rewrite named closed forms into the forms the printers know.
-
-    ``intexp(k, t)`` becomes ``t*phi1(k*t)``; ``phi1`` itself is kept whole (its
-    printers emit ``expm1(x)/x`` with the removable point ``x = 0`` patched).
-    """
-    calls = {c: c.args[1] * phi1(c.args[0] * c.args[1]) for c in expr.atoms(intexp)}
-    return substitute(expr, calls) if calls else expr
 
 
 def _cse(exprs: list[sp.Expr]) -> tuple[list, list]:
@@ -213,9 +205,10 @@ def prepare(spec: KernelSpec, target: str = "numpy") -> LoweredKernel:
         Temporaries ``_t0, _t1, ...`` (each used) and the outputs.
     """
     names = [name for name, _ in spec.outputs]
-    temps, reduced = _cse([expr for _, expr in spec.outputs])
-    exprs = c99_rewrites([(s, stable_rewrites(e)) for s, e in temps],
-                         [stable_rewrites(e) for e in reduced])
+    cache: dict = {}
+    temps, reduced = _cse([remove_singularities(e, cache) for _, e in spec.outputs])
+    cache = {}
+    exprs = [factor_growth(e, cache) for e in c99_rewrites(temps, reduced)]
     shared, exprs = share_exponentials(exprs)
     temps, reduced = _cse(exprs + [call for _, call in shared])
     shared = [(sym, call) for (sym, _), call in zip(shared, reduced[len(exprs):])]
