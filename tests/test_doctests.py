@@ -7,7 +7,8 @@ import importlib
 
 import pytest
 
-MODULES = ["exactflow", "exactflow.derivations.single_neuron"]
+MODULES = ["exactflow", "exactflow.codegen.rewrites", "exactflow.derivations.single_neuron",
+           "exactflow.derivations.wide_linear_scalar"]
 
 
 @pytest.mark.parametrize("name", MODULES)

@@ -1,0 +1,413 @@
+r"""Vector-level functions of the width-d scalar-data network (MATH.md §4.2).
+
+The exact solution depends on the initialisation only through the amplitudes
+P± = ±‖u₀ ± ρw₀‖²/(4ρ) (and, for the reconstruction of the vectors, the unit vectors
+Â± of u₀ ± ρw₀); the generated ``exact`` kernel evaluates the scalar time courses and
+the vectors are assembled here.
+
+Mechanisms and regimes (this module's definitions; the paper's are not found)
+------------------------------------------------------------------------------
+Along the flow the output p = u·w moves monotonically from p₀ to p∞ (= β/(ακ) when
+τ(∞) is finite, else 0), and, with the conserved G = ‖u‖²‖w‖² − p² and
+H = −4P₊P₋ = G + T²/4 (T = ‖u‖²/ρ − ρ‖w‖²),
+
+* cos∠(u, w) = p/√(p² + G) — **alignment** when it rises, **disalignment** when it
+  falls (the cosine moves with p);
+* N = ‖u‖‖w‖ = √(p² + G) — **rescaling** (norms change at fixed direction);
+* K = 2cκ²√(p² + H) — the NTK.
+
+Since dp = N dC + C dN exactly, Δp splits into an angular part
+A = √G [atan(p∞/√G) − atan(p₀/√G)] (change of C at fixed N) and a norm part
+R = Δp − A (change of N at fixed C), both of the sign of Δp.
+
+**Rule.** The setting is in the *kernel regime* when the largest relative NTK change
+along the path, Δ_K = max_{p ∈ [p₀, p∞]} |√((p² + H)/(p₀² + H)) − 1|, is at most
+``tol``; otherwise it is *feature learning*, and the dominant mechanism is
+alignment (|A| ≥ |R|, Δp > 0), disalignment (|A| ≥ |R|, Δp < 0) or rescaling
+(|R| > |A|).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+
+__all__ = [
+    "trajectory",
+    "invariants",
+    "observables",
+    "ntk",
+    "classify",
+    "regime",
+    "Regime",
+]
+
+
+def _finite(name: str, value, *, ndim: tuple[int, ...] | None = None) -> np.ndarray:
+    try:
+        arr = np.asarray(value, dtype=np.float64)
+    except (TypeError, ValueError):
+        raise TypeError(
+            f"{name} must be a real number or array, got {type(value).__name__}"
+        ) from None
+    if ndim is not None and arr.ndim not in ndim:
+        raise ValueError(
+            f"{name} must have {' or '.join(map(str, ndim))} "
+            f"dimension(s), got shape {arr.shape}"
+        )
+    if not np.all(np.isfinite(arr)):
+        raise ValueError(f"{name} must be finite (no NaN or inf)")
+    return arr
+
+
+def _positive(name: str, value, what: str = "positive") -> float:
+    arr = _finite(name, value, ndim=(0,))
+    if arr <= 0:
+        raise ValueError(f"{name} must be {what}, got {float(arr)}")
+    return float(arr)
+
+
+def _real(name: str, value) -> float:
+    return float(_finite(name, value, ndim=(0,)))
+
+
+def _kernel():
+    from . import wide_linear_scalar
+
+    return wide_linear_scalar.derivation().kernel("numpy")
+
+
+def _init(u0, w0) -> tuple[np.ndarray, np.ndarray]:
+    u0 = _finite("u0", u0)
+    if u0.ndim < 1:
+        raise ValueError(f"u0 must have shape (..., d), got shape {u0.shape}")
+    w0 = _finite("w0", w0)
+    if w0.shape != u0.shape:
+        raise ValueError(f"w0 must have the shape of u0 {u0.shape}, got {w0.shape}")
+    return u0, w0
+
+
+def _rates(eta_u, eta_w) -> tuple[float, float]:
+    return (
+        _positive("eta_u", eta_u, "a positive learning rate"),
+        _positive("eta_w", eta_w, "a positive learning rate"),
+    )
+
+
+def _amplitudes(u0, w0, rho):
+    """(P₊, P₋, Â₊, Â₋): amplitudes and unit vectors of u₀ ± ρw₀."""
+    plus, minus = u0 + rho * w0, u0 - rho * w0
+    n_plus = np.linalg.norm(plus, axis=-1)
+    n_minus = np.linalg.norm(minus, axis=-1)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        e_plus = np.where(n_plus[..., None] > 0, plus / n_plus[..., None], 0.0)
+        e_minus = np.where(n_minus[..., None] > 0, minus / n_minus[..., None], 0.0)
+    return n_plus**2 / (4 * rho), -(n_minus**2) / (4 * rho), e_plus, e_minus
+
+
+def invariants(u0, w0, eta_u: float = 1.0, eta_w: float = 1.0):
+    r"""The amplitudes (P₊, P₋) = (‖u₀ + ρw₀‖², −‖u₀ − ρw₀‖²)/(4ρ), ρ = √(η_u/η_w).
+
+    ``u0``, ``w0`` have shape ``(..., d)``; the results have shape ``(...)``.
+    They are the ``P_plus``, ``P_minus`` inputs of the ``exact`` kernel (computed
+    as squared norms, so P₊ ≥ 0 ≥ P₋ exactly, with no cancellation).
+    """
+    u0, w0 = _init(u0, w0)
+    eta_u, eta_w = _rates(eta_u, eta_w)
+    P_plus, P_minus, _, _ = _amplitudes(u0, w0, math.sqrt(eta_u / eta_w))
+    return P_plus, P_minus
+
+
+def _data(alpha, beta, kappa):
+    return (
+        _positive("alpha", alpha, "positive (α = E[x²])"),
+        _real("beta", beta),
+        _positive("kappa", kappa, "a positive output scale"),
+    )
+
+
+def _times(t) -> np.ndarray:
+    t = _finite("t", t)
+    if np.any(t < 0):
+        raise ValueError("t must be non-negative (the closed form runs forward)")
+    return t
+
+
+def _scalars(t, u0, w0, alpha, beta, kappa, eta_u, eta_w):
+    t = _times(t)
+    u0, w0 = _init(u0, w0)
+    alpha, beta, kappa = _data(alpha, beta, kappa)
+    eta_u, eta_w = _rates(eta_u, eta_w)
+    rho = math.sqrt(eta_u / eta_w)
+    P_plus, P_minus, e_plus, e_minus = _amplitudes(u0, w0, rho)
+    batch = u0.shape[:-1]
+    expand = (...,) + (None,) * len(batch)  # t.shape + batch
+    out = _kernel()(
+        t[expand], P_plus, P_minus, kappa, alpha, beta, eta_u, eta_w
+    )
+    return dict(zip(("tau", "g_plus", "g_minus", "p", "r", "ntk", "tau_inf"), out)), (
+        rho, e_plus, e_minus, u0, w0
+    )
+
+
+def trajectory(
+    t,
+    u0,
+    w0,
+    alpha: float,
+    beta: float,
+    kappa: float = 1.0,
+    eta_u: float = 1.0,
+    eta_w: float = 1.0,
+):
+    r"""Exact (u(t), w(t)) of the gradient flow of f(x) = κ(u·w)x on scalar data.
+
+    Parameters
+    ----------
+    t : array_like
+        Times, ``t ≥ 0``, any shape.
+    u0, w0 : array of shape (..., d)
+        Initial layers (leading axes are a batch); any values, including 0.
+    alpha : float
+        α = E[x²] > 0.
+    beta : float
+        β = E[xy], any sign.
+    kappa : float
+        Output scale κ > 0.
+    eta_u, eta_w : float
+        Positive layer-wise learning rates.
+
+    Returns
+    -------
+    u, w : ndarray of shape ``t.shape + u0.shape``
+
+    Notes
+    -----
+    u = √ρ(g₊Â₊ + g₋Â₋), w = (g₊Â₊ − g₋Â₋)/√ρ with g₊ = √P₊e^{cτ},
+    g₋ = √(−P₋)e^{−cτ} from the ``exact`` kernel: finite for every t (MATH.md §4.2).
+
+    Raises
+    ------
+    ValueError
+        For negative or non-finite t, mismatched or non-finite u0/w0, α ≤ 0,
+        κ ≤ 0 or a non-positive rate (the message names the argument).
+    """
+    s, (rho, e_plus, e_minus, _, _) = _scalars(
+        t, u0, w0, alpha, beta, kappa, eta_u, eta_w
+    )
+    gp, gm = s["g_plus"][..., None], s["g_minus"][..., None]
+    a_plus, a_minus = gp * e_plus, gm * e_minus
+    root = math.sqrt(rho)
+    return root * (a_plus + a_minus), (a_plus - a_minus) / root
+
+
+@dataclass(frozen=True)
+class Observables:
+    """Exact scalar time courses (arrays of shape ``t.shape + batch``)."""
+
+    tau: np.ndarray  # reparametrised time τ(t)
+    p: np.ndarray  # output coefficient u·w
+    residual: np.ndarray  # r = β − ακp
+    ntk: np.ndarray  # K = κ²(η_u‖w‖² + η_w‖u‖²)
+    cos: np.ndarray  # cos∠(u, w) = p/√(p² + G); 0 where u or w vanishes
+    norm_u: np.ndarray
+    norm_w: np.ndarray
+    tau_inf: np.ndarray  # τ(∞) (±inf when the orbit escapes to the origin)
+
+
+def observables(t, u0, w0, alpha, beta, kappa=1.0, eta_u=1.0, eta_w=1.0):
+    r"""τ, p, r, NTK, cos∠(u, w), ‖u‖, ‖w‖ and τ(∞) along the exact flow.
+
+    Same arguments as :func:`trajectory`; returns an :class:`Observables`.  The
+    cosine is p/√(p² + G) with the conserved G = ‖u₀‖²‖w₀‖² − p₀² (set to 0 where
+    u or w vanishes), the norms are ‖u‖² = ρ(S + T/2), ‖w‖² = (S − T/2)/ρ with
+    S = g₊² + g₋² and the conserved T = ‖u₀‖²/ρ − ρ‖w₀‖².
+    """
+    s, (rho, _, _, u0, w0) = _scalars(t, u0, w0, alpha, beta, kappa, eta_u, eta_w)
+    nu0, nw0 = np.sum(u0 * u0, -1), np.sum(w0 * w0, -1)
+    p0 = np.sum(u0 * w0, -1)
+    G = np.maximum(nu0 * nw0 - p0 * p0, 0.0)
+    T = nu0 / rho - rho * nw0
+    S = s["g_plus"] ** 2 + s["g_minus"] ** 2
+    norm_u = np.sqrt(np.maximum(rho * (S + T / 2), 0.0))
+    norm_w = np.sqrt(np.maximum((S - T / 2) / rho, 0.0))
+    p = s["p"]
+    den = np.sqrt(p * p + G)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        cos = np.where(den > 0, p / den, 0.0)
+    return Observables(
+        s["tau"], p, s["r"], s["ntk"], cos, norm_u, norm_w, s["tau_inf"]
+    )
+
+
+def ntk(u, w, kappa: float = 1.0, eta_u: float = 1.0, eta_w: float = 1.0):
+    r"""K = κ²(η_u‖w‖² + η_w‖u‖²), the NTK (a scalar multiplying xx')."""
+    u, w = _finite("u", u), _finite("w", w)
+    if u.shape != w.shape or u.ndim < 1:
+        raise ValueError(
+            f"u, w must have equal shapes (..., d), got {u.shape} and {w.shape}"
+        )
+    kappa = _positive("kappa", kappa, "a positive output scale")
+    eta_u, eta_w = _rates(eta_u, eta_w)
+    return kappa**2 * (eta_u * np.sum(w * w, -1) + eta_w * np.sum(u * u, -1))
+
+
+@dataclass(frozen=True)
+class Regime:
+    """The classification of one setting (see the module docstring for the rule).
+
+    Attributes
+    ----------
+    kind : {"kernel", "feature"}
+    mechanism : {"alignment", "disalignment", "rescaling"} or None
+        The dominant mechanism in the feature-learning regime (None for kernel).
+    ntk_change : float
+        Δ_K, the largest relative NTK change along the path.
+    angular_share : float
+        A/Δp ∈ [0, 1] (1 − angular_share is the rescaling share); 0 if Δp = 0.
+    cos_change : float
+        cos∠(u, w) at t = ∞ minus at t = 0.
+    p0, p_inf, gram, h : float
+        p at t = 0 and ∞, G and H = −4P₊P₋.
+    """
+
+    kind: str
+    mechanism: str | None
+    ntk_change: float
+    angular_share: float
+    cos_change: float
+    p0: float
+    p_inf: float
+    gram: float
+    h: float
+
+
+def _cos(p: float, G: float) -> float:
+    den = math.sqrt(p * p + G)
+    return p / den if den > 0 else math.copysign(0.0, p)
+
+
+def _rule(p0, p_inf, G, H, tol) -> Regime:
+    if p0 * p0 + H == 0:
+        raise ValueError(
+            "u0 and w0 are both zero: the origin is a fixed point (NTK = 0)"
+        )
+    k0 = math.sqrt(p0 * p0 + H)
+    k_inf = math.sqrt(p_inf * p_inf + H)
+    crosses = min(p0, p_inf) <= 0.0 <= max(p0, p_inf)
+    k_min = math.sqrt(H) if crosses else min(k0, k_inf)
+    change = max(abs(k_inf / k0 - 1.0), abs(1.0 - k_min / k0))
+    dp = p_inf - p0
+    if G > 0:
+        g = math.sqrt(G)
+        angular = g * (math.atan(p_inf / g) - math.atan(p0 / g))
+    else:
+        angular = 0.0
+    share = angular / dp if dp != 0 else 0.0
+    share = min(max(share, 0.0), 1.0)
+    if change <= tol:
+        kind, mechanism = "kernel", None
+    else:
+        kind = "feature"
+        if share >= 0.5:
+            mechanism = "alignment" if dp > 0 else "disalignment"
+        else:
+            mechanism = "rescaling"
+    return Regime(
+        kind, mechanism, change, share, _cos(p_inf, G) - _cos(p0, G), p0, p_inf, G, H
+    )
+
+
+def _tol(tol) -> float:
+    return _positive("tol", tol, "a positive tolerance")
+
+
+def classify(
+    u0,
+    w0,
+    alpha: float,
+    beta: float,
+    kappa: float = 1.0,
+    eta_u: float = 1.0,
+    eta_w: float = 1.0,
+    tol: float = 0.1,
+) -> Regime:
+    r"""Kernel regime or feature learning (with its mechanism) for one init.
+
+    ``u0``, ``w0`` have shape ``(d,)``; the rule is the module docstring's, on the
+    exact t → ∞ state: p∞ = β/(ακ) if τ(∞) is finite, else 0.
+    """
+    u0, w0 = _init(u0, w0)
+    if u0.ndim != 1:
+        raise ValueError(f"u0 must have shape (d,), got {u0.shape}")
+    alpha, beta, kappa = _data(alpha, beta, kappa)
+    eta_u, eta_w = _rates(eta_u, eta_w)
+    tol = _tol(tol)
+    rho = math.sqrt(eta_u / eta_w)
+    P_plus, P_minus, _, _ = _amplitudes(u0, w0, rho)
+    P_plus, P_minus = float(P_plus), float(P_minus)
+    p0 = float(u0 @ w0)
+    G = max(float(u0 @ u0) * float(w0 @ w0) - p0 * p0, 0.0)
+    H = -4.0 * P_plus * P_minus
+    target = beta / (alpha * kappa)
+    # τ(∞) is infinite exactly when P₊ = 0 and β ≥ 0 or P₋ = 0 and β ≤ 0
+    escapes = (P_plus == 0 and beta >= 0) or (P_minus == 0 and beta <= 0)
+    p_inf = 0.0 if escapes else target
+    return _rule(p0, p_inf, G, H, tol)
+
+
+def regime(
+    width: int,
+    eta_ratio: float,
+    kappa: float,
+    init_scale: float,
+    *,
+    alpha: float = 1.0,
+    beta: float = 1.0,
+    tol: float = 0.1,
+) -> Regime:
+    r"""Classify a hyper-parameter setting: kernel regime or feature learning.
+
+    Parameters
+    ----------
+    width : int
+        d ≥ 1.
+    eta_ratio : float
+        η_u/η_w > 0 (only the ratio matters: c rescales time).
+    kappa : float
+        Output scale κ > 0 (e.g. 1/√d for NTK scaling, 1/d for mean field).
+    init_scale : float
+        σ > 0: entries of u₀, w₀ i.i.d. with variance σ²; the rule is applied to
+        the expected invariants ‖u₀‖² = ‖w₀‖² = dσ², p₀ = 0, hence
+        G = d²σ⁴, H = d²σ⁴(ρ + 1/ρ)²/4 (ρ² = η_u/η_w).
+    alpha, beta : float
+        Data moments α = E[x²] > 0, β = E[xy].
+    tol : float
+        Kernel-regime tolerance on the relative NTK change.
+
+    Notes
+    -----
+    For this typical initialisation Δ_K = √(1 + q²) − 1 with
+    q = 2β/(ακ dσ²(ρ + 1/ρ)); kernel ⟺ q² ≤ (1 + tol)² − 1.  So NTK scaling
+    (κ = d^{−1/2}) is kernel as d → ∞ (Δ_K ≈ q²/2 ∝ 1/d), mean-field scaling
+    (κ = 1/d) gives the same answer at every width, a large init σ or a large κ
+    gives the kernel regime, and so does a very unequal rate ratio (ρ + 1/ρ → ∞:
+    one layer is effectively frozen, the model is linear in the other).  In the
+    feature regime the angular share is atan(q')/q' with q' = β/(ακdσ²): alignment
+    (β > 0) or disalignment (β < 0) for |q'| ≤ 2.33, rescaling beyond.
+    """
+    if not isinstance(width, (int, np.integer)) or isinstance(width, bool) or width < 1:
+        raise ValueError(f"width must be a positive integer, got {width!r}")
+    ratio = _positive("eta_ratio", eta_ratio, "a positive learning-rate ratio")
+    kappa = _positive("kappa", kappa, "a positive output scale")
+    sigma = _positive("init_scale", init_scale, "a positive initialisation scale")
+    alpha = _positive("alpha", alpha, "positive (α = E[x²])")
+    beta = _real("beta", beta)
+    tol = _tol(tol)
+    rho = math.sqrt(ratio)
+    n = int(width) * sigma * sigma
+    G = n * n
+    H = (n * (rho + 1.0 / rho) / 2.0) ** 2
+    return _rule(0.0, beta / (alpha * kappa), G, H, tol)
