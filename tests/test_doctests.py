@@ -8,6 +8,7 @@ import importlib
 import pytest
 
 MODULES = ["exactflow", "exactflow.codegen.rewrites", "exactflow.derivations.single_neuron",
+           "exactflow.derivations.two_layer_linear_balanced",
            "exactflow.derivations.wide_linear_scalar"]
 
 

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
-from . import single_neuron, wide_linear_scalar
+from . import single_neuron, two_layer_linear_balanced, wide_linear_scalar
 
 CATALOG = {
     "single_neuron": single_neuron,
+    "two_layer_linear_balanced": two_layer_linear_balanced,
     "wide_linear_scalar": wide_linear_scalar,
 }
 
-__all__ = ["CATALOG", "single_neuron", "wide_linear_scalar"]
+__all__ = [
+    "CATALOG", "single_neuron", "two_layer_linear_balanced", "wide_linear_scalar",
+]

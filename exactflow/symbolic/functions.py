@@ -89,14 +89,14 @@ class intexp(sp.Function):  # noqa: N801
         k, t = (printer._print(a) for a in self.args)
         return rf"\int_0^{{{t}}} e^{{{k}\sigma}}\,d\sigma"
 
-    def _numpycode(self, printer):
-        return printer._print(self.args[1] * phi1(self.args[0] * self.args[1]))
+    def _numpycode(self, printer):  # parenthesised: it may be a factor or a base
+        return f"({printer._print(self.args[1] * phi1(self.args[0] * self.args[1]))})"
 
-    def _ccode(self, printer):
-        return printer._print(self.args[1] * phi1(self.args[0] * self.args[1]))
+    def _ccode(self, printer):  # parenthesised: it may be a factor or a base
+        return f"({printer._print(self.args[1] * phi1(self.args[0] * self.args[1]))})"
 
-    def _mpmathcode(self, printer):
-        return printer._print(self.args[1] * phi1(self.args[0] * self.args[1]))
+    def _mpmathcode(self, printer):  # parenthesised: it may be a factor or a base
+        return f"({printer._print(self.args[1] * phi1(self.args[0] * self.args[1]))})"
 
 
 class logz(sp.Function):  # noqa: N801
