@@ -7,9 +7,13 @@ import importlib
 
 import pytest
 
-MODULES = ["exactflow", "exactflow.codegen.rewrites", "exactflow.derivations.single_neuron",
-           "exactflow.derivations.two_layer_linear_balanced",
-           "exactflow.derivations.wide_linear_scalar"]
+MODULES = [
+    "exactflow",
+    "exactflow.codegen.rewrites",
+    "exactflow.derivations.single_neuron",
+    "exactflow.derivations.two_layer_linear_balanced",
+    "exactflow.derivations.wide_linear_scalar",
+]
 
 
 @pytest.mark.parametrize("name", MODULES)

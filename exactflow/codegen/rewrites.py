@@ -7,16 +7,12 @@ of them, bottom-up, once per distinct node (closed forms are DAGs whose trees
 may have 10^5 nodes).  ``expm1``/``log1p`` are left to SymPy's ``optims_c99``,
 run later by :func:`exactflow.codegen.passes.prepare`.
 
-======================================  =====================================  ==========================
-pattern                                 rewritten as                           removes
-======================================  =====================================  ==========================
-``intexp(k, t)``                        ``t·φ₁(k t)``                          0/0 at k = 0
-``(exp(x) − 1)/x``                      ``φ₁(x)``                              cancellation, 0/0 at 0
-``sinh(x)/x``                           ``(φ₁(x) + φ₁(−x))/2``                 0/0 at x = 0
-``(cosh(x) − 1)/x²``                    ``(φ₁(x/2) + φ₁(−x/2))²/8``            cancellation, 0/0 at 0
-``(a eˣ + b)/(c eˣ + d)``               ``(a e^{x−m} + b e^{−m})/(…)``,        inf/inf = NaN for x ≫ 1
-                                        ``m = max(x, 0)``
-======================================  =====================================  ==========================
+- ``intexp(k, t)`` → ``t·φ₁(k t)``: the 0/0 at k = 0;
+- ``(exp(x) − 1)/x`` → ``φ₁(x)``: cancellation near 0, 0/0 at 0;
+- ``sinh(x)/x`` → ``(φ₁(x) + φ₁(−x))/2``: 0/0 at 0;
+- ``(cosh(x) − 1)/x²`` → ``(φ₁(x/2) + φ₁(−x/2))²/8``: cancellation, 0/0 at 0;
+- ``(a eˣ + b)/(c eˣ + d)`` → ``(a e^{x−m} + b e^{−m})/(c e^{x−m} + d e^{−m})``
+  with ``m = max(x, 0)``: inf/inf = NaN for x ≫ 1 (growth-ratio).
 
 φ₁(x) = (eˣ − 1)/x is printed as ``expm1(x)/x`` with the point x = 0 patched;
 φ₁(x) + φ₁(−x) = 2 sinh(x)/x is a sum of two positive terms, so it has no

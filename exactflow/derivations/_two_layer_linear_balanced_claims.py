@@ -317,7 +317,7 @@ def _lazy_limit():
         worst = max(worst, 1000.0 * d2, 1000.0 * g2)
     ok = max(slopes) <= -0.9 and worst < 10.0
     detail = ("relative NTK drift and gap to the frozen-NTK dynamics at |λ| = 1e3 "
-              f"(reported); log10 slopes per decade of |λ| "
+              "(reported); log10 slopes per decade of |λ| "
               + ", ".join(f"{x:.2f}" for x in slopes))
     return ok, "numeric: closed form at λ = ±1e2, ±1e3", worst / 1000.0, detail
 
