@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
-from . import single_neuron, two_layer_linear_balanced, wide_linear_scalar
+from . import (
+    multi_neuron_linear,
+    single_neuron,
+    two_layer_linear_balanced,
+    wide_linear_scalar,
+)
 
 CATALOG = {
+    "multi_neuron_linear": multi_neuron_linear,
     "single_neuron": single_neuron,
     "two_layer_linear_balanced": two_layer_linear_balanced,
     "wide_linear_scalar": wide_linear_scalar,
 }
 
-__all__ = [
-    "CATALOG", "single_neuron", "two_layer_linear_balanced", "wide_linear_scalar",
-]
+__all__ = ["CATALOG", *CATALOG]
