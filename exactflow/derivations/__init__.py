@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from . import (
+    diagonal_linear,
     multi_neuron_linear,
     single_neuron,
     two_layer_linear_balanced,
@@ -10,6 +11,7 @@ from . import (
 )
 
 CATALOG = {
+    "diagonal_linear": diagonal_linear,
     "multi_neuron_linear": multi_neuron_linear,
     "single_neuron": single_neuron,
     "two_layer_linear_balanced": two_layer_linear_balanced,
