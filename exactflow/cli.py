@@ -499,9 +499,10 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("-o", "--output", default=DEFAULT_REPORT_DIR, metavar="DIR",
                    help=f"output directory (default: ./{DEFAULT_REPORT_DIR})")
     s.set_defaults(func=_cmd_report)
-    from . import cli_laws  # argparse only; the engine loads when the command runs
+    from . import cli_laws, cli_solve  # argparse only; engines load when run
 
     cli_laws.add_parser(sub)
+    cli_solve.add_parser(sub)
     return p
 
 

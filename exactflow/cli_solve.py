@@ -1,0 +1,97 @@
+"""``exactflow solve``: reduce and solve a model's gradient flow, print a transcript.
+
+::
+
+    exactflow solve single_neuron
+    exactflow solve --model examples/chain3.py --format markdown
+
+``NAME`` is a catalog entry (its flow and conserved quantities are used);
+``--model FILE.py`` defines ``model()`` (or ``MODEL``) and optionally
+``REDUCTION = {"coordinates": {...}, "conserved": {...}, "values": {...}}``;
+without ``REDUCTION`` the degree-2 conservation laws are discovered and used.
+Exit 0 when the result (if any) verifies, 1 when a verification fails, 2 on
+bad input (one line, from ``exactflow.cli``).
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+__all__ = ["add_parser", "run", "solve_model"]
+
+
+def add_parser(subparsers) -> argparse.ArgumentParser:
+    """Add the ``solve`` sub-command to an ``argparse`` sub-parsers object."""
+    s = subparsers.add_parser(
+        "solve", help="reduce and solve a model's gradient flow, print the derivation",
+        description="Reduce the gradient flow by its symmetries and conserved "
+        "quantities, recognise its structure, solve and verify it, and print the "
+        "derivation.")
+    s.add_argument("name", nargs="?", metavar="NAME", help="catalog entry")
+    s.add_argument("--model", metavar="FILE.py", dest="model_file",
+                   help="a Python file defining model() -> Model, or MODEL")
+    s.add_argument("--format", choices=("text", "markdown", "latex"),
+                   default="text")
+    s.set_defaults(func=run)
+    return s
+
+
+def _module_reduction(path: str) -> dict:
+    import runpy
+
+    ns = runpy.run_path(path, run_name="__exactflow_model__")
+    spec = ns.get("REDUCTION") or {}
+    if not isinstance(spec, dict) or set(spec) - {"coordinates", "conserved",
+                                                  "values"}:
+        raise ValueError(f"--model {path}: REDUCTION must be a dict with keys "
+                         "coordinates, conserved, values")
+    return spec
+
+
+def solve_model(model, conserved=None, coordinates=None, values=None):
+    """Reduce and solve ``model``; returns a :class:`SolveResult`."""
+    import sympy as sp
+
+    from .symbolic.conservation import discover_laws
+    from .symbolic.flow import gradient_flow
+    from .symbolic.reduce import reduce_flow
+    from .symbolic.solve import solve
+
+    flow = gradient_flow(model)
+    if conserved is None and model.forward is None:
+        conserved = {}  # law discovery needs the forward map
+    if conserved is None:
+        laws = discover_laws(model, 2)
+        conserved = {sp.Symbol(f"Q{i}", real=True): q for i, q in enumerate(laws, 1)}
+    system = reduce_flow(flow, coordinates=coordinates, conserved=conserved,
+                         values=values)
+    return solve(system, flow, name=model.name)
+
+
+def run(args) -> int:
+    name, path = getattr(args, "name", None), getattr(args, "model_file", None)
+    if (name is None) == (path is None):
+        raise ValueError("give exactly one of NAME or --model FILE.py")
+    from .symbolic.transcript import transcript
+
+    if path:
+        from .cli_laws import load_model_file
+
+        model = load_model_file(path)
+        spec = _module_reduction(path)
+        res = solve_model(model, spec.get("conserved"), spec.get("coordinates"),
+                          spec.get("values"))
+    else:
+        import sympy as sp
+
+        import exactflow
+
+        if name not in exactflow.catalog():
+            raise ValueError(f"unknown derivation {name!r}; expected one of "
+                             f"{exactflow.catalog()} or --model FILE.py")
+        d = exactflow.derivation(name)
+        conserved = {sp.Symbol(k, real=True): v for k, v in d.conserved.items()}
+        res = solve_model(d.model, conserved)
+    sys.stdout.write(transcript(res, args.format))
+    return 0 if (not res.checks or res.verified) else 1

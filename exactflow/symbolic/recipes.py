@@ -1,0 +1,130 @@
+r"""Closed-form recipes used by the solver (:mod:`exactflow.symbolic.solve`).
+
+- :func:`expm`: e^{tK} block by block; a 2×2 block K = m I + N (tr N = 0) gives
+  e^{mt}(cosh(Dt/2) I + (2/D) sinh(Dt/2) N) with D² = tr(K)² − 4 det K (or
+  e^{mt}(I + tN) when D ≡ 0); larger blocks use SymPy's ``Matrix.exp``.
+- :func:`exp_integral`: ∫₀ᵗ of an exponential polynomial, termwise, through the
+  entire function ``intexp(k, t) = ∫₀ᵗ e^{kσ} dσ``.
+- :func:`riccati`: ẏ = A + B y + C y² with constant A, B, C is linearised by
+  y = N/M, (N, M)ᵀ = e^{tH}(y₀, 1)ᵀ, H = [[B, A], [−C, 0]].
+- :func:`antiderivative`: ∫ dv/F(v) for rational F, after v = w^L when F has
+  fractional powers of v; every antiderivative is checked by differentiation.
+"""
+
+from __future__ import annotations
+
+from math import lcm
+
+import sympy as sp
+
+from .functions import intexp
+from .zero import is_identically_zero
+
+__all__ = ["expm", "exp_integral", "riccati", "antiderivative"]
+
+
+def _blocks(K: sp.Matrix) -> list[list[int]]:
+    n = K.shape[0]
+    seen, out = set(), []
+    for i in range(n):
+        if i in seen:
+            continue
+        stack, comp = [i], []
+        while stack:
+            j = stack.pop()
+            if j in seen:
+                continue
+            seen.add(j)
+            comp.append(j)
+            stack += [k for k in range(n) if k not in seen
+                      and (K[j, k] != 0 or K[k, j] != 0)]
+        out.append(sorted(comp))
+    return out
+
+
+def expm(K: sp.Matrix, t: sp.Expr) -> sp.Matrix:
+    """e^{tK} for a constant square matrix K (see the module docstring)."""
+    K = sp.Matrix(K)
+    n = K.shape[0]
+    E = sp.zeros(n, n)
+    for comp in _blocks(K):
+        Kb = K.extract(comp, comp)
+        if len(comp) == 1:
+            Eb = sp.Matrix([[sp.exp(Kb[0, 0] * t)]])
+        elif len(comp) == 2:
+            m = Kb.trace() / 2
+            N = Kb - m * sp.eye(2)
+            D2 = sp.factor(Kb.trace() ** 2 - 4 * Kb.det())
+            if D2 == 0:
+                Eb = sp.exp(m * t) * (sp.eye(2) + t * N)
+            else:
+                D = sp.sqrt(D2)
+                Eb = sp.exp(m * t) * (sp.cosh(D * t / 2) * sp.eye(2)
+                                      + 2 * sp.sinh(D * t / 2) / D * N)
+        else:
+            Eb = (Kb * t).exp()
+        for a, i in enumerate(comp):
+            for b, j in enumerate(comp):
+                E[i, j] = Eb[a, b]
+    return E
+
+
+def exp_integral(expr: sp.Expr, t: sp.Symbol) -> sp.Expr:
+    """∫₀ᵗ expr dσ for expr a sum of c·e^{kσ} (c, k free of t)."""
+    expr = sp.expand(sp.sympify(expr).rewrite(sp.exp))
+    groups: dict[sp.Expr, sp.Expr] = {}
+    for term in sp.Add.make_args(expr):
+        num, den = sp.fraction(term)
+        term = sp.powsimp(num * sp.factor(den) ** -1, combine="exp")
+        indep, dep = term.as_independent(t, as_Add=False)
+        if dep == 1:
+            k, c0 = sp.Integer(0), sp.Integer(1)
+        elif isinstance(dep, sp.exp):
+            arg = sp.expand(dep.args[0])
+            k = sp.diff(arg, t)
+            c0 = sp.exp(sp.expand(arg - k * t))
+            if k.has(t) or c0.has(t):
+                raise ValueError(f"not an exponential polynomial in {t}: {term}")
+        else:
+            raise ValueError(f"not an exponential polynomial in {t}: {term}")
+        k = sp.factor(k)
+        groups[k] = groups.get(k, 0) + indep * c0
+    return sp.Add(*(sp.factor(c) * intexp(k, t) for k, c in groups.items()))
+
+
+def riccati(A: sp.Expr, B: sp.Expr, C: sp.Expr, y0: sp.Expr, t: sp.Expr
+            ) -> sp.Expr:
+    """Solution of ẏ = A + B y + C y², y(0) = y₀, as N/M (linearisation)."""
+    H = sp.Matrix([[B, A], [-C, 0]])
+    NM = expm(H, t) * sp.Matrix([y0, 1])
+    return NM[0] / NM[1]
+
+
+def antiderivative(integrand: sp.Expr, v: sp.Symbol):
+    """An antiderivative T(v) of ``integrand`` (checked), or None.
+
+    Handles rational integrands, and integrands rational in v^{1/L} through the
+    substitution v = w^L (w > 0).
+    """
+    integrand = sp.sympify(integrand)
+    dens = [p.exp.q for p in integrand.atoms(sp.Pow)
+            if p.base == v and p.exp.is_Rational]
+    L = lcm(*dens) if dens else 1
+    w = sp.Dummy("w", positive=True)
+    f = sp.powsimp(sp.expand_power_base(
+        (integrand.subs(v, w**L) * L * w ** (L - 1)), force=True), force=True)
+    f = sp.cancel(f)
+    if not f.is_rational_function(w):
+        return None
+    from sympy.integrals.rationaltools import ratint
+
+    try:
+        T = ratint(f, w)
+    except (NotImplementedError, sp.PolynomialError):
+        return None
+    if T.has(sp.RootSum) or T.has(sp.Integral):
+        return None
+    check = is_identically_zero(sp.diff(T, w) - f, points=3)
+    if not check.is_zero:
+        return None
+    return T.subs(w, v ** sp.Rational(1, L)) if L > 1 else T.subs(w, v)

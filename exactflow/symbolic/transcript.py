@@ -1,0 +1,138 @@
+r"""The derivation transcript of a :class:`~exactflow.symbolic.solve.SolveResult`.
+
+:func:`transcript` writes what a theorist would put in an appendix: the model and
+its flow, the conserved quantities used, the reduction, the recognised structure,
+the recipe and the solution, and how each statement was verified — as plain
+text, Markdown or LaTeX (a fragment that compiles with ``amsmath``).
+"""
+
+from __future__ import annotations
+
+import sympy as sp
+
+__all__ = ["transcript", "FORMATS"]
+
+FORMATS = ("text", "markdown", "latex")
+MAX_CHARS = 1500  # longer closed forms are summarised, not printed
+
+
+def _sections(res) -> list[tuple[str, list[tuple[str, object]]]]:
+    """[(heading, [(kind, payload)])]; kind is 'p' (prose) or 'eq' ((lhs, rhs))."""
+    sys = res.system
+    out = []
+    flow = res.flow
+    if flow is not None:
+        m = flow.model
+        items = [("p", f"Model {m.name}" + (f" ({m.assumptions})" if m.assumptions
+                                             else "") + ".")]
+        if m.forward is not None:
+            items.append(("eq", (sp.Symbol("f"), m.forward)))
+        items.append(("eq", (sp.Symbol("L"), m.loss)))
+        items += [("eq", (sp.Derivative(x, sp.Symbol("t")), e))
+                  for x, e in flow.equations.items()]
+        out.append(("Gradient flow", items))
+    for heading, text in sys.steps:
+        out.append((heading, [("p", text)]))
+    out.append(("Reduced system", [("eq", (sp.Derivative(z, sp.Symbol("t")), f))
+                                   for z, f in zip(sys.coords, sys.rhs)]
+                + [("eq", (r, sp.Integer(0))) for r in sys.constraints]))
+    if res.match is None:
+        out.append(("Structure", [("p", "No structure recognised; the reduced "
+                                   "system above is the result.")]))
+        return out
+    out.append(("Structure", [("p", f"Recognised: {res.match.structure} — "
+                               f"{res.match.statement}.")]))
+    for heading, text in res.recipe:
+        out.append((heading, [("p", text)]))
+    if res.reduced_solution is not None:
+        items = [("eq", (x, e)) for x, e in res.reduced_solution.items()]
+        out.append(("Solution (reduced coordinates)", items))
+    if res.solution is not None:
+        items = [("p", "Lifted to the model's state (constants replaced by their "
+                  "values at t = 0); initial values are the symbols *_init.")]
+        items += [("eq", (x, e)) for x, e in res.solution.state.items()]
+        out.append(("Solution (model state)", items))
+    if res.quadrature is not None and res.reduced_solution is None:
+        expr, var = res.quadrature
+        out.append(("Time course", [("eq", (sp.Symbol(f"t({var})"), expr))]))
+    if res.checks:
+        out.append(("Verification", [
+            ("p", f"{c.name}: {'ok' if c.passed else 'FAILED'} ({c.method}, "
+                  f"residual {c.residual:.1e}, {c.seconds:.2f} s)")
+            for c in res.checks]))
+    elif res.reduced_solution is None:
+        out.append(("Verification", [("p", "The reduction is exact (normal forms "
+                                      "modulo a Gröbner basis); the quadrature "
+                                      "needs no further proof: dt/dz = 1/F(z).")]))
+    for note in res.notes:
+        out.append(("Note", [("p", note)]))
+    return out
+
+
+def _text_eq(lhs, rhs) -> str:
+    r = sp.sstr(rhs)
+    if len(r) > MAX_CHARS:
+        r = f"({len(r)} characters; see SolveResult in Python)"
+    lhs_s = (f"d{lhs.args[0]}/dt" if isinstance(lhs, sp.Derivative)
+             else sp.sstr(lhs))
+    return f"{lhs_s} = {r}"
+
+
+def _latex_eq(lhs, rhs) -> str:
+    r = sp.latex(rhs)
+    if len(r) > 3 * MAX_CHARS:
+        r = rf"\text{{({len(r)} characters omitted)}}"
+    lhs_s = (rf"\dot{{{sp.latex(lhs.args[0])}}}" if isinstance(lhs, sp.Derivative)
+             else sp.latex(lhs))
+    return f"{lhs_s} &= {r}"
+
+
+def _escape(text: str) -> str:
+    for a, b in (("\\", r"\textbackslash{}"), ("&", r"\&"), ("%", r"\%"),
+                 ("$", r"\$"), ("#", r"\#"), ("_", r"\_"), ("{", r"\{"),
+                 ("}", r"\}"), ("^", r"\^{}")):
+        text = text.replace(a, b)
+    return text
+
+
+def transcript(res, fmt: str = "text") -> str:
+    """The derivation of ``res`` as ``"text"``, ``"markdown"`` or ``"latex"``."""
+    if fmt not in FORMATS:
+        raise ValueError(f"format must be one of {list(FORMATS)}, got {fmt!r}")
+    title = f"Derivation: {res.flow.model.name if res.flow else res.name}"
+    lines: list[str] = []
+    if fmt == "text":
+        lines += [title, "=" * len(title)]
+        for heading, items in _sections(res):
+            lines += ["", heading, "-" * len(heading)]
+            for kind, payload in items:
+                lines.append("  " + (payload if kind == "p" else _text_eq(*payload)))
+    elif fmt == "markdown":
+        lines.append(f"# {title}")
+        for heading, items in _sections(res):
+            lines += ["", f"## {heading}", ""]
+            for kind, payload in items:
+                if kind == "p":
+                    lines.append(payload)
+                else:
+                    lhs, rhs = payload
+                    lines.append("$$" + _latex_eq(lhs, rhs).replace("&=", "=")
+                                 + "$$")
+    else:
+        lines.append(rf"\section*{{{_escape(title)}}}")
+        for heading, items in _sections(res):
+            lines.append(rf"\paragraph{{{_escape(heading)}}}")
+            eqs = []
+            for kind, payload in items:
+                if kind == "p":
+                    if eqs:
+                        lines.append("\\begin{align*}\n" + " \\\\\n".join(eqs)
+                                     + "\n\\end{align*}")
+                        eqs = []
+                    lines.append(_escape(payload))
+                else:
+                    eqs.append(_latex_eq(*payload))
+            if eqs:
+                lines.append("\\begin{align*}\n" + " \\\\\n".join(eqs)
+                             + "\n\\end{align*}")
+    return "\n".join(lines) + "\n"
