@@ -21,34 +21,13 @@ from __future__ import annotations
 
 import numpy as np
 
+from ._checks import finite_array as _array
+from ._checks import learning_rate as _rate
+
 __all__ = ["trajectory", "whitened_trajectory", "implicit_bias", "Q", "grad_Q"]
 
 
 # ------------------------------------------------------------------ input checks
-def _array(name: str, value, ndim: tuple[int, ...] | None = None) -> np.ndarray:
-    try:
-        arr = np.asarray(value, dtype=np.float64)
-    except (TypeError, ValueError):
-        raise TypeError(
-            f"{name} must be a real number or array, got {type(value).__name__}"
-        ) from None
-    if ndim is not None and arr.ndim not in ndim:
-        raise ValueError(
-            f"{name} must have {' or '.join(map(str, ndim))} dimension(s), "
-            f"got shape {arr.shape}"
-        )
-    if not np.all(np.isfinite(arr)):
-        raise ValueError(f"{name} must be finite (no NaN or inf)")
-    return arr
-
-
-def _rate(name: str, value) -> float:
-    arr = _array(name, value, (0,))
-    if arr <= 0:
-        raise ValueError(f"{name} must be a positive learning rate, got {float(arr)}")
-    return float(arr)
-
-
 def _times(t) -> np.ndarray:
     t = _array("t", t)
     if np.any(t < 0):

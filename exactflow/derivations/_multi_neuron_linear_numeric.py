@@ -13,6 +13,9 @@ from __future__ import annotations
 
 import numpy as np
 
+from ._checks import finite_array as _finite
+from ._checks import learning_rate as _rate
+
 __all__ = [
     "imbalance",
     "beta_dot",
@@ -26,40 +29,6 @@ __all__ = [
     "aligned_modes",
     "trajectory",
 ]
-
-
-def _finite(
-    name: str,
-    value,
-    *,
-    ndim: tuple[int, ...] | None = None,
-    min_ndim: int | None = None,
-) -> np.ndarray:
-    try:
-        arr = np.asarray(value, dtype=np.float64)
-    except (TypeError, ValueError):
-        raise TypeError(
-            f"{name} must be a real number or array, got {type(value).__name__}"
-        ) from None
-    if ndim is not None and arr.ndim not in ndim:
-        raise ValueError(
-            f"{name} must have {' or '.join(map(str, ndim))} dimension(s), "
-            f"got shape {arr.shape}"
-        )
-    if min_ndim is not None and arr.ndim < min_ndim:
-        raise ValueError(
-            f"{name} must have at least {min_ndim} dimensions, got shape {arr.shape}"
-        )
-    if not np.all(np.isfinite(arr)):
-        raise ValueError(f"{name} must be finite (no NaN or inf)")
-    return arr
-
-
-def _rate(name: str, value) -> float:
-    arr = _finite(name, value, ndim=(0,))
-    if arr <= 0:
-        raise ValueError(f"{name} must be a positive learning rate, got {float(arr)}")
-    return float(arr)
 
 
 def _weights(A, W) -> tuple[np.ndarray, np.ndarray]:

@@ -10,6 +10,9 @@ from __future__ import annotations
 
 import numpy as np
 
+from ._checks import finite_array as _finite
+from ._checks import learning_rate as _rate
+
 __all__ = [
     "trajectory",
     "kernel_distance",
@@ -17,30 +20,6 @@ __all__ = [
     "ntk",
     "implicit_bias",
 ]
-
-
-def _finite(name: str, value, *, ndim: tuple[int, ...] | None = None) -> np.ndarray:
-    try:
-        arr = np.asarray(value, dtype=np.float64)
-    except (TypeError, ValueError):
-        raise TypeError(
-            f"{name} must be a real number or array, got {type(value).__name__}"
-        ) from None
-    if ndim is not None and arr.ndim not in ndim:
-        raise ValueError(
-            f"{name} must have {' or '.join(map(str, ndim))} "
-            f"dimension(s), got shape {arr.shape}"
-        )
-    if not np.all(np.isfinite(arr)):
-        raise ValueError(f"{name} must be finite (no NaN or inf)")
-    return arr
-
-
-def _rate(name: str, value) -> float:
-    arr = _finite(name, value, ndim=(0,))
-    if arr <= 0:
-        raise ValueError(f"{name} must be a positive learning rate, got {float(arr)}")
-    return float(arr)
 
 
 def _kernel():

@@ -24,33 +24,12 @@ from __future__ import annotations
 
 import numpy as np
 
+from ._checks import finite_array as _finite
+from ._checks import positive_scalar as _positive
+
 __all__ = ["trajectory", "mode_trajectory", "balanced_init", "imbalance", "eigen_f"]
 
 _EPS = np.finfo(np.float64).eps
-
-
-def _finite(name: str, value, *, ndim: tuple[int, ...] | None = None) -> np.ndarray:
-    try:
-        arr = np.asarray(value, dtype=np.float64)
-    except (TypeError, ValueError):
-        raise TypeError(
-            f"{name} must be a real number or array, got {type(value).__name__}"
-        ) from None
-    if ndim is not None and arr.ndim not in ndim:
-        raise ValueError(
-            f"{name} must have {' or '.join(map(str, ndim))} dimension(s), "
-            f"got shape {arr.shape}"
-        )
-    if not np.all(np.isfinite(arr)):
-        raise ValueError(f"{name} must be finite (no NaN or inf)")
-    return arr
-
-
-def _positive(name: str, value) -> float:
-    arr = _finite(name, value, ndim=(0,))
-    if arr <= 0:
-        raise ValueError(f"{name} must be positive, got {float(arr)}")
-    return float(arr)
 
 
 def _intexp(k: np.ndarray, T: np.ndarray) -> np.ndarray:

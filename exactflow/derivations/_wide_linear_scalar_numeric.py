@@ -34,6 +34,10 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from ._checks import finite_array as _finite
+from ._checks import positive_scalar as _positive
+from ._checks import real_scalar as _real
+
 __all__ = [
     "trajectory",
     "invariants",
@@ -43,34 +47,6 @@ __all__ = [
     "regime",
     "Regime",
 ]
-
-
-def _finite(name: str, value, *, ndim: tuple[int, ...] | None = None) -> np.ndarray:
-    try:
-        arr = np.asarray(value, dtype=np.float64)
-    except (TypeError, ValueError):
-        raise TypeError(
-            f"{name} must be a real number or array, got {type(value).__name__}"
-        ) from None
-    if ndim is not None and arr.ndim not in ndim:
-        raise ValueError(
-            f"{name} must have {' or '.join(map(str, ndim))} "
-            f"dimension(s), got shape {arr.shape}"
-        )
-    if not np.all(np.isfinite(arr)):
-        raise ValueError(f"{name} must be finite (no NaN or inf)")
-    return arr
-
-
-def _positive(name: str, value, what: str = "positive") -> float:
-    arr = _finite(name, value, ndim=(0,))
-    if arr <= 0:
-        raise ValueError(f"{name} must be {what}, got {float(arr)}")
-    return float(arr)
-
-
-def _real(name: str, value) -> float:
-    return float(_finite(name, value, ndim=(0,)))
 
 
 def _kernel():
