@@ -10,6 +10,8 @@ import pytest
 MODULES = [
     "exactflow",
     "exactflow.codegen.rewrites",
+    "exactflow.derivations.deep_linear_modes",
+    "exactflow.derivations.diagonal_linear",
     "exactflow.derivations.single_neuron",
     "exactflow.derivations.two_layer_linear_balanced",
     "exactflow.derivations.wide_linear_scalar",

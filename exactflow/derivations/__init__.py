@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from . import (
+    deep_linear_modes,
     diagonal_linear,
     multi_neuron_linear,
     single_neuron,
@@ -11,6 +12,7 @@ from . import (
 )
 
 CATALOG = {
+    "deep_linear_modes": deep_linear_modes,
     "diagonal_linear": diagonal_linear,
     "multi_neuron_linear": multi_neuron_linear,
     "single_neuron": single_neuron,

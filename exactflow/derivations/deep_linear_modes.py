@@ -1,0 +1,380 @@
+r"""Deep linear networks in mode coordinates: the scalar chain f = w_N⋯w_1 x.
+
+Model (MATH.md §5, §2.7): with whitened inputs and a decoupled initialisation
+(Saxe, McClelland & Ganguli 2014) every singular mode of the input–output map
+evolves on its own, as a chain of N scalar weights w_1, …, w_N (N = number of
+weight layers, written N_l − 1 in MATH.md §5) trained on the mode strength
+s = E[xy] > 0 with layer rates η_l:
+
+    L = ½E[(y − u x)²],  u = w_N⋯w_1,  ẇ_l = η_l (s − u) u / w_l.
+
+Conserved (the scalar case of §2.7): every consecutive difference
+D_l = w_{l+1}²/η_{l+1} − w_l²/η_l.  On the balanced set (all D_l = 0) the mode
+obeys, with the time constant τ = (η_1⋯η_N)^{−1/N} (τ = 1/η for equal rates),
+
+    τ u̇ = N |u|^{2−2/N} (s − u),
+
+so u₀ ∈ (0, s) rises sigmoidally to s, u₀ > s decays to s, u₀ = 0 and u₀ = s
+are fixed, and for N ≥ 2 a negative u₀ decays to 0 (the chain never changes
+the sign of its product); N = 1 is linear regression, τu̇ = s − u.
+
+Depth 2 has the closed form (overflow-safe orientation; the textbook form is
+s e^{2st/τ}/(e^{2st/τ} − 1 + s/u₀))
+
+    u(t) = s u₀ / (u₀ + (s − u₀) e^{−2st/τ})
+         = u₀ / (e^{−2st/τ} + 2u₀ ∫₀^{t/τ} e^{−2sσ} dσ)     (u₀ ≥ 0, every s),
+
+and u(t) = u₀ e^{−2st/τ}/(1 − 2u₀ ∫₀^{t/τ} e^{−2sσ} dσ) for u₀ < 0.  For every
+depth the learning time t(u₀ → u_f) = (τ/N) ∫ du/(u^{2−2/N}(s − u)) is, with
+z = u/s and y = z^{1/N},
+
+    t = τ s^{2/N−2} [Φ_N(y_f) − Φ_N(y₀)],   Φ_N' (y) = 1/(y^{N−1}(1 − y^N)),
+
+elementary for every integer N (logarithms and arctangents at the N-th roots
+of unity, :func:`roots_antiderivative`; SymPy's ``ratint`` reproduces it for
+N = 1, 2, 3, 4, 6, :func:`antiderivative`) and, for real depth, the
+incomplete-beta / Gauss form z^{a}/a · ₂F₁(1, a; a+1; z), a = 2/N − 1
+(:func:`hyper_antiderivative`).  Depth 2 gives
+t = (τ/2s) ln(u_f(s − u₀)/(u₀(s − u_f))).
+
+Depth dependence (derived here, checked by the claims): from u₀ = ε to s − ε
+the time is (τ/s) ln(s/ε) + o(1) at N = 2 (and exactly s times that at N = 1),
+and ~ τ ε^{−(1−2/N)}/(s(N − 2)) as ε → 0 for N ≥ 3, so at a fixed per-layer
+rate deeper chains are slower for small enough ε; at fixed ε the time peaks
+near N ≈ L + √(L² − 4L), L = ln(1/ε), and then falls like τ/(N s ε) (the
+factor N in the ODE wins over the plateau).  With the rate scaled as 1/N
+(τ = Nτ₀) the time converges as N → ∞ to τ₀∫du/(u²(s − u)): finite and
+depth-independent for an initial product u₀ of order s (Saxe et al.'s
+"special class of initial conditions"), but growing like 1/u₀ when u₀ = a^N.
+
+The decoupled unbalanced depth-2 mode is the single neuron of MATH.md §1 with
+d = 1 (a = w_2, w = w_1, η_a = η_2, η_w = η_1, β* = s), whose §1.5 closed form
+is exact for every initialisation (:func:`two_layer_trajectory`).
+
+References
+----------
+Saxe, McClelland, Ganguli (2014), "Exact solutions to the nonlinear dynamics of
+learning in deep linear neural networks", ICLR 2014, arXiv:1312.6120.
+Kunin et al. (2024), arXiv:2406.06158, §4 and App. B (conserved differences).
+
+Examples
+--------
+>>> import numpy as np
+>>> from exactflow.derivations.deep_linear_modes import learning_time, trajectory
+>>> u = trajectory(np.array([1.0, 2.0]), 1e-3, 2.0)  # MATH.md §11.2
+>>> print(np.array2string(u, precision=10))
+[0.0531731586 1.1971819822]
+>>> print(f"{learning_time(1e-3, 2.0 - 1e-3, 2.0):.10f}")
+3.8002011673
+"""
+
+from __future__ import annotations
+
+import functools
+
+import sympy as sp
+from sympy.codegen.cfunctions import log1p
+from sympy.integrals.rationaltools import ratint
+
+from ..symbolic.flow import GradientFlow, gradient_flow
+from ..symbolic.functions import intexp
+from ..symbolic.model import Model, ParamGroup, moment_loss
+from ..symbolic.verify import Solution
+
+__all__ = [
+    "symbols",
+    "model",
+    "flow",
+    "product",
+    "conserved_differences",
+    "time_constant",
+    "mode_rhs",
+    "sigmoid",
+    "textbook_sigmoid",
+    "mode_solution",
+    "solution",
+    "learning_time_depth2",
+    "integrand",
+    "antiderivative",
+    "roots_antiderivative",
+    "hyper_antiderivative",
+    "learning_time_expr",
+    "exact_kernel",
+    "learning_time_kernel",
+    "trajectory",
+    "learning_time",
+    "balanced_weights",
+    "two_layer_trajectory",
+    "derivation",
+]
+
+REFERENCES = (
+    "Saxe, McClelland, Ganguli (2014), arXiv:1312.6120",
+    "Kunin et al. (2024), arXiv:2406.06158, §4 and App. B",
+)
+
+t = sp.Symbol("t", nonnegative=True)
+tau = sp.Symbol("tau", positive=True)
+s = sp.Symbol("s", positive=True)  # mode strength (a singular value of Σ^{31})
+u = sp.Symbol("u", real=True)
+u0 = sp.Symbol("u0", real=True)
+uf = sp.Symbol("uf", real=True)
+y = sp.Symbol("y", positive=True)  # (u/s)^{1/N}
+z = sp.Symbol("z", positive=True)  # u/s
+x = sp.Symbol("x", real=True)
+sigma_yy = sp.Symbol("sigma_yy", nonnegative=True)
+sigma_xx = sp.Symbol("sigma_xx", positive=True)
+sigma_xy = sp.Symbol("sigma_xy", real=True)
+
+
+@functools.cache
+def symbols(depth: int) -> dict[str, tuple[sp.Symbol, ...]]:
+    """Weights ``w1…wN``, their rates ``eta1…etaN`` and initial values."""
+    if not isinstance(depth, int) or isinstance(depth, bool) or depth < 1:
+        raise ValueError(f"depth must be a positive integer, got {depth!r}")
+    n = range(1, depth + 1)
+    return {
+        "w": tuple(sp.Symbol(f"w{i}", real=True) for i in n),
+        "eta": tuple(sp.Symbol(f"eta{i}", positive=True) for i in n),
+        "w_init": tuple(sp.Symbol(f"w{i}_init", real=True) for i in n),
+    }
+
+
+def product(depth: int) -> sp.Expr:
+    """The end-to-end map u = w_N⋯w_1 of the chain."""
+    return sp.Mul(*symbols(depth)["w"])
+
+
+@functools.cache
+def model(depth: int = 2, whitened: bool = True) -> Model:
+    """The scalar chain of ``depth`` weights, f(x) = w_N⋯w_1 x.
+
+    ``whitened=True``: E[x²] = 1, E[xy] = s (one decoupled mode); otherwise the
+    general scalar moments ``sigma_xx``, ``sigma_xy``.
+    """
+    sy = symbols(depth)
+    if whitened:
+        sxx, sxy, data = sp.Integer(1), s, (s,)
+    else:
+        sxx, sxy, data = sigma_xx, sigma_xy, (sigma_xx, sigma_xy)
+    return Model(
+        name="deep_linear_modes",
+        params=tuple(
+            ParamGroup(w.name, (w,), eta) for w, eta in zip(sy["w"], sy["eta"])
+        ),
+        consts=sy["eta"] + (sigma_yy,) + data,
+        loss=moment_loss(
+            sp.Matrix([product(depth)]), sp.Matrix([[sxx]]), sp.Matrix([sxy]), sigma_yy
+        ),
+        inputs=(x,),
+        forward=product(depth) * x,
+        assumptions="one decoupled mode: whitened inputs, E[x²] = 1, E[xy] = s"
+        if whitened
+        else "general scalar moments E[x²] = sigma_xx, E[xy] = sigma_xy",
+        references=REFERENCES,
+    )
+
+
+@functools.cache
+def flow(depth: int = 2, whitened: bool = True) -> GradientFlow:
+    """ẇ_l = −η_l ∂L/∂w_l for :func:`model`."""
+    return gradient_flow(model(depth, whitened))
+
+
+def conserved_differences(depth: int) -> tuple[sp.Expr, ...]:
+    """D_l = w_{l+1}²/η_{l+1} − w_l²/η_l, l = 1, …, N − 1 (MATH.md §2.7)."""
+    sy = symbols(depth)
+    w, eta = sy["w"], sy["eta"]
+    return tuple(
+        w[i + 1] ** 2 / eta[i + 1] - w[i] ** 2 / eta[i] for i in range(depth - 1)
+    )
+
+
+def time_constant(depth: int) -> sp.Expr:
+    """τ = (η_1⋯η_N)^{−1/N}, the time constant of the balanced mode."""
+    return sp.Mul(*symbols(depth)["eta"]) ** sp.Rational(-1, depth)
+
+
+def mode_rhs(depth, value=u, strength=s, time_const=tau) -> sp.Expr:
+    """u̇ = N |u|^{2−2/N}(s − u)/τ, the balanced mode ODE (``depth`` may be real)."""
+    p = 2 - 2 / sp.sympify(depth)
+    return depth * sp.Abs(value) ** p * (strength - value) / time_const
+
+
+def textbook_sigmoid(time=t, init=u0, strength=s, time_const=tau) -> sp.Expr:
+    """u(t) = s e^{2st/τ}/(e^{2st/τ} − 1 + s/u₀), MATH.md §5 (u₀ ≠ 0)."""
+    e = sp.exp(2 * strength * time / time_const)
+    return strength * e / (e - 1 + strength / init)
+
+
+def sigmoid(time=t, init=u0, strength=s, time_const=tau) -> sp.Expr:
+    """u(t) = s u₀/(u₀ + (s − u₀) e^{−2st/τ}), the overflow-safe orientation."""
+    return (
+        strength
+        * init
+        / (init + (strength - init) * sp.exp(-2 * strength * time / time_const))
+    )
+
+
+def mode_solution(branch: str = "nonneg", time=t, init=u0, strength=s,
+                  time_const=tau) -> sp.Expr:
+    """Depth-2 balanced mode, entire in s: ``"nonneg"`` (u₀ ≥ 0) or ``"neg"``.
+
+    With I = ∫₀^{t/τ} e^{−2sσ} dσ (positive, no cancellation):
+    u = u₀/(e^{−2st/τ} + 2u₀ I) for u₀ ≥ 0 (ODE τu̇ = 2u(s − u)) and
+    u = u₀ e^{−2st/τ}/(1 − 2u₀ I) for u₀ < 0 (ODE τu̇ = −2u(s − u)); both
+    denominators are sums of non-negative terms, so no overflow at any t.
+    """
+    e = sp.exp(-2 * strength * time / time_const)
+    integral = intexp(-2 * strength, time / time_const)
+    if branch == "nonneg":
+        return init / (e + 2 * init * integral)
+    if branch == "neg":
+        return init * e / (1 - 2 * init * integral)
+    raise ValueError(f"branch must be 'nonneg' or 'neg', got {branch!r}")
+
+
+@functools.cache
+def solution() -> Solution:
+    """Balanced depth-2 chain, general rates: w_l(t) = w_l(0)√(u(t)/u₀).
+
+    Balanced initialisation w2(0) = √(η₂/η₁) w1(0) (so D₁ = 0 and u₀ ≥ 0);
+    valid for every real w1(0), every s, any η₁, η₂ > 0.
+    """
+    w1, w2 = symbols(2)["w"]
+    eta1, eta2 = symbols(2)["eta"]
+    w1i = symbols(2)["w_init"][0]
+    ratio = sp.sqrt(eta2 / eta1)
+    g = sp.sqrt(eta1 * eta2)  # 1/τ
+    init = ratio * w1i**2
+    scale = 1 / sp.sqrt(sp.exp(-2 * g * s * t) + 2 * g * init * intexp(-2 * g * s, t))
+    return Solution(
+        t,
+        {w1: w1i * scale, w2: ratio * w1i * scale},
+        {w1: w1i, w2: ratio * w1i},
+        domain="balanced depth-2 chain, w2(0) = √(η₂/η₁)·w1(0); every w1(0), s, η",
+    )
+
+
+def learning_time_depth2(init=u0, final=uf, strength=s, time_const=tau) -> sp.Expr:
+    """t(u₀ → u_f) = (τ/2s) ln(u_f(s − u₀)/(u₀(s − u_f))), MATH.md §5."""
+    return (
+        time_const
+        / (2 * strength)
+        * sp.log(final * (strength - init) / (init * (strength - final)))
+    )
+
+
+def integrand(depth) -> sp.Expr:
+    """1/(y^{N−1}(1 − y^N)): dt = τ s^{2/N−2} · this · dy with y = (u/s)^{1/N}."""
+    return 1 / (y ** (depth - 1) * (1 - y**depth))
+
+
+@functools.cache
+def antiderivative(depth: int) -> sp.Expr:
+    """Φ_N(y) from SymPy's ``ratint`` (real form), for 0 < y < 1.
+
+    ``ratint`` writes log(y − 1); it is replaced by log(1 − y) (they differ by a
+    constant), so Φ_N is real on (0, 1).  Fast for N = 1, 2, 3, 4, 6, 8.
+    """
+    f = ratint(integrand(depth), y, real=True)
+    half = sp.Rational(1, 2)
+    return f.replace(
+        lambda e: isinstance(e, sp.log) and bool(e.args[0].subs(y, half) < 0),
+        lambda e: sp.log(-e.args[0]),
+    )
+
+
+def roots_antiderivative(depth: int, sign: int = 1) -> sp.Expr:
+    r"""Φ for every integer N ≥ 2 from the N roots of y^N = sign (real form).
+
+    ``sign = 1``: Φ' = 1/(y^{N−1}(1 − y^N)) (u between 0 and s, or above s);
+    ``sign = −1``: Φ' = 1/(y^{N−1}(1 + y^N)) (negative u, y = (|u|/s)^{1/N}).
+    With θ_k the angles of the roots (2πk/N, or (2k+1)π/N),
+    ∫₀^y η/(1 − sign·η^N) dη = −(1/N) Σ_k [cos 2θ_k · ½ ln(1 − 2y cos θ_k + y²)
+    − sin 2θ_k · atan2(y sin θ_k, 1 − y cos θ_k)]; the NumPy learning time
+    evaluates exactly this sum.  The k = 0 term of sign = 1 is ln|1 − y|.
+    """
+    if depth < 2 or sign not in (1, -1):
+        raise ValueError("roots_antiderivative needs depth >= 2 and sign = ±1")
+    n = sp.Integer(depth)
+    head = sp.log(y) if depth == 2 else y ** (2 - n) / (2 - n)
+    total = sp.Integer(0)
+    for k in range(depth):
+        th = 2 * sp.pi * k / n if sign == 1 else (2 * k + 1) * sp.pi / n
+        if sign == 1 and k == 0:
+            total += sp.log(1 - y)
+            continue
+        quad = 1 - 2 * y * sp.cos(th) + y**2
+        total += sp.cos(2 * th) * sp.log(quad) / 2 - sp.sin(2 * th) * sp.atan(
+            y * sp.sin(th) / (1 - y * sp.cos(th))
+        )
+    return head - sign * total / n
+
+
+def hyper_antiderivative(depth, zed=z) -> sp.Expr:
+    r"""F(z) = z^a/a · ₂F₁(1, a; a+1; z), a = 2/N − 1: F' = z^{−p}/(1 − z).
+
+    p = 2 − 2/N; valid for 0 < z < 1 and real N > 0, N ≠ 2; then
+    t = (τ s^{−p}/N)[F(z_f) − F(z₀)].  (The incomplete beta B(z; a, 0).)
+    """
+    a = 2 / sp.sympify(depth) - 1
+    return zed**a / a * sp.hyper((1, a), (a + 1,), zed)
+
+
+def learning_time_expr(depth: int) -> sp.Expr:
+    """t(u₀ → u_f) for integer depth from :func:`antiderivative` (0 < u < s)."""
+    phi = antiderivative(depth)
+    n = sp.Integer(depth)
+    scale = tau * s ** (2 / n - 2)
+    return scale * (
+        phi.subs(y, (uf / s) ** (1 / n)) - phi.subs(y, (u0 / s) ** (1 / n))
+    )
+
+
+# kernel inputs (scalars broadcast over arrays by the generated kernel)
+kt = sp.Symbol("t", real=True)
+ku0, kuf = sp.symbols("u0 uf", real=True)
+ks = sp.Symbol("s", nonnegative=True)
+
+
+def exact_kernel() -> tuple[tuple[str, sp.Expr], ...]:
+    """The depth-2 balanced mode u(t; u₀, s, τ) for every real u₀ and s ≥ 0.
+
+    u₀ = 0 (a fixed point) is its own branch: the u₀ ≥ 0 form is 0/0 there
+    once e^{−2st/τ} underflows.
+    """
+    return (
+        (
+            "u",
+            sp.Piecewise(
+                (sp.Integer(0), sp.Eq(ku0, 0)),
+                (mode_solution("nonneg", kt, ku0, ks, tau), ku0 > 0),
+                (mode_solution("neg", kt, ku0, ks, tau), True),
+            ),
+        ),
+    )
+
+
+def learning_time_kernel() -> tuple[tuple[str, sp.Expr], ...]:
+    """Depth-2 learning time t(u₀ → u_f), written with log1p.
+
+    t = sgn(u₀)(τ/2s)[log1p((u_f − u₀)/u₀) + log1p((u_f − u₀)/(s − u_f))]: the
+    two logarithms of MATH.md §5 without cancellation (u_f − u₀ is exact when
+    u_f is near u₀, s − u_f when u_f is near s).  Domain: u₀, u_f on one
+    trajectory, both in (0, s), both above s, or both negative (sgn = −1
+    there, since τu̇ = −2u(s − u) for u < 0).
+    """
+    d = kuf - ku0
+    body = tau / (2 * ks) * (log1p(d / ku0) + log1p(d / (ks - kuf)))
+    return (("t", sp.Piecewise((body, ku0 > 0), (-body, True))),)
+
+
+# numerical API and the derivation bundle live in their own modules
+from ._deep_linear_modes_claims import derivation  # noqa: E402
+from ._deep_linear_modes_numeric import (  # noqa: E402
+    balanced_weights,
+    learning_time,
+    trajectory,
+    two_layer_trajectory,
+)
