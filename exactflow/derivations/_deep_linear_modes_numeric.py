@@ -235,7 +235,11 @@ def trajectory(t, u0, s, depth: int = 2, tau: float = 1.0) -> np.ndarray:
         if kind == "fixed" or not np.any(mask):
             continue
         regime = _Regime(kind, n, s[mask], tau)
-        out[mask] = regime.u_of(_invert(regime, u0[mask], t[mask]))
+        u = regime.u_of(_invert(regime, u0[mask], t[mask]))
+        # u(t) is monotone from u₀ towards the attractor: keep rounding inside
+        attractor = np.zeros_like(u) if kind == "neg" else s[mask]
+        lo, hi = np.minimum(u0[mask], attractor), np.maximum(u0[mask], attractor)
+        out[mask] = np.clip(u, lo, hi)
     return np.where(t == 0, u0, out)  # u(0) = u₀ exactly, not via ξ
 
 
