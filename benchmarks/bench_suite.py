@@ -281,7 +281,8 @@ def report(n: int, repeat: int) -> str:
     for dt in DTYPES:
         single, parallel = call_costs(dt, repeat)
         floors[dt] = (sum(counts[k] * single[k] for k in counts),
-                      sum(counts[k] * parallel[k] for k in counts) if parallel else None)
+                      sum(counts[k] * parallel[k] for k in counts)
+                      if parallel else None)
     lines.append("| transcendental floor, 1 thread (NumPy ufunc costs) | " + " | ".join(
         f"{floors[dt][0]:.1f}" for dt in DTYPES * 2) + " |")
     if floors["float64"][1] is not None:

@@ -68,11 +68,12 @@ def kernel_source(derivation, kernel: str = "exact", target: str = "numpy",
     Raises
     ------
     ValueError
-        For an unknown kernel, target (``"numpy"``, ``"cuda"``; ``"numba"``
-        is not available yet) or dtype (``"float64"``, ``"float32"``).
+        For an unknown kernel, target (``"numpy"``, ``"numba"``, ``"cuda"``)
+        or dtype (``"float64"``, ``"float32"``).
 
-    For ``"cuda"`` this is the self-contained ``.cu`` file: the per-point
-    header followed by the ``extern "C" __global__`` wrapper.
+    For ``"numba"`` this is a Python module (no numba needed to generate it);
+    for ``"cuda"`` the self-contained ``.cu`` file: the per-point header
+    followed by the ``extern "C" __global__`` wrapper.
     """
     return _memo(_SOURCES, emit, derivation, kernel, target, dtype)
 
@@ -85,6 +86,13 @@ def load_kernel(derivation, kernel: str = "exact", target: str = "numpy",
     broadcast shape, one per output, in order.  The source is also stored in
     the cache directory (``$EXACTFLOW_CACHE_DIR``), named by its SHA-256.
 
+    ``target="numba"`` returns a :class:`~exactflow.codegen.numba_target.NumbaKernel`
+    with the same calling convention (``block`` is accepted and ignored):
+    parallel compiled loops, a hoisting loop nest on broadcast grids; the
+    module is imported from its cache file, so Numba's compiled code is reused
+    by the next process.  It raises ImportError without numba (the
+    ``exactflow[numba]`` extra).
+
     ``target="cuda"`` returns ``f(*inputs) -> tuple of cupy arrays`` (no
     ``block``) run through ``cupy.RawModule``; it raises ImportError without
     CuPy (the ``exactflow[cuda]`` extra) and RuntimeError without a GPU.
@@ -96,8 +104,8 @@ def write_kernel(derivation, kernel: str = "exact", target: str = "numpy",
                  dtype: str = "float64", directory: str | Path = ".") -> Path:
     """Write the readable source of ``kernel`` to ``directory`` and return its path.
 
-    The file is ``<derivation>_<kernel>_<dtype>.py`` for NumPy (an importable
-    module name), written atomically.  For CUDA it is the self-contained
+    The file is ``<derivation>_<kernel>_<dtype>.py`` for NumPy and Numba (an
+    importable module name), written atomically.  For CUDA it is the self-contained
     ``<derivation>_<kernel>_<dtype>.cu``, and the per-point header alone (valid
     C99) is written next to it as ``.cuh``; the ``.cu`` path is returned.
     """

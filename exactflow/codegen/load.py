@@ -4,6 +4,8 @@ Generated NumPy is compiled under a fake file name
 ``<exactflow:{derivation}:{kernel}:numpy:{dtype}>`` that is registered in
 :mod:`linecache`, so tracebacks and :func:`inspect.getsource` show the generated
 lines; the text is also stored in the cache directory (see :mod:`.cache`).
+Generated Numba modules are imported from that file instead (Numba's
+``cache=True`` keeps its compiled code next to a real source file).
 """
 
 from __future__ import annotations
@@ -21,9 +23,9 @@ __all__ = [
     "load", "load_source", "store",
 ]
 
-TARGETS = ("numpy", "cuda")
-PLANNED_TARGETS = ("numba",)
-SUFFIXES = {"numpy": ".py", "cuda": ".cu"}
+TARGETS = ("numpy", "cuda", "numba")
+PLANNED_TARGETS: tuple[str, ...] = ()
+SUFFIXES = {"numpy": ".py", "cuda": ".cu", "numba": ".py"}
 
 
 def check_target(target: object) -> str:
@@ -44,6 +46,10 @@ def emit(spec: KernelSpec, target: str = "numpy") -> str:
         from . import cuda_target
 
         return cuda_target.emit(spec)
+    if target == "numba":
+        from . import numba_target
+
+        return numba_target.emit(spec)
     from . import numpy_target
 
     return numpy_target.emit(spec)
@@ -88,12 +94,18 @@ def load(spec: KernelSpec, target: str = "numpy") -> Callable:
     """The generated kernel of ``spec`` as a callable (memoised).
 
     The source is written to the cache directory as a side effect, keyed by its
-    hash, so it can be read outside Python.  The CUDA target returns a CuPy
-    launcher (ImportError without the ``exactflow[cuda]`` extra, RuntimeError
-    without a GPU; neither is memoised).
+    hash, so it can be read outside Python.  The Numba target imports the module
+    from that file (ImportError without the ``exactflow[numba]`` extra, not
+    memoised) and returns a :class:`~.numba_target.NumbaKernel`.  The CUDA
+    target returns a CuPy launcher (ImportError without the ``exactflow[cuda]``
+    extra, RuntimeError without a GPU; neither is memoised).
     """
     source = emit(spec, target)
-    store(source, target)
+    path = store(source, target)
+    if target == "numba":  # imported from its file: Numba's cache needs one
+        from . import numba_target
+
+        return numba_target.load(spec, source, path)
     if target == "cuda":
         from . import cuda_target
 
