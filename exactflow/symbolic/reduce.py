@@ -111,7 +111,11 @@ class Slice:
         s = sp.sqrt(sum(bi**2 for bi in self.b))
         w0 = [init[wi] for wi in self.w]
         u0 = sum(wi * bi for wi, bi in zip(w0, self.b)) / s
-        ratio = sp.cancel(sol[self.r] / r0) if r0 != 0 else sp.Integer(1)
+        # r(t)/r0: a common factor r0 cancels in the product itself; cancel()
+        # on a large closed form would expand it (minutes), so it is the fallback
+        ratio = sol[self.r] / r0 if r0 != 0 else sp.Integer(1)
+        if r0 != 0 and ratio.has(r0) and sp.count_ops(ratio) < 400:
+            ratio = sp.cancel(ratio)
         out = {x: e for x, e in sol.items() if x not in (self.u, self.r)}
         for wi, w0i, bi in zip(self.w, w0, self.b):
             out[wi] = sol[self.u] * bi / s + ratio * (w0i - u0 * bi / s)

@@ -37,8 +37,10 @@ def _sections(res) -> list[tuple[str, list[tuple[str, object]]]]:
                                    for z, f in zip(sys.coords, sys.rhs)]
                 + [("eq", (r, sp.Integer(0))) for r in sys.constraints]))
     if res.match is None:
-        out.append(("Structure", [("p", "No structure recognised; the reduced "
-                                   "system above is the result.")]))
+        out.append(("Structure", [("p", "Reduced system, no closed form found: "
+                                   "no structure recognised and dsolve gave no "
+                                   "explicit solution; the reduced system above "
+                                   "is the result.")]))
         return out
     out.append(("Structure", [("p", f"Recognised: {res.match.structure} — "
                                f"{res.match.statement}.")]))

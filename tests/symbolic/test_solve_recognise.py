@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import numpy as np
-import pytest
 import sympy as sp
 
 from exactflow.symbolic import Model, ParamGroup, gradient_flow
@@ -43,25 +42,26 @@ def test_linear_plus_radial_needs_the_conserved_relation():
     assert match.structure == "linear-radial" and match.data["m"] == 2
 
 
-@pytest.mark.slow
-def test_single_neuron_rederived():  # ~6 min on 2 shared cores
+def test_single_neuron_rederived():  # ~25 s on 2 shared cores
     from exactflow.derivations.single_neuron import delta, model, solution
+    from exactflow.symbolic.zero import is_identically_zero
 
     flow = gradient_flow(model(2, whitened=True))
     dl = sp.Symbol("delta", real=True)
     res = solve(reduce_flow(flow, conserved={dl: delta(2)}), flow, "single_neuron")
     assert res.structure == "linear-radial" and res.verified
-    # equal to the catalog's closed form: both solve the same IVP (residual ≡ 0,
-    # same initial value; polynomial right-hand side, so unique); spot check
+    # the solver's own proof: structural lemmas (symbolic) and the residuals
+    # decided exactly in t at random rational constants
+    assert {c.method for c in res.checks} <= {"symbolic", "exact-rational"}
+    # equal to the catalog's closed form (MATH.md §1.5): is_identically_zero on
+    # the difference.  Its two square roots √Λ differ by the factor e^{δt/2}
+    # (the catalog factors the trace of K out), which the exact stages treat as
+    # independent radicals, so the decision is the mpmath stage at 50 digits
+    # (at random points of every symbol, t included; reported as such)
     ref = solution(2)
-    rng = np.random.default_rng(0)
-    for _ in range(3):
-        vals = dict(zip(sorted(set().union(*(e.free_symbols for e in
-                                              ref.state.values())), key=str),
-                        rng.uniform(0.2, 1.5, 20)))
-        rename = {res.solution.initial[y]: ref.initial[y] for y in ref.initial}
-        ours = {x: e.xreplace(rename) for x, e in res.solution.state.items()}
-        for x in ref.state:
-            mine = ours[x].xreplace(vals).evalf(30)
-            theirs = ref.state[x].xreplace(vals).evalf(30)
-            assert abs(mine - theirs) < 1e-20
+    rename = {res.solution.initial[y]: ref.initial[y] for y in ref.initial}
+    ours = {x: e.xreplace(rename) for x, e in res.solution.state.items()}
+    assert set(ours) == set(ref.state)
+    for x in ref.state:
+        check = is_identically_zero(ours[x] - ref.state[x], points=4, exact=False)
+        assert check.is_zero and check.method == "mpmath-50", (x, check)
