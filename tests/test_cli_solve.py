@@ -48,3 +48,17 @@ def test_model_file_without_reduction(tmp_path, capsys):
 def test_bad_input(capsys, argv):
     with pytest.raises(ValueError):
         _run(capsys, *argv)
+
+
+@pytest.mark.slow  # ~40 s: two exact-rational residual checks
+def test_solve_wide_linear_scalar_end_to_end(capsys):
+    from exactflow.cli import main
+
+    code = main(["solve", "wide_linear_scalar"])
+    out = capsys.readouterr().out
+    assert code == 0
+    assert "Recognised: reparam-linear" in out
+    verif = [ln for ln in out.splitlines() if "verif" in ln.lower()]
+    assert verif, "no verification section in the transcript"
+    assert "reduced ODE residual ≡ 0: ok" in out
+    assert "model flow residual ≡ 0 (lifted solution): ok" in out

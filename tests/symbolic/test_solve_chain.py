@@ -5,13 +5,13 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import mpmath
 import numpy as np
 import pytest
 import sympy as sp
 
 from exactflow.cli_laws import load_model_file
 from exactflow.symbolic import Model, ParamGroup, gradient_flow
+from exactflow.symbolic.quadrature import quadrature_time
 from exactflow.symbolic.reduce import ReductionError, reduce_flow
 from exactflow.symbolic.solve import solve, t
 from exactflow.symbolic.zero import is_identically_zero
@@ -68,30 +68,6 @@ def test_balanced_needs_a_root_and_says_so():
         reduce_flow(flow, {u: a}, {d1: a**2 / ea + b**2 / eb})  # not conserved
 
 
-def _t_of_u(res, values, u_targets, B0):
-    """t(u) from the solver's quadrature, B(v) continued along the curve."""
-    integral, _ = res.quadrature
-    v = integral.limits[0][0]
-    B = sp.Symbol("B", nonnegative=True)
-    f = sp.lambdify((v, B), integral.function.subs(values), "mpmath")
-    curve = sp.lambdify((sp.Symbol("u", real=True), B),
-                        res.system.constraints[0].subs(values), "mpmath")
-    state = {"B": mpmath.mpf(B0)}
-
-    def integrand(x):
-        Bx = mpmath.findroot(lambda y: curve(x, y), state["B"])
-        return f(x, Bx)
-
-    u0 = float(values[sp.Symbol("u_init", real=True)])
-    out, prev = [], u0
-    total = mpmath.mpf(0)
-    for ut in u_targets:
-        total += mpmath.quad(integrand, [prev, ut])
-        prev = ut
-        out.append(float(total))
-    return np.array(out)
-
-
 def test_chain3_unbalanced_time_course_matches_dop853():
     scipy = pytest.importorskip("scipy.integrate")
     model = load_model_file(str(ROOT / "examples" / "chain3.py"))
@@ -119,8 +95,6 @@ def test_chain3_unbalanced_time_course_matches_dop853():
     A, Bw, C = sol.sol(times)
     us = A * Bw * C
     assert np.all(np.diff(us) > 0)  # u is monotone: a valid time variable
-    values = {**{k: sp.Float(v) for k, v in rates.items()},
-              d1: a0**2 / 1.0 - b0**2 / 0.5, d2: b0**2 / 0.5 - c0**2 / 2.0,
-              sp.Symbol("u_init", real=True): a0 * b0 * c0}
-    tq = _t_of_u(res, values, us, b0**2)
+    values = {**rates, d1: a0**2 / 1.0 - b0**2 / 0.5, d2: b0**2 / 0.5 - c0**2 / 2.0}
+    tq = quadrature_time(res, us, values, {u: a0 * b0 * c0, B: b0**2})
     assert np.max(np.abs(tq - times)) < 1e-9

@@ -9,7 +9,8 @@ import pytest
 
 
 @pytest.mark.parametrize("name", ["exactflow.symbolic.pointwise",
-                                  "exactflow.symbolic.solve"])
+                                  "exactflow.symbolic.solve",
+                                  "exactflow.symbolic.quadrature"])
 def test_doctests(name):
     result = doctest.testmod(importlib.import_module(name),
                              optionflags=doctest.NORMALIZE_WHITESPACE)
