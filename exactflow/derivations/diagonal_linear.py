@@ -56,7 +56,7 @@ from sympy.codegen.cfunctions import expm1, hypot, log1p
 
 from ..symbolic.flow import GradientFlow, gradient_flow
 from ..symbolic.functions import intexp, logz
-from ..symbolic.model import Model, ParamGroup, moment_loss
+from ..symbolic.model import Model, ParamGroup, moment_loss, symmetric_matrix
 from ..symbolic.verify import Solution
 
 __all__ = [
@@ -113,12 +113,7 @@ def symbols(d: int) -> dict[str, tuple[sp.Symbol, ...]]:
 
 def sigma_xx(d: int) -> sp.Matrix:
     """The symmetric moment matrix Σxx built from its upper-triangle symbols."""
-    entries = iter(symbols(d)["sigma_xx"])
-    m = sp.zeros(d, d)
-    for i in range(d):
-        for j in range(i, d):
-            m[i, j] = m[j, i] = next(entries)
-    return m
+    return symmetric_matrix(symbols(d)["sigma_xx"], d)
 
 
 def beta_of(u, v) -> sp.Matrix:

@@ -40,7 +40,7 @@ import sympy as sp
 
 from ..symbolic.flow import GradientFlow, gradient_flow
 from ..symbolic.functions import intexp, logz
-from ..symbolic.model import Model, ParamGroup, moment_loss
+from ..symbolic.model import Model, ParamGroup, moment_loss, symmetric_matrix
 from ..symbolic.verify import Solution
 
 __all__ = [
@@ -86,12 +86,7 @@ def symbols(d: int) -> dict[str, tuple[sp.Symbol, ...]]:
 
 
 def _sigma_xx(d: int) -> sp.Matrix:
-    entries = iter(symbols(d)["sigma_xx"])
-    m = sp.zeros(d, d)
-    for i in range(d):
-        for j in range(i, d):
-            m[i, j] = m[j, i] = next(entries)
-    return m
+    return symmetric_matrix(symbols(d)["sigma_xx"], d)
 
 
 @functools.cache

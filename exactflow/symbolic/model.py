@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 
 import sympy as sp
 
-__all__ = ["ParamGroup", "Model", "moment_loss"]
+__all__ = ["ParamGroup", "Model", "moment_loss", "symmetric_matrix"]
 
 
 @dataclass(frozen=True)
@@ -55,6 +55,22 @@ class ParamGroup:
                 f"parameter group {self.name!r}: rate must be a Symbol declared "
                 "positive=True"
             )
+
+
+def symmetric_matrix(upper, d: int) -> sp.Matrix:
+    """The symmetric d×d matrix whose upper triangle, row by row, is ``upper``.
+
+    >>> symmetric_matrix(sp.symbols("s00 s01 s11"), 2)
+    Matrix([
+    [s00, s01],
+    [s01, s11]])
+    """
+    entries = iter(upper)
+    m = sp.zeros(d, d)
+    for i in range(d):
+        for j in range(i, d):
+            m[i, j] = m[j, i] = next(entries)
+    return m
 
 
 def moment_loss(
