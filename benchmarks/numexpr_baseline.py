@@ -43,21 +43,19 @@ class _Printer(NumExprPrinter):
         x = self._print(e.args[0])
         return f"where({x} > 0, 1.0, where({x} < 0, -1.0, 0.0))"
 
-    def _print_Max(self, e):
+    def _fold(self, e, op: str) -> str:
         *rest, last = e.args
         out = self._print(last)
         for a in rest:
             a = self._print(a)
-            out = f"where({a} > {out}, {a}, {out})"
+            out = f"where({a} {op} {out}, {a}, {out})"
         return out
 
+    def _print_Max(self, e):
+        return self._fold(e, ">")
+
     def _print_Min(self, e):
-        *rest, last = e.args
-        out = self._print(last)
-        for a in rest:
-            a = self._print(a)
-            out = f"where({a} < {out}, {a}, {out})"
-        return out
+        return self._fold(e, "<")
 
     def _print_Piecewise(self, e):
         out = self._print(e.args[-1].expr)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -81,11 +82,16 @@ class Derivation:
             parts.append("\\begin{align*}\n" + body + "\n\\end{align*}")
         return "\n".join(parts) + "\n"
 
+    def __post_init__(self) -> None:
+        # building a closed form's kernel expressions takes seconds: once only
+        object.__setattr__(self, "kernels", functools.cache(self.kernels))
+
     def kernel_exprs(self, kernel: str = "exact") -> KernelExprs:
-        for k in self.kernels():
+        kernels = self.kernels()
+        for k in kernels:
             if k.name == kernel:
                 return k
-        names = [k.name for k in self.kernels()]
+        names = [k.name for k in kernels]
         raise ValueError(
             f"kernel must be one of {names} for {self.name}, got {kernel!r}"
         )

@@ -121,3 +121,22 @@ def test_codegen_never_imports_derivations_or_the_glue():
                 continue
             assert "derivations" not in target and "_build" not in target, (
                 f"{path.name} imports {target}")
+
+
+def test_kernel_expressions_are_built_once_per_derivation():
+    import dataclasses
+
+    import sympy
+
+    calls = []
+    x = sympy.Symbol("x", real=True)
+
+    def kernels():
+        calls.append(1)
+        return (KernelExprs("exact", (x,), (("y", 2 * x),)),)
+
+    d = dataclasses.replace(exactflow.derivation("single_neuron"), kernels=kernels)
+    assert d.kernel_exprs("exact") is d.kernel_exprs("exact")
+    with pytest.raises(ValueError, match="kernel must be one of"):
+        d.kernel_exprs("nosuch")
+    assert len(calls) == 1
