@@ -10,10 +10,22 @@ from __future__ import annotations
 
 import mpmath
 import sympy as sp
+from mpmath.libmp import prec_to_dps
 from sympy.codegen.cfunctions import expm1
 from sympy.core.function import ArgumentIndexError
 
 __all__ = ["phi1", "intexp", "logz", "MPMATH_NAMESPACE"]
+
+
+def _evalf_mp(f, args, prec):
+    """``f`` of numeric ``args`` in mpmath at ``prec`` bits (+ guard bits), or
+    None (unevaluated) when an argument is not a real number."""
+    values = [sp.sympify(a).evalf(prec_to_dps(prec) + 5) for a in args]
+    if not all(v.is_Float or v.is_Rational for v in values):
+        return None
+    with mpmath.workprec(prec + 20):
+        out = f(*(mpmath.mpf(sp.Float(v, prec_to_dps(prec) + 5)) for v in values))
+    return sp.Float(out, prec_to_dps(prec))
 
 
 class phi1(sp.Function):  # noqa: N801 - named like sympy's functions
@@ -35,6 +47,10 @@ class phi1(sp.Function):  # noqa: N801 - named like sympy's functions
 
     def _eval_rewrite_as_exp(self, x, **kwargs):
         return (sp.exp(x) - 1) / x
+
+    def _eval_evalf(self, prec):
+        return _evalf_mp(lambda x: mpmath.expm1(x) / x if x else mpmath.mpf(1),
+                         self.args, prec)
 
     def _eval_is_positive(self):
         return True if self.args[0].is_extended_real else None
@@ -84,6 +100,10 @@ class intexp(sp.Function):  # noqa: N801
 
     def _eval_rewrite_as_phi1(self, k, t, **kwargs):
         return t * phi1(k * t)
+
+    def _eval_evalf(self, prec):
+        return _evalf_mp(lambda k, t: mpmath.expm1(k * t) / k if k else t,
+                         self.args, prec)
 
     def _latex(self, printer):
         k, t = (printer._print(a) for a in self.args)

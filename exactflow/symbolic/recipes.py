@@ -8,7 +8,9 @@ r"""Closed-form recipes used by the solver (:mod:`exactflow.symbolic.solve`).
 - :func:`riccati`: ẏ = A + B y + C y² with constant A, B, C is linearised by
   y = N/M, (N, M)ᵀ = e^{tH}(y₀, 1)ᵀ, H = [[B, A], [−C, 0]].
 - :func:`antiderivative`: ∫ dv/F(v) for rational F, after v = w^L when F has
-  fractional powers of v; every antiderivative is checked by differentiation.
+  fractional powers of v, and for F rational in v and √(pv² + qv + r) (p > 0)
+  through Euler's substitution √(pv² + qv + r) = w − √p·v, which makes the
+  integrand rational in w; every antiderivative is checked by differentiation.
 """
 
 from __future__ import annotations
@@ -107,6 +109,9 @@ def antiderivative(integrand: sp.Expr, v: sp.Symbol):
     substitution v = w^L (w > 0).
     """
     integrand = sp.sympify(integrand)
+    radical = _quadratic_radical(integrand, v)
+    if radical is not None:
+        return _euler(integrand, v, radical)
     dens = [p.exp.q for p in integrand.atoms(sp.Pow)
             if p.base == v and p.exp.is_Rational]
     L = lcm(*dens) if dens else 1
@@ -116,15 +121,55 @@ def antiderivative(integrand: sp.Expr, v: sp.Symbol):
     f = sp.cancel(f)
     if not f.is_rational_function(w):
         return None
+    T = _ratint(f, w)
+    if T is None:
+        return None
+    check = is_identically_zero(sp.diff(T, w) - f, points=3)
+    if not check.is_zero:
+        return None
+    return T.subs(w, v ** sp.Rational(1, L)) if L > 1 else T.subs(w, v)
+
+
+def _ratint(f: sp.Expr, w: sp.Symbol):
+    """SymPy's ``ratint`` when it gives an elementary antiderivative, else None."""
     from sympy.integrals.rationaltools import ratint
 
     try:
         T = ratint(f, w)
     except (NotImplementedError, sp.PolynomialError):
         return None
-    if T.has(sp.RootSum) or T.has(sp.Integral):
+    return None if T.has(sp.RootSum) or T.has(sp.Integral) else T
+
+
+def _quadratic_radical(integrand: sp.Expr, v: sp.Symbol):
+    """The one base B = pv² + qv + r (p > 0) of half-integer powers in
+    ``integrand``, or None."""
+    bases = {a.base for a in integrand.atoms(sp.Pow)
+             if a.base.has(v) and a.exp.is_Rational and a.exp.q == 2}
+    if len(bases) != 1:
         return None
-    check = is_identically_zero(sp.diff(T, w) - f, points=3)
-    if not check.is_zero:
+    B = bases.pop()
+    if not B.is_polynomial(v) or sp.degree(B, v) != 2:
         return None
-    return T.subs(w, v ** sp.Rational(1, L)) if L > 1 else T.subs(w, v)
+    p = sp.Poly(B, v).LC()
+    return B if sp.sympify(p).is_positive else None
+
+
+def _euler(integrand: sp.Expr, v: sp.Symbol, B: sp.Expr):
+    """∫ integrand dv through √B = w − √p·v (Euler's first substitution)."""
+    p, q, r = sp.Poly(B, v).all_coeffs()
+    S, w = sp.Dummy("S"), sp.Dummy("w")
+    f = integrand.replace(lambda e: e.is_Pow and e.base == B and e.exp.q == 2,
+                          lambda e: S ** (2 * e.exp))
+    if f.has(B) or not f.is_rational_function(v, S):
+        return None
+    vw = (w**2 - r) / (q + 2 * sp.sqrt(p) * w)
+    g = sp.cancel(f.xreplace({v: vw, S: w - sp.sqrt(p) * vw}) * sp.diff(vw, w))
+    if not g.is_rational_function(w):
+        return None
+    T = _ratint(g, w)
+    if T is None:
+        return None
+    Tv = T.xreplace({w: sp.sqrt(p) * v + sp.sqrt(B)})
+    check = is_identically_zero(sp.diff(Tv, v) - integrand, points=3)
+    return Tv if check.is_zero else None

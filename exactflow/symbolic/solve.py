@@ -242,15 +242,24 @@ def _quadrature(z, F, z0, res):
     tz = sp.expand_log(T.subs(v, z) - T.subs(v, z0), force=True)
     res.quadrature = (tz, z)
     res.recipe.append(("Quadrature", f"t({z}) = ∫ dv/F(v) = {sp.sstr(tz)}"))
+    # t(z) with a radical of z (Euler's substitution) is not inverted: SymPy's
+    # solve on logs of √ terms runs for minutes and rarely succeeds
+    radical = any(p.exp.is_Rational and p.exp.q > 1 and p.base.has(z)
+                  for p in tz.atoms(sp.Pow))
     try:
-        sols = sp.solve(sp.Eq(t, tz), z)
+        sols = [] if radical else sp.solve(sp.Eq(t, tz), z)
     except (NotImplementedError, ValueError):
         sols = []
     for cand in sols:
         if is_identically_zero(cand.subs(t, 0) - z0, points=3).is_zero:
             res.recipe.append(("Inversion", f"{z}(t) = {sp.sstr(cand)}"))
             return {z: cand}
-    res.notes.append("t(z) could not be inverted in closed form (implicit solution)")
+    res.notes.append("t(z) could not be inverted in closed form: the solution is "
+                     "the implicit t(z) above")
+    res.checks.append(_claim(f"implicit solution: dt/d{z} · F({z}) = 1",
+                             [sp.diff(tz, z) * F - 1], points=3, max_ops=20000))
+    res.checks.append(_claim(f"implicit solution: t({z}0) = 0",
+                             [tz.subs(z, z0)], points=3, max_ops=20000))
     return None
 
 
@@ -357,7 +366,7 @@ def solve(system: ReducedSystem, flow: GradientFlow | None = None,
     a_init*exp(-2*eta*t)
     """
     res = SolveResult(name, system, flow)
-    groups = [(g.symbols, g.shape) for g in flow.model.params] if flow else None
+    groups = _groups(flow, system.slice) if flow else None
     res.match = recognise(system, groups)
     if res.match is None and len(system.coords) <= 2 and not system.constraints:
         res.match = dsolve_fallback(system)
@@ -400,6 +409,19 @@ def solve(system: ReducedSystem, flow: GradientFlow | None = None,
     digest = hashlib.sha256(sp.srepr(tuple(sol.values())).encode()).hexdigest()[:8]
     res.name = f"{name}_{digest}"
     return res
+
+
+def _groups(flow: GradientFlow, sl) -> list[tuple[tuple, tuple]]:
+    """``(symbols, shape)`` per parameter group; on a rotation slice the sliced
+    group is (u, r) with its row or column orientation kept."""
+    out = []
+    for g in flow.model.params:
+        if sl is not None and g.name == sl.group:
+            shape = (1, 2) if len(g.shape) == 1 or g.shape[0] == 1 else (2, 1)
+            out.append(((sl.u, sl.r), shape))
+        else:
+            out.append((g.symbols, g.shape))
+    return out
 
 
 def _solve_p(res: SolveResult, system: ReducedSystem, z0) -> None:

@@ -10,7 +10,8 @@ import pytest
 
 @pytest.mark.parametrize("name", ["exactflow.symbolic.pointwise",
                                   "exactflow.symbolic.solve",
-                                  "exactflow.symbolic.quadrature"])
+                                  "exactflow.symbolic.quadrature",
+                                  "exactflow.symbolic.scaling"])
 def test_doctests(name):
     result = doctest.testmod(importlib.import_module(name),
                              optionflags=doctest.NORMALIZE_WHITESPACE)

@@ -3,11 +3,15 @@
 
 from __future__ import annotations
 
+import random
+
+import mpmath
 import pytest
 import sympy as sp
 
 from exactflow.derivations import two_layer_linear_balanced as tl
-from exactflow.symbolic import gradient_flow
+from exactflow.symbolic import Model, gradient_flow
+from exactflow.symbolic.functions import MPMATH_NAMESPACE
 from exactflow.symbolic.matrix_riccati import p_symbols
 from exactflow.symbolic.pointwise import pointwise_zero
 from exactflow.symbolic.reduce import reduce_flow
@@ -90,11 +94,132 @@ def test_h2_equals_catalog_formula(size):
     assert check.is_zero and check.method in ("exact-rational", "mpmath-50"), check
 
 
-@pytest.mark.parametrize("size", [(2, 1, 1), (2, 2, 2)])
-def test_larger_sizes_recognised(size):
+def _catalog_p_mp(Syx, lam, tau, W1, W2, t_, dps=50):
+    """The catalog's 𝒫(t) = E Q₀[I + Q₀ᵀJQ₀]⁻¹Q₀ᵀE (γ = ½, T = t/τ) at ``dps`` digits:
+    E = e^{FT} by ``mpmath.expm``, J = ∫₀ᵀ e^{2Fσ}dσ as the corner block of
+    exp([[2F, I], [0, 0]]T) (Van Loan) — no code shared with the solver."""
+    with mpmath.workdps(dps):
+        lam, tau, t_ = (mpmath.mpf(sp.N(x, 60)) for x in (lam, tau, t_))
+        S = _mp_matrix(Syx)
+        d_out, d_in = S.rows, S.cols
+        n = d_in + d_out
+        F = mpmath.zeros(n, n)
+        for i in range(n):
+            F[i, i] = -lam / 2 if i < d_in else lam / 2
+        for i in range(d_out):
+            for j in range(d_in):
+                F[d_in + i, j] = F[j, d_in + i] = S[i, j]
+        T = t_ / tau
+        big = mpmath.zeros(2 * n, 2 * n)
+        for i in range(n):
+            big[i, n + i] = 1
+            for j in range(n):
+                big[i, j] = 2 * F[i, j]
+        J = mpmath.expm(big * T)[:n, n:]
+        E = mpmath.expm(F * T)
+        Q0 = _mp_matrix(sp.Matrix.vstack(W1.T, W2))
+        M = mpmath.eye(Q0.cols) + Q0.T * J * Q0
+        return E * Q0 * mpmath.inverse(M) * Q0.T * E
+
+
+def _mp_matrix(A):
+    return mpmath.matrix([[mpmath.mpf(sp.N(x, 60)) for x in row]
+                          for row in A.tolist()])
+
+
+def _mp(expr, values, dps=50):
+    return sp.N(expr.xreplace(values), dps)
+
+
+def _random_init(rng, size):
+    d_in, h, d_out = size
+    return (sp.Matrix(h, d_in, lambda i, j: sp.Rational(rng.randint(-9, 9), 7)),
+            sp.Matrix(d_out, h, lambda i, j: sp.Rational(rng.randint(-9, 9), 7)))
+
+
+@pytest.mark.parametrize("size", [(2, 1, 1), (1, 1, 2), (3, 1, 1)])
+def test_vector_sizes_solved_and_equal_catalog(size):
+    """h = 1 with a vector layer: the rotation slice about Σyx gives a 3×3 F with a
+    2×2 and a 1×1 block, so e^{tF} is explicit; the lifted W₁(t), W₂(t) are verified
+    against the flow and their 𝒫 = QQᵀ equals the catalog formula (50 digits)."""
+    flow, sys_ = _reduced(*size)
+    assert sys_.slice is not None
+    res = solve(sys_, flow, "two_layer_linear_balanced")
+    assert res.structure == "matrix-riccati" and res.verified, res.checks
+    assert res.solution is not None
+    assert {k.method for k in res.checks} <= {"symbolic", "exact-rational"}
+    sy = tl.symbols(*size)
+    rng = random.Random(sum(size))
+    for _ in range(2):
+        W1, W2 = _random_init(rng, size)
+        S = sp.Matrix(*sy["Syx"].shape, lambda i, j: sp.Rational(rng.randint(1, 9), 5))
+        eta, t_ = sp.Rational(rng.randint(2, 9), 4), sp.Rational(rng.randint(1, 20), 8)
+        values = {tl.eta: eta, t: t_}
+        values.update(zip(sy["Syx"], S))
+        values.update({init_symbol(x): v for x, v in zip(sy["W1"], W1)})
+        values.update({init_symbol(x): v for x, v in zip(sy["W2"], W2)})
+        Q = sp.Matrix.vstack(sy["W1"].T, sy["W2"]).applyfunc(
+            lambda x: _mp(res.solution.state[x], values))
+        lam = (W2.T * W2 - W1 * W1.T)[0, 0]
+        ref = _catalog_p_mp(S, lam, 1 / eta, W1, W2, t_)
+        P = Q * Q.T
+        with mpmath.workdps(50):
+            for i in range(P.rows):
+                for j in range(P.cols):
+                    err = abs(mpmath.mpf(sp.Float(P[i, j], 50)) - ref[i, j])
+                    assert err < mpmath.mpf(10)**-40, (i, j, err)
+
+
+def test_222_diagonal_target_solved_and_equal_catalog():
+    """h = 2 with Σyx = diag(s₁, s₂) (the SVD frame of Saxe et al. and Dominé et al.):
+    F splits into two 2×2 blocks, 𝒫(t) is explicit and verified, and equals the
+    catalog formula at 50 digits for a λ-balanced initialisation."""
+    sy = tl.symbols(2, 2, 2)
+    S = sy["Syx"]
+    off = {S[0, 1]: 0, S[1, 0]: 0}
+    base = tl.model(2, 2, 2, equal_rates=True)
+    diag = Model("two_layer_diagonal_target", base.params,
+                 (tl.eta, tl.sigma_yy, S[0, 0], S[1, 1]), base.loss.xreplace(off))
+    flow = gradient_flow(diag)
+    C = tl.eta * (sy["W2"].T * sy["W2"] - sy["W1"] * sy["W1"].T)
+    e01, e11 = sp.symbols("e01 e11", real=True)
+    sys_ = reduce_flow(flow, conserved={c: C[0, 0], e01: C[0, 1],
+                                        e11: C[1, 1] - C[0, 0]},
+                       values={e01: 0, e11: 0})
+    res = solve(sys_, flow, "two_layer_diagonal_target")
+    assert res.structure == "matrix-riccati" and res.verified, res.checks
+    assert res.reduced_solution is not None
+    rng = random.Random(5)
+    W1 = sp.Matrix(2, 2, lambda i, j: sp.Rational(rng.randint(-9, 9), 7))
+    lam = sp.Rational(3, 4)
+    # W₂ = O·chol(λI + W₁W₁ᵀ)ᵀ with O = I: W₂ᵀW₂ = λI + W₁W₁ᵀ exactly
+    W2 = (lam * sp.eye(2) + W1 * W1.T).cholesky(hermitian=False).T
+    assert (W2.T * W2 - W1 * W1.T - lam * sp.eye(2)).applyfunc(sp.simplify) == \
+        sp.zeros(2, 2)
+    eta, t_ = sp.Rational(3, 2), sp.Rational(5, 4)
+    Sv = sp.diag(sp.Rational(7, 5), sp.Rational(2, 5))
+    values = {tl.eta: eta, t: t_, S[0, 0]: Sv[0, 0], S[1, 1]: Sv[1, 1]}
+    values.update({init_symbol(x): v for x, v in zip(sy["W1"], W1)})
+    values.update({init_symbol(x): v for x, v in zip(sy["W2"], W2)})
+    ref = _catalog_p_mp(Sv, lam, 1 / eta, W1, W2, t_)
+    names = p_symbols(4)
+    fast = sp.lambdify(list(values),
+                       [res.reduced_solution[k] for k in names.values()],
+                       modules=[MPMATH_NAMESPACE, "mpmath"], cse=True)
+    with mpmath.workdps(50):
+        got = fast(*[mpmath.mpf(sp.N(v, 60)) for v in values.values()])
+        for ((i, j), _), g in zip(names.items(), got):
+            assert abs(g - ref[i, j]) < mpmath.mpf(10)**-35, (i, j)
+
+
+@pytest.mark.parametrize("size", [(2, 2, 2)])
+def test_general_target_recognised(size):
+    """A general (non-diagonal) 2×2 Σyx: F's characteristic polynomial is an
+    irreducible quartic, so the structure is reported with its formula."""
     flow, sys_ = _reduced(*size)
     res = solve(sys_, flow, "two_layer_linear_balanced")
     assert res.structure == "matrix-riccati"
+    assert res.notes and "larger than 2×2" in res.notes[0]
     F = res.match.data["F"]
     lam = c / tl.eta  # F = η·f_matrix(Σyx, λ) and γ = η/2 (MATH.md §6)
     ref = tl.eta * tl.f_matrix(tl.symbols(*size)["Syx"], lam)
