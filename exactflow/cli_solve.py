@@ -5,10 +5,15 @@
     exactflow solve single_neuron
     exactflow solve --model examples/chain3.py --format markdown
 
-``NAME`` is a catalog entry (its flow and conserved quantities are used);
+``NAME`` is a catalog entry, solved in the setting of its closed form (its
+``solve_setup``: e.g. whitened inputs for ``single_neuron``), else with its
+model and conserved quantities;
 ``--model FILE.py`` defines ``model()`` (or ``MODEL``) and optionally
 ``REDUCTION = {"coordinates": {...}, "conserved": {...}, "values": {...}}``;
 without ``REDUCTION`` the degree-2 conservation laws are discovered and used.
+``--invariant`` reduces to rescaling-invariant coordinates (the monomials left
+invariant by the loss's rescaling symmetries, their Noether charges as
+constants).
 Exit 0 when the result (if any) verifies, 1 when a verification fails, 2 on
 bad input (one line, from ``exactflow.cli``).
 """
@@ -33,6 +38,8 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
                    help="a Python file defining model() -> Model, or MODEL")
     s.add_argument("--format", choices=("text", "markdown", "latex"),
                    default="text")
+    s.add_argument("--invariant", action="store_true",
+                   help="reduce to rescaling-invariant coordinates (function space)")
     s.set_defaults(func=run)
     return s
 
@@ -49,8 +56,10 @@ def _module_reduction(path: str) -> dict:
     return spec
 
 
-def solve_model(model, conserved=None, coordinates=None, values=None):
+def solve_model(model, conserved=None, coordinates=None, values=None, setting=""):
     """Reduce and solve ``model``; returns a :class:`SolveResult`."""
+    import dataclasses
+
     import sympy as sp
 
     from .symbolic.conservation import discover_laws
@@ -66,6 +75,9 @@ def solve_model(model, conserved=None, coordinates=None, values=None):
         conserved = {sp.Symbol(f"Q{i}", real=True): q for i, q in enumerate(laws, 1)}
     system = reduce_flow(flow, coordinates=coordinates, conserved=conserved,
                          values=values)
+    if setting:
+        system = dataclasses.replace(system, steps=(("Setting", setting),)
+                                     + system.steps)
     return solve(system, flow, name=model.name)
 
 
@@ -75,13 +87,14 @@ def run(args) -> int:
         raise ValueError("give exactly one of NAME or --model FILE.py")
     from .symbolic.transcript import transcript
 
+    invariant = "invariant" if getattr(args, "invariant", False) else None
     if path:
         from .cli_laws import load_model_file
 
         model = load_model_file(path)
         spec = _module_reduction(path)
-        res = solve_model(model, spec.get("conserved"), spec.get("coordinates"),
-                          spec.get("values"))
+        res = solve_model(model, spec.get("conserved"),
+                          invariant or spec.get("coordinates"), spec.get("values"))
     else:
         import sympy as sp
 
@@ -91,7 +104,12 @@ def run(args) -> int:
             raise ValueError(f"unknown derivation {name!r}; expected one of "
                              f"{exactflow.catalog()} or --model FILE.py")
         d = exactflow.derivation(name)
-        conserved = {sp.Symbol(k, real=True): v for k, v in d.conserved.items()}
-        res = solve_model(d.model, conserved)
+        if d.solve_setup is not None:
+            st = d.solve_setup()
+            res = solve_model(st.model, st.conserved, invariant or st.coordinates,
+                              st.values, setting=st.setting)
+        else:
+            conserved = {sp.Symbol(k, real=True): v for k, v in d.conserved.items()}
+            res = solve_model(d.model, conserved, invariant)
     sys.stdout.write(transcript(res, args.format))
     return 0 if (not res.checks or res.verified) else 1

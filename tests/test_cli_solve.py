@@ -62,3 +62,25 @@ def test_solve_wide_linear_scalar_end_to_end(capsys):
     assert verif, "no verification section in the transcript"
     assert "reduced ODE residual ≡ 0: ok" in out
     assert "model flow residual ≡ 0 (lifted solution): ok" in out
+
+
+def test_catalog_entry_solved_in_its_setting(capsys):
+    """``diagonal_linear`` is solved in the setting of its closed form (one whitened
+    coordinate, equal rates): separable after β = u² − v² with u·v = c, through
+    Euler's substitution, and the implicit t(β) is verified."""
+    code, out = _run(capsys, "diagonal_linear")
+    assert code == 0
+    assert "Setting\n---" in out and "equal rates" in out
+    assert "Recognised: separable" in out
+    assert "implicit solution: dt/dbeta · F(beta) = 1: ok" in out
+
+
+def test_invariant_coordinates_flag(capsys):
+    """chain3's one invariant abc does not close (its speed is not a function of
+    abc and the charges): a ReductionError naming the coordinates, which the
+    CLI turns into one line and exit 2."""
+    from exactflow.symbolic.reduce import ReductionError
+
+    path = ROOT / "examples" / "chain3.py"
+    with pytest.raises(ReductionError, match="p_1"):
+        _run(capsys, "--model", str(path), "--invariant")

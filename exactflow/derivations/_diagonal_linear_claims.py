@@ -8,7 +8,7 @@ import mpmath
 import numpy as np
 import sympy as sp
 
-from ..symbolic.derivation import Derivation, KernelExprs
+from ..symbolic.derivation import Derivation, KernelExprs, SolveSetup
 from ..symbolic.flow import time_derivative
 from ..symbolic.verify import Claim, combine, identity_claim
 from ..symbolic.zero import is_identically_zero
@@ -530,10 +530,32 @@ def _kernels():
 
 
 @functools.cache
+def _solve_setup() -> SolveSetup:
+    """One coordinate, whitened, equal rates: u·v is conserved and β = u² − v²
+    obeys β̇ = 4η√(β² + 4c²)(β* − β), separable (Euler's substitution)."""
+    from ..symbolic.model import Model, ParamGroup
+
+    base = dl.model(1, whitened=True)
+    eta = sp.Symbol("eta", positive=True)
+    u, v = base.symbols
+    model = Model("diagonal_linear", tuple(ParamGroup(g.name, g.symbols, eta, g.shape)
+                                           for g in base.params),
+                  (eta,) + tuple(c for c in base.consts if c not in (dl.eta_u,
+                                                                     dl.eta_v)),
+                  base.loss, base.inputs, base.forward,
+                  assumptions="whitened inputs, d = 1, equal rates η_u = η_v = η",
+                  references=base.references)
+    beta = sp.Symbol("beta", real=True)
+    return SolveSetup(model, {sp.Symbol("c", real=True): u * v},
+                      "whitened inputs, one coordinate, equal rates η_u = η_v = η",
+                      coordinates={beta: u**2 - v**2})
+
+
 def derivation() -> Derivation:
     """The diagonal-network derivation bundle."""
     d = 2
     return Derivation(
+        solve_setup=_solve_setup,
         name="diagonal_linear",
         title="Diagonal linear network β = u⊙u − v⊙v (Woodworth et al. 2020)",
         model=dl.model(d),

@@ -8,7 +8,7 @@ import random
 import numpy as np
 import sympy as sp
 
-from ..symbolic.derivation import Derivation, KernelExprs
+from ..symbolic.derivation import Derivation, KernelExprs, SolveSetup
 from ..symbolic.flow import time_derivative
 from ..symbolic.verify import Claim, combine, identity_claim
 from ..symbolic.zero import is_identically_zero
@@ -415,10 +415,19 @@ def _kernels():
 
 
 @functools.cache
+def _solve_setup() -> SolveSetup:
+    """Whitened inputs at d = 2 (MATH.md §1.3): the closed form's setting."""
+    return SolveSetup(sn.model(2, whitened=True),
+                      {sp.Symbol("delta", real=True): sn.delta(2)},
+                      "whitened inputs Σxx = I, Σxy = β*, d = 2 (the setting of "
+                      "the closed form)")
+
+
 def derivation() -> Derivation:
     """The single-neuron derivation bundle."""
     d = 2
     return Derivation(
+        solve_setup=_solve_setup,
         name="single_neuron",
         title="Single hidden neuron f(x) = a wᵀx (Kunin et al. 2024)",
         model=sn.model(d),

@@ -10,7 +10,7 @@ import mpmath
 import numpy as np
 import sympy as sp
 
-from ..symbolic.derivation import Derivation, KernelExprs
+from ..symbolic.derivation import Derivation, KernelExprs, SolveSetup
 from ..symbolic.flow import time_derivative
 from ..symbolic.functions import intexp
 from ..symbolic.verify import Claim, identity_claim
@@ -539,9 +539,22 @@ def _kernels():
 
 
 @functools.cache
+def _solve_setup() -> SolveSetup:
+    """Equal rates η = 1/τ at (d_in, h, d_out) = (2, 1, 1): c = ηλ is the one
+    entry of the conserved matrix, F is 3×3 and the rotation slice about Σyx
+    splits it into 2×2 and 1×1 blocks."""
+    sy = tl.symbols(2, 1, 1)
+    c = (tl.eta * (sy["W2"].T * sy["W2"] - sy["W1"] * sy["W1"].T))[0, 0]
+    return SolveSetup(tl.model(2, 1, 1, equal_rates=True),
+                      {sp.Symbol("c", real=True): c},
+                      "equal rates η = 1/τ, sizes (d_in, h, d_out) = (2, 1, 1), "
+                      "c = ηλ")
+
+
 def derivation() -> Derivation:
     """The λ-balanced two-layer linear derivation bundle."""
     return Derivation(
+        solve_setup=_solve_setup,
         name="two_layer_linear_balanced",
         title="λ-balanced two-layer linear network W₂W₁x (Dominé et al. 2024)",
         model=tl.model(2, 2, 2),

@@ -12,7 +12,24 @@ from .flow import GradientFlow
 from .model import Model
 from .verify import Claim, Solution, VerificationReport
 
-__all__ = ["Derivation", "KernelExprs"]
+__all__ = ["Derivation", "KernelExprs", "SolveSetup"]
+
+
+@dataclass(frozen=True)
+class SolveSetup:
+    """The setting in which a catalog entry's closed form holds, for the solver.
+
+    ``exactflow solve NAME`` reduces ``model``'s flow with ``conserved`` (symbol →
+    expression), ``values`` (constants fixed, e.g. a balance condition) and
+    ``coordinates`` (None: the model's own, after any rotation slice), and
+    states ``setting`` in its transcript.
+    """
+
+    model: Model
+    conserved: dict[sp.Symbol, sp.Expr]
+    setting: str
+    values: dict[sp.Symbol, sp.Expr] = field(default_factory=dict)
+    coordinates: dict[sp.Symbol, sp.Expr] | None = None
 
 
 @dataclass(frozen=True)
@@ -49,6 +66,9 @@ class Derivation:
         The exact solution, where one exists.
     claims : tuple of Claim
         The statements :meth:`verify` checks.
+    solve_setup : callable returning SolveSetup, optional
+        The setting of the closed form for ``exactflow solve NAME`` (default: the
+        model and conserved quantities above).
     """
 
     name: str
@@ -63,6 +83,7 @@ class Derivation:
     kernels: Callable[[], tuple[KernelExprs, ...]] = field(
         default=lambda: (), repr=False
     )
+    solve_setup: Callable[[], SolveSetup] | None = field(default=None, repr=False)
 
     def verify(self, names: list[str] | None = None) -> VerificationReport:
         """Run every claim (or those named) and collect the results."""

@@ -141,6 +141,26 @@ def _ratint(f: sp.Expr, w: sp.Symbol):
     return None if T.has(sp.RootSum) or T.has(sp.Integral) else T
 
 
+def _radical_normal(expr: sp.Expr) -> sp.Expr:
+    """``expr`` as A + B·√X for each square root √X in turn (denominator
+    rationalised, y² = X used), so that e.g. (s² + 4c²)/√(s² + 4c²) becomes
+    √(s² + 4c²).  Equal to ``expr`` wherever both are defined."""
+    for root in sorted({a for a in expr.atoms(sp.Pow) if a.exp == sp.Rational(1, 2)},
+                       key=sp.default_sort_key):
+        X, y = root.base, sp.Dummy("y")
+        e = expr.replace(lambda a: a.is_Pow and a.base == X and a.exp.q == 2,
+                         lambda a: y ** (2 * a.exp))
+        num, den = sp.fraction(sp.cancel(sp.together(e)))
+        if sp.degree(den, y) > 1 or sp.degree(num, y) < 0:
+            continue
+        d0, d1 = den.coeff(y, 0), den.coeff(y, 1)
+        num = sp.rem(sp.expand(num * (d0 - d1 * y)), y**2 - X, y)
+        den = sp.expand(d0**2 - d1**2 * X)
+        expr = (sp.cancel(num.coeff(y, 0) / den)
+                + sp.cancel(num.coeff(y, 1) / den) * root)
+    return expr
+
+
 def _quadratic_radical(integrand: sp.Expr, v: sp.Symbol):
     """The one base B = pv² + qv + r (p > 0) of half-integer powers in
     ``integrand``, or None."""
@@ -171,5 +191,12 @@ def _euler(integrand: sp.Expr, v: sp.Symbol, B: sp.Expr):
     if T is None:
         return None
     Tv = T.xreplace({w: sp.sqrt(p) * v + sp.sqrt(B)})
+    Tv = Tv.replace(lambda e: isinstance(e, sp.log),
+                    lambda e: sp.log(_radical_normal(e.args[0])))
     check = is_identically_zero(sp.diff(Tv, v) - integrand, points=3)
-    return Tv if check.is_zero else None
+    if not check.is_zero:
+        return None
+    # log|g| has the derivative g'/g wherever g ≠ 0 is real: real-valued on
+    # both sides of a pole of the integrand
+    return Tv.replace(lambda e: isinstance(e, sp.log),
+                      lambda e: sp.log(sp.Abs(e.args[0])))

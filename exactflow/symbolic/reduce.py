@@ -22,6 +22,7 @@ from .flow import GradientFlow, time_derivative
 from .rotation import Slice, rotation_slice
 from .scaling import invariant_setup
 from .variables import ReductionError, change_variables
+from .zero import is_identically_zero
 
 __all__ = ["ReducedSystem", "Slice", "rotation_slice", "reduce_flow",
            "change_variables", "ReductionError"]
@@ -114,9 +115,19 @@ def reduce_flow(flow: GradientFlow, coordinates: dict | None = None,
     conserved = dict(conserved or {})
     values = {sp.sympify(k): sp.sympify(v) for k, v in (values or {}).items()}
     steps: list[tuple[str, str]] = []
+    unused = {}
     for c, q in conserved.items():
-        if sp.expand(time_derivative(flow, q)) != 0:
+        dq = time_derivative(flow, q)
+        if sp.expand(dq) != 0 and not is_identically_zero(dq, points=3).is_zero:
             raise ReductionError(f"{c} = {q} is not conserved: dQ/dt ≢ 0")
+        if not sp.sympify(q).is_rational_function(*flow.model.symbols):
+            unused[c] = q  # |u|^η…: no polynomial relation for the Gröbner basis
+    if unused:
+        conserved = {c: q for c, q in conserved.items() if c not in unused}
+        steps.append(("Conserved quantities not used", "; ".join(
+            f"{c} = {sp.sstr(q)}" for c, q in unused.items())
+            + ": conserved, but not rational in the parameters, so they give no "
+            "polynomial relation for the reduction"))
     invariant = isinstance(coordinates, str)
     if invariant and coordinates != "invariant":
         raise ValueError(f"coordinates must be a dict or 'invariant', got "

@@ -254,11 +254,11 @@ def _quadrature(z, F, z0, res):
         if is_identically_zero(cand.subs(t, 0) - z0, points=3).is_zero:
             res.recipe.append(("Inversion", f"{z}(t) = {sp.sstr(cand)}"))
             return {z: cand}
-    res.notes.append("t(z) could not be inverted in closed form: the solution is "
-                     "the implicit t(z) above")
+    res.notes.append(f"t({z}) could not be inverted in closed form: the solution "
+                     f"is the implicit t({z}) above")
     res.checks.append(_claim(f"implicit solution: dt/d{z} · F({z}) = 1",
                              [sp.diff(tz, z) * F - 1], points=3, max_ops=20000))
-    res.checks.append(_claim(f"implicit solution: t({z}0) = 0",
+    res.checks.append(_claim(f"implicit solution: t({z0}) = 0",
                              [tz.subs(z, z0)], points=3, max_ops=20000))
     return None
 
