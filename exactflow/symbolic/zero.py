@@ -169,15 +169,35 @@ def _reduce(num: sp.Expr, radicals) -> bool:
             break
     r, q, base = cand
     rest = [o for o in radicals if o is not cand]
-    poly = sp.Poly(num, r)
+    terms = _powers_of(num, r)
+    # r^k = r^(k mod q) · base^(k div q); with base = bn/bd, each coefficient of
+    # r^j is multiplied by bd^M (M the largest k div q): polynomial, and zero iff
+    # it was (bd ≠ 0 generically).  No together(): on large sums its sign
+    # heuristics (polynomial roots) dominated the whole check.
+    bn, bd = sp.fraction(sp.together(base))
+    top = max(k // q for k in terms)
     coeffs = [sp.Integer(0)] * q
-    for (k,), c in poly.terms():
-        coeffs[k % q] += c * base ** (k // q)
-    for c in coeffs:
-        n, _ = sp.fraction(sp.together(c))
-        if not _reduce(n, rest):
-            return False
-    return True
+    for k, c in terms.items():
+        coeffs[k % q] += c * bn ** (k // q) * bd ** (top - k // q)
+    return all(_reduce(c, rest) for c in coeffs)
+
+
+def _powers_of(num: sp.Expr, r: sp.Symbol) -> dict[int, sp.Expr]:
+    """{k: coefficient of r^k} of the expanded polynomial ``num`` (no Poly: its
+    EX-domain zero tests call simplify on every coefficient)."""
+    out: dict[int, list[sp.Expr]] = {}
+    for term in sp.Add.make_args(num):
+        c, rp = term.as_independent(r, as_Add=False)
+        if rp == 1:
+            k = 0
+        elif rp == r:
+            k = 1
+        elif rp.is_Pow and rp.base == r and rp.exp.is_Integer and rp.exp > 0:
+            k = int(rp.exp)
+        else:
+            raise ValueError(f"not a polynomial in {r}: {term}")
+        out.setdefault(k, []).append(c)
+    return {k: sp.Add(*cs) for k, cs in out.items()}
 
 
 def _sample(sym: sp.Symbol, rng: random.Random) -> Fraction:
@@ -268,10 +288,15 @@ def is_identically_zero(
                 point = point.xreplace(exact)
                 rels = [(r, q, b.xreplace(exact)) for r, q, b in rels if r not in exact]
             num, _ = sp.fraction(sp.together(point))
-            if not _reduce(num, rels):
+            try:
+                zero = _reduce(num, rels)
+            except (sp.PolynomialError, ValueError):
+                witness = None  # not a polynomial in its radicals: numerics decide
+                break
+            if not zero:
                 witness = True
                 break
-        if not witness:
+        if witness is False:
             return ZeroCheck(
                 True, "exact-rational", 0.0, f"zero at {points} random rational points"
             )

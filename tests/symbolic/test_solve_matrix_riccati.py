@@ -6,6 +6,7 @@ from __future__ import annotations
 import random
 
 import mpmath
+import numpy as np
 import pytest
 import sympy as sp
 
@@ -168,6 +169,32 @@ def test_vector_sizes_solved_and_equal_catalog(size):
                 for j in range(P.cols):
                     err = abs(mpmath.mpf(sp.Float(P[i, j], 50)) - ref[i, j])
                     assert err < mpmath.mpf(10)**-40, (i, j, err)
+    _kernel_matches_dop853(res, size)
+
+
+def _kernel_matches_dop853(res, size):
+    """The generated NumPy kernel of the lifted solution against scipy's DOP853 on
+    the raw (W₁, W₂) flow (``tests/derivations/tlb_reference.py``)."""
+    from tests.derivations.tlb_reference import integrate
+
+    sy = tl.symbols(*size)
+    kx = res.kernel_exprs()
+    f = res.kernel()
+    rng = np.random.default_rng(sum(size))
+    W1 = rng.normal(scale=0.5, size=sy["W1"].shape)
+    W2 = rng.normal(scale=0.5, size=sy["W2"].shape)
+    S = rng.uniform(0.5, 1.5, size=sy["Syx"].shape)
+    eta, times = 1.3, np.array([0.0, 0.5, 2.0, 8.0])
+    beta, _, _ = integrate(W1, W2, S, 1 / eta, times)
+    values = {"t": times, "eta": eta}
+    for name, M in (("W1", W1), ("W2", W2)):
+        values.update({f"{x}_init": v for x, v in zip(sy[name], M.ravel())})
+    values.update({str(x): v for x, v in zip(sy["Syx"], S.ravel())})
+    out = dict(zip((n for n, _ in kx.outputs),
+                   f(*[values[str(x)] for x in kx.inputs])))
+    W1t = np.stack([out[str(x)] for x in sy["W1"]], -1).reshape(-1, *W1.shape)
+    W2t = np.stack([out[str(x)] for x in sy["W2"]], -1).reshape(-1, *W2.shape)
+    np.testing.assert_allclose(W2t @ W1t, beta, rtol=1e-9, atol=1e-11)
 
 
 def test_222_diagonal_target_solved_and_equal_catalog():
