@@ -406,7 +406,10 @@ def solve(system: ReducedSystem, flow: GradientFlow | None = None,
         res.checks.append(_claim("model initial condition",
                                  res.solution.initial_residuals(), points=3,
                                  max_ops=20000))
-    digest = hashlib.sha256(sp.srepr(tuple(sol.values())).encode()).hexdigest()[:8]
+    # the kernel's name: the lifted solution when there is one (equal slice
+    # solutions of models of different sizes lift to different kernels)
+    final = res.solution.state if res.solution is not None else sol
+    digest = hashlib.sha256(sp.srepr(tuple(final.items())).encode()).hexdigest()[:8]
     res.name = f"{name}_{digest}"
     return res
 
