@@ -45,6 +45,7 @@ def kernel_spec(derivation, kernel: str = "exact", dtype: str = "float64"
     return KernelSpec(
         name=exprs.name, derivation=derivation.name, inputs=tuple(exprs.inputs),
         outputs=tuple(exprs.outputs), dtype=dtype, doc=exprs.doc,
+        growth_variable=getattr(exprs, "growth_variable", None),
     )
 
 

@@ -1,6 +1,7 @@
 """SymPy → SymPy passes that prepare a :class:`KernelSpec` for printing.
 
-``stable rewrites (removable singularities) → optims_c99 → stable rewrites
+``stable rewrites (removable singularities) → optims_c99 → [growth scaling, when
+the spec names a growth variable] → stable rewrites
 (growth) → shared exponentials → one joint CSE → (C targets) pow expansion``
 (the rules: :mod:`.rewrites`).  ``optims_c99`` runs on the small expressions of a
 first CSE (closed forms are DAGs whose trees may have 10^5 nodes), and
@@ -22,6 +23,7 @@ from sympy.codegen.rewriting import (
     optims_c99,
 )
 
+from .growth import scale_growth
 from .rewrites import factor_growth, remove_singularities, stable_rewrites
 from .spec import KernelSpec
 
@@ -208,7 +210,10 @@ def prepare(spec: KernelSpec, target: str = "numpy") -> LoweredKernel:
     cache: dict = {}
     temps, reduced = _cse([remove_singularities(e, cache) for _, e in spec.outputs])
     cache = {}
-    exprs = [factor_growth(e, cache) for e in c99_rewrites(temps, reduced)]
+    exprs = c99_rewrites(temps, reduced)
+    if spec.growth_variable is not None:  # after optims_c99, which would undo it
+        exprs = scale_growth(exprs, spec.growth_variable)
+    exprs = [factor_growth(e, cache) for e in exprs]
     shared, exprs = share_exponentials(exprs)
     temps, reduced = _cse(exprs + [call for _, call in shared])
     shared = [(sym, call) for (sym, _), call in zip(shared, reduced[len(exprs):])]

@@ -49,6 +49,11 @@ class KernelSpec:
         Floating type the kernel computes in.
     doc : str
         One paragraph for the generated docstring.
+    growth_variable : sympy.Symbol, optional
+        An input (the time t ≥ 0) in which the outputs' exponentials grow: the
+        outputs are then evaluated as e^{R·t}·S with S bounded
+        (:mod:`exactflow.codegen.growth`), so growth that cancels in the value
+        does not overflow.
 
     Raises
     ------
@@ -65,6 +70,7 @@ class KernelSpec:
     outputs: tuple[tuple[str, sp.Expr], ...]
     dtype: str = "float64"
     doc: str = ""
+    growth_variable: sp.Symbol | None = None
 
     def __post_init__(self) -> None:
         _check_public("kernel name", self.name)
@@ -94,6 +100,9 @@ class KernelSpec:
                 f"{self.name}: outputs use undeclared symbols "
                 f"{sorted(map(str, undeclared))}; declared inputs are {names}"
             )
+        if self.growth_variable is not None and self.growth_variable not in inputs:
+            raise ValueError(f"{self.name}: growth_variable {self.growth_variable} "
+                             f"is not an input; inputs are {names}")
         object.__setattr__(self, "inputs", inputs)
         object.__setattr__(self, "outputs", outputs)
 

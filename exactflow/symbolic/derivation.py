@@ -44,6 +44,7 @@ class KernelExprs:
     inputs: tuple[sp.Symbol, ...]
     outputs: tuple[tuple[str, sp.Expr], ...]
     doc: str = ""
+    growth_variable: sp.Symbol | None = None  # see exactflow.codegen.growth
 
 
 @dataclass(frozen=True)

@@ -93,8 +93,11 @@ class SolveResult:
         free = set().union(*(e.free_symbols for e in state.values())) - {t}
         inputs = (t,) + tuple(sorted(free, key=sp.default_sort_key))
         outputs = tuple((str(x), e) for x, e in state.items())
+        # t is the growth variable: e^{tF}-type growth that cancels in the
+        # value is evaluated scaled (exactflow.codegen.growth), not overflowed
         return KernelExprs("exact", inputs, outputs,
-                           doc=f"closed form found by exactflow.solve for {self.name}")
+                           doc=f"closed form found by exactflow.solve for {self.name}",
+                           growth_variable=t)
 
     def kernel(self, target: str = "numpy", dtype: str = "float64"):
         from .._build import load_kernel  # the one upward edge

@@ -9,6 +9,8 @@ from exactflow.symbolic import Model, ParamGroup, gradient_flow
 from exactflow.symbolic.reduce import reduce_flow
 from exactflow.symbolic.solve import solve
 
+from .kernel_reference import assert_kernel_matches_mpmath
+
 a, b = sp.symbols("a b", real=True)
 ea, eb = sp.symbols("eta_a eta_b", positive=True)
 s = sp.Symbol("s", positive=True)
@@ -65,3 +67,8 @@ def test_single_neuron_rederived():  # ~25 s on 2 shared cores
     for x in ref.state:
         check = is_identically_zero(ours[x] - ref.state[x], points=4, exact=False)
         assert check.is_zero and check.method == "mpmath-50", (x, check)
+    # its kernel, to t = 1e6 (δ < 0 and δ > 0): growth-scaled, no overflow
+    for a0 in (0.1, 2.0):
+        values = {"a_init": a0, "beta_star0": 1.0, "beta_star1": 0.5,
+                  "eta_a": 1.0, "eta_w": 2.0, "w0_init": 0.2, "w1_init": -0.3}
+        assert_kernel_matches_mpmath(res, values, [0.0, 1.0, 10.0, 1e3, 1e6])
