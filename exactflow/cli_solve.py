@@ -14,8 +14,11 @@ without ``REDUCTION`` the degree-2 conservation laws are discovered and used.
 ``--invariant`` reduces to rescaling-invariant coordinates (the monomials left
 invariant by the loss's rescaling symmetries, their Noether charges as
 constants).
-Exit 0 when the result (if any) verifies, 1 when a verification fails, 2 on
-bad input (one line, from ``exactflow.cli``).
+``--kernel-dir DIR [--target numpy|numba|cuda] [--dtype float64|float32]``
+writes the solution's generated kernel there (named in the transcript).
+Exit 0 when the result (if any) verifies, 1 when a verification fails (or a
+kernel was asked for and there is no closed form), 2 on bad input (one line,
+from ``exactflow.cli``).
 """
 
 from __future__ import annotations
@@ -40,6 +43,12 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
                    default="text")
     s.add_argument("--invariant", action="store_true",
                    help="reduce to rescaling-invariant coordinates (function space)")
+    s.add_argument("--kernel-dir", metavar="DIR", dest="kernel_dir",
+                   help="write the generated kernel of the solution to DIR")
+    s.add_argument("--target", choices=("numpy", "numba", "cuda"), default="numpy",
+                   help="kernel target for --kernel-dir (default numpy)")
+    s.add_argument("--dtype", choices=("float64", "float32"), default="float64",
+                   help="kernel dtype for --kernel-dir (default float64)")
     s.set_defaults(func=run)
     return s
 
@@ -111,5 +120,30 @@ def run(args) -> int:
         else:
             conserved = {sp.Symbol(k, real=True): v for k, v in d.conserved.items()}
             res = solve_model(d.model, conserved, invariant)
+    code = 0 if (not res.checks or res.verified) else 1
+    kernel_dir = getattr(args, "kernel_dir", None)
+    if kernel_dir is not None:
+        code = max(code, _write_kernel(res, kernel_dir, args.target, args.dtype))
     sys.stdout.write(transcript(res, args.format))
-    return 0 if (not res.checks or res.verified) else 1
+    return code
+
+
+def _write_kernel(res, directory: str, target: str, dtype: str) -> int:
+    """Write the solution's kernel and record it in the transcript (1 when there is
+    no closed form to generate it from)."""
+    from pathlib import Path
+
+    if res.solution is None and res.reduced_solution is None:
+        res.notes.append("no closed form, so no kernel was written")
+        return 1
+    from ._build import write_kernel
+
+    Path(directory).mkdir(parents=True, exist_ok=True)
+    path = write_kernel(res, "exact", target, dtype, directory)
+    kx = res.kernel_exprs()
+    res.recipe.append(("Kernel", (
+        f"{path} ({target}, {dtype}): exact(" + ", ".join(map(str, kx.inputs))
+        + ") -> (" + ", ".join(n for n, _ in kx.outputs) + "); every argument "
+        "broadcasts, t is evaluated growth-scaled (no overflow where the value "
+        "is finite).")))
+    return 0

@@ -84,3 +84,38 @@ def test_invariant_coordinates_flag(capsys):
     path = ROOT / "examples" / "chain3.py"
     with pytest.raises(ReductionError, match="p_1"):
         _run(capsys, "--model", str(path), "--invariant")
+
+
+def test_kernel_dir_writes_a_working_kernel(tmp_path, capsys):
+    """--kernel-dir: the balanced two-layer chain's sigmoid u(t) as a NumPy module,
+    checked against the textbook form s·u₀/(u₀ + (s − u₀)e^{−2ηst}) including
+    t = 1e4, where e^{2ηst} overflows unless growth-scaled."""
+    import runpy
+
+    import numpy as np
+
+    path = tmp_path / "chain2.py"
+    path.write_text(
+        "import sympy as sp\n"
+        "from exactflow.symbolic.model import Model, ParamGroup\n"
+        "a, b, u, d = sp.symbols('a b u d', real=True)\n"
+        "eta, s = sp.symbols('eta s', positive=True)\n"
+        "MODEL = Model('chain2', (ParamGroup('a', (a,), eta),"
+        " ParamGroup('b', (b,), eta)), (eta, s), (s - a*b)**2/2)\n"
+        "REDUCTION = {'coordinates': {u: a*b}, 'conserved': {d: a**2 - b**2},"
+        " 'values': {d: 0}}\n")
+    out_dir = tmp_path / "kernels"
+    code, out = _run(capsys, "--model", str(path), "--kernel-dir", str(out_dir))
+    assert code == 0 and "Kernel\n---" in out
+    (module,) = out_dir.glob("chain2_*_exact_float64.py")
+    ns = runpy.run_path(str(module))
+    t = np.array([0.0, 0.7, 3.0, 1e4])
+    (u,) = ns["exact"](t, 0.8, 1.5, 0.01)
+    want = 1.5 * 0.01 / (0.01 + (1.5 - 0.01) * np.exp(-2 * 0.8 * 1.5 * t))
+    np.testing.assert_allclose(u, want, rtol=1e-13)
+
+
+def test_kernel_dir_without_closed_form_exits_1(tmp_path, capsys):
+    code, out = _run(capsys, "--model", str(ROOT / "examples" / "chain3.py"),
+                     "--kernel-dir", str(tmp_path))
+    assert code == 1 and "no kernel was written" in out
