@@ -133,6 +133,8 @@ def _write_kernel(res, directory: str, target: str, dtype: str) -> int:
     no closed form to generate it from)."""
     from pathlib import Path
 
+    if Path(directory).exists() and not Path(directory).is_dir():
+        raise ValueError(f"--kernel-dir {directory}: exists and is not a directory")
     if res.solution is None and res.reduced_solution is None:
         res.notes.append("no closed form, so no kernel was written")
         return 1

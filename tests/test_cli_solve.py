@@ -119,3 +119,20 @@ def test_kernel_dir_without_closed_form_exits_1(tmp_path, capsys):
     code, out = _run(capsys, "--model", str(ROOT / "examples" / "chain3.py"),
                      "--kernel-dir", str(tmp_path))
     assert code == 1 and "no kernel was written" in out
+
+
+def test_kernel_dir_that_is_a_file_is_bad_input(tmp_path, capsys):
+    path = tmp_path / "not_a_dir"
+    path.write_text("")
+    with pytest.raises(ValueError, match="--kernel-dir .*not a directory"):
+        _run(capsys, "--model", str(ROOT / "examples" / "my_model.py"),
+             "--kernel-dir", str(path))
+
+
+def test_piecewise_model_is_reported_not_crashed(capsys):
+    """Leaky-ReLU units (examples/my_model.py): the flow has Heaviside switches; the
+    solver reports the reduced system (its two laws used) instead of failing inside
+    a polynomial test."""
+    code, out = _run(capsys, "--model", str(ROOT / "examples" / "my_model.py"))
+    assert code == 0
+    assert "Q1 = " in out and "the flow is piecewise" in out

@@ -199,11 +199,24 @@ def recognise(sys: ReducedSystem, groups=None) -> Match | None:
     ``groups`` (``[(symbols, shape)]`` of the model's parameter groups) enables
     the ``matrix-riccati`` layout search.
     """
+    if piecewise(sys):
+        return None
     for rec in RECOGNISERS:
-        m = rec(sys, groups) if rec is _matrix else rec(sys)
+        try:
+            m = rec(sys, groups) if rec is _matrix else rec(sys)
+        except (sp.PolynomialError, NotImplementedError):
+            continue  # e.g. a radical the polynomial tests cannot take as generator
         if m is not None:
             return m
     return None
+
+
+def piecewise(sys: ReducedSystem) -> bool:
+    """True when ż has activation-pattern switches (Heaviside, Max, Min, sign,
+    Piecewise): the structures are smooth and would apply pattern by pattern.
+    (|u| = √(u²) from a conserved relation is not a switch of the flow.)"""
+    heads = (sp.Heaviside, sp.Max, sp.Min, sp.sign, sp.Piecewise)
+    return any(sp.sympify(e).has(*heads) for e in sys.rhs)
 
 
 

@@ -42,7 +42,15 @@ from .flow import GradientFlow
 from .matrix_riccati import p_symbols, solve_matrix_riccati
 from .pointwise import pointwise_zero
 from .recipes import antiderivative, exp_integral, expm, riccati
-from .recognise import STRUCTURES, Match, dsolve_fallback, init_symbol, recognise, t
+from .recognise import (
+    STRUCTURES,
+    Match,
+    dsolve_fallback,
+    init_symbol,
+    piecewise,
+    recognise,
+    t,
+)
 from .reduce import ReducedSystem
 from .verify import ClaimResult, Solution, combine
 from .zero import is_identically_zero
@@ -371,10 +379,15 @@ def solve(system: ReducedSystem, flow: GradientFlow | None = None,
     res = SolveResult(name, system, flow)
     groups = _groups(flow, system.slice) if flow else None
     res.match = recognise(system, groups)
-    if res.match is None and len(system.coords) <= 2 and not system.constraints:
+    if res.match is None and len(system.coords) <= 2 and not system.constraints \
+            and not piecewise(system):
         res.match = dsolve_fallback(system)
     if res.match is None:
-        res.notes.append("reduced system, no closed form found")
+        res.notes.append(
+            "the flow is piecewise (activation patterns switch along the "
+            "trajectory): no structure is tried across switches; the reduced "
+            "system is the result" if piecewise(system)
+            else "reduced system, no closed form found")
         return res
     z0 = {x: init_symbol(x) for x in system.coords}
     sol = _apply(res.match, system, z0, res)

@@ -37,10 +37,11 @@ def _sections(res) -> list[tuple[str, list[tuple[str, object]]]]:
                                    for z, f in zip(sys.coords, sys.rhs)]
                 + [("eq", (r, sp.Integer(0))) for r in sys.constraints]))
     if res.match is None:
-        out.append(("Structure", [("p", "Reduced system, no closed form found: "
-                                   "no structure recognised and dsolve gave no "
-                                   "explicit solution; the reduced system above "
-                                   "is the result.")]))
+        why = (res.notes[0] if res.notes and "piecewise" in res.notes[0] else
+               "no structure recognised and dsolve gave no explicit solution; the "
+               "reduced system above is the result")
+        out.append(("Structure", [("p", f"Reduced system, no closed form found: "
+                                   f"{why}.")]))
         return out
     out.append(("Structure", [("p", f"Recognised: {res.match.structure} — "
                                f"{res.match.statement}.")]))
