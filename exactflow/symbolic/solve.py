@@ -265,6 +265,12 @@ def _quadrature(z, F, z0, res):
         if is_identically_zero(cand.subs(t, 0) - z0, points=3).is_zero:
             res.recipe.append(("Inversion", f"{z}(t) = {sp.sstr(cand)}"))
             return {z: cand}
+    # not inverted: show t(z) real-valued on every branch (log|g|' = g'/g)
+    tz = tz.replace(lambda e: isinstance(e, sp.log) and not e.args[0].is_positive
+                    and not isinstance(e.args[0], sp.Abs),
+                    lambda e: sp.log(sp.Abs(e.args[0])))
+    res.quadrature = (tz, z)
+    res.recipe[-1] = ("Quadrature", f"t({z}) = ∫ dv/F(v) = {sp.sstr(tz)}")
     res.notes.append(f"t({z}) could not be inverted in closed form: the solution "
                      f"is the implicit t({z}) above")
     res.checks.append(_claim(f"implicit solution: dt/d{z} · F({z}) = 1",
