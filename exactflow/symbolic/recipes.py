@@ -145,9 +145,10 @@ def _radical_normal(expr: sp.Expr) -> sp.Expr:
     """``expr`` as A + B·√X for each square root √X in turn (denominator
     rationalised, y² = X used), so that e.g. (s² + 4c²)/√(s² + 4c²) becomes
     √(s² + 4c²).  Equal to ``expr`` wherever both are defined."""
-    for root in sorted({a for a in expr.atoms(sp.Pow) if a.exp == sp.Rational(1, 2)},
-                       key=sp.default_sort_key):
-        X, y = root.base, sp.Dummy("y")
+    bases = {a.base for a in expr.atoms(sp.Pow)
+             if a.exp.is_Rational and a.exp.q == 2 and not a.base.is_number}
+    for X in sorted(bases, key=sp.default_sort_key):
+        root, y = sp.sqrt(X), sp.Dummy("y")
         e = expr.replace(lambda a: a.is_Pow and a.base == X and a.exp.q == 2,
                          lambda a: y ** (2 * a.exp))
         num, den = sp.fraction(sp.cancel(sp.together(e)))
@@ -183,16 +184,21 @@ def _euler(integrand: sp.Expr, v: sp.Symbol, B: sp.Expr):
                           lambda e: S ** (2 * e.exp))
     if f.has(B) or not f.is_rational_function(v, S):
         return None
-    vw = (w**2 - r) / (q + 2 * sp.sqrt(p) * w)
-    g = sp.cancel(f.xreplace({v: vw, S: w - sp.sqrt(p) * vw}) * sp.diff(vw, w))
+    # √p as a symbol P while integrating: ℚ(P, …)(w) instead of SymPy's slow
+    # expression domain; an antiderivative for every P is one at P = √p
+    P = sp.Dummy("P", positive=True)
+    vw = (w**2 - r) / (q + 2 * P * w)
+    g = sp.cancel(f.xreplace({v: vw, S: w - P * vw}) * sp.diff(vw, w))
     if not g.is_rational_function(w):
         return None
     T = _ratint(g, w)
     if T is None:
         return None
-    Tv = T.xreplace({w: sp.sqrt(p) * v + sp.sqrt(B)})
-    Tv = Tv.replace(lambda e: isinstance(e, sp.log),
-                    lambda e: sp.log(_radical_normal(e.args[0])))
+    # tidy the log arguments while they are rational in w and P (one radical,
+    # the discriminant's), then substitute w = √p·v + √B, P = √p
+    T = T.replace(lambda e: isinstance(e, sp.log),
+                  lambda e: sp.log(_radical_normal(e.args[0])))
+    Tv = T.xreplace({w: P * v + sp.sqrt(B)}).xreplace({P: sp.sqrt(p)})
     check = is_identically_zero(sp.diff(Tv, v) - integrand, points=3)
     if not check.is_zero:
         return None
