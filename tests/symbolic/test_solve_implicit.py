@@ -46,3 +46,38 @@ def test_diagonal_implicit_time_matches_dop853(diagonal, u0, v0, target):
             continue
         got = complex(t_of(bk, b0, u0 * v0, target, 0.7))
         assert abs(got.imag) < 1e-12 and got.real == pytest.approx(tk, rel=1e-8)
+
+
+@pytest.mark.parametrize("a0, b0, ea, eb", [(0.3, 0.1, 1.0, 2.0), (1.2, -0.4, 0.5, 1.5),
+                                            (0.05, 0.9, 2.0, 0.7)])
+def test_two_layer_scalar_invariant_implicit_time(a0, b0, ea, eb):
+    """examples/two_layer_scalar.py with --invariant: p = ab, the discovered law
+    Q1 = η_b a² − η_a b² as constant, ṗ = √(Q1² + 4η_aη_b p²)(s − p); the implicit
+    t(p) at p(t_k) of a DOP853 run of the raw (a, b) ODE returns t_k."""
+    import runpy
+    from pathlib import Path
+
+    path = Path(__file__).resolve().parents[2] / "examples" / "two_layer_scalar.py"
+    ns = runpy.run_path(str(path))
+    res = solve_model(ns["model"](), None, "invariant")
+    assert res.structure == "separable" and res.verified
+    tz, p = res.quadrature
+    (q1,) = [c for c in res.system.constants if c.name == "Q1"]
+    s_ = 1.3
+    subs = {ns["eta_a"]: ea, ns["eta_b"]: eb, ns["s"]: s_,
+            q1: eb * a0**2 - ea * b0**2, init_symbol(p): a0 * b0}
+    t_of = sp.lambdify(p, tz.xreplace(subs), "mpmath")
+
+    def rhs(_t, y):
+        r = s_ - y[0] * y[1]
+        return [ea * y[1] * r, eb * y[0] * r]
+
+    times = np.array([0.1, 0.5, 1.5, 3.0])
+    sol = solve_ivp(rhs, (0, times[-1]), [a0, b0], method="DOP853", t_eval=times,
+                    rtol=1e-12, atol=1e-14)
+    for k, tk in enumerate(times):
+        pk = sol.y[0, k] * sol.y[1, k]
+        if abs(pk - s_) < 1e-9:
+            continue
+        got = complex(t_of(pk))
+        assert abs(got.imag) < 1e-12 and got.real == pytest.approx(tk, rel=1e-8)
