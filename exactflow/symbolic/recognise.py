@@ -17,7 +17,7 @@ __all__ = ["Match", "STRUCTURES", "dsolve_fallback", "init_symbol", "recognise",
 
 STRUCTURES = ("riccati", "linear", "matrix-riccati", "reparam-linear",
               "linear-radial", "separable",
-              "curve-quadrature", "dsolve")
+              "curve-quadrature", "dsolve", "decoupled")
 t = sp.Symbol("t", nonnegative=True)
 
 

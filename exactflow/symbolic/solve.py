@@ -20,15 +20,21 @@ exactly, by polynomial algebra (no sampling):
                        homogeneous of degree m ≥ 1 after a constant is moved into K.
                        Then z = λ e^{tK}z₀ with λ^{−m} = 1 − m∫₀ᵗψ(e^{σK}z₀)dσ.
 ``separable``          scalar ż = F(z): t(z) = ∫_{z₀}^{z} dv/F(v), evaluated when the
-                       integrand is rational (after v = w^L), inverted when SymPy can.
+                       integrand is rational (after v = w^L) or rational in
+                       √(quadratic) (Euler), inverted when SymPy can, else the
+                       verified implicit solution.
 ``curve-quadrature``   two coordinates with one polynomial constraint P(z₁, z₂) = 0
                        (the level set): t(z₁) = ∫ dv/F₁(v, z₂(v)), z₂(v) the branch of
                        P = 0 through the initial point.
 ``dsolve``             scalar fallback: SymPy's ``dsolve``.
+``decoupled``          no structure fits the whole system, but its coordinates split
+                       into independent blocks (:mod:`.decouple`): each block is
+                       solved and verified as a system of its own.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import hashlib
 import itertools
@@ -37,6 +43,7 @@ from dataclasses import dataclass, field
 
 import sympy as sp
 
+from .decouple import block, components
 from .derivation import KernelExprs
 from .flow import GradientFlow
 from .matrix_riccati import p_symbols, solve_matrix_riccati
@@ -388,6 +395,10 @@ def solve(system: ReducedSystem, flow: GradientFlow | None = None,
     if res.match is None and len(system.coords) <= 2 and not system.constraints \
             and not piecewise(system):
         res.match = dsolve_fallback(system)
+    if res.match is None and not piecewise(system):
+        parts = components(system)
+        if len(parts) > 1:
+            return _solve_blocks(res, system, flow, parts, name)
     if res.match is None:
         res.notes.append(
             "the flow is piecewise (activation patterns switch along the "
@@ -447,6 +458,41 @@ def _groups(flow: GradientFlow, sl) -> list[tuple[tuple, tuple]]:
         else:
             out.append((g.symbols, g.shape))
     return out
+
+
+def _solve_blocks(res: SolveResult, system: ReducedSystem, flow, parts, name):
+    """Independent blocks (:mod:`.decouple`), each solved and verified alone."""
+    subs = [solve(block(system, p), None, f"{name}_block{i}")
+            for i, p in enumerate(parts)]
+    labels = ["(" + ", ".join(map(str, s.system.coords)) + ")" for s in subs]
+    res.match = Match("decoupled", {"blocks": subs},
+                      "the coordinates split into independent blocks "
+                      + ", ".join(labels) + ", each solved on its own")
+    for label, s in zip(labels, subs):
+        res.recipe.append((f"Block {label}", f"{s.structure}: {s.match.statement}"
+                           if s.match else "no closed form found"))
+        res.recipe += [(f"Block {label}: {h}", text) for h, text in s.recipe]
+        res.checks += [dataclasses.replace(c, name=f"{label} {c.name}")
+                       for c in s.checks]
+        res.notes += [f"{label} {n}" for n in s.notes]
+    if all(s.reduced_solution is not None for s in subs):
+        sol = {z: e for s in subs for z, e in s.reduced_solution.items()}
+        res.reduced_solution = sol
+        z0 = {x: init_symbol(x) for x in system.coords}
+        if flow is not None and system.coords == tuple(
+                system.slice.state if system.slice else flow.model.symbols):
+            res.solution = _lift(system, flow, sol, z0)
+            res.checks.append(_pointwise_claim(
+                "model flow residual ≡ 0 (lifted solution)", res.solution.state,
+                flow.equations, points=1))
+            res.checks.append(_claim("model initial condition",
+                                     res.solution.initial_residuals(), points=3,
+                                     max_ops=20000))
+    final = res.solution.state if res.solution is not None else \
+        res.reduced_solution or {}
+    digest = hashlib.sha256(sp.srepr(tuple(final.items())).encode()).hexdigest()[:8]
+    res.name = f"{name}_{digest}"
+    return res
 
 
 def _solve_p(res: SolveResult, system: ReducedSystem, z0) -> None:
