@@ -428,23 +428,37 @@ def solve(system: ReducedSystem, flow: GradientFlow | None = None,
     res.checks.append(_claim("reduced initial condition",
                              [at[x].subs(t, 0) - z0[x] for x in system.coords],
                              points=3, max_ops=20000))
-    if flow is not None and system.coords == tuple(
+    _lift_checked(res, system, flow, sol, z0, points=1 if lemmas else 2,
+                  residual=system.slice is not None
+                  or any(c not in system.values for c in system.constants))
+    _name(res, name)
+    return res
+
+
+def _lift_checked(res, system, flow, sol, z0, points: int, residual: bool) -> None:
+    """Lift ``sol`` to the model's state when the system is in its coordinates,
+    and check the lift: initial condition, and (``residual``) the model flow."""
+    if flow is None or system.coords != tuple(
             system.slice.state if system.slice else flow.model.symbols):
-        res.solution = _lift(system, flow, sol, z0)
-        if system.slice is not None or any(c not in system.values
-                                           for c in system.constants):
-            res.checks.append(_pointwise_claim(
-                "model flow residual ≡ 0 (lifted solution)", res.solution.state,
-                flow.equations, points=1 if lemmas else 2))
-        res.checks.append(_claim("model initial condition",
-                                 res.solution.initial_residuals(), points=3,
-                                 max_ops=20000))
-    # the kernel's name: the lifted solution when there is one (equal slice
-    # solutions of models of different sizes lift to different kernels)
-    final = res.solution.state if res.solution is not None else sol
+        return
+    res.solution = _lift(system, flow, sol, z0)
+    if residual:
+        res.checks.append(_pointwise_claim(
+            "model flow residual ≡ 0 (lifted solution)", res.solution.state,
+            flow.equations, points=points))
+    res.checks.append(_claim("model initial condition",
+                             res.solution.initial_residuals(), points=3,
+                             max_ops=20000))
+
+
+def _name(res: SolveResult, name: str) -> None:
+    """``name`` + a hash of the (lifted, else reduced) solution: the kernel's name
+    (equal slice solutions of models of different sizes lift to different
+    kernels)."""
+    final = res.solution.state if res.solution is not None else \
+        res.reduced_solution or {}
     digest = hashlib.sha256(sp.srepr(tuple(final.items())).encode()).hexdigest()[:8]
     res.name = f"{name}_{digest}"
-    return res
 
 
 def _groups(flow: GradientFlow, sl) -> list[tuple[tuple, tuple]]:
@@ -478,20 +492,11 @@ def _solve_blocks(res: SolveResult, system: ReducedSystem, flow, parts, name):
     if all(s.reduced_solution is not None for s in subs):
         sol = {z: e for s in subs for z, e in s.reduced_solution.items()}
         res.reduced_solution = sol
-        z0 = {x: init_symbol(x) for x in system.coords}
-        if flow is not None and system.coords == tuple(
-                system.slice.state if system.slice else flow.model.symbols):
-            res.solution = _lift(system, flow, sol, z0)
-            res.checks.append(_pointwise_claim(
-                "model flow residual ≡ 0 (lifted solution)", res.solution.state,
-                flow.equations, points=1))
-            res.checks.append(_claim("model initial condition",
-                                     res.solution.initial_residuals(), points=3,
-                                     max_ops=20000))
-    final = res.solution.state if res.solution is not None else \
-        res.reduced_solution or {}
-    digest = hashlib.sha256(sp.srepr(tuple(final.items())).encode()).hexdigest()[:8]
-    res.name = f"{name}_{digest}"
+        # each block is verified alone; the lift is checked on the whole flow
+        _lift_checked(res, system, flow, sol,
+                      {x: init_symbol(x) for x in system.coords}, points=1,
+                      residual=True)
+    _name(res, name)
     return res
 
 
@@ -525,9 +530,7 @@ def _solve_p(res: SolveResult, system: ReducedSystem, z0) -> None:
     res.checks.append(_claim("𝒫 initial condition", [
         res.reduced_solution[names[i, j]].subs(t, 0) - P0[i, j]
         for i in range(n) for j in range(i, n)], points=3, max_ops=20000))
-    digest = hashlib.sha256(sp.srepr(tuple(res.reduced_solution.values())).encode()
-                            ).hexdigest()[:8]
-    res.name = f"{res.name}_{digest}"
+    _name(res, res.name)
 
 
 def _lift(system: ReducedSystem, flow: GradientFlow, sol, z0) -> Solution:

@@ -1,4 +1,5 @@
-"""A solver kernel against mpmath evaluations of the closed form it came from."""
+"""Solver results against independent references: a kernel against mpmath
+evaluations of its closed form, an implicit t(z) against integrator output."""
 
 from __future__ import annotations
 
@@ -36,3 +37,15 @@ def assert_kernel_matches_mpmath(res, values: dict[str, float], times,
             tol = atol + max(rtol, 1e-14 * tv) * abs(float(w))
             assert abs(g[i] - float(w)) <= tol, \
                 (name, tv, g[i], float(w))
+
+
+def assert_implicit_time(t_of, values, times, limit, rtol: float = 1e-8) -> None:
+    """An implicit solution t(z) returns t_k at z(t_k) = ``values[k]`` (from an
+    integrator), real-valued; points already at the limit (|z − limit| < 1e-9,
+    where t(z) is ill-conditioned) are skipped."""
+    for z, tk in zip(values, times):
+        if abs(z - limit) < 1e-9:
+            continue
+        got = complex(t_of(z))
+        assert abs(got.imag) < 1e-12, (z, got)
+        assert abs(got.real - tk) <= rtol * abs(tk), (z, got.real, tk)

@@ -15,6 +15,8 @@ from exactflow.symbolic.reduce import reduce_flow
 from exactflow.symbolic.solve import init_symbol, solve, t
 from exactflow.symbolic.zero import is_identically_zero
 
+from .kernel_reference import assert_implicit_time
+
 eta = sp.Symbol("eta", positive=True)
 
 
@@ -83,9 +85,21 @@ def test_diagonal_network_per_coordinate(u0, v0):
         values = {eta: rate, stars[i]: target[i], cs[i]: u0[i] * v0[i],
                   init_symbol(z): u0[i] ** 2 - v0[i] ** 2}
         t_of = sp.lambdify(z, tz.xreplace(values), "mpmath")
-        for k, tk in enumerate(times):
-            bk = sol.y[i, k] ** 2 - sol.y[2 + i, k] ** 2
-            if abs(bk - target[i]) < 1e-9:
-                continue
-            got = complex(t_of(bk))
-            assert abs(got.imag) < 1e-12 and got.real == pytest.approx(tk, rel=1e-8)
+        assert_implicit_time(t_of, sol.y[i] ** 2 - sol.y[2 + i] ** 2, times,
+                             target[i])
+
+
+def test_non_rational_conserved_quantity_is_reported_not_used():
+    """diagonal_linear's |u|^{η_v}|v|^{η_u} is conserved (checked by the zero test,
+    not by expansion) but gives no polynomial relation: reduce_flow records it and
+    reduces without it instead of failing."""
+    flow = gradient_flow(dl.model(1, whitened=True))
+    (name, q), = dl.conserved(1).items()
+    sys_ = reduce_flow(flow, conserved={sp.Symbol(name, real=True): q})
+    headings = dict(sys_.steps)
+    assert "Conserved quantities not used" in headings
+    assert name in headings["Conserved quantities not used"]
+    assert not sys_.constants and not sys_.relations
+    u, v = flow.model.symbols
+    with pytest.raises(ValueError, match="not conserved"):  # still checked
+        reduce_flow(flow, conserved={sp.Symbol("w", real=True): sp.Abs(u) * v})

@@ -12,6 +12,8 @@ import exactflow
 from exactflow.cli_solve import solve_model
 from exactflow.symbolic.solve import init_symbol
 
+from .kernel_reference import assert_implicit_time
+
 
 @pytest.fixture(scope="module")
 def diagonal():
@@ -40,12 +42,8 @@ def test_diagonal_implicit_time_matches_dop853(diagonal, u0, v0, target):
     sol = solve_ivp(rhs, (0, times[-1]), [u0, v0], method="DOP853", t_eval=times,
                     rtol=1e-12, atol=1e-14)
     b0 = u0**2 - v0**2
-    for k, tk in enumerate(times):
-        bk = sol.y[0, k] ** 2 - sol.y[1, k] ** 2
-        if abs(bk - target) < 1e-9:  # converged: t(β) is ill-conditioned there
-            continue
-        got = complex(t_of(bk, b0, u0 * v0, target, 0.7))
-        assert abs(got.imag) < 1e-12 and got.real == pytest.approx(tk, rel=1e-8)
+    assert_implicit_time(lambda b: t_of(b, b0, u0 * v0, target, 0.7),
+                         sol.y[0] ** 2 - sol.y[1] ** 2, times, target)
 
 
 @pytest.mark.parametrize("a0, b0, ea, eb", [(0.3, 0.1, 1.0, 2.0), (1.2, -0.4, 0.5, 1.5),
@@ -75,9 +73,4 @@ def test_two_layer_scalar_invariant_implicit_time(a0, b0, ea, eb):
     times = np.array([0.1, 0.5, 1.5, 3.0])
     sol = solve_ivp(rhs, (0, times[-1]), [a0, b0], method="DOP853", t_eval=times,
                     rtol=1e-12, atol=1e-14)
-    for k, tk in enumerate(times):
-        pk = sol.y[0, k] * sol.y[1, k]
-        if abs(pk - s_) < 1e-9:
-            continue
-        got = complex(t_of(pk))
-        assert abs(got.imag) < 1e-12 and got.real == pytest.approx(tk, rel=1e-8)
+    assert_implicit_time(t_of, sol.y[0] * sol.y[1], times, s_)
