@@ -23,9 +23,9 @@ import time
 from pathlib import Path
 
 from exactflow.derivations import zoo
-from exactflow.symbolic.conservation import discover_laws
-from exactflow.symbolic.fields import gradient_fields
-from exactflow.symbolic.lie import count_laws
+from exactflow.symbolic.laws.conservation import discover_laws
+from exactflow.symbolic.laws.fields import gradient_fields
+from exactflow.symbolic.laws.lie import count_laws
 
 LINEAR = [(1, 3, 1), (2, 2, 2), (2, 3, 2), (3, 3, 3), (2, 5, 2), (3, 4, 3),
           (4, 5, 4), (3, 6, 4), (5, 6, 5)]

@@ -32,7 +32,7 @@ import sympy as sp
 
 from exactflow.codegen import KernelSpec, load
 from exactflow.symbolic.derivation import KernelExprs
-from exactflow.symbolic.functions import phi1
+from exactflow.symbolic.spec.functions import phi1
 
 
 def synthetic_kernel() -> KernelExprs:

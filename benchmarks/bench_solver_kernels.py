@@ -34,8 +34,8 @@ from exactflow.codegen.load import load
 from exactflow.derivations import single_neuron as sn
 from exactflow.derivations import two_layer_linear_balanced as tl
 from exactflow.symbolic import gradient_flow
-from exactflow.symbolic.functions import MPMATH_NAMESPACE
-from exactflow.symbolic.reduce import reduce_flow
+from exactflow.symbolic.spec.functions import MPMATH_NAMESPACE
+from exactflow.symbolic.solve.reduce import reduce_flow
 from exactflow.symbolic.solve import solve
 
 RESULTS = Path(__file__).resolve().parent / "results" / "solver_kernels.md"

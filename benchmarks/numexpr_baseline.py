@@ -17,7 +17,7 @@ from sympy.codegen.cfunctions import expm1, log1p
 from sympy.printing.lambdarepr import NumExprPrinter
 
 from exactflow.codegen.passes import LoweredKernel
-from exactflow.symbolic.functions import logz, phi1
+from exactflow.symbolic.spec.functions import logz, phi1
 
 
 class _Printer(NumExprPrinter):

@@ -8,6 +8,10 @@ True
 
 from __future__ import annotations
 
+from . import _compat
+
+_compat.install()  # old module paths warn and forward, for one release
+
 __version__ = "0.1.0"
 __all__ = ["__version__", "catalog", "derivation"]
 

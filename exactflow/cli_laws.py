@@ -8,7 +8,7 @@
 
 ``NAME`` is a zoo model (``exactflow.derivations.zoo.ZOO``) or a catalog entry;
 ``--model FILE.py`` runs a user's file that defines ``model()`` returning a
-:class:`~exactflow.symbolic.model.Model` (or a module-level ``MODEL``).  The
+:class:`~exactflow.symbolic.spec.model.Model` (or a module-level ``MODEL``).  The
 output lists each law, the proof, the count N = D − dim Lie(W) and whether the
 list is complete.  Bad input raises ``ValueError`` (one line and exit 2 from
 ``exactflow.cli``); a law that fails its proof gives exit status 1.
@@ -68,7 +68,7 @@ def load_model_file(path: str):
     """The :class:`Model` defined by the Python file ``path``."""
     import runpy
 
-    from .symbolic.model import Model
+    from .symbolic.spec.model import Model
 
     p = Path(path)
     if p.suffix != ".py":
@@ -86,7 +86,7 @@ def load_model_file(path: str):
                          "Model, or a module-level MODEL")
     if not isinstance(obj, Model):
         raise ValueError(f"--model {path}: model() must return an "
-                         f"exactflow.symbolic.model.Model, got {type(obj).__name__}")
+                         f"exactflow.symbolic.spec.model.Model, got {type(obj).__name__}")
     return obj
 
 
@@ -136,8 +136,8 @@ def run(args) -> int:
     if path and args.dims is not None:
         raise ValueError("--dims is only for zoo models")
 
-    from .symbolic.conservation import discover_laws
-    from .symbolic.lie import count_laws
+    from .symbolic.laws.conservation import discover_laws
+    from .symbolic.laws.lie import count_laws
 
     t0 = time.perf_counter()
     laws = discover_laws(model, degree)
@@ -193,7 +193,7 @@ def run(args) -> int:
 def _gradient_descent(laws) -> bool:
     import sympy as sp
 
-    from .symbolic.drift import gd_drift
+    from .symbolic.laws.drift import gd_drift
 
     drift = gd_drift(laws)
     first = all(c.run().passed for c in drift.claims())

@@ -71,9 +71,9 @@ def solve_model(model, conserved=None, coordinates=None, values=None, setting=""
 
     import sympy as sp
 
-    from .symbolic.conservation import discover_laws
-    from .symbolic.flow import gradient_flow
-    from .symbolic.reduce import reduce_flow
+    from .symbolic.laws.conservation import discover_laws
+    from .symbolic.spec.flow import gradient_flow
+    from .symbolic.solve.reduce import reduce_flow
     from .symbolic.solve import solve
 
     flow = gradient_flow(model)

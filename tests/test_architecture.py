@@ -128,11 +128,11 @@ def test_layering(module):
 
 def test_the_walk_sees_the_layers():
     # guard against a vacuous pass: the walker finds the packages and their imports
-    assert {"exactflow", "exactflow.cli", "exactflow.symbolic.flow",
+    assert {"exactflow", "exactflow.cli", "exactflow.symbolic.spec.flow",
             "exactflow.derivations.single_neuron"} <= set(ALL_MODULES)
-    path = ALL_MODULES["exactflow.symbolic.flow"]
-    found = {n for _, n in imports_of(path.read_text(), "exactflow.symbolic.flow")}
-    assert {"sympy", "exactflow.symbolic.model"} <= found
+    path = ALL_MODULES["exactflow.symbolic.spec.flow"]
+    found = {n for _, n in imports_of(path.read_text(), "exactflow.symbolic.spec.flow")}
+    assert {"sympy", "exactflow.symbolic.spec.model"} <= found
 
 
 @pytest.mark.parametrize("module, source, expected", [
@@ -141,11 +141,11 @@ def test_the_walk_sees_the_layers():
     ("exactflow.derivations.toy", "from .. import _build", "exactflow._build"),
     ("exactflow.codegen.printers", "import exactflow.derivations.single_neuron",
      "exactflow.derivations"),
-    ("exactflow.symbolic.flow", "import scipy.integrate", "scipy"),
-    ("exactflow.symbolic.flow", "from ..derivations import CATALOG",
+    ("exactflow.symbolic.spec.flow", "import scipy.integrate", "scipy"),
+    ("exactflow.symbolic.spec.flow", "from ...derivations import CATALOG",
      "exactflow.derivations"),
-    ("exactflow.symbolic.flow", "class K:\n    import numba", "numba"),
-    ("exactflow.symbolic.flow", "try:\n    import cupy\nexcept ImportError:\n    pass",
+    ("exactflow.symbolic.spec.flow", "class K:\n    import numba", "numba"),
+    ("exactflow.symbolic.spec.flow", "try:\n    import cupy\nexcept ImportError:\n    pass",
      "cupy"),
     ("exactflow.simulate.sweep", "from exactflow.derivations import single_neuron",
      "exactflow.derivations"),
@@ -160,7 +160,7 @@ def test_checker_catches(module, source, expected):
     ("exactflow.derivations.toy", "from ..symbolic.model import Model"),
     ("exactflow.derivations.toy", "def f():\n    from .._build import load_kernel"),
     ("exactflow.codegen.render", "import jinja2\nfrom ..symbolic import flow"),
-    ("exactflow.symbolic.zero", "from fractions import Fraction\nimport mpmath"),
+    ("exactflow.symbolic.proof.zero", "from fractions import Fraction\nimport mpmath"),
     ("exactflow.cli", "from .derivations import CATALOG\nimport numpy"),
 ])
 def test_checker_allows(module, source):

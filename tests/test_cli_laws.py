@@ -59,7 +59,7 @@ def test_module_level_model(tmp_path, capsys):
     path = tmp_path / "m.py"
     path.write_text(textwrap.dedent("""
         import sympy as sp
-        from exactflow.symbolic.model import Model, ParamGroup
+        from exactflow.symbolic.spec.model import Model, ParamGroup
         a, b, x = sp.symbols("a b x", real=True)
         e = sp.Symbol("eta", positive=True)
         MODEL = Model("mine", (ParamGroup("a", (a,), e), ParamGroup("b", (b,), e)),

@@ -33,7 +33,7 @@ def test_model_file_without_reduction(tmp_path, capsys):
     path = tmp_path / "lin.py"
     path.write_text(
         "import sympy as sp\n"
-        "from exactflow.symbolic.model import Model, ParamGroup\n"
+        "from exactflow.symbolic.spec.model import Model, ParamGroup\n"
         "x, y = sp.symbols('x y', real=True)\n"
         "eta = sp.Symbol('eta', positive=True)\n"
         "MODEL = Model('lin', (ParamGroup('x', (x,), eta), ParamGroup('y', (y,), eta)),"
@@ -79,7 +79,7 @@ def test_invariant_coordinates_flag(capsys):
     """chain3's one invariant abc does not close (its speed is not a function of
     abc and the charges): a ReductionError naming the coordinates, which the
     CLI turns into one line and exit 2."""
-    from exactflow.symbolic.reduce import ReductionError
+    from exactflow.symbolic.solve.reduce import ReductionError
 
     path = ROOT / "examples" / "chain3.py"
     with pytest.raises(ReductionError, match="p_1"):
@@ -97,7 +97,7 @@ def test_kernel_dir_writes_a_working_kernel(tmp_path, capsys):
     path = tmp_path / "chain2.py"
     path.write_text(
         "import sympy as sp\n"
-        "from exactflow.symbolic.model import Model, ParamGroup\n"
+        "from exactflow.symbolic.spec.model import Model, ParamGroup\n"
         "a, b, u, d = sp.symbols('a b u d', real=True)\n"
         "eta, s = sp.symbols('eta s', positive=True)\n"
         "MODEL = Model('chain2', (ParamGroup('a', (a,), eta),"

@@ -39,7 +39,7 @@ from __future__ import annotations
 import sympy as sp
 from sympy.codegen.cfunctions import expm1, log1p
 
-from ..symbolic.functions import phi1
+from ..symbolic.spec.functions import phi1
 
 __all__ = ["scale_growth"]
 

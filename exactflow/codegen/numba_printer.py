@@ -18,7 +18,7 @@ from sympy.logic.boolalg import Boolean
 from sympy.printing.precedence import PRECEDENCE
 from sympy.printing.pycode import PythonCodePrinter
 
-from ..symbolic.functions import phi1
+from ..symbolic.spec.functions import phi1
 from .passes import substitute
 
 __all__ = ["NumbaPrinter", "helper_lines", "is_boolean", "printer", "statements"]

@@ -26,7 +26,7 @@ import itertools
 
 import sympy as sp
 
-from ..symbolic.functions import intexp, phi1
+from ..symbolic.spec.functions import intexp, phi1
 
 __all__ = ["RULES", "factor_growth", "remove_singularities", "stable_rewrites"]
 

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import sympy as sp
 
-from ..symbolic.functions import logz, phi1
+from ..symbolic.spec.functions import logz, phi1
 from .passes import LoweredKernel
 from .program import Instr, Program
 

@@ -9,9 +9,9 @@ import numpy as np
 import sympy as sp
 
 from ..symbolic.derivation import Derivation, KernelExprs, SolveSetup
-from ..symbolic.flow import time_derivative
-from ..symbolic.verify import Claim, combine, identity_claim
-from ..symbolic.zero import is_identically_zero
+from ..symbolic.spec.flow import time_derivative
+from ..symbolic.proof.verify import Claim, combine, identity_claim
+from ..symbolic.proof.zero import is_identically_zero
 from . import diagonal_linear as dl
 
 __all__ = ["derivation", "claims"]
@@ -533,7 +533,7 @@ def _kernels():
 def _solve_setup() -> SolveSetup:
     """One coordinate, whitened, equal rates: u·v is conserved and β = u² − v²
     obeys β̇ = 4η√(β² + 4c²)(β* − β), separable (Euler's substitution)."""
-    from ..symbolic.model import Model, ParamGroup
+    from ..symbolic.spec.model import Model, ParamGroup
 
     base = dl.model(1, whitened=True)
     eta = sp.Symbol("eta", positive=True)

@@ -7,8 +7,8 @@ import functools
 import sympy as sp
 
 from ..symbolic.derivation import Derivation, KernelExprs
-from ..symbolic.flow import time_derivative
-from ..symbolic.verify import Claim, identity_claim
+from ..symbolic.spec.flow import time_derivative
+from ..symbolic.proof.verify import Claim, identity_claim
 from . import multi_neuron_linear as mnl
 from . import single_neuron as sn
 from ._multi_neuron_linear_iso import (

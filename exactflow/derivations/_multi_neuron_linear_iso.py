@@ -13,8 +13,8 @@ import random
 
 import sympy as sp
 
-from ..symbolic.verify import combine
-from ..symbolic.zero import is_identically_zero
+from ..symbolic.proof.verify import combine
+from ..symbolic.proof.zero import is_identically_zero
 from . import multi_neuron_linear as mnl
 
 __all__ = [

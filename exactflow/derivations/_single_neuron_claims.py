@@ -9,9 +9,9 @@ import numpy as np
 import sympy as sp
 
 from ..symbolic.derivation import Derivation, KernelExprs, SolveSetup
-from ..symbolic.flow import time_derivative
-from ..symbolic.verify import Claim, combine, identity_claim
-from ..symbolic.zero import is_identically_zero
+from ..symbolic.spec.flow import time_derivative
+from ..symbolic.proof.verify import Claim, combine, identity_claim
+from ..symbolic.proof.zero import is_identically_zero
 from . import single_neuron as sn
 
 __all__ = ["derivation", "claims"]

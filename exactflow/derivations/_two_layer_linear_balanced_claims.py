@@ -11,9 +11,9 @@ import numpy as np
 import sympy as sp
 
 from ..symbolic.derivation import Derivation, KernelExprs, SolveSetup
-from ..symbolic.flow import time_derivative
-from ..symbolic.functions import intexp
-from ..symbolic.verify import Claim, identity_claim
+from ..symbolic.spec.flow import time_derivative
+from ..symbolic.spec.functions import intexp
+from ..symbolic.proof.verify import Claim, identity_claim
 from . import two_layer_linear_balanced as tl
 
 __all__ = ["derivation", "claims"]
@@ -218,7 +218,7 @@ def _mode_sampler(branch):
 
 def _mode_equals_textbook():
     """Kernel and textbook outputs at 50 digits, 8 random points per branch of u₀."""
-    from ..symbolic.functions import MPMATH_NAMESPACE
+    from ..symbolic.spec.functions import MPMATH_NAMESPACE
 
     args = (tl.kt, tl.ks, tl.klam, tl.ku0, tl.ktau)
     mods = [MPMATH_NAMESPACE, "mpmath"]

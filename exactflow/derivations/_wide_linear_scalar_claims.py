@@ -9,9 +9,9 @@ import sympy as sp
 from sympy.codegen.cfunctions import log1p
 
 from ..symbolic.derivation import Derivation, KernelExprs
-from ..symbolic.flow import time_derivative
-from ..symbolic.verify import Claim, combine, identity_claim
-from ..symbolic.zero import is_identically_zero
+from ..symbolic.spec.flow import time_derivative
+from ..symbolic.proof.verify import Claim, combine, identity_claim
+from ..symbolic.proof.zero import is_identically_zero
 from . import wide_linear_scalar as wl
 
 __all__ = ["derivation", "claims"]
@@ -176,7 +176,7 @@ def _kernel_equals_textbook():
     """
     import mpmath
 
-    from ..symbolic.functions import MPMATH_NAMESPACE
+    from ..symbolic.spec.functions import MPMATH_NAMESPACE
 
     A, B, b, D = wl.riccati_coefficients()
     y = wl.textbook_y(A, B, b, D)

@@ -76,10 +76,10 @@ import sympy as sp
 from sympy.codegen.cfunctions import log1p
 from sympy.integrals.rationaltools import ratint
 
-from ..symbolic.flow import GradientFlow, gradient_flow
-from ..symbolic.functions import intexp
-from ..symbolic.model import Model, ParamGroup, moment_loss
-from ..symbolic.verify import Solution
+from ..symbolic.spec.flow import GradientFlow, gradient_flow
+from ..symbolic.spec.functions import intexp
+from ..symbolic.spec.model import Model, ParamGroup, moment_loss
+from ..symbolic.proof.verify import Solution
 
 __all__ = [
     "symbols",

@@ -18,9 +18,9 @@ from collections.abc import Callable
 
 import sympy as sp
 
-from ..symbolic.conservation import discover_laws
-from ..symbolic.lie import count_laws
-from ..symbolic.verify import Claim
+from ..symbolic.laws.conservation import discover_laws
+from ..symbolic.laws.lie import count_laws
+from ..symbolic.proof.verify import Claim
 from . import single_neuron as sn
 from . import zoo
 

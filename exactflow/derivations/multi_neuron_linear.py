@@ -52,9 +52,9 @@ import functools
 
 import sympy as sp
 
-from ..symbolic.flow import GradientFlow, gradient_flow
-from ..symbolic.model import Model, ParamGroup
-from ..symbolic.verify import Solution
+from ..symbolic.spec.flow import GradientFlow, gradient_flow
+from ..symbolic.spec.model import Model, ParamGroup
+from ..symbolic.proof.verify import Solution
 from . import single_neuron as _sn
 
 __all__ = [

@@ -38,10 +38,10 @@ import functools
 
 import sympy as sp
 
-from ..symbolic.flow import GradientFlow, gradient_flow
-from ..symbolic.functions import intexp, logz
-from ..symbolic.model import Model, ParamGroup, moment_loss, symmetric_matrix
-from ..symbolic.verify import Solution
+from ..symbolic.spec.flow import GradientFlow, gradient_flow
+from ..symbolic.spec.functions import intexp, logz
+from ..symbolic.spec.model import Model, ParamGroup, moment_loss, symmetric_matrix
+from ..symbolic.proof.verify import Solution
 
 __all__ = [
     "model",

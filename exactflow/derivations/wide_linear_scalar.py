@@ -62,10 +62,10 @@ import functools
 import sympy as sp
 from sympy.codegen.cfunctions import log1p
 
-from ..symbolic.flow import GradientFlow, gradient_flow
-from ..symbolic.functions import intexp, logz
-from ..symbolic.model import Model, ParamGroup, moment_loss
-from ..symbolic.verify import Solution
+from ..symbolic.spec.flow import GradientFlow, gradient_flow
+from ..symbolic.spec.functions import intexp, logz
+from ..symbolic.spec.model import Model, ParamGroup, moment_loss
+from ..symbolic.proof.verify import Solution
 
 __all__ = [
     "model",

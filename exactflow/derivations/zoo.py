@@ -27,7 +27,7 @@ Marcotte, Gribonval, Peyré (2023), "Abide by the law and follow the flow",
 arXiv:2307.00144.  Kunin et al. (2024), arXiv:2406.06158, §4–5.  Woodworth et al.
 (2020), arXiv:2002.09277.
 
->>> from exactflow.symbolic.conservation import discover_laws
+>>> from exactflow.symbolic.laws.conservation import discover_laws
 >>> discover_laws(diagonal_net(2, "uv")).pretty()
 ['eta_v*u0**2 - eta_u*v0**2', 'eta_v*u1**2 - eta_u*v1**2']
 """
@@ -38,7 +38,7 @@ import functools
 
 import sympy as sp
 
-from ..symbolic.model import Model, ParamGroup
+from ..symbolic.spec.model import Model, ParamGroup
 from . import single_neuron as _single_neuron
 
 __all__ = ["ZOO", "zoo_model", "single_neuron", "two_layer_linear", "deep_linear",

@@ -7,7 +7,7 @@ and their exact one-step change under GD (``gd_drift``); :func:`rk4` and
 :func:`dopri5` integrate the flow over a batch of initial conditions and data.
 
 >>> import numpy as np, sympy as sp
->>> from exactflow.symbolic.model import Model, ParamGroup
+>>> from exactflow.symbolic.spec.model import Model, ParamGroup
 >>> x, eta = sp.Symbol("x", real=True), sp.Symbol("eta", positive=True)
 >>> fk = compile_flow(Model("decay", (ParamGroup("x", (x,), eta),), (eta,), x**2 / 2))
 >>> sol = dopri5(fk, [[1.0], [2.0]], (0.0, 1.0), rtol=1e-10, atol=1e-12,

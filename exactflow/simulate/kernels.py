@@ -1,6 +1,6 @@
 r"""Generated NumPy kernels for the gradient flow and gradient descent of a model.
 
-:class:`FlowKernels` turns any declared :class:`~exactflow.symbolic.model.Model`
+:class:`FlowKernels` turns any declared :class:`~exactflow.symbolic.spec.model.Model`
 into four kernels through the codegen pipeline (``KernelSpec → prepare →
 numpy_target → load``), each batched over leading axes:
 
@@ -31,7 +31,7 @@ arguments named as the model's ``consts``; each is a scalar or an array that
 broadcasts against the batch shape ``state.shape[:-1]``.
 
 >>> import sympy as sp
->>> from exactflow.symbolic.model import Model, ParamGroup
+>>> from exactflow.symbolic.spec.model import Model, ParamGroup
 >>> x, eta = sp.Symbol("x", real=True), sp.Symbol("eta", positive=True)
 >>> fk = FlowKernels(Model("quad", (ParamGroup("x", (x,), eta),), (eta,), x**2 / 2))
 >>> fk.rhs([[1.0], [2.0]], eta=0.5)
@@ -49,9 +49,9 @@ import sympy as sp
 
 from ..codegen.load import emit, load
 from ..codegen.spec import DTYPES, KernelSpec
-from ..symbolic.drift import GDDrift, gd_drift, gd_step
-from ..symbolic.flow import GradientFlow, gradient_flow
-from ..symbolic.model import Model
+from ..symbolic.laws.drift import GDDrift, gd_drift, gd_step
+from ..symbolic.spec.flow import GradientFlow, gradient_flow
+from ..symbolic.spec.model import Model
 from .laws import resolve_laws
 from .layout import StateLayout, real_array
 

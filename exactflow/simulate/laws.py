@@ -12,10 +12,10 @@ from __future__ import annotations
 
 import sympy as sp
 
-from ..symbolic.conservation import ConservationLaws, discover_laws
-from ..symbolic.flow import GradientFlow, time_derivative
-from ..symbolic.model import Model
-from ..symbolic.zero import is_identically_zero
+from ..symbolic.laws.conservation import ConservationLaws, discover_laws
+from ..symbolic.spec.flow import GradientFlow, time_derivative
+from ..symbolic.spec.model import Model
+from ..symbolic.proof.zero import is_identically_zero
 
 __all__ = ["resolve_laws"]
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..symbolic.model import Model
+from ..symbolic.spec.model import Model
 
 __all__ = ["StateLayout", "real_array"]
 
@@ -60,7 +60,7 @@ class StateLayout:
         the groups' batch shapes broadcast.
 
         >>> import sympy as sp
-        >>> from exactflow.symbolic.model import Model, ParamGroup
+        >>> from exactflow.symbolic.spec.model import Model, ParamGroup
         >>> a, w0, w1 = sp.symbols("a w0 w1", real=True)
         >>> e = sp.Symbol("eta", positive=True)
         >>> m = Model("toy", (ParamGroup("a", (a,), e),

@@ -1,14 +1,14 @@
 """Model-agnostic symbolic core: model spec, flow, zero decision, verification,
 conservation laws (discovery, count, gradient-descent drift)."""
 
-from .conservation import ConservationLaws, discover_laws
+from .laws.conservation import ConservationLaws, discover_laws
 from .derivation import Derivation, KernelExprs
-from .drift import GDDrift, gd_drift, gd_iterates, gd_step
-from .flow import GradientFlow, gradient_flow, time_derivative
-from .lie import LawCount, count_laws
-from .model import Model, ParamGroup, moment_loss
-from .verify import Claim, ClaimResult, Solution, VerificationReport
-from .zero import ZeroCheck, is_identically_zero
+from .laws.drift import GDDrift, gd_drift, gd_iterates, gd_step
+from .spec.flow import GradientFlow, gradient_flow, time_derivative
+from .laws.lie import LawCount, count_laws
+from .spec.model import Model, ParamGroup, moment_loss
+from .proof.verify import Claim, ClaimResult, Solution, VerificationReport
+from .proof.zero import ZeroCheck, is_identically_zero
 
 __all__ = [
     "Claim", "ClaimResult", "ConservationLaws", "Derivation", "GDDrift",

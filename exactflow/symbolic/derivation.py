@@ -8,9 +8,9 @@ from dataclasses import dataclass, field
 
 import sympy as sp
 
-from .flow import GradientFlow
-from .model import Model
-from .verify import Claim, Solution, VerificationReport
+from .spec.flow import GradientFlow
+from .spec.model import Model
+from .proof.verify import Claim, Solution, VerificationReport
 
 __all__ = ["Derivation", "KernelExprs", "SolveSetup"]
 

@@ -14,7 +14,7 @@ import numpy as np
 import sympy as sp
 
 from exactflow.codegen import KernelSpec
-from exactflow.symbolic.functions import intexp, phi1
+from exactflow.symbolic.spec.functions import intexp, phi1
 
 x, y = sp.symbols("x y", real=True)
 t = sp.Symbol("t", nonnegative=True)

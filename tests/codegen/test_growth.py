@@ -14,8 +14,8 @@ import sympy as sp
 from exactflow.codegen import KernelSpec
 from exactflow.codegen.growth import scale_growth
 from exactflow.codegen.load import load
-from exactflow.symbolic.functions import MPMATH_NAMESPACE, intexp, phi1
-from exactflow.symbolic.zero import is_identically_zero
+from exactflow.symbolic.spec.functions import MPMATH_NAMESPACE, intexp, phi1
+from exactflow.symbolic.proof.zero import is_identically_zero
 
 t = sp.Symbol("t", nonnegative=True)
 k = sp.Symbol("k", real=True)

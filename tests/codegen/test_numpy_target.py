@@ -14,7 +14,7 @@ from common import TOLERANCE, bounded_floats
 from hypothesis import given
 
 from exactflow.codegen import KernelSpec, emit, filename, load
-from exactflow.symbolic.functions import phi1
+from exactflow.symbolic.spec.functions import phi1
 
 x, y, t = INPUTS
 
@@ -314,7 +314,7 @@ def test_infinite_constants_and_if_then_else_conditions():
 
 
 def test_logz_is_minus_infinity_at_zero_without_warnings():
-    from exactflow.symbolic.functions import logz
+    from exactflow.symbolic.spec.functions import logz
 
     k = KernelSpec("logz", "codegen_tests", (x,), (("q", logz(x) + 1),))
     (q,) = load(k)(np.array([0.0, 1.0, np.e]))

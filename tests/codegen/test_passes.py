@@ -9,7 +9,7 @@ from sympy.codegen.cfunctions import expm1
 
 from exactflow.codegen import KernelSpec, prepare
 from exactflow.codegen.passes import share_exponentials, stable_rewrites
-from exactflow.symbolic.functions import intexp, phi1
+from exactflow.symbolic.spec.functions import intexp, phi1
 
 x, y, t = INPUTS
 

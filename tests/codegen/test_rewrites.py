@@ -16,7 +16,7 @@ import sympy as sp
 from exactflow.codegen import KernelSpec
 from exactflow.codegen.load import load
 from exactflow.codegen.rewrites import RULES, stable_rewrites
-from exactflow.symbolic.functions import intexp, phi1
+from exactflow.symbolic.spec.functions import intexp, phi1
 
 x, y = sp.symbols("x y", real=True)
 

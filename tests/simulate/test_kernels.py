@@ -12,8 +12,8 @@ from common import DTYPE_TOL
 from exactflow.derivations import single_neuron as sn
 from exactflow.derivations import zoo
 from exactflow.simulate import FlowKernels, compile_flow
-from exactflow.symbolic.drift import gd_iterates
-from exactflow.symbolic.flow import gradient_flow
+from exactflow.symbolic.laws.drift import gd_iterates
+from exactflow.symbolic.spec.flow import gradient_flow
 
 from .references import finite_difference_grad, sn_loss_grad, tll_grad, tll_loss
 

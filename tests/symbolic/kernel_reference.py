@@ -7,7 +7,7 @@ import mpmath
 import numpy as np
 import sympy as sp
 
-from exactflow.symbolic.functions import MPMATH_NAMESPACE
+from exactflow.symbolic.spec.functions import MPMATH_NAMESPACE
 
 
 def assert_kernel_matches_mpmath(res, values: dict[str, float], times,

@@ -7,7 +7,7 @@ import random
 import sympy as sp
 from sympy.polys.domains import QQ
 
-from exactflow.symbolic.echelon import Echelon
+from exactflow.symbolic.laws.echelon import Echelon
 
 # (n, r, m) of the table in MATH.md §8.2 and the expected counts N_lin
 TABLE = {

@@ -11,10 +11,10 @@ import sympy as sp
 
 from exactflow.derivations import single_neuron as sn
 from exactflow.derivations import zoo
-from exactflow.symbolic.conservation import ConservationLaws, discover_laws
-from exactflow.symbolic.fields import gradient_fields
-from exactflow.symbolic.model import Model, ParamGroup
-from exactflow.symbolic.patterns import indicator_form, reduce_expr
+from exactflow.symbolic.laws.conservation import ConservationLaws, discover_laws
+from exactflow.symbolic.laws.fields import gradient_fields
+from exactflow.symbolic.spec.model import Model, ParamGroup
+from exactflow.symbolic.laws.patterns import indicator_form, reduce_expr
 
 from .laws_cases import (
     TABLE,
@@ -276,8 +276,8 @@ def test_spans_helper():
 
 
 @pytest.mark.parametrize("name", [
-    "exactflow.symbolic.patterns", "exactflow.symbolic.echelon",
-    "exactflow.symbolic.conservation", "exactflow.derivations.zoo",
+    "exactflow.symbolic.laws.patterns", "exactflow.symbolic.laws.echelon",
+    "exactflow.symbolic.laws.conservation", "exactflow.derivations.zoo",
     "exactflow.derivations.law_claims",
 ])
 def test_doctests(name):

@@ -12,9 +12,9 @@ import sympy as sp
 
 from exactflow.derivations import single_neuron as sn
 from exactflow.derivations import zoo
-from exactflow.symbolic.conservation import discover_laws
-from exactflow.symbolic.lie import LawCount, count_laws
-from exactflow.symbolic.model import Model, ParamGroup
+from exactflow.symbolic.laws.conservation import discover_laws
+from exactflow.symbolic.laws.lie import LawCount, count_laws
+from exactflow.symbolic.spec.model import Model, ParamGroup
 
 from .laws_cases import RELU_TABLE, TABLE, n_lin, random_shapes
 

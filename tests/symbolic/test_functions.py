@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 import sympy as sp
 
-from exactflow.symbolic.functions import MPMATH_NAMESPACE, intexp, phi1
+from exactflow.symbolic.spec.functions import MPMATH_NAMESPACE, intexp, phi1
 
 k, t = sp.symbols("k t", real=True)
 

@@ -6,8 +6,8 @@ import pytest
 import sympy as sp
 
 from exactflow.derivations import single_neuron as sn
-from exactflow.symbolic.flow import gradient_flow, time_derivative
-from exactflow.symbolic.model import Model, ParamGroup, moment_loss
+from exactflow.symbolic.spec.flow import gradient_flow, time_derivative
+from exactflow.symbolic.spec.model import Model, ParamGroup, moment_loss
 
 eta = sp.Symbol("eta", positive=True)
 a, b, c = sp.symbols("a b c", real=True)

@@ -12,8 +12,8 @@ import sympy as sp
 
 from exactflow.cli_laws import load_model_file
 from exactflow.symbolic import Model, ParamGroup, gradient_flow
-from exactflow.symbolic.quadrature import quadrature_time
-from exactflow.symbolic.reduce import reduce_flow
+from exactflow.symbolic.solve.quadrature import quadrature_time
+from exactflow.symbolic.solve.reduce import reduce_flow
 from exactflow.symbolic.solve import solve
 
 ROOT = Path(__file__).resolve().parents[2]

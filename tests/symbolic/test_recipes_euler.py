@@ -6,7 +6,7 @@ import mpmath
 import pytest
 import sympy as sp
 
-from exactflow.symbolic.recipes import antiderivative
+from exactflow.symbolic.solve.recipes import antiderivative
 
 v = sp.Symbol("v", real=True)
 Q = sp.Symbol("Q", real=True)

@@ -18,7 +18,7 @@ import sympy as sp
 
 from exactflow.derivations import diagonal_linear, single_neuron
 from exactflow.symbolic import Model, ParamGroup, gradient_flow, time_derivative
-from exactflow.symbolic.scaling import (
+from exactflow.symbolic.laws.scaling import (
     ScalingSymmetry,
     invariant_monomials,
     noether_charge,
@@ -203,7 +203,7 @@ def test_invariant_monomials_scale_to_ten_symbols():
 def test_doctests():
     import doctest
 
-    from exactflow.symbolic import scaling
+    from exactflow.symbolic.laws import scaling
 
     result = doctest.testmod(scaling, optionflags=doctest.NORMALIZE_WHITESPACE)
     assert result.failed == 0 and result.attempted > 0

@@ -10,10 +10,10 @@ from scipy.integrate import solve_ivp
 
 from exactflow.derivations import diagonal_linear as dl
 from exactflow.symbolic import Model, ParamGroup, gradient_flow
-from exactflow.symbolic.decouple import components
-from exactflow.symbolic.reduce import reduce_flow
+from exactflow.symbolic.solve.decouple import components
+from exactflow.symbolic.solve.reduce import reduce_flow
 from exactflow.symbolic.solve import init_symbol, solve, t
-from exactflow.symbolic.zero import is_identically_zero
+from exactflow.symbolic.proof.zero import is_identically_zero
 
 from .kernel_reference import assert_implicit_time
 

@@ -8,10 +8,10 @@ import importlib
 import pytest
 
 
-@pytest.mark.parametrize("name", ["exactflow.symbolic.pointwise",
-                                  "exactflow.symbolic.solve",
-                                  "exactflow.symbolic.quadrature",
-                                  "exactflow.symbolic.scaling"])
+@pytest.mark.parametrize("name", ["exactflow.symbolic.proof.pointwise",
+                                  "exactflow.symbolic.solve.engine",
+                                  "exactflow.symbolic.solve.quadrature",
+                                  "exactflow.symbolic.laws.scaling"])
 def test_doctests(name):
     result = doctest.testmod(importlib.import_module(name),
                              optionflags=doctest.NORMALIZE_WHITESPACE)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sympy as sp
 
-from exactflow.symbolic.reduce import ReducedSystem
+from exactflow.symbolic.solve.reduce import ReducedSystem
 from exactflow.symbolic.solve import solve
 from exactflow.symbolic.transcript import transcript
 

@@ -6,7 +6,7 @@ import numpy as np
 import sympy as sp
 
 from exactflow.symbolic import Model, ParamGroup, gradient_flow
-from exactflow.symbolic.reduce import reduce_flow
+from exactflow.symbolic.solve.reduce import reduce_flow
 from exactflow.symbolic.solve import solve
 
 from .kernel_reference import assert_kernel_matches_mpmath
@@ -46,7 +46,7 @@ def test_linear_plus_radial_needs_the_conserved_relation():
 
 def test_single_neuron_rederived():  # ~25 s on 2 shared cores
     from exactflow.derivations.single_neuron import delta, model, solution
-    from exactflow.symbolic.zero import is_identically_zero
+    from exactflow.symbolic.proof.zero import is_identically_zero
 
     flow = gradient_flow(model(2, whitened=True))
     dl = sp.Symbol("delta", real=True)

@@ -13,9 +13,9 @@ import sympy as sp
 
 from exactflow.derivations import single_neuron as sn
 from exactflow.symbolic import gradient_flow, time_derivative
-from exactflow.symbolic.reduce import ReductionError, change_variables, reduce_flow
-from exactflow.symbolic.scaling import invariant_setup
-from exactflow.symbolic.variables import _root
+from exactflow.symbolic.solve.reduce import ReductionError, change_variables, reduce_flow
+from exactflow.symbolic.laws.scaling import invariant_setup
+from exactflow.symbolic.solve.variables import _root
 
 from .test_scaling import uv_model
 
@@ -200,7 +200,7 @@ def test_quadratic_radical_in_change_of_variables():
 def test_doctests_of_reduce():
     import doctest
 
-    from exactflow.symbolic import reduce
+    from exactflow.symbolic.solve import reduce
 
     result = doctest.testmod(reduce, optionflags=doctest.NORMALIZE_WHITESPACE)
     assert result.failed == 0 and result.attempted > 0

@@ -8,9 +8,9 @@ import sympy as sp
 
 from exactflow.derivations import wide_linear_scalar as wl
 from exactflow.symbolic import gradient_flow
-from exactflow.symbolic.reduce import reduce_flow
+from exactflow.symbolic.solve.reduce import reduce_flow
 from exactflow.symbolic.solve import init_symbol, solve
-from exactflow.symbolic.zero import is_identically_zero
+from exactflow.symbolic.proof.zero import is_identically_zero
 
 
 @pytest.mark.parametrize("d", [1, pytest.param(2, marks=pytest.mark.slow)])
@@ -25,7 +25,7 @@ def test_wide_linear_scalar_rederived(d):
     # u(τ), w(τ): the solver's e^{τK} z₀ is the catalog's cosh/sinh form
     tau_, G, k, (A, B, C), ysol = res.match.data["time_change"]
     K = res.match.data["K"]
-    from exactflow.symbolic.recipes import expm
+    from exactflow.symbolic.solve.recipes import expm
 
     z0 = sp.Matrix([init_symbol(x) for x in res.system.coords])
     lin = dict(zip(res.system.coords, expm(K, tau_) * z0))

@@ -6,7 +6,7 @@ whose coefficients are algebraic in the constants c.  :func:`pointwise_zero`
 draws random rationals for c (by their assumptions, or from a ``sampler``),
 builds the expressions to check at that point — differentiating *after* the
 substitution, which keeps them small — and decides each one with
-:func:`~exactflow.symbolic.zero.is_identically_zero` in the remaining variables.
+:func:`~exactflow.symbolic.proof.zero.is_identically_zero` in the remaining variables.
 Zero at every drawn point is the Schwartz–Zippel test in c (an exact test in t);
 the result carries the weakest method used (``exact-rational`` when every point
 was decided exactly, else ``mpmath-50``).
@@ -66,7 +66,7 @@ _HYPERBOLIC = (sp.sinh, sp.cosh, sp.tanh, sp.coth)
 def exp_degree(expr: sp.Expr) -> int:
     """The largest power of a new variable that the exact stages would create.
 
-    :func:`~exactflow.symbolic.zero.algebraize` writes e^{q·m} (q rational, m a
+    :func:`~exactflow.symbolic.proof.zero.algebraize` writes e^{q·m} (q rational, m a
     monomial) as Y_m^{q·L_m}, L_m the common denominator of the q's of m; at
     rational constants q can have a large numerator (e^{−9715t/576}), and the
     exact stages then expand polynomials of that degree.

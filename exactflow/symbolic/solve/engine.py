@@ -1,9 +1,9 @@
 r"""Structure recognition and exact solution of a reduced gradient flow.
 
-:func:`solve` takes a :class:`~exactflow.symbolic.reduce.ReducedSystem`, tries the
+:func:`solve` takes a :class:`~exactflow.symbolic.solve.reduce.ReducedSystem`, tries the
 recognisers of :mod:`.recognise` in order, applies the first recipe that matches
 and verifies the result (residual ≡ 0 and initial condition, by
-:func:`~exactflow.symbolic.zero.is_identically_zero`).  Every recogniser decides
+:func:`~exactflow.symbolic.proof.zero.is_identically_zero`).  Every recogniser decides
 exactly, by polynomial algebra (no sampling):
 
 ``riccati``            scalar ż = A + Bz + Cz²: ż is a polynomial of degree ≤ 2 in z
@@ -44,10 +44,10 @@ from dataclasses import dataclass, field
 import sympy as sp
 
 from .decouple import block, components
-from .derivation import KernelExprs
-from .flow import GradientFlow
+from ..derivation import KernelExprs
+from ..spec.flow import GradientFlow
 from .matrix_riccati import p_symbols, solve_matrix_riccati
-from .pointwise import pointwise_zero
+from ..proof.pointwise import pointwise_zero
 from .recipes import antiderivative, exp_integral, expm, riccati
 from .recognise import (
     STRUCTURES,
@@ -59,8 +59,8 @@ from .recognise import (
     t,
 )
 from .reduce import ReducedSystem
-from .verify import ClaimResult, Solution, combine
-from .zero import is_identically_zero
+from ..proof.verify import ClaimResult, Solution, combine
+from ..proof.zero import is_identically_zero
 
 __all__ = ["SolveResult", "solve", "recognise", "STRUCTURES"]
 
@@ -115,12 +115,12 @@ class SolveResult:
                            growth_variable=t)
 
     def kernel(self, target: str = "numpy", dtype: str = "float64"):
-        from .._build import load_kernel  # the one upward edge
+        from ..._build import load_kernel  # the one upward edge
 
         return load_kernel(self, "exact", target, dtype)
 
     def kernel_source(self, target: str = "numpy", dtype: str = "float64") -> str:
-        from .._build import kernel_source
+        from ..._build import kernel_source
 
         return kernel_source(self, "exact", target, dtype)
 
@@ -378,7 +378,7 @@ def solve(system: ReducedSystem, flow: GradientFlow | None = None,
     --------
     >>> import sympy as sp
     >>> from exactflow.symbolic import Model, ParamGroup, gradient_flow
-    >>> from exactflow.symbolic.reduce import reduce_flow
+    >>> from exactflow.symbolic.solve.reduce import reduce_flow
     >>> a, b = sp.symbols("a b", real=True)
     >>> eta = sp.Symbol("eta", positive=True)
     >>> m = Model("lin", (ParamGroup("a", (a,), eta), ParamGroup("b", (b,), eta)),

@@ -32,7 +32,7 @@ from math import lcm
 import mpmath
 import sympy as sp
 
-from .functions import MPMATH_NAMESPACE
+from ..spec.functions import MPMATH_NAMESPACE
 
 __all__ = ["ZeroCheck", "is_identically_zero", "algebraize"]
 

@@ -26,7 +26,7 @@ import sympy as sp
 from sympy.polys.domains import QQ
 from sympy.polys.rings import PolyElement, PolyRing
 
-from .model import Model
+from ..spec.model import Model
 from .patterns import IndicatorForm, indicator_form, reduce_exponents
 
 __all__ = ["GradientFields", "gradient_fields", "output_components"]

@@ -46,12 +46,12 @@ from sympy.polys.domains import QQ
 from .ansatz import build_ansatz, check_size, generic_kernel
 from .echelon import Echelon, rank_of
 from .fields import GradientFields, gradient_fields
-from .flow import gradient_flow, time_derivative
-from .model import Model
+from ..spec.flow import gradient_flow, time_derivative
+from ..spec.model import Model
 from .patterns import reduce_expr
-from .present import format_law, present
-from .verify import Claim, VerificationReport, combine
-from .zero import is_identically_zero
+from .basis import format_law, present
+from ..proof.verify import Claim, VerificationReport, combine
+from ..proof.zero import is_identically_zero
 
 __all__ = ["ConservationLaws", "discover_laws"]
 

@@ -32,7 +32,7 @@ from math import gcd, lcm
 
 import sympy as sp
 
-from .model import Model
+from ..spec.model import Model
 
 __all__ = ["ScalingSymmetry", "scaling_symmetries", "loss_symmetries",
            "noether_charge", "invariant_monomials", "InvariantSetup",

@@ -29,10 +29,10 @@ from sympy.polys.rings import PolyRing
 
 from .conservation import ConservationLaws
 from .echelon import independent_rows, nullspace
-from .model import Model
+from ..spec.model import Model
 from .patterns import indicator_form, reduce_exponents, reduce_expr
-from .verify import Claim, combine
-from .zero import is_identically_zero
+from ..proof.verify import Claim, combine
+from ..proof.zero import is_identically_zero
 
 __all__ = ["GDDrift", "gd_step", "gd_drift", "gd_iterates"]
 
@@ -133,7 +133,7 @@ def gd_drift(laws: ConservationLaws, *, seed: int = 0) -> GDDrift:
     Parameters
     ----------
     laws : ConservationLaws
-        From :func:`~exactflow.symbolic.conservation.discover_laws`; the model's
+        From :func:`~exactflow.symbolic.laws.conservation.discover_laws`; the model's
         loss defines the step.
     seed : int
         Seed of the random rates used to pick independent conditions.

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 
 import sympy as sp
 
-from .flow import GradientFlow, time_derivative
+from ..spec.flow import GradientFlow, time_derivative
 from .zero import ZeroCheck, is_identically_zero
 
 __all__ = [

@@ -48,7 +48,7 @@ from sympy.polys.rings import PolyRing
 from .echelon import Echelon
 from .fields import GradientFields, gradient_fields
 from .lie_sampled import sampled_generators
-from .model import Model
+from ..spec.model import Model
 
 __all__ = ["LawCount", "count_laws"]
 

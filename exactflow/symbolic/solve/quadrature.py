@@ -12,7 +12,7 @@ Example (the three-layer chain of ``examples/chain3.py``, u = abc, B = b²):
 
 >>> import sympy as sp
 >>> from exactflow.symbolic import Model, ParamGroup, gradient_flow
->>> from exactflow.symbolic.reduce import reduce_flow
+>>> from exactflow.symbolic.solve.reduce import reduce_flow
 >>> from exactflow.symbolic.solve import solve
 >>> a, b, c = sp.symbols("a b c", real=True)
 >>> ea, eb, ec = sp.symbols("eta_a eta_b eta_c", positive=True)

@@ -17,8 +17,8 @@ from dataclasses import dataclass
 
 import sympy as sp
 
-from .flow import GradientFlow
-from .model import Model
+from ..spec.flow import GradientFlow
+from ..spec.model import Model
 
 __all__ = ["Slice", "rotation_slice"]
 
@@ -104,7 +104,7 @@ def _invariant(expr: sp.Expr, vectors) -> bool:
 
 
 def rotation_slice(flow: GradientFlow) -> Slice | None:
-    """The rotation reduction of :mod:`this module <exactflow.symbolic.reduce>`.
+    """The rotation reduction of :mod:`this module <exactflow.symbolic.solve.reduce>`.
 
     Applies when the model has exactly one vector group (shape ``(d,)``, ``(1, d)``
     or ``(d, 1)``, d ≥ 2), every other group is a scalar, and a constant vector b

@@ -18,11 +18,11 @@ from dataclasses import dataclass, field
 
 import sympy as sp
 
-from .flow import GradientFlow, time_derivative
+from ..spec.flow import GradientFlow, time_derivative
 from .rotation import Slice, rotation_slice
-from .scaling import invariant_setup
+from ..laws.scaling import invariant_setup
 from .variables import ReductionError, change_variables
-from .zero import is_identically_zero
+from ..proof.zero import is_identically_zero
 
 __all__ = ["ReducedSystem", "Slice", "rotation_slice", "reduce_flow",
            "change_variables", "ReductionError"]
@@ -81,7 +81,7 @@ def reduce_flow(flow: GradientFlow, coordinates: dict | None = None,
         ``{z: expression}`` in the model's symbols (or in the slice symbols u, r, s
         when the rotation slice applies); default: keep the (slice) state.
         ``"invariant"``: reduce by the rescaling symmetries of the (slice) loss
-        (:func:`~exactflow.symbolic.scaling.invariant_setup`): their Noether
+        (:func:`~exactflow.symbolic.laws.scaling.invariant_setup`): their Noether
         charges Q = Σ k_i θ_i²/η_i become constants ``delta_1, delta_2, …`` (unless
         a constant combination of ``conserved``; ``values`` may fix them), and
         the invariant monomials become the coordinates ``p_1, p_2, …``.  When
