@@ -31,7 +31,7 @@ import numpy as np
 import sympy as sp
 
 from exactflow.codegen import KernelSpec, load
-from exactflow.symbolic.derivation import KernelExprs
+from exactflow.symbolic.spec.kernels import KernelExprs
 from exactflow.symbolic.spec.functions import phi1
 
 

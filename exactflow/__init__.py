@@ -12,7 +12,7 @@ from . import _compat
 
 _compat.install()  # old module paths warn and forward, for one release
 
-__version__ = "0.1.0"
+from ._version import __version__
 __all__ = ["__version__", "catalog", "derivation"]
 
 
@@ -24,7 +24,7 @@ def catalog() -> list[str]:
 
 
 def derivation(name: str):
-    """The :class:`~exactflow.symbolic.derivation.Derivation` called ``name``."""
+    """The :class:`~exactflow.derivations._bundle.Derivation` called ``name``."""
     from .derivations import CATALOG
 
     if not isinstance(name, str):

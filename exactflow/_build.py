@@ -12,7 +12,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from .codegen.cache import write_text_atomic
-from .codegen.load import SUFFIXES, check_target, emit, load
+from .codegen.load import DEFAULT_TARGET, SUFFIXES, check_target, emit, load
 from .codegen.spec import DTYPES, KernelSpec
 
 __all__ = ["kernel_spec", "kernel_source", "load_kernel", "write_kernel"]
@@ -55,6 +55,7 @@ def _memo(store, make, derivation, kernel, target, dtype):
     Keyed by names, so a repeat call neither rebuilds the SymPy spec (seconds
     for a large closed form) nor hashes it.
     """
+    target = DEFAULT_TARGET if target is None else target
     _check(target, dtype)
     key = (derivation.name, kernel, target, dtype)
     if key not in store:
@@ -110,6 +111,7 @@ def write_kernel(derivation, kernel: str = "exact", target: str = "numpy",
     ``<derivation>_<kernel>_<dtype>.cu``, and the per-point header alone (valid
     C99) is written next to it as ``.cuh``; the ``.cu`` path is returned.
     """
+    target = DEFAULT_TARGET if target is None else target
     source = kernel_source(derivation, kernel, target, dtype)
     stem = Path(directory) / f"{derivation.name}_{kernel}_{dtype}"
     if target == "cuda":

@@ -50,6 +50,7 @@ MOVED: dict[str, str] = {
     "exactflow.symbolic.quadrature": "exactflow.symbolic.solve.quadrature",
     "exactflow.symbolic.matrix_riccati": "exactflow.symbolic.solve.matrix_riccati",
     "exactflow.symbolic.decouple": "exactflow.symbolic.solve.decouple",
+    "exactflow.symbolic.derivation": "exactflow.derivations._bundle",
     "exactflow.symbolic.recognise": "exactflow.symbolic.solve.recognise",
 }
 

@@ -111,7 +111,7 @@ def lower(spec: KernelSpec) -> dict[str, str | list[str]]:
 
 @functools.lru_cache(maxsize=64)
 def _lower(spec: KernelSpec) -> dict[str, str | list[str]]:
-    import exactflow
+    from .._version import __version__
 
     clash = sorted(RESERVED & (set(spec.input_names) | set(spec.output_names)))
     if clash:
@@ -132,7 +132,7 @@ def _lower(spec: KernelSpec) -> dict[str, str | list[str]]:
     kernel_args = [f"const {ctype}* __restrict__ {n}" for n in inputs]
     kernel_args += [f"{ctype}* __restrict__ out_{n}" for n in names]
     return {
-        "version": exactflow.__version__,
+        "version": __version__,
         "sympy_version": sp.__version__,
         "derivation": spec.derivation,
         "kernel": spec.name,

@@ -24,6 +24,7 @@ __all__ = [
 ]
 
 TARGETS = ("numpy", "cuda", "numba")
+DEFAULT_TARGET = "numpy"
 PLANNED_TARGETS: tuple[str, ...] = ()
 SUFFIXES = {"numpy": ".py", "cuda": ".cu", "numba": ".py"}
 

@@ -93,12 +93,12 @@ def check_names(spec: KernelSpec) -> None:
 
 def common_context(spec: KernelSpec, p: NumbaPrinter) -> dict[str, str | list[str]]:
     """Context keys shared by the module and the grid templates."""
-    import exactflow
+    from .._version import __version__
 
     inputs, outputs = list(spec.input_names), list(spec.output_names)
     ntype = f"numba.{spec.dtype}"
     return {
-        "version": exactflow.__version__,
+        "version": __version__,
         "sympy_version": sp.__version__,
         "derivation": spec.derivation,
         "kernel": spec.name,

@@ -111,7 +111,7 @@ def lower(spec: KernelSpec, block: int = BLOCK) -> dict[str, str | list[str]]:
         (``numpy``, ``math``, ``operator``, ``block``) or an expression has no
         NumPy form.
     """
-    import exactflow
+    from .._version import __version__
 
     clash = sorted(RESERVED & set(spec.input_names))
     if clash:
@@ -123,7 +123,7 @@ def lower(spec: KernelSpec, block: int = BLOCK) -> dict[str, str | list[str]]:
     inputs, outputs = list(spec.input_names), list(spec.output_names)
     doc = textwrap.wrap(" ".join(spec.doc.split()), 80) if spec.doc.strip() else []
     return {
-        "version": exactflow.__version__,
+        "version": __version__,
         "sympy_version": sp.__version__,
         "derivation": spec.derivation,
         "kernel": spec.name,

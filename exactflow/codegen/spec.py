@@ -123,6 +123,14 @@ class KernelSpec:
             )
         return name, expr
 
+    @classmethod
+    def from_exprs(cls, exprs, derivation: str, dtype: str = "float64") -> KernelSpec:
+        """The spec of a :class:`~exactflow.symbolic.spec.kernels.KernelExprs`
+        (or any object with its fields) for ``derivation`` and ``dtype``."""
+        return cls(name=exprs.name, derivation=derivation, inputs=tuple(exprs.inputs),
+                   outputs=tuple(exprs.outputs), dtype=dtype, doc=exprs.doc,
+                   growth_variable=getattr(exprs, "growth_variable", None))
+
     @property
     def input_names(self) -> tuple[str, ...]:
         """Argument names, in order."""

@@ -9,7 +9,7 @@ import mpmath
 import numpy as np
 import sympy as sp
 
-from ..symbolic.derivation import Derivation, KernelExprs
+from ._bundle import Derivation, KernelExprs
 from ..symbolic.spec.flow import time_derivative
 from ..symbolic.proof.verify import Claim, combine, identity_claim
 from ..symbolic.proof.zero import is_identically_zero

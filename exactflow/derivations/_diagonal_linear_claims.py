@@ -8,7 +8,7 @@ import mpmath
 import numpy as np
 import sympy as sp
 
-from ..symbolic.derivation import Derivation, KernelExprs, SolveSetup
+from ._bundle import Derivation, KernelExprs, SolveSetup
 from ..symbolic.spec.flow import time_derivative
 from ..symbolic.proof.verify import Claim, combine, identity_claim
 from ..symbolic.proof.zero import is_identically_zero

@@ -6,7 +6,7 @@ import functools
 
 import sympy as sp
 
-from ..symbolic.derivation import Derivation, KernelExprs
+from ._bundle import Derivation, KernelExprs
 from ..symbolic.spec.flow import time_derivative
 from ..symbolic.proof.verify import Claim, identity_claim
 from . import multi_neuron_linear as mnl

@@ -10,7 +10,7 @@ import mpmath
 import numpy as np
 import sympy as sp
 
-from ..symbolic.derivation import Derivation, KernelExprs, SolveSetup
+from ._bundle import Derivation, KernelExprs, SolveSetup
 from ..symbolic.spec.flow import time_derivative
 from ..symbolic.spec.functions import intexp
 from ..symbolic.proof.verify import Claim, identity_claim

@@ -8,7 +8,7 @@ import random
 import sympy as sp
 from sympy.codegen.cfunctions import log1p
 
-from ..symbolic.derivation import Derivation, KernelExprs
+from ._bundle import Derivation, KernelExprs
 from ..symbolic.spec.flow import time_derivative
 from ..symbolic.proof.verify import Claim, combine, identity_claim
 from ..symbolic.proof.zero import is_identically_zero

@@ -49,7 +49,8 @@ import sympy as sp
 
 from ..codegen.load import emit, load
 from ..codegen.spec import DTYPES, KernelSpec
-from ..symbolic.laws.drift import GDDrift, gd_drift, gd_step
+from ..symbolic.laws.drift import GDDrift, gd_drift
+from ..symbolic.spec.kernels import standard_kernel, step_symbols
 from ..symbolic.spec.flow import GradientFlow, gradient_flow
 from ..symbolic.spec.model import Model
 from .laws import resolve_laws
@@ -110,18 +111,14 @@ class FlowKernels:
         self.dtype = np.dtype(dtype)
         self.layout = StateLayout(model, self.dtype)
         self.param_names = self.layout.param_names
-        rates = model.rates
-        # −η ∂L/∂θ as differentiated, not expanded: the same expressions as
-        # gradient_flow(model).rhs (which expands them), with far more shared
-        # subexpressions for the CSE (deep_linear: 20 temporaries in 1 s
-        # instead of 108 in 47 s)
-        self._rhs = tuple(-rates[s] * sp.diff(model.loss, s) for s in model.symbols)
-        used = set().union(*(e.free_symbols for e in self._rhs))
+        # −η ∂L/∂θ as differentiated, not expanded (symbolic.spec.kernels):
+        # far more shared subexpressions for the CSE than the expanded flow
+        rhs = standard_kernel(model, "rhs")
+        used = set().union(*(e.free_symbols for _, e in rhs.outputs))
         self._const_symbols = tuple(c for c in model.consts if c in used)
         self.constants = tuple(c.name for c in self._const_symbols)
         self._declared = frozenset(c.name for c in model.consts)
         self._conserved_arg = conserved
-        self._law_names: tuple[str, ...] | None = None
         self._column_kernels: dict = {}
         self.specs  # noqa: B018 -- a loss without a NumPy form fails here, not later
 
@@ -184,29 +181,18 @@ class FlowKernels:
 
     # ------------------------------------------------------------------ kernels
 
-    def _spec(self, name: str, outputs, doc: str, extra=()) -> KernelSpec:
-        used = set().union(*(e.free_symbols for _, e in outputs))
-        consts = tuple(c for c in self.model.consts if c in used)
-        return KernelSpec(name=name, derivation=self.model.name,
-                          inputs=self.model.symbols + tuple(extra) + consts,
-                          outputs=tuple(outputs), dtype=self.dtype.name, doc=doc)
+    def _spec(self, kernel: str, conserved=None) -> KernelSpec:
+        exprs = standard_kernel(self.model, kernel, conserved)
+        return KernelSpec.from_exprs(exprs, self.model.name, self.dtype.name)
 
     @functools.cached_property
     def step_symbols(self) -> tuple[sp.Symbol, ...]:
         """Inputs ``step_<param>`` of the ``gd_drift`` kernel: the GD step Δθ."""
-        taken = {s.name for s in self.model.symbols + self.model.consts}
-        out = []
-        for s in self.model.symbols:
-            name = f"step_{s.name}"
-            while name in taken:  # a model symbol already called step_<param>
-                name = "step" + name
-            taken.add(name)
-            out.append(sp.Symbol(name, real=True))
-        return tuple(out)
+        return step_symbols(self.model)
 
     @functools.cached_property
     def flow(self) -> GradientFlow:
-        """The symbolic flow (``symbolic.flow.gradient_flow``); the ``rhs``
+        """The symbolic flow (``symbolic.spec.flow.gradient_flow``); the ``rhs``
         kernel computes its right-hand side in unexpanded form."""
         return gradient_flow(self.model)
 
@@ -214,48 +200,28 @@ class FlowKernels:
     def specs(self) -> dict[str, KernelSpec]:
         """The flow kernels' specs (``rhs``, ``gd_step``; the conserved-quantity
         kernels are in :attr:`law_specs`)."""
-        step = gd_step(self.model)
-        return {
-            "rhs": self._spec("rhs", [(f"{s.name}_dot", e) for s, e in
-                                      zip(self.model.symbols, self._rhs)],
-                              f"gradient flow of {self.model.name}: d/dt of each "
-                              "parameter, -eta * dL/dtheta"),
-            "gd_step": self._spec("gd_step", [(f"{s.name}_next", step[s]) for s in
-                                              self.model.symbols],
-                                  f"one gradient-descent step of {self.model.name}: "
-                                  "theta - eta * dL/dtheta"),
-        }
+        return {k: self._spec(k) for k in ("rhs", "gd_step")}
+
+    @functools.cached_property
+    def _laws(self):
+        return resolve_laws(self.model, self._conserved_arg, self.flow)
 
     @functools.cached_property
     def drift(self) -> GDDrift:
         """The symbolic one-step GD change of the conserved quantities."""
-        names, laws = resolve_laws(self.model, self._conserved_arg, self.flow)
-        self._law_names = names
-        return gd_drift(laws)
+        return gd_drift(self._laws[1])
 
     @property
     def law_names(self) -> tuple[str, ...]:
         """Names of the conserved quantities (``law0, law1, ...`` when discovered)."""
-        self.drift  # noqa: B018 -- sets the names
-        return self._law_names  # type: ignore[return-value]
+        return self._laws[0]
 
     @functools.cached_property
     def law_specs(self) -> dict[str, KernelSpec]:
         """Specs of ``invariants`` (Q_i) and ``gd_drift`` (exact one-step change)."""
-        drift = self.drift
-        names = self.law_names
-        return {
-            "invariants": self._spec("invariants", list(zip(names, drift.laws.laws)),
-                                     f"conserved quantities of {self.model.name}"),
-            "gd_drift": self._spec(
-                "gd_drift",
-                [(f"{n}_change", c.xreplace(dict(zip(drift.steps, self.step_symbols))))
-                 for n, c in zip(names, drift.in_steps)],
-                f"exact change of each conserved quantity of {self.model.name} "
-                "under one GD step theta -> theta + step, step = -eta * dL/dtheta "
-                "(the Taylor terms of order 2 and higher in the step)",
-                extra=self.step_symbols),
-        }
+        names, laws = self._laws
+        conserved = dict(zip(names, laws.laws))
+        return {k: self._spec(k, conserved) for k in ("invariants", "gd_drift")}
 
     def spec(self, name: str) -> KernelSpec:
         """The :class:`~exactflow.codegen.KernelSpec` of kernel ``name``."""

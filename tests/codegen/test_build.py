@@ -16,7 +16,7 @@ from codegen_cases import INPUTS, MIXED, sample, spec
 import exactflow
 from exactflow import _build
 from exactflow.codegen import emit, load
-from exactflow.symbolic.derivation import Derivation, KernelExprs
+from exactflow.derivations._bundle import Derivation, KernelExprs
 
 CODEGEN = Path(exactflow.__file__).parent / "codegen"
 
@@ -32,6 +32,8 @@ def test_kernel_spec_from_a_derivation():
     assert (s.name, s.derivation, s.dtype) == ("exact", "codegen_build_toy", "float32")
     assert s.inputs == INPUTS and s.outputs == MIXED
     with pytest.raises(ValueError, match="kernel must be one of"):
+        _build.kernel_spec(toy(), "nope")
+    with pytest.raises(ValueError, match="needs a model"):  # standard kernels
         _build.kernel_spec(toy(), "rhs")
 
 

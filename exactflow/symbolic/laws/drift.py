@@ -30,18 +30,12 @@ from sympy.polys.rings import PolyRing
 from .conservation import ConservationLaws
 from .echelon import independent_rows, nullspace
 from ..spec.model import Model
+from ..spec.steps import gd_step, taylor_change
 from .patterns import indicator_form, reduce_exponents, reduce_expr
 from ..proof.verify import Claim, combine
 from ..proof.zero import is_identically_zero
 
 __all__ = ["GDDrift", "gd_step", "gd_drift", "gd_iterates"]
-
-
-def gd_step(model: Model, loss: sp.Expr | None = None) -> dict[sp.Symbol, sp.Expr]:
-    """θ ↦ θ − η ⊙ ∇θ L for the model's loss (or ``loss``)."""
-    loss = model.loss if loss is None else sp.sympify(loss)
-    rates = model.rates
-    return {p: p - rates[p] * sp.diff(loss, p) for p in model.symbols}
 
 
 def gd_iterates(model: Model, start: dict, steps: int) -> list[dict]:
@@ -118,13 +112,9 @@ class GDDrift:
 
 def _taylor(q: sp.Expr, params, h, steps) -> tuple[sp.Expr, sp.Expr, sp.Expr]:
     """(first-order term, higher terms, higher terms in the step symbols)."""
-    eps = sp.Dummy("eps")
-    shifted = sp.expand(q.xreplace({p: p + eps * d for p, d in zip(params, steps)}))
-    poly = sp.Poly(shifted, eps)
+    first, rest = taylor_change(q, params, steps)
     back = dict(zip(steps, h))
-    first = poly.coeff_monomial(eps).xreplace(back)
-    rest = sp.Add(*(c * eps**k for (k,), c in poly.terms() if k >= 2)).subs(eps, 1)
-    return first, rest.xreplace(back), rest
+    return first.xreplace(back), rest.xreplace(back), rest
 
 
 def gd_drift(laws: ConservationLaws, *, seed: int = 0) -> GDDrift:

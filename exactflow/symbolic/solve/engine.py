@@ -44,7 +44,7 @@ from dataclasses import dataclass, field
 import sympy as sp
 
 from .decouple import block, components
-from ..derivation import KernelExprs
+from ..spec.kernels import KernelExprs
 from ..spec.flow import GradientFlow
 from .matrix_riccati import p_symbols, solve_matrix_riccati
 from ..proof.pointwise import pointwise_zero

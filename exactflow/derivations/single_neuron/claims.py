@@ -1,44 +1,45 @@
-"""The single-neuron claims (theorems the verification checks) and the bundle."""
+"""The single-neuron claims: the generic facts as data, then its own theorems."""
 
 from __future__ import annotations
 
-import functools
 import random
 
 import numpy as np
 import sympy as sp
 
-from ..symbolic.derivation import Derivation, KernelExprs, SolveSetup
-from ..symbolic.spec.flow import time_derivative
-from ..symbolic.proof.verify import Claim, combine, identity_claim
-from ..symbolic.proof.zero import is_identically_zero
-from . import single_neuron as sn
+from ...symbolic.proof.verify import Claim, combine, identity_claim
+from ...symbolic.proof.zero import is_identically_zero
+from ...symbolic.spec.flow import time_derivative
+from .._standard import (
+    Conserved,
+    FlowForm,
+    Invariance,
+    Reference,
+    SolvesFlow,
+    StartsAt,
+    standard_claims,
+)
+from . import maths as sn
+from . import numeric
 
-__all__ = ["derivation", "claims"]
+__all__ = ["claims"]
 
 
-def _flow_form():
+def _flow_written():
+    """ȧ = −η_a wᵀ(Σxxβ − Σxy), ẇ = −η_w a(Σxxβ − Σxy) at d = 3."""
     d = 3
-    f = sn.flow(d)
     sy = sn.symbols(d)
     w = sp.Matrix(sy["w"])
     g = sn._sigma_xx(d) * sn.a * w - sp.Matrix(sy["sigma_xy"])  # ∇_β L
-    eq = f.equations
-    out = [eq[sn.a] + sn.eta_a * (w.T * g)[0, 0]]
-    out += [eq[wi] + sn.eta_w * sn.a * gi for wi, gi in zip(sy["w"], g)]
-    return out
+    written = {sn.a: -sn.eta_a * (w.T * g)[0, 0]}
+    written.update({wi: -sn.eta_w * sn.a * gi for wi, gi in zip(sy["w"], g)})
+    return [(sn.flow(d), written)]
 
 
-def _symmetry():
+def _rescaling():
     d = 3
-    m = sn.model(d)
     c = sp.Symbol("c", positive=True)
-    sub = {sn.a: sn.a / c, **{wi: c * wi for wi in sn.symbols(d)["w"]}}
-    return [m.forward.xreplace(sub) - m.forward, m.loss.xreplace(sub) - m.loss]
-
-
-def _conserved():
-    return [time_derivative(sn.flow(d), sn.delta(d)) for d in (1, 2, 3, 4)]
+    return [(sn.model(d), {sn.a: sn.a / c, **{wi: c * wi for wi in sn.symbols(d)["w"]}})]
 
 
 def _preconditioner():
@@ -116,18 +117,6 @@ def _structure():
         dot(w2, None) - (-(a_**2) * w2),
     ]
     return out
-
-
-def _solution_residuals(dims=(1, 2)):
-    out = []
-    for d in dims:
-        sol = sn.solution(d)
-        out += sol.residuals(sn.flow(d, whitened=True))
-    return out
-
-
-def _solution_initial(dims=(1, 2, 3)):
-    return [r for d in dims for r in sn.solution(d).initial_residuals()]
 
 
 def _kernel_sampler(branch):
@@ -249,11 +238,11 @@ def _reference_values():
     worst = 0.0
     for dl, t, a_ref, w_ref in _REFERENCE:
         a0 = np.sqrt((dl + np.sqrt(dl * dl + 4.0)) / 2)
-        a, w = sn.trajectory(
+        a, w = numeric.trajectory(
             np.array(float(t)), a0, np.array([-1.0, 0.0]) / a0, np.array([0.0, 1.0])
         )
         worst = max(worst, abs(float(a) - a_ref), *np.abs(w - w_ref))
-    return worst < 1e-9, "reference table (MATH.md §11.2)", worst, "6 rows"
+    return worst, "6 rows"
 
 
 def _implicit_bias_values():
@@ -265,42 +254,69 @@ def _implicit_bias_values():
         ([1.375], (0.5, 3.0), _BIAS_RATES),
     ):
         for dl, ref in table:
-            got = sn.implicit_bias(x, np.array(y), beta0, dl, *rates)
+            got = numeric.implicit_bias(x, np.array(y), beta0, dl, *rates)
             worst = max(worst, *np.abs(got - ref))
     # the closed form (1-D null space) equals the minimiser of Theorem 3.1's
     # objective found by Newton's method on a lifted problem with 2-D null space
-    from ._single_neuron_numeric import _newton, _radial_slope
-
     x3 = np.array([[0.5, 1.0, 0.0]])
     for dl, _ in _BIAS_UNIT:
-        closed = sn.implicit_bias(x, np.array([1.1]), beta0, dl)
+        closed = numeric.implicit_bias(x, np.array([1.1]), beta0, dl)
         b0 = np.array([0.4, 0.05, 0.0])
         null = np.linalg.svd(x3)[2][1:].T
         bmn = np.linalg.pinv(x3) @ np.array([1.1])
-        g0 = _radial_slope(np.linalg.norm(b0), dl) * b0 / np.linalg.norm(b0)
-        newton = _newton(bmn, null, g0, dl, 1e-14, 200)
+        g0 = numeric._radial_slope(np.linalg.norm(b0), dl) * b0 / np.linalg.norm(b0)
+        newton = numeric._newton(bmn, null, g0, dl, 1e-14, 200)
         worst = max(worst, *np.abs(newton[:2] - closed), abs(newton[2]))
-    return worst < 1e-9, "reference table + Newton", worst, "14 rows"
+    return worst, "14 rows"
+
+
+FLOW = FlowForm(
+    "flow equals −η⊙∇L (MATH §1.1, d=3)",
+    "ȧ = −η_a wᵀ(Σxxβ − Σxy), ẇ = −η_w a(Σxxβ − Σxy)",
+    _flow_written,
+)
+SYMMETRY = Invariance(
+    "rescaling symmetry leaves f and L invariant",
+    "f(x; a/c, c w) = f(x; a, w)",
+    _rescaling,
+)
+CONSERVED = Conserved(
+    "δ = η_w a² − η_a‖w‖² conserved, d = 1…4",
+    "dδ/dt ≡ 0 for general Σxx, Σxy, η_a, η_w",
+    lambda: [(sn.flow(d), [sn.delta(d)]) for d in (1, 2, 3, 4)],
+)
+SOLVES = SolvesFlow(
+    "unified solution: ODE residual ≡ 0 (d = 1, 2)",
+    "general rates, every δ, every a₀",
+    lambda: [(sn.solution(d), sn.flow(d, whitened=True)) for d in (1, 2)],
+    {"max_ops": 0, "points": 3},
+)
+STARTS = StartsAt(
+    "unified solution: initial condition (d = 1, 2, 3)",
+    "θ(0) = θ₀",
+    lambda: [sn.solution(d) for d in (1, 2, 3)],
+)
+REFERENCE = Reference(
+    "exact trajectory matches MATH.md §11.2 reference values",
+    "|error| < 1e-9",
+    _reference_values,
+    1e-9,
+    "reference table (MATH.md §11.2)",
+)
+BIAS = Reference(
+    "implicit bias (Theorem 3.1) matches MATH.md §11.2 and Newton",
+    "|error| < 1e-9",
+    _implicit_bias_values,
+    1e-9,
+    "reference table + Newton",
+)
 
 
 def claims() -> tuple[Claim, ...]:
+    """The generic facts (:mod:`.._standard`) and the single neuron's theorems."""
     ic = identity_claim
     return (
-        ic(
-            "flow equals −η⊙∇L (MATH §1.1, d=3)",
-            "ȧ = −η_a wᵀ(Σxxβ − Σxy), ẇ = −η_w a(Σxxβ − Σxy)",
-            _flow_form,
-        ),
-        ic(
-            "rescaling symmetry leaves f and L invariant",
-            "f(x; a/c, c w) = f(x; a, w)",
-            _symmetry,
-        ),
-        ic(
-            "δ = η_w a² − η_a‖w‖² conserved, d = 1…4",
-            "dδ/dt ≡ 0 for general Σxx, Σxy, η_a, η_w",
-            _conserved,
-        ),
+        *standard_claims(FLOW, SYMMETRY, CONSERVED),
         ic(
             "function-space flow β̇ = −M∇_βL, M of Eq. 4 (d = 2, 3)",
             "M = (κ+δ)/2 I + (κ−δ)/2 β̂β̂ᵀ",
@@ -316,18 +332,7 @@ def claims() -> tuple[Claim, ...]:
             "lemmas L1–L4 of the matrix-exponential form",
             _structure,
         ),
-        ic(
-            "unified solution: ODE residual ≡ 0 (d = 1, 2)",
-            "general rates, every δ, every a₀",
-            _solution_residuals,
-            max_ops=0,
-            points=3,
-        ),
-        ic(
-            "unified solution: initial condition (d = 1, 2, 3)",
-            "θ(0) = θ₀",
-            _solution_initial,
-        ),
+        *standard_claims(SOLVES, STARTS),
         Claim(
             "overflow-safe kernel forms equal the unified form",
             "log-scaled (kernel) and e^{Dτ}-scaled forms, branches δ ≥ 0, δ < 0",
@@ -345,97 +350,5 @@ def claims() -> tuple[Claim, ...]:
             "S = 1 − ⟨M₀,M_t⟩/(‖M₀‖‖M_t‖)",
             _kernel_distance_identity,
         ),
-        Claim(
-            "exact trajectory matches MATH.md §11.2 reference values",
-            "|error| < 1e-9",
-            _reference_values,
-            ("numeric",),
-        ),
-        Claim(
-            "implicit bias (Theorem 3.1) matches MATH.md §11.2 and Newton",
-            "|error| < 1e-9",
-            _implicit_bias_values,
-            ("numeric",),
-        ),
-    )
-
-
-def _sections():
-    d = 2
-    f = sn.flow(d)
-    return (
-        ("Model", r"f(x) &= a\,w^\top x,\quad \mathcal L = \tfrac12\mathbb E[(y-f)^2]"),
-        ("Gradient flow (d = 2)", f.latex()),
-        ("Conserved quantity", r"\delta &= " + sp.latex(sn.delta(d))),
-        (
-            "Function-space preconditioner (Eq. 4)",
-            r"M &= \tfrac{\kappa+\delta}{2} I"
-            r" + \tfrac{\kappa-\delta}{2}\hat\beta\hat\beta^\top,"
-            r"\quad \kappa=\sqrt{\delta^2+4\eta_a\eta_w\|\beta\|^2}",
-        ),
-        (
-            "Exact solution, whitened inputs (unit-rate coordinates)",
-            r"(u, q)^\top &= e^{\tau A} z_0,\quad"
-            r" A = \begin{pmatrix}-\tilde\delta/2 & s\\"
-            r" s & \tilde\delta/2\end{pmatrix},\quad r = r_0 e^{-\tilde\delta\tau/2}\\"
-            r"\Lambda &= 1+\int_0^\tau (u^2+q^2+r^2),\quad"
-            r" \tilde a = q/\sqrt\Lambda,\quad"
-            r" \tilde w = (u e_1 + r e_2)/\sqrt\Lambda",
-        ),
-        (
-            "Limit",
-            r"\eta_w a_\infty^2 &= \tfrac{D+\delta}{2},\quad"
-            r" \operatorname{sgn} a_\infty"
-            r" = \operatorname{sgn}\big(\eta_a w_0^\top\beta_*"
-            r" + a_0\tfrac{\delta+D}{2}\big)",
-        ),
-        (
-            "Kernel distance (whitened data)",
-            r"S(0,t) &= 1-\frac{\langle M_0, M_t\rangle_F}{\|M_0\|_F\|M_t\|_F},\quad"
-            r" M = \eta_w a^2 I + \eta_a w w^\top",
-        ),
-        (
-            "Implicit bias, low-rank data (Theorem 3.1)",
-            r"\beta(\infty) &= \arg\min_{X\beta=y}\ \Psi_{\tilde\delta}(\beta)"
-            r"-\psi_{\tilde\delta}\,\hat\beta_0^\top\beta,\quad"
-            r" \tilde\delta=\delta/\sqrt{\eta_a\eta_w}",
-        ),
-    )
-
-
-def _kernels():
-    return (
-        KernelExprs(
-            "exact",
-            (sn.kt, sn.ka0, sn.kp0, sn.kr0, sn.ks, sn.eta_a, sn.eta_w),
-            sn.exact_kernel(),
-            "whitened single neuron: a(t), p(t) = w·β̂*, g(t) with Π⊥w(t) = g Π⊥w₀",
-        ),
-    )
-
-
-@functools.cache
-def _solve_setup() -> SolveSetup:
-    """Whitened inputs at d = 2 (MATH.md §1.3): the closed form's setting."""
-    return SolveSetup(sn.model(2, whitened=True),
-                      {sp.Symbol("delta", real=True): sn.delta(2)},
-                      "whitened inputs Σxx = I, Σxy = β*, d = 2 (the setting of "
-                      "the closed form)")
-
-
-def derivation() -> Derivation:
-    """The single-neuron derivation bundle."""
-    d = 2
-    return Derivation(
-        solve_setup=_solve_setup,
-        name="single_neuron",
-        title="Single hidden neuron f(x) = a wᵀx (Kunin et al. 2024)",
-        model=sn.model(d),
-        flow=sn.flow(d),
-        conserved={"delta": sn.delta(d)},
-        solution=sn.solution(d),
-        claims=claims(),
-        references=sn.REFERENCES,
-        sections=_sections(),
-        kernels=_kernels,
+        *standard_claims(REFERENCE, BIAS),
     )

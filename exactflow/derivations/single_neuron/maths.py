@@ -1,35 +1,7 @@
-r"""Single hidden neuron, f(x) = a wᵀx, squared loss, layer rates η_a, η_w.
+"""The mathematics of the single neuron: model, flow, δ, closed forms, kernels.
 
-Model: two-layer linear network with one hidden neuron, a ∈ ℝ, w ∈ ℝᵈ,
-β = a w, loss L = ½E[(y − aᵀwx)²] = ½(E[y²] − 2βᵀΣxy + βᵀΣxxβ), gradient flow
-ȧ = −η_a ∂_a L, ẇ = −η_w ∇_w L (MATH.md §1.1).
-
-The rescaling a → a/c, w → c w leaves f unchanged and the flow conserves
-δ = η_w a² − η_a‖w‖² (§1.2).  In function space β̇ = −M ∇_β L with
-M = η_w a² I + η_a w wᵀ = (κ+δ)/2 I + (κ−δ)/2 β̂β̂ᵀ, κ = √(δ² + 4η_aη_w‖β‖²)
-(Eq. 4, §1.6).
-
-Exact solution for whitened inputs (Σxx = I, Σxy = β*), §1.5: in unit-rate
-coordinates ã = (η_w/η_a)^{1/4} a, w̃ = (η_a/η_w)^{1/4} w, τ = √(η_aη_w) t,
-δ̃ = δ/√(η_aη_w), with u = w̃·β̂*, z = (u, ã·√Λ) obeys ż = A z,
-A = [[−δ̃/2, s], [s, δ̃/2]], s = ‖β*‖, the component of w̃ orthogonal to β* decays
-like e^{−δ̃τ/2}, and the common scale Λ obeys Λ̇ = ‖z‖² + r² — one real formula
-for every δ (including 0), every sign of a₀ (including 0), any rates and any d.
-
-References
-----------
-Kunin, Raventós, Dominé, Chen, Klindt, Saxe, Ganguli (2024), "Get rich quick: exact
-solutions reveal how unbalanced initializations promote rapid feature learning",
-arXiv:2406.06158, Eqs. (2)–(4) and Theorem 3.1.
-
-Examples
---------
->>> import numpy as np
->>> from exactflow.derivations.single_neuron import trajectory
->>> a, w = trajectory(np.array([0.0, 1.0]), 1.0, np.array([-1.0, 0.0]),
-...                   np.array([0.0, 1.0]))
->>> print(f"{a[1]:.10f}")  # MATH.md §11.2: δ = 0, t = 1
-0.7901885275
+See the package docstring (:mod:`exactflow.derivations.single_neuron`) for the
+derivation; this module holds its SymPy expressions.
 """
 
 from __future__ import annotations
@@ -38,12 +10,15 @@ import functools
 
 import sympy as sp
 
-from ..symbolic.spec.flow import GradientFlow, gradient_flow
-from ..symbolic.spec.functions import intexp, logz
-from ..symbolic.spec.model import Model, ParamGroup, moment_loss, symmetric_matrix
-from ..symbolic.proof.verify import Solution
+from ...symbolic.spec.flow import GradientFlow, gradient_flow
+from ...symbolic.spec.functions import intexp, logz
+from ...symbolic.spec.kernels import KernelExprs
+from ...symbolic.spec.model import Model, ParamGroup, moment_loss, symmetric_matrix
+from ...symbolic.proof.verify import Solution
 
 __all__ = [
+    "NAME",
+    "kernels",
     "model",
     "flow",
     "delta",
@@ -53,15 +28,10 @@ __all__ = [
     "exact_kernel",
     "scaled_kernel",
     "textbook_kernel",
-    "trajectory",
-    "implicit_bias",
-    "kernel_distance",
-    "kernel_distance_between",
-    "ntk",
     "limit",
-    "derivation",
 ]
 
+NAME = "single_neuron"
 REFERENCES = ("Kunin et al. (2024), arXiv:2406.06158",)
 eta_a, eta_w = sp.symbols("eta_a eta_w", positive=True)
 t = sp.Symbol("t", nonnegative=True)
@@ -105,7 +75,7 @@ def model(d: int = 2, whitened: bool = False) -> Model:
         sxx, sxy = _sigma_xx(d), sp.Matrix(sy["sigma_xy"])
         data = sy["sigma_xx"] + sy["sigma_xy"]
     return Model(
-        name="single_neuron",
+        name=NAME,
         params=(ParamGroup("a", (a,), eta_a), ParamGroup("w", sy["w"], eta_w, (d,))),
         consts=(eta_a, eta_w, syy) + tuple(data),
         loss=moment_loss(a * w, sxx, sxy, syy),
@@ -350,12 +320,14 @@ def textbook_kernel() -> tuple[tuple[str, sp.Expr], ...]:
     )
 
 
-# numerical API and the derivation bundle live in their own modules
-from ._single_neuron_claims import derivation  # noqa: E402
-from ._single_neuron_numeric import (  # noqa: E402
-    implicit_bias,
-    kernel_distance,
-    kernel_distance_between,
-    ntk,
-    trajectory,
-)
+@functools.cache
+def kernels() -> tuple[KernelExprs, ...]:
+    """The entry's own kernels: ``exact`` (:func:`exact_kernel`)."""
+    return (
+        KernelExprs(
+            "exact",
+            (kt, ka0, kp0, kr0, ks, eta_a, eta_w),
+            exact_kernel(),
+            "whitened single neuron: a(t), p(t) = w·β̂*, g(t) with Π⊥w(t) = g Π⊥w₀",
+        ),
+    )

@@ -10,8 +10,10 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._checks import finite_array as _finite
-from ._checks import learning_rate as _rate
+from .._bundle import generated_kernel
+from .._checks import finite_array as _finite
+from .._checks import learning_rate as _rate
+from .maths import NAME, kernels
 
 __all__ = [
     "trajectory",
@@ -23,9 +25,7 @@ __all__ = [
 
 
 def _kernel():
-    from . import single_neuron
-
-    return single_neuron.derivation().kernel("numpy")
+    return generated_kernel(NAME, kernels)
 
 
 def trajectory(t, a0, w0, beta_star, eta_a: float = 1.0, eta_w: float = 1.0):

@@ -1,0 +1,75 @@
+r"""Single hidden neuron, f(x) = a wᵀx, squared loss, layer rates η_a, η_w.
+
+Model: two-layer linear network with one hidden neuron, a ∈ ℝ, w ∈ ℝᵈ,
+β = a w, loss L = ½E[(y − aᵀwx)²] = ½(E[y²] − 2βᵀΣxy + βᵀΣxxβ), gradient flow
+ȧ = −η_a ∂_a L, ẇ = −η_w ∇_w L (MATH.md §1.1).
+
+The rescaling a → a/c, w → c w leaves f unchanged and the flow conserves
+δ = η_w a² − η_a‖w‖² (§1.2).  In function space β̇ = −M ∇_β L with
+M = η_w a² I + η_a w wᵀ = (κ+δ)/2 I + (κ−δ)/2 β̂β̂ᵀ, κ = √(δ² + 4η_aη_w‖β‖²)
+(Eq. 4, §1.6).
+
+Exact solution for whitened inputs (Σxx = I, Σxy = β*), §1.5: in unit-rate
+coordinates ã = (η_w/η_a)^{1/4} a, w̃ = (η_a/η_w)^{1/4} w, τ = √(η_aη_w) t,
+δ̃ = δ/√(η_aη_w), with u = w̃·β̂*, z = (u, ã·√Λ) obeys ż = A z,
+A = [[−δ̃/2, s], [s, δ̃/2]], s = ‖β*‖, the component of w̃ orthogonal to β* decays
+like e^{−δ̃τ/2}, and the common scale Λ obeys Λ̇ = ‖z‖² + r² — one real formula
+for every δ (including 0), every sign of a₀ (including 0), any rates and any d.
+
+References
+----------
+Kunin, Raventós, Dominé, Chen, Klindt, Saxe, Ganguli (2024), "Get rich quick: exact
+solutions reveal how unbalanced initializations promote rapid feature learning",
+arXiv:2406.06158, Eqs. (2)–(4) and Theorem 3.1.
+
+Examples
+--------
+>>> import numpy as np
+>>> from exactflow.derivations.single_neuron import trajectory
+>>> a, w = trajectory(np.array([0.0, 1.0]), 1.0, np.array([-1.0, 0.0]),
+...                   np.array([0.0, 1.0]))
+>>> print(f"{a[1]:.10f}")  # MATH.md §11.2: δ = 0, t = 1
+0.7901885275
+"""
+
+from __future__ import annotations
+
+from .bundle import derivation
+from .maths import (
+    REFERENCES,
+    a,
+    a_init,
+    delta,
+    eta_a,
+    eta_w,
+    exact_kernel,
+    flow,
+    ka0,
+    kernels,
+    kp0,
+    kr0,
+    ks,
+    kt,
+    limit,
+    model,
+    preconditioner,
+    scaled_kernel,
+    solution,
+    symbols,
+    t,
+    textbook_kernel,
+)
+from .numeric import (
+    implicit_bias,
+    kernel_distance,
+    kernel_distance_between,
+    ntk,
+    trajectory,
+)
+
+__all__ = [
+    "model", "flow", "delta", "preconditioner", "solution", "symbols",
+    "exact_kernel", "scaled_kernel", "textbook_kernel", "kernels", "trajectory",
+    "implicit_bias", "kernel_distance", "kernel_distance_between", "ntk", "limit",
+    "derivation",
+]
