@@ -30,7 +30,7 @@ import sympy as sp
 
 from exactflow._build import kernel_spec
 from exactflow.codegen import KernelSpec
-from exactflow.codegen.load import load
+from exactflow.codegen import load
 from exactflow.derivations import single_neuron as sn
 from exactflow.derivations import two_layer_linear_balanced as tl
 from exactflow.symbolic import gradient_flow

@@ -50,8 +50,17 @@ MOVED: dict[str, str] = {
     "exactflow.symbolic.quadrature": "exactflow.symbolic.solve.quadrature",
     "exactflow.symbolic.matrix_riccati": "exactflow.symbolic.solve.matrix_riccati",
     "exactflow.symbolic.decouple": "exactflow.symbolic.solve.decouple",
+    "exactflow.codegen.load": "exactflow.codegen",
+    "exactflow.codegen.printers": "exactflow.codegen.targets.numpy.printer",
+    "exactflow.codegen.program": "exactflow.codegen.targets.numpy.program",
+    "exactflow.codegen.schedule": "exactflow.codegen.targets.numpy.schedule",
+    "exactflow.codegen.numpy_target": "exactflow.codegen.targets.numpy.lower",
+    "exactflow.codegen.numba_printer": "exactflow.codegen.targets.numba.printer",
+    "exactflow.codegen.numba_target": "exactflow.codegen.targets.numba.lower",
+    "exactflow.codegen.numba_grid": "exactflow.codegen.targets.numba.grid",
+    "exactflow.codegen.cuda_target": "exactflow.codegen.targets.cuda.lower",
     "exactflow.symbolic.derivation": "exactflow.derivations._bundle",
-    "exactflow.symbolic.recognise": "exactflow.symbolic.solve.recognise",
+    "exactflow.symbolic.recognise": "exactflow.symbolic.solve.structures",
 }
 
 

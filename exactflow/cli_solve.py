@@ -45,8 +45,10 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
                    help="reduce to rescaling-invariant coordinates (function space)")
     s.add_argument("--kernel-dir", metavar="DIR", dest="kernel_dir",
                    help="write the generated kernel of the solution to DIR")
-    s.add_argument("--target", choices=("numpy", "numba", "cuda"), default="numpy",
-                   help="kernel target for --kernel-dir (default numpy)")
+    from .codegen.targets import DEFAULT_TARGET, TARGETS  # the registry
+
+    s.add_argument("--target", choices=tuple(TARGETS), default=DEFAULT_TARGET,
+                   help=f"kernel target for --kernel-dir (default {DEFAULT_TARGET})")
     s.add_argument("--dtype", choices=("float64", "float32"), default="float64",
                    help="kernel dtype for --kernel-dir (default float64)")
     s.set_defaults(func=run)

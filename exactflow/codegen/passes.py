@@ -32,9 +32,6 @@ __all__ = [
     "stable_rewrites", "substitute",
 ]
 
-#: Targets whose printers want small integer powers spelt out as ``x*x*x``.
-#: (The NumPy emitter expands integer powers itself, by repeated squaring.)
-_EXPAND_POW = {"c99", "cuda", "numba"}
 #: Heads rebuilt unevaluated after a substitution: Max/Min search their
 #: arguments for redundancies (``factor_terms`` on each pair) and Piecewise
 #: re-simplifies its conditions, both slow on large closed forms.
@@ -191,15 +188,17 @@ def _renumber(temps: list, exprs: list[sp.Expr]) -> tuple[list, list[sp.Expr]]:
             [e.xreplace(new) for e in exprs])
 
 
-def prepare(spec: KernelSpec, target: str = "numpy") -> LoweredKernel:
+def prepare(spec: KernelSpec, expand_pow: bool = False) -> LoweredKernel:
     """Run the passes on every output of ``spec`` with one joint CSE.
 
     Parameters
     ----------
     spec : KernelSpec
         The kernel to prepare.
-    target : str
-        Printer family; C-like targets also get small powers expanded.
+    expand_pow : bool
+        Spell out small integer powers as products (``x*x*x``), for C-like
+        printers (each target says whether it wants this: ``Target.expand_pow``;
+        the NumPy target expands powers itself, by repeated squaring).
 
     Returns
     -------
@@ -218,7 +217,7 @@ def prepare(spec: KernelSpec, target: str = "numpy") -> LoweredKernel:
     temps, reduced = _cse(exprs + [call for _, call in shared])
     shared = [(sym, call) for (sym, _), call in zip(shared, reduced[len(exprs):])]
     temps, reduced = _renumber(_toposort(temps + shared), reduced[: len(exprs)])
-    if target in _EXPAND_POW:
+    if expand_pow:
         expand = create_expand_pow_optimization(3, base_req=lambda b: True)
         temps = [(s, optimize(e, [expand])) for s, e in temps]
         reduced = [optimize(e, [expand]) for e in reduced]

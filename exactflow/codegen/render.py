@@ -1,6 +1,6 @@
 """Jinja2 rendering: one environment for every target, created on first use.
 
-Templates live in ``templates/<target>/<role>.<ext>.j2`` and receive only
+Templates live beside their target, ``targets/<target>/<role>.<ext>.j2`` and receive only
 strings and lists of strings, never SymPy objects.  ``jinja2`` is imported on
 the first render, so ``import exactflow`` stays cheap.
 """
@@ -18,7 +18,7 @@ def environment():
     import jinja2
 
     return jinja2.Environment(
-        loader=jinja2.PackageLoader("exactflow.codegen", "templates"),
+        loader=jinja2.PackageLoader("exactflow.codegen", "targets"),
         undefined=jinja2.StrictUndefined,  # a misspelt context key fails loudly
         trim_blocks=True,
         lstrip_blocks=True,  # block tags leave no stray blank lines

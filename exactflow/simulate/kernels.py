@@ -47,7 +47,7 @@ import math
 import numpy as np
 import sympy as sp
 
-from ..codegen.load import emit, load
+from ..codegen.targets import emit, load
 from ..codegen.spec import DTYPES, KernelSpec
 from ..symbolic.laws.drift import GDDrift, gd_drift
 from ..symbolic.spec.kernels import standard_kernel, step_symbols
@@ -233,11 +233,11 @@ class FlowKernels:
 
     def kernel(self, name: str):
         """The loaded generated function ``name(*params, *constants)``."""
-        return load(self.spec(name), "numpy")
+        return load(self.spec(name))
 
     def source(self, name: str) -> str:
         """Generated source text of kernel ``name`` (also in the kernel cache)."""
-        return emit(self.spec(name), "numpy")
+        return emit(self.spec(name))
 
     # ------------------------------------------------------------------ evaluation
 

@@ -43,7 +43,7 @@ def _sections(res) -> list[tuple[str, list[tuple[str, object]]]]:
         out.append(("Structure", [("p", f"Reduced system, no closed form found: "
                                    f"{why}.")]))
         return out
-    out.append(("Structure", [("p", f"Recognised: {res.match.structure} — "
+    out.append(("Structure", [("p", f"Recognised: {res.match.name} — "
                                f"{res.match.statement}.")]))
     for heading, text in res.recipe:
         out.append((heading, [("p", text)]))

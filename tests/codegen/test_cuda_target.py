@@ -21,7 +21,8 @@ import pytest
 
 import exactflow
 from exactflow import _build
-from exactflow.codegen import cuda_target, load
+from exactflow.codegen import load
+from exactflow.codegen.targets.cuda import lower as cuda_target
 from tests.codegen.codegen_cases import sample, spec
 from tests.derivations.sn_reference import exact_mp, random_case
 

@@ -13,7 +13,7 @@ import sympy as sp
 
 from exactflow.codegen import KernelSpec
 from exactflow.codegen.growth import scale_growth
-from exactflow.codegen.load import load
+from exactflow.codegen import load
 from exactflow.symbolic.spec.functions import MPMATH_NAMESPACE, intexp, phi1
 from exactflow.symbolic.proof.zero import is_identically_zero
 

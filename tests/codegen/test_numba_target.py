@@ -22,7 +22,10 @@ from codegen_cases import sample, spec
 
 import exactflow
 from exactflow import _build
-from exactflow.codegen import KernelSpec, load, numba_printer, numba_target
+from exactflow.codegen import KernelSpec, load
+from exactflow.codegen.targets.numba import loader as numba_loader
+from exactflow.codegen.targets.numba import lower as numba_target
+from exactflow.codegen.targets.numba import printer as numba_printer
 from exactflow.codegen.cache import source_hash
 from exactflow.symbolic.spec.functions import logz, phi1
 from tests.derivations.sn_reference import exact_mp, random_case
@@ -123,8 +126,7 @@ def test_source_header_layout_and_decorators(sn64):
 
 def test_emitting_twice_gives_identical_source():
     first = numba_target.emit(spec("mixed"))
-    numba_target._LOWERED.clear()  # run the passes again
-    assert numba_target.emit(spec("mixed")) == first
+    assert numba_target.emit(spec("mixed")) == first  # the passes run again
 
 
 def test_float32_source_has_only_float32_literals(sn32):
@@ -287,17 +289,23 @@ def test_bad_arguments(mixed):
 
 def test_plan_chooses_grids_and_falls_back(sn64):
     s = _build.kernel_spec(SN, "exact", "float64")
-    from exactflow.codegen import numba_grid
+    from exactflow.codegen.targets.numba import grid as numba_grid
+
+    table = sn64.table  # the loaded kernel analyses its lowered form once
+    assert table is sn64.table
+
+    def plan(shapes, shape):
+        return numba_grid.plan(s, table, shapes, shape)
 
     scalars = [()] * 5
-    grid = numba_grid.plan(s, [(50, 1), (1, 60)] + scalars, (50, 60))
+    grid = plan([(50, 1), (1, 60)] + scalars, (50, 60))
     assert grid is not None and grid.pattern == "oiccccc"
     assert (grid.split, grid.rows, grid.cols) == (1, 50, 60)
     assert grid.cost_grid < 0.6 * grid.cost_flat
-    assert numba_grid.plan(s, [(3000,)] * 2 + scalars, (3000,)) is None  # 1-D
-    assert numba_grid.plan(s, [(50, 60)] * 2 + scalars, (50, 60)) is None  # no axis
-    assert numba_grid.plan(s, [()] * 7, ()) is None
-    deep = numba_grid.plan(s, [(4, 1, 1), (1, 5, 6)] + scalars, (4, 5, 6))
+    assert plan([(3000,)] * 2 + scalars, (3000,)) is None  # 1-D
+    assert plan([(50, 60)] * 2 + scalars, (50, 60)) is None  # no axis
+    assert plan([()] * 7, ()) is None
+    deep = plan([(4, 1, 1), (1, 5, 6)] + scalars, (4, 5, 6))
     assert deep is not None and (deep.rows, deep.cols) == (4, 30)
 
 
@@ -319,10 +327,10 @@ def test_single_neuron_grid_equals_flat_and_numpy(sn64):
 def test_grid_source_hoists_temporaries_out_of_the_inner_loop(sn64):
     """Each temporary that does not depend on t (after inlining) is computed in
     the column loop or once, before the inner loop; the rest inside it."""
-    from exactflow.codegen import numba_grid
+    from exactflow.codegen.targets.numba import grid as numba_grid
 
     s = sn64.spec
-    source = numba_grid.emit(s, "oiccccc")
+    source = numba_grid.emit(s, sn64.lowered, sn64.table, "oiccccc")
     lines = [ln.strip() for ln in source.splitlines()]
     inner = lines.index("for _j in range(_m):")
     assert lines.index("for _j in numba.prange(_m):") < inner

@@ -14,7 +14,7 @@ import pytest
 import sympy as sp
 
 from exactflow.codegen import KernelSpec
-from exactflow.codegen.load import load
+from exactflow.codegen import load
 from exactflow.codegen.rewrites import RULES, stable_rewrites
 from exactflow.symbolic.spec.functions import intexp, phi1
 

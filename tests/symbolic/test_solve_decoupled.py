@@ -32,7 +32,7 @@ def test_explicit_blocks_are_lifted_and_verified():
     res = solve(sys_, flow, "two_blocks")
     assert res.structure == "decoupled" and res.verified
     # ȧ = η − ηa is the affine (Riccati, C = 0) case
-    assert [s.structure for s in res.match.data["blocks"]] == ["riccati", "separable"]
+    assert [s.structure for s in res.applied.facts["blocks"]] == ["riccati", "separable"]
     assert res.solution is not None
     names = [c.name for c in res.checks]
     assert "model flow residual ≡ 0 (lifted solution)" in names
@@ -80,7 +80,7 @@ def test_diagonal_network_per_coordinate(u0, v0):
     times = np.array([0.1, 0.6, 2.0])
     sol = solve_ivp(rhs, (0, times[-1]), [*u0, *v0], method="DOP853", t_eval=times,
                     rtol=1e-12, atol=1e-14)
-    for i, sub in enumerate(res.match.data["blocks"]):
+    for i, sub in enumerate(res.applied.facts["blocks"]):
         tz, z = sub.quadrature
         values = {eta: rate, stars[i]: target[i], cs[i]: u0[i] * v0[i],
                   init_symbol(z): u0[i] ** 2 - v0[i] ** 2}

@@ -41,7 +41,7 @@ def test_linear_plus_radial_needs_the_conserved_relation():
     assert recognise(reduce_flow(flow)) is None
     dl = sp.Symbol("delta", real=True)
     match = recognise(reduce_flow(flow, conserved={dl: delta(2)}))
-    assert match.structure == "linear-radial" and match.data["m"] == 2
+    assert match.name == "linear-radial" and match.data["m"] == 2
 
 
 def test_single_neuron_rederived():  # ~25 s on 2 shared cores

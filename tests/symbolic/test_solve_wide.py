@@ -23,7 +23,7 @@ def test_wide_linear_scalar_rederived(d):
     rename = {init_symbol(x): x0 for x, x0 in zip(sy["u"] + sy["w"],
                                                   sy["u_init"] + sy["w_init"])}
     # u(τ), w(τ): the solver's e^{τK} z₀ is the catalog's cosh/sinh form
-    tau_, G, k, (A, B, C), ysol = res.match.data["time_change"]
+    tau_, G, k, (A, B, C), ysol = res.applied.facts["time_change"]
     K = res.match.data["K"]
     from exactflow.symbolic.solve.recipes import expm
 

@@ -3,10 +3,11 @@
 :func:`~.reduce.reduce_flow` reduces a flow by its symmetries and conserved
 quantities; :func:`solve` recognises the structure of the reduced system
 (:data:`STRUCTURES`, tried in order), applies its recipe and verifies the
-result.
+result, a :class:`SolveResult`.
 """
 
-from .engine import STRUCTURES, SolveResult, recognise, solve
-from .recognise import init_symbol, t
+from .engine import solve
+from .result import SolveResult
+from .structures import STRUCTURES, init_symbol, recognise, t
 
 __all__ = ["STRUCTURES", "SolveResult", "init_symbol", "recognise", "solve", "t"]

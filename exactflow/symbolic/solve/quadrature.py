@@ -49,6 +49,8 @@ import mpmath
 import numpy as np
 import sympy as sp
 
+from .structures.curve_quadrature import CurveQuadrature
+
 __all__ = ["quadrature_time"]
 
 
@@ -145,11 +147,12 @@ def quadrature_time(result, u, constants: Mapping, initial: Mapping):
     is not on the curve, or a target is not reached for t ≥ 0 (behind u0, past a
     zero of F, or beyond the end of the real branch).
     """
-    if getattr(result, "structure", None) != "curve-quadrature" or \
+    match = getattr(result, "match", None)
+    if not isinstance(getattr(match, "structure", None), CurveQuadrature) or \
             getattr(result, "quadrature", None) is None:
         got = getattr(result, "structure", result)
         raise ValueError("result must be a SolveResult with structure "
-                         f"'curve-quadrature', got {got!r}")
+                         f"{CurveQuadrature.name!r}, got {got!r}")
     integral, x = result.quadrature
     v = integral.limits[0][0]
     (other,) = [z for z in result.system.coords if z != x]

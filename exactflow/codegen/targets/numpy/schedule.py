@@ -16,8 +16,8 @@ from __future__ import annotations
 
 import sympy as sp
 
-from ..symbolic.spec.functions import logz, phi1
-from .passes import LoweredKernel
+from ....symbolic.spec.functions import logz, phi1
+from ...passes import LoweredKernel
 from .program import Instr, Program
 
 __all__ = ["schedule"]

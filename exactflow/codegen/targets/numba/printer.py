@@ -18,8 +18,8 @@ from sympy.logic.boolalg import Boolean
 from sympy.printing.precedence import PRECEDENCE
 from sympy.printing.pycode import PythonCodePrinter
 
-from ..symbolic.spec.functions import phi1
-from .passes import substitute
+from ....symbolic.spec.functions import phi1
+from ...passes import substitute
 
 __all__ = ["NumbaPrinter", "helper_lines", "is_boolean", "printer", "statements"]
 

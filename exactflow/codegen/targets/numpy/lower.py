@@ -16,12 +16,12 @@ import textwrap
 
 import sympy as sp
 
-from .passes import prepare
-from .printers import NumpyKernelPrinter
+from ...passes import prepare
+from .printer import NumpyKernelPrinter
 from .program import Program, allocate
-from .render import render
+from ...render import render
 from .schedule import schedule
-from .spec import KernelSpec
+from ...spec import KernelSpec
 
 __all__ = ["BLOCK", "RESERVED", "emit", "lower"]
 
@@ -111,14 +111,14 @@ def lower(spec: KernelSpec, block: int = BLOCK) -> dict[str, str | list[str]]:
         (``numpy``, ``math``, ``operator``, ``block``) or an expression has no
         NumPy form.
     """
-    from .._version import __version__
+    from ...._version import __version__
 
     clash = sorted(RESERVED & set(spec.input_names))
     if clash:
         raise ValueError(f"{spec.name}: input names {clash} are reserved by the "
                          "NumPy target")
     printer = NumpyKernelPrinter({"dtype": spec.dtype})
-    prog = allocate(schedule(prepare(spec, "numpy"), spec.input_names,
+    prog = allocate(schedule(prepare(spec), spec.input_names,
                              printer.call_template))
     inputs, outputs = list(spec.input_names), list(spec.output_names)
     doc = textwrap.wrap(" ".join(spec.doc.split()), 80) if spec.doc.strip() else []

@@ -8,30 +8,24 @@ compiler also accepts; ``cuda/kernels.cu.j2`` includes it and adds one
 are printed by SymPy's ``C99CodePrinter`` configured with
 ``{"type_aliases": {real: float32}}`` for float32 (``expf``, ``1.0F``, no double
 promotion) and without math macros (``M_SQRT1_2`` is double and not C99).
-:func:`load` runs the kernel through CuPy when CuPy and a GPU are present.
+:mod:`.loader` runs the kernel through CuPy when CuPy and a GPU are present.
 """
 
 from __future__ import annotations
 
-import functools
-import math
 import textwrap
-from collections.abc import Callable
 
 import sympy as sp
 from sympy.codegen.ast import float32, float64, real
 from sympy.logic.boolalg import Boolean
 from sympy.printing.c import C99CodePrinter
 
-from .passes import prepare
-from .render import render
-from .spec import KernelSpec
+from ...passes import prepare
+from ...render import render
+from ...spec import KernelSpec
 
-__all__ = ["BLOCK_SIZE", "CudaPrinter", "RESERVED", "emit", "emit_header", "load",
-           "lower"]
+__all__ = ["CudaPrinter", "RESERVED", "emit", "emit_header", "lower"]
 
-#: Threads per block of the launch done by :func:`load`.
-BLOCK_SIZE = 256
 _C_TYPES = {"float64": "double", "float32": "float"}
 _ALIASES = {"float64": float64, "float32": float32}
 #: Words an input or output name must not be: C/C++ keywords, the names the
@@ -97,27 +91,19 @@ def _is_boolean(expr: sp.Basic) -> bool:
 def lower(spec: KernelSpec) -> dict[str, str | list[str]]:
     """The template context for ``spec``: only strings and lists of strings.
 
-    Memoised per spec (the passes take seconds on large closed forms); each
-    call returns a fresh dict.
-
     Raises
     ------
     ValueError
         When an input or output name is a C/C++ keyword or a name the generated
         code uses (``in``, ``out``, ``n``, ``i``, ...).
     """
-    return dict(_lower(spec))
-
-
-@functools.lru_cache(maxsize=64)
-def _lower(spec: KernelSpec) -> dict[str, str | list[str]]:
-    from .._version import __version__
+    from ...._version import __version__
 
     clash = sorted(RESERVED & (set(spec.input_names) | set(spec.output_names)))
     if clash:
         raise ValueError(f"{spec.name}: names {clash} are reserved by the CUDA target")
     p = printer(spec.dtype)
-    kernel = prepare(spec, "cuda")
+    kernel = prepare(spec, expand_pow=True)
     ctype = _C_TYPES[spec.dtype]
     temps = []
     for sym, expr in kernel.temps:
@@ -167,62 +153,3 @@ def emit_header(spec: KernelSpec) -> str:
 def emit(spec: KernelSpec) -> str:
     """The self-contained ``.cu`` source: the point header, then the kernel."""
     return render("cuda/kernels.cu.j2", lower(spec))
-
-
-def _cupy():
-    try:
-        import cupy
-    except ImportError as exc:  # pragma: no cover - depends on the machine
-        raise ImportError(
-            "the CUDA target runs through CuPy: install the 'exactflow[cuda]' extra "
-            f"(pip install 'exactflow[cuda]'); import failed: {exc}") from exc
-    try:
-        count = cupy.cuda.runtime.getDeviceCount()
-    except Exception as exc:  # CUDARuntimeError without a driver or device
-        raise RuntimeError(f"the CUDA target needs a GPU; CuPy found none: {exc}"
-                           ) from exc
-    if count < 1:
-        raise RuntimeError("the CUDA target needs a GPU; CuPy found none "
-                           "(exactflow[cuda] is installed but there is no device)")
-    return cupy
-
-
-def load(spec: KernelSpec, source: str | None = None) -> Callable:
-    """The kernel as ``f(*inputs) -> tuple of cupy arrays`` run through CuPy.
-
-    Arguments (NumPy or CuPy arrays, or numbers) are broadcast, converted to the
-    kernel's dtype and copied to the device as contiguous flat arrays; the
-    results are new CuPy arrays of the broadcast shape.
-
-    Raises
-    ------
-    ImportError
-        Without CuPy (the ``exactflow[cuda]`` extra).
-    RuntimeError
-        When CuPy finds no GPU.
-    """
-    cupy = _cupy()
-    source = emit(spec) if source is None else source
-    module = cupy.RawModule(code=source, options=("--std=c++14",))
-    function = module.get_function(f"{spec.derivation}__{spec.name}")
-    dtype = cupy.dtype(spec.dtype)
-    n_inputs = len(spec.inputs)
-
-    def kernel(*args):
-        if len(args) != n_inputs:
-            raise TypeError(f"{spec.name}() takes {n_inputs} arguments "
-                            f"{list(spec.input_names)}, got {len(args)}")
-        arrays = [cupy.asarray(a, dtype=dtype) for a in args]
-        shape = cupy.broadcast(*arrays).shape if arrays else ()
-        size = math.prod(shape)
-        flat = [cupy.ascontiguousarray(cupy.broadcast_to(a, shape)).reshape(size)
-                for a in arrays]
-        outs = [cupy.empty(size, dtype=dtype) for _ in spec.outputs]
-        if size:
-            grid = min((size + BLOCK_SIZE - 1) // BLOCK_SIZE, 65535)
-            function((grid,), (BLOCK_SIZE,), (*flat, *outs, cupy.int64(size)))
-        return tuple(o.reshape(shape) for o in outs)
-
-    kernel.__name__ = spec.name
-    kernel.__doc__ = f"Kernel {spec.name!r} of {spec.derivation!r} on the GPU (CuPy)."
-    return kernel

@@ -29,10 +29,11 @@ from dataclasses import dataclass
 
 import sympy as sp
 
-from .numba_printer import is_boolean, printer, statements
-from .numba_target import check_names, common_context, lowered, wrap_call
-from .render import render
-from .spec import KernelSpec
+from .printer import is_boolean, printer, statements
+from ...passes import LoweredKernel
+from .lower import check_names, common_context, wrap_call
+from ...render import render
+from ...spec import KernelSpec
 
 __all__ = ["HEAVY", "Plan", "analyse", "emit", "levels", "lower", "plan", "run"]
 
@@ -68,11 +69,12 @@ def _cost(expr: sp.Basic) -> float:
     return float(ops.xreplace(weights))
 
 
-@functools.lru_cache(maxsize=64)
-def analyse(spec: KernelSpec) -> tuple[tuple[str, frozenset, float], ...]:
+Table = tuple[tuple[str, frozenset, float], ...]
+
+
+def analyse(kernel: LoweredKernel) -> Table:
     """``(name, operands, cost)`` of each temporary, then each output (as
     ``_out_<name>``); operands are the names of inputs and temporaries it uses."""
-    kernel = lowered(spec)
     rows = []
     for sym, expr in kernel.temps:
         rows.append((sym.name, frozenset(s.name for s in expr.free_symbols),
@@ -83,10 +85,10 @@ def analyse(spec: KernelSpec) -> tuple[tuple[str, frozenset, float], ...]:
     return tuple(rows)
 
 
-def levels(spec: KernelSpec, pattern: str) -> dict[str, int]:
+def levels(spec: KernelSpec, table: Table, pattern: str) -> dict[str, int]:
     """Axes bits (0 once, 1 row, 2 column, 3 point) of inputs, temps, outputs."""
     axes = {n: _AXES[c] for n, c in zip(spec.input_names, pattern)}
-    for name, operands, _ in analyse(spec):
+    for name, operands, _ in table:
         axes[name] = functools.reduce(int.__or__, (axes[o] for o in operands), 0)
     return axes
 
@@ -101,7 +103,8 @@ def _pattern(shapes: list[tuple], shape: tuple, split: int) -> str:
     return "".join(letters)
 
 
-def plan(spec: KernelSpec, shapes: list[tuple], shape: tuple) -> Plan | None:
+def plan(spec: KernelSpec, table: Table, shapes: list[tuple], shape: tuple
+         ) -> Plan | None:
     """The cheapest grid for arguments of ``shapes`` broadcast to ``shape``.
 
     Returns None (the flat loop) for fewer than two axes, an empty result, or
@@ -110,7 +113,6 @@ def plan(spec: KernelSpec, shapes: list[tuple], shape: tuple) -> Plan | None:
     size = math.prod(shape)
     if len(shape) < 2 or size == 0:
         return None
-    table = analyse(spec)
     flat = size * sum(cost for _, _, cost in table)
     best = None
     for split in range(1, len(shape)):
@@ -118,7 +120,7 @@ def plan(spec: KernelSpec, shapes: list[tuple], shape: tuple) -> Plan | None:
         if rows < 2 or cols < 2:
             continue
         pattern = _pattern(shapes, shape, split)
-        axes = levels(spec, pattern)
+        axes = levels(spec, table, pattern)
         count = {0: 1, 1: rows, 2: cols, 3: size}
         cost = sum(c * count[axes[name]] for name, _, c in table)
         if best is None or cost < best.cost_grid:
@@ -128,7 +130,8 @@ def plan(spec: KernelSpec, shapes: list[tuple], shape: tuple) -> Plan | None:
     return best
 
 
-def lower(spec: KernelSpec, pattern: str) -> dict[str, str | list[str]]:
+def lower(spec: KernelSpec, kernel: LoweredKernel, table: Table, pattern: str
+          ) -> dict[str, str | list[str]]:
     """Template context of the loop nest for ``pattern`` (one letter per input).
 
     Raises
@@ -141,9 +144,8 @@ def lower(spec: KernelSpec, pattern: str) -> dict[str, str | list[str]]:
     if len(pattern) != len(spec.inputs) or set(pattern) - set(_AXES):
         raise ValueError(f"pattern must have one of the letters c, o, i, f per "
                          f"input {list(spec.input_names)}, got {pattern!r}")
-    kernel = lowered(spec)
     p = printer(spec.dtype)
-    axes = levels(spec, pattern)
+    axes = levels(spec, table, pattern)
     exprs = [(s.name, e) for s, e in kernel.temps]
     exprs += [(f"_out_{n}", e) for n, e in kernel.outputs]
     fresh = [0]
@@ -205,9 +207,10 @@ def lower(spec: KernelSpec, pattern: str) -> dict[str, str | list[str]]:
     return context
 
 
-def emit(spec: KernelSpec, pattern: str) -> str:
-    """Source of the loop-nest module of ``spec`` for ``pattern``."""
-    return render("numba/grid.py.j2", lower(spec, pattern))
+def emit(spec: KernelSpec, kernel: LoweredKernel, table: Table, pattern: str) -> str:
+    """Source of the loop-nest module of ``spec`` for ``pattern`` (``kernel`` is
+    ``lower.lowered(spec)``, ``table`` is ``analyse(kernel)``)."""
+    return render("numba/grid.py.j2", lower(spec, kernel, table, pattern))
 
 
 def run(function, chosen: Plan, arrays: list, shape: tuple, spec: KernelSpec):

@@ -1,0 +1,55 @@
+"""Loading generated source: the pieces every target shares.
+
+Generated Python is compiled under a fake file name
+``<exactflow:{derivation}:{kernel}:{target}:{dtype}>`` registered in
+:mod:`linecache`, so tracebacks and :func:`inspect.getsource` show the
+generated lines (:func:`load_source`).
+"""
+
+from __future__ import annotations
+
+import linecache
+import warnings
+from collections.abc import Callable
+from pathlib import Path
+
+from .cache import cache_dir, source_hash, write_atomic
+from .spec import KernelSpec
+
+__all__ = ["filename", "load_source", "store"]
+
+
+def filename(spec: KernelSpec, target: str) -> str:
+    """The fake file name the generated code is compiled under."""
+    return f"<exactflow:{spec.derivation}:{spec.name}:{target}:{spec.dtype}>"
+
+
+def load_source(source: str, name: str, function: str,
+                module: str = "exactflow.generated") -> Callable:
+    """Compile ``source`` under the file name ``name`` and return ``function``.
+
+    The text is registered in ``linecache.cache`` before ``exec`` into a fresh
+    namespace, as :func:`sympy.lambdify` does.  When a different text already
+    holds ``name`` (two kernels with the same names in one process), a short
+    hash of the source is appended, so both keep showing their own lines.
+    """
+    held = linecache.cache.get(name)
+    if held is not None and "".join(held[2]) != source:
+        name = f"{name[:-1]}:{source_hash(source)[:12]}>"
+    code = compile(source, name, "exec")
+    linecache.cache[name] = (len(source), None, source.splitlines(True), name)
+    namespace: dict = {"__name__": module, "__file__": name}
+    exec(code, namespace)
+    return namespace[function]
+
+
+def store(source: str, suffix: str = ".py") -> Path | None:
+    """Write ``source`` to the cache directory; warn (never fail) when it cannot."""
+    try:
+        return write_atomic(cache_dir(), source, suffix)
+    except OSError as exc:
+        warnings.warn(f"exactflow: cannot write to the kernel cache: {exc}",
+                      RuntimeWarning, stacklevel=3)
+        return None
+
+

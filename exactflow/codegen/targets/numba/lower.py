@@ -1,0 +1,149 @@
+"""The Numba target: scalar per-point maths, parallel loops over flat arrays.
+
+``numba/module.py.j2`` renders one module per :class:`KernelSpec` and dtype:
+
+* ``<kernel>_point(*inputs) -> tuple``: the per-point maths as straight-line
+  scalar code (``Piecewise`` as ``if``/``elif``/``else``, so a branch is only
+  evaluated where it is taken), ``@numba.njit`` with an explicit signature;
+* ``<kernel>_flat(*inputs, *outputs)``: a ``numba.prange`` loop over 1-D arrays
+  of one length (an input may have stride 0), writing preallocated outputs;
+* ``<kernel>(*inputs, block=None)``: the NumPy kernel's calling convention
+  (broadcast, convert, allocate, call the flat loop).
+
+Every ``njit`` is ``cache=True, fastmath=False, error_model="numpy"`` (IEEE
+division, no ``ZeroDivisionError``).  In float32 every literal is a
+``numpy.float32`` and the math functions take float32 arguments, so nothing
+is promoted to float64.  Numba's ``cache=True`` needs a real file: :func:`load`
+writes the module to the cache directory (``$EXACTFLOW_CACHE_DIR``, named by
+the SHA-256 of its text) and imports it from there, so another process finds
+Numba's compiled code in ``__pycache__`` next to it.  Broadcast grids (phase
+diagrams) run a loop nest with hoisted temporaries: see :mod:`.numba_grid`.
+"""
+
+from __future__ import annotations
+
+import textwrap
+
+import sympy as sp
+
+from .printer import NumbaPrinter, helper_lines, printer, statements
+from ...passes import LoweredKernel, prepare
+from ...render import render
+from ...spec import KernelSpec
+
+__all__ = ["RESERVED", "check_names", "common_context", "emit", "lower", "lowered",
+           "wrap_call"]
+
+#: Names the generated code uses that an input or output must not shadow.
+RESERVED = frozenset({"math", "numba", "numpy", "operator", "abs", "max", "min",
+                      "range", "block", "len", "float", "int", "bool", "i"})
+_COMMENT_WIDTH = 100
+
+
+def wrap_call(head: str, args: list[str], indent: int, width: int = 88) -> list[str]:
+    """``head(args)`` as lines of at most ``width`` columns at ``indent``."""
+    line = f"{head}({', '.join(args)})"
+    if indent + len(line) <= width:
+        return [line]
+    body = textwrap.wrap(", ".join(args), width - indent - 4, break_long_words=False,
+                         break_on_hyphens=False)
+    return [f"{head}("] + [f"    {b}" for b in body[:-1]] + [f"    {body[-1]})"]
+
+
+def _tuple(items: list[str]) -> str:
+    """``"(a, b)"``, or ``"(a,)"`` for one item."""
+    return f"({items[0]},)" if len(items) == 1 else f"({', '.join(items)})"
+
+
+def _comment(text: str) -> str:
+    text = " ".join(text.split())
+    if len(text) > _COMMENT_WIDTH:
+        text = text[: _COMMENT_WIDTH - 3] + "..."
+    return f"# {text}"
+
+
+def lowered(spec: KernelSpec) -> LoweredKernel:
+    """``prepare(spec)`` with small powers spelt out (seconds on a large closed
+    form: callers keep the result, e.g. :class:`.loader.NumbaKernel`)."""
+    return prepare(spec, expand_pow=True)
+
+
+def check_names(spec: KernelSpec) -> None:
+    """ValueError when an input or output name would shadow a generated name."""
+    own = {spec.name, f"{spec.name}_point", f"{spec.name}_flat", f"{spec.name}_grid"}
+    own |= {f"out_{n}" for n in spec.output_names}  # the flat loop's arguments
+    clash = sorted((RESERVED | own) & (set(spec.input_names) | set(spec.output_names)))
+    if clash:
+        raise ValueError(f"{spec.name}: names {clash} are reserved by the Numba target")
+
+
+def common_context(spec: KernelSpec, p: NumbaPrinter) -> dict[str, str | list[str]]:
+    """Context keys shared by the module and the grid templates."""
+    from ...._version import __version__
+
+    inputs, outputs = list(spec.input_names), list(spec.output_names)
+    ntype = f"numba.{spec.dtype}"
+    return {
+        "version": __version__,
+        "sympy_version": sp.__version__,
+        "derivation": spec.derivation,
+        "kernel": spec.name,
+        "dtype": spec.dtype,
+        "ntype": ntype,
+        "expressions": [_comment(f"{n} = {e}") for n, e in spec.outputs],
+        "doc": textwrap.wrap(" ".join(spec.doc.split()), 80) if spec.doc.strip()
+        else [],
+        "inputs": inputs,
+        "outputs": outputs,
+        "signature": ", ".join(inputs),
+        "output_names": ", ".join(outputs),
+        "output_tuple": _tuple(outputs),
+        "helpers": helper_lines(p),
+    }
+
+
+def lower(spec: KernelSpec, kernel: LoweredKernel | None = None
+          ) -> dict[str, str | list[str]]:
+    """The template context of the module: only strings and lists of strings.
+
+    Raises
+    ------
+    ValueError
+        When a name is reserved (``math``, ``max``, ``<kernel>_point``, ...) or
+        an expression has no Numba form.
+    """
+    check_names(spec)
+    kernel = lowered(spec) if kernel is None else kernel
+    p = printer(spec.dtype)
+    fresh = [0]
+    body: list[str] = []
+    for sym, expr in kernel.temps:
+        body += statements(sym.name, expr, p, fresh)
+    for name, expr in kernel.outputs:
+        body += statements(f"_out_{name}", expr, p, fresh)
+    context = common_context(spec, p)
+    inputs, outputs = list(spec.input_names), list(spec.output_names)
+    results = [f"_out_{n}" for n in outputs]
+    context.update({
+        "point_body": body,
+        "point_return": _tuple(results),
+        "n_outputs": str(len(outputs)),
+        "point_types": ", ".join(["_F"] * len(inputs)),
+        "flat_types": ", ".join(["_IN"] * len(inputs) + ["_OUT"] * len(outputs)),
+        "input_tuple": _tuple(inputs),
+        "flat_args": ", ".join(inputs + [f"out_{n}" for n in outputs]),
+        "flat_loop": wrap_call(
+            f"{_tuple([f'out_{n}[i]' for n in outputs])[1:-1]} = {spec.name}_point",
+            [f"{n}[i]" for n in inputs], 8),
+        "flat_call": wrap_call(
+            f"{spec.name}_flat", [f"_flat({n}, _shape, _size)" for n in inputs]
+            + [f"_res_{n}.reshape(_size)" for n in outputs], 8),
+        "input_names": _tuple([f'"{n}"' for n in inputs]),
+        "result_tuple": _tuple([f"_res_{n}" for n in outputs]),
+    })
+    return context
+
+
+def emit(spec: KernelSpec, kernel: LoweredKernel | None = None) -> str:
+    """Source text of the Numba module for ``spec`` (deterministic)."""
+    return render("numba/module.py.j2", lower(spec, kernel))

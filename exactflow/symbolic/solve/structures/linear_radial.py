@@ -1,0 +1,109 @@
+r"""Linear plus radial: ż = Kz + ψ(z)z modulo the conserved relations I.
+
+The linear conditions (ż − Kz) ∧ z ∈ I on the entries of K are solved exactly
+(normal forms modulo a Gröbner basis of I); ψ must be homogeneous of degree
+m ≥ 1 after a constant is moved into K.  Then z = λ e^{tK}z₀ with
+λ^{−m} = 1 − m∫₀ᵗψ(e^{σK}z₀)dσ.
+"""
+
+from __future__ import annotations
+
+import sympy as sp
+
+from ..checks import claim
+from ..recipes import exp_integral, expm
+from .base import Applied, Match, Structure, polys, t
+
+__all__ = ["LinearRadial"]
+
+
+class LinearRadial(Structure):
+    name = "linear-radial"
+    summary = "ż = Kz + ψ(z)z, ψ homogeneous (modulo the conserved relations)"
+
+    def match(self, sys, groups=None):
+        zs = sys.coords
+        n = len(zs)
+        if n < 2 or sys.constraints:
+            return None
+        P = polys(sys)
+        if P is None:
+            return None
+        rels = [r for r in sys.relations if r.free_symbols & set(zs)]
+        k = sp.Matrix(n, n, lambda i, j: sp.Dummy(f"k{i}{j}"))
+        consts = set().union(*(e.free_symbols for e in sys.rhs), *(
+            r.free_symbols for r in rels), set(k)) - set(zs)
+        dom = sp.QQ.frac_field(*sorted(consts, key=sp.default_sort_key)) if consts \
+            else sp.QQ
+        gens = tuple(reversed(zs))
+        G = sp.groebner(rels, *gens, order="lex", domain=dom) if rels else None
+
+        def nf(e):
+            e = sp.expand(e)
+            return sp.expand(G.reduce(e)[1]) if G is not None else e
+
+        z = sp.Matrix(zs)
+        R = sp.Matrix([p.as_expr() for p in P]) - k * z
+        eqs = []
+        for i in range(n):
+            for j in range(i + 1, n):
+                e = nf(R[i] * zs[j] - R[j] * zs[i])
+                eqs += sp.Poly(e, *zs).coeffs()
+        sol = sp.solve(eqs, list(k), dict=True)
+        if not sol:
+            return None
+        K = k.xreplace(sol[0]).xreplace({x: 0 for x in k})
+        R = sp.Matrix([nf(p.as_expr()) for p in P]) - K * z
+        if all(sp.expand(e) == 0 for e in R):
+            return None  # linear, handled elsewhere
+        psi = None
+        for i in range(n):
+            q, rem = sp.div(sp.expand(R[i]), zs[i], *zs)
+            if rem == 0 and q != 0:
+                psi = sp.expand(q)
+                break
+        if psi is None:
+            return None
+        p = sp.Poly(psi, *zs)
+        c0 = p.coeff_monomial(1)
+        psi_h = sp.expand(psi - c0)
+        degs = {sum(m) for m in sp.Poly(psi_h, *zs).monoms()}
+        if len(degs) != 1:
+            return None
+        K = K + c0 * sp.eye(n)
+        for i in range(n):  # exact check of the decomposition, modulo I
+            if nf(P[i].as_expr() - (K * z)[i] - psi_h * zs[i]) != 0:
+                return None
+        m = degs.pop()
+        return Match(self, {"K": K, "psi": psi_h, "m": m},
+                     f"ż = K z + ψ(z) z with constant K and ψ = {sp.sstr(psi_h)} "
+                     f"homogeneous of degree {m}" + (
+                         " (on the level set of " + ", ".join(map(str, sys.constants))
+                         + ")" if rels else ""))
+
+    def apply(self, match, sys, z0, result, solve=None):
+        zs = sys.coords
+        K, psi, m = (match.data[k] for k in ("K", "psi", "m"))
+        y = expm(K, t) * sp.Matrix([z0[x] for x in zs])
+        integral = exp_integral(psi.xreplace(dict(zip(zs, y))), t)
+        lam = (1 - m * integral) ** sp.Rational(-1, m)
+        result.recipe.append((
+            "Recipe", f"z = λ(t) e^(tK) z0 with K = {sp.sstr(K)}; λ obeys the "
+            f"Bernoulli equation dλ/dt = ψ(e^(tK)z0) λ^{m + 1}, so λ^(-{m}) = 1 - "
+            f"{m}∫0^t ψ(e^(σK) z0) dσ = {sp.sstr(1 - m * integral)}"))
+        return Applied({x: lam * yi for x, yi in zip(zs, y)})
+
+    def lemmas(self, match, applied, sys, z0v):
+        K, psi, m = (match.data[k] for k in ("K", "psi", "m"))
+        zs = sys.coords
+        E = expm(K, t)
+        y = E * z0v
+        integral = exp_integral(psi.xreplace(dict(zip(zs, y))), t)
+        c = sp.Dummy("c", positive=True)
+        lemmas = list(E.diff(t) - K * E) + list(E.subs(t, 0) - sp.eye(len(zs)))
+        lemmas += [sp.diff(integral, t) - psi.xreplace(dict(zip(zs, y))),
+                   integral.subs(t, 0),
+                   sp.expand(psi.xreplace({z: c * z for z in zs}) - c**m * psi)]
+        return [claim(
+            "structure: (e^(tK))' = K e^(tK), e^(0K) = I; (∫ψ)' = ψ(e^(tK)z0); "
+            f"ψ(cz) = c^{m} ψ(z)", lemmas, max_ops=20000, points=2)]
