@@ -2,9 +2,9 @@
 
 References share no code with the library: scipy's DOP853 on a hand-written
 right-hand side of the raw chain ẇ_l = η_l(s − u)∏_{k≠l}w_k, the mpmath
-Gauss-hypergeometric learning time and its root (``dlm_reference.py``), mpmath
-quadrature, the single-neuron closed form of MATH.md §1.5 and the numbers of
-MATH.md §11.2.
+Gauss-hypergeometric learning time and its root
+(``deep_linear_modes_reference.py``), mpmath quadrature, the single-neuron closed
+form of MATH.md §1.5 and the numbers of MATH.md §11.2.
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ from scipy.integrate import solve_ivp
 
 from exactflow.derivations import deep_linear_modes as dl
 
-from .dlm_reference import quad_mp, time_mp, trajectory_mp
+from .deep_linear_modes_reference import quad_mp, time_mp, trajectory_mp
 
 
 def chain_rhs(s, rates):

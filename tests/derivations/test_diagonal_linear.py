@@ -1,9 +1,9 @@
 """Diagonal-network facts (MATH.md §7), checked against independent references.
 
-References (``dl_reference.py``) share no code with the library: scipy's DOP853 /
-LSODA on the raw (u, v) flow written by hand, scipy.optimize on the primal
-problem min Q_α s.t. Xβ = y, linprog (min ℓ₁) and lstsq (min ℓ₂), and mpmath
-evaluations of the textbook formulas.
+References (``diagonal_linear_reference.py``) share no code with the library:
+scipy's DOP853 / LSODA on the raw (u, v) flow written by hand, scipy.optimize on
+the primal problem min Q_α s.t. Xβ = y, linprog (min ℓ₁) and lstsq (min ℓ₂), and
+mpmath evaluations of the textbook formulas.
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ from scipy.optimize import minimize
 
 from exactflow.derivations import diagonal_linear as dl
 
-from .dl_reference import (
+from .diagonal_linear_reference import (
     exact_map_mp,
     integrate,
     min_l1,

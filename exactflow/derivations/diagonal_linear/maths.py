@@ -1,50 +1,8 @@
-r"""Diagonal linear network β = u⊙u − v⊙v, squared loss, layer rates η_u, η_v.
+"""The mathematics of the diagonal network: model, flow, conserved laws, the
+exact map, the potential Q_α, the whitened closed form and the kernels.
 
-Model (MATH.md §7): f(x) = βᵀx with β = u⊙u − v⊙v, u, v ∈ ℝᵈ, loss
-L = ½E[(y − βᵀx)²] = ½(E[y²] − 2βᵀΣxy + βᵀΣxxβ), gradient flow
-u̇ = −η_u ∇_u L = −2η_u u⊙g, v̇ = −η_v ∇_v L = +2η_v v⊙g with g = ∇_β L =
-Σxxβ − Σxy.  With samples X ∈ ℝⁿˣᵈ, y ∈ ℝⁿ and the sum convention of MATH.md §7
-(L = ½‖Xβ − y‖²) the moments are Σxx = XᵀX, Σxy = Xᵀy and g = Xᵀρ, ρ = Xβ − y.
-
-Conserved per coordinate: since u̇_i/u_i = −2η_u g_i and v̇_i/v_i = +2η_v g_i,
-c_i = |u_i|^{η_v} |v_i|^{η_u} (u_i v_i at equal rates, MATH.md §11.1); u_i and
-v_i never change sign.
-
-Exact reduction to the integrated residual R(t) = ∫₀ᵗ g (= Xᵀ∫₀ᵗ ρ):
-u(t) = u₀ ⊙ e^{−2η_u R(t)}, v(t) = v₀ ⊙ e^{+2η_v R(t)}, so β(t) = b(R(t)) with
-b(R) = u₀² e^{−4η_u R} − v₀² e^{4η_v R}, and R solves the d-dimensional ODE
-Ṙ = Σxx b(R) − Σxy, R(0) = 0.  For u₀ = v₀ = α𝟙 and η_u = η_v = η,
-β(t) = −2α² sinh(4ηR(t)).  There is no closed form for R(t) in general;
-:func:`trajectory` integrates that ODE numerically (in the coordinates of
-row(X), where R lives; SciPy, imported on first use) and maps R exactly to
-(u, v, β); :func:`implicit_bias` finds β(∞) for any initialisation and rates by
-Newton's method on the convex dual (NumPy only).  For whitened inputs
-(Σxx = I) and equal rates each coordinate obeys a constant-coefficient Riccati
-equation in e^{4R}, solved in closed form by :func:`solution`.
-
-Implicit bias: R(t) stays in the row space of X, and
-arcsinh(β/(2α²)) = −4ηR (uniform init; in general
-arcsinh(β/(2c)) − arcsinh(β₀/(2c)) = −4ηR with c = u₀v₀ at equal rates), so
-if the flow interpolates, β(∞) = argmin_{Xβ=y} Q_α(β) with
-Q_α(β) = α² Σ q(β_i/α²), q(z) = 2 − √(4+z²) + z arcsinh(z/2), q' = arcsinh(z/2)
-(Woodworth et al. 2020).  Limits: 4α²Q_α(β) → ‖β‖₂² as α → ∞ (minimum ℓ₂,
-kernel regime) and Q_α(β)/ln(1/α²) → ‖β‖₁ as α → 0 (minimum ℓ₁, rich regime).
-Kunin et al.'s q_δ (MATH.md §2.6) is q_δ(x) = ½α²q(x/α²) with α² = |δ|/4.
-
-References
-----------
-Woodworth, Gunasekar, Lee, Moroshko, Savarese, Golan, Soudry, Srebro (2020),
-"Kernel and Rich Regimes in Overparametrized Models", arXiv:2002.09277, COLT 2020
-(the model, the potential Q_α and its limits; attribution of the theorem number as
-recalled in MATH.md §7).
-
-Examples
---------
->>> import numpy as np
->>> from exactflow.derivations.diagonal_linear import implicit_bias
->>> X, y = np.array([[1.0, 1.0]]), np.array([1.0])
->>> print(np.round(implicit_bias(X, y, alpha=0.1), 12))  # symmetric: equal shares
-[0.5 0.5]
+See the package docstring (:mod:`exactflow.derivations.diagonal_linear`) for
+the derivation; this module holds its SymPy expressions.
 """
 
 from __future__ import annotations
@@ -54,12 +12,15 @@ import functools
 import sympy as sp
 from sympy.codegen.cfunctions import expm1, hypot, log1p
 
-from ..symbolic.spec.flow import GradientFlow, gradient_flow
-from ..symbolic.spec.functions import intexp, logz
-from ..symbolic.spec.model import Model, ParamGroup, moment_loss, symmetric_matrix
-from ..symbolic.proof.verify import Solution
+from ...symbolic.spec.flow import GradientFlow, gradient_flow
+from ...symbolic.spec.functions import intexp, logz
+from ...symbolic.spec.kernels import KernelExprs
+from ...symbolic.spec.model import Model, ParamGroup, moment_loss, symmetric_matrix
+from ...symbolic.proof.verify import Solution
 
 __all__ = [
+    "NAME",
+    "kernels",
     "symbols",
     "model",
     "flow",
@@ -76,14 +37,9 @@ __all__ = [
     "exact_kernel",
     "potential_kernel",
     "whitened_kernel",
-    "trajectory",
-    "whitened_trajectory",
-    "implicit_bias",
-    "Q",
-    "grad_Q",
-    "derivation",
 ]
 
+NAME = "diagonal_linear"
 REFERENCES = ("Woodworth et al. (2020), arXiv:2002.09277",)
 eta_u, eta_v, eta = sp.symbols("eta_u eta_v eta", positive=True)
 alpha = sp.Symbol("alpha", positive=True)
@@ -136,7 +92,7 @@ def model(d: int = 2, whitened: bool = False) -> Model:
         sxx, sxy = sigma_xx(d), sp.Matrix(sy["sigma_xy"])
         data = sy["sigma_xx"] + sy["sigma_xy"]
     return Model(
-        name="diagonal_linear",
+        name=NAME,
         params=(
             ParamGroup("u", sy["u"], eta_u, (d,)),
             ParamGroup("v", sy["v"], eta_v, (d,)),
@@ -346,12 +302,27 @@ def whitened_kernel() -> tuple[tuple[str, sp.Expr], ...]:
     return (("u", u), ("v", v), ("beta", _beta(u, v, log_ratio)))
 
 
-# numerical API and the derivation bundle live in their own modules
-from ._diagonal_linear_claims import derivation  # noqa: E402
-from ._diagonal_linear_numeric import (  # noqa: E402
-    Q,
-    grad_Q,
-    implicit_bias,
-    trajectory,
-    whitened_trajectory,
-)
+@functools.cache
+def kernels() -> tuple[KernelExprs, ...]:
+    """The entry's own kernels: ``exact`` (:func:`exact_kernel`), ``potential``
+    (:func:`potential_kernel`) and ``whitened`` (:func:`whitened_kernel`)."""
+    return (
+        KernelExprs(
+            "exact",
+            (kr, ku0, kv0, eta_u, eta_v),
+            exact_kernel(),
+            "diagonal network exact map per coordinate: (u, v, β) from R, u₀, v₀",
+        ),
+        KernelExprs(
+            "potential",
+            (kbeta, alpha),
+            potential_kernel(),
+            "per coordinate: α²q(β/α²) and ∂Q_α/∂β = arcsinh(β/(2α²))",
+        ),
+        KernelExprs(
+            "whitened",
+            (kt, ku0, kv0, ks, eta),
+            whitened_kernel(),
+            "whitened closed form per coordinate: (u, v, β)(t), equal rates η",
+        ),
+    )

@@ -10,9 +10,9 @@ X/√n and y/√n.
   d-dimensional ODE Ṙ = Xᵀ(Xb(R) − y), R(0) = 0, with SciPy's ``solve_ivp``,
   imported on first use) and mapped to (u, v, β) by the generated ``exact`` kernel.
 - :func:`whitened_trajectory`: the closed form for XᵀX = I (no integration).
-- :func:`implicit_bias`: the limit t → ∞ (the minimiser of the mirror potential on
-  {Xβ = y}; Q_α for the uniform initialisation) by Newton's method on the convex
-  dual, with NumPy only.
+- :func:`~.numeric_bias.implicit_bias` (in :mod:`.numeric_bias`): the limit
+  t → ∞ (the minimiser of the mirror potential on {Xβ = y}; Q_α for the uniform
+  initialisation) by Newton's method on the convex dual, with NumPy only.
 - :func:`Q`, :func:`grad_Q`: Q_α(β) and ∇Q_α(β) from the generated ``potential``
   kernel.
 """
@@ -21,10 +21,12 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._checks import finite_array as _array
-from ._checks import learning_rate as _rate
+from .._bundle import generated_kernel
+from .._checks import finite_array as _array
+from .._checks import learning_rate as _rate
+from .maths import NAME, kernels
 
-__all__ = ["trajectory", "whitened_trajectory", "implicit_bias", "Q", "grad_Q"]
+__all__ = ["trajectory", "whitened_trajectory", "Q", "grad_Q"]
 
 
 # ------------------------------------------------------------------ input checks
@@ -65,9 +67,7 @@ def _init(d: int, alpha, u0, v0) -> tuple[np.ndarray, np.ndarray]:
 
 
 def _kernel(name: str):
-    from . import diagonal_linear
-
-    return diagonal_linear.derivation().kernel("numpy", kernel=name)
+    return generated_kernel(NAME, kernels, kernel=name)
 
 
 # ------------------------------------------------------------------ the exact map
@@ -285,128 +285,3 @@ def _potential_args(beta, alpha):
     if np.any(alpha <= 0):
         raise ValueError("alpha must be positive")
     return beta, alpha
-
-
-# ------------------------------------------------------------------ implicit bias
-def implicit_bias(
-    X,
-    y,
-    alpha=None,
-    *,
-    u0=None,
-    v0=None,
-    eta_u: float = 1.0,
-    eta_v: float = 1.0,
-    tol: float = 1e-13,
-    max_iter: int = 500,
-):
-    r"""β(∞) of the flow when it interpolates: the minimiser on {Xβ = y} of the
-    mirror potential (Q_α(β) for u₀ = v₀ = α𝟙 and equal rates).
-
-    Along the flow β = b(R) with R ∈ row(X) (MATH.md §7), so β(∞) = b(Xᵀμ) for
-    the μ with X b(Xᵀμ) = y.  That μ minimises the convex dual
-    J(μ) = Σᵢ F(Xᵀμ)ᵢ + yᵀμ with F(s) = u₀²e^{−4η_us}/(4η_u) + v₀²e^{4η_vs}/(4η_v)
-    (F' = −b, F'' = 4(η_uu² + η_vv²) > 0), found by damped Newton with
-    backtracking (overflow is treated as an infinite objective).  For the
-    uniform initialisation b(R) = −2α² sinh(4ηR) and this is
-    argmin_{Xβ=y} Q_α(β).  NumPy only.
-
-    Parameters
-    ----------
-    X : array of shape (n, d)
-    y : array of shape (n,), in the range of X
-    alpha : float, optional
-        Uniform initialisation scale (β₀ = 0).
-    u0, v0 : arrays of shape (d,), optional
-        General initialisation (instead of ``alpha``).
-    eta_u, eta_v : float
-        Layer rates (only their ratio matters).
-    tol : float
-        Stop when ‖Xβ − y‖ ≤ tol·(1 + ‖y‖) in the row-space coordinates.
-    max_iter : int
-
-    Returns
-    -------
-    beta : ndarray of shape (d,)
-
-    Raises
-    ------
-    ValueError
-        Bad shapes, non-positive α or rates, y outside the range of X.
-    RuntimeError
-        When Newton's method does not converge (e.g. coordinates initialised at
-        u₀ᵢ = v₀ᵢ = 0 cannot move and no interpolant exists without them).
-    """
-    X, y = _data(X, y)
-    n, d = X.shape
-    eta_u, eta_v = _rate("eta_u", eta_u), _rate("eta_v", eta_v)
-    u0, v0 = _init(d, alpha, u0, v0)
-    if u0.ndim != 1:
-        raise ValueError(
-            "implicit_bias takes one initialisation: alpha scalar, "
-            "u0 and v0 of shape (d,)"
-        )
-    A, _, c = _row_space(X, y)  # orthonormal rows spanning row(X)
-    rank = len(c)
-    if not np.allclose(X @ (A.T @ c), y, rtol=1e-10, atol=1e-12 * (1 + abs(y).max())):
-        raise ValueError("y must be in the range of X: no interpolating β exists")
-    beta0, _ = _beta_and_slope(np.zeros(d), u0, v0, eta_u, eta_v)
-    if rank == 0:
-        return beta0
-    lp, lm = 2 * _log_abs(u0), 2 * _log_abs(v0)
-
-    def dual(mu):
-        # Σ F(s) − F(0) with expm1: no large constant to round the decrease away
-        s = A.T @ mu
-        with np.errstate(over="ignore", invalid="ignore"):
-            f = np.exp(lp) * np.expm1(-4 * eta_u * s) / (4 * eta_u) + np.exp(
-                lm
-            ) * np.expm1(4 * eta_v * s) / (4 * eta_v)
-        return float(f.sum() + c @ mu)
-
-    def residual(mu):
-        with np.errstate(over="ignore", invalid="ignore"):  # trial points
-            beta, slope = _beta_and_slope(A.T @ mu, u0, v0, eta_u, eta_v)
-            return beta, slope, c - A @ beta  # ∇J = c − A b(Aᵀμ)
-
-    mu = np.zeros(rank)
-    beta, slope, grad = residual(mu)
-    for _ in range(max_iter):
-        size = 1.0 + float(np.linalg.norm(c)) + float(np.linalg.norm(beta))
-        gnorm = float(np.linalg.norm(grad))
-        if gnorm <= tol * size:
-            return beta
-        H = (A * slope) @ A.T
-        try:
-            step = -np.linalg.solve(H, grad)
-        except np.linalg.LinAlgError:
-            step = -np.linalg.lstsq(H, grad, rcond=None)[0]
-        # exponentials change by at most e² per step: far from the solution the
-        # Newton step of exp-type terms overshoots by orders of magnitude
-        reach = 4 * max(eta_u, eta_v) * float(np.abs(A.T @ step).max())
-        if reach > 2.0:
-            step = step * (2.0 / reach)
-        j0, dec, lam = dual(mu), float(grad @ step), 1.0
-        while lam > 1e-20:
-            trial = mu + lam * step
-            j1 = dual(trial)
-            b1, s1, g1 = residual(trial)
-            if np.isfinite(j1) and np.all(np.isfinite(g1)):
-                # Armijo on J, or (where J's decrease is below its rounding, near
-                # the solution) a decrease of the gradient norm
-                with np.errstate(over="ignore"):
-                    g1norm = float(np.linalg.norm(g1))
-                if j1 <= j0 + 0.25 * lam * dec or g1norm <= (1 - 0.25 * lam) * gnorm:
-                    break
-            lam /= 2
-        else:
-            break
-        if np.array_equal(trial, mu):  # no representable progress
-            break
-        mu, beta, slope, grad = trial, b1, s1, g1
-    if np.linalg.norm(grad) <= 1e3 * tol * size:
-        return beta
-    raise RuntimeError(
-        "implicit_bias: Newton's method on the dual did not converge; the flow may "
-        "not interpolate (e.g. coordinates with u0 = v0 = 0 cannot move)"
-    )

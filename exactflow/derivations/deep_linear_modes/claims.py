@@ -1,44 +1,45 @@
-"""The deep-linear-mode claims (theorems the verification checks) and the bundle."""
+"""The deep-linear-mode claims: the generic facts as data, then its own theorems."""
 
 from __future__ import annotations
 
-import functools
 import random
 
 import mpmath
 import numpy as np
 import sympy as sp
 
-from ._bundle import Derivation, KernelExprs
-from ..symbolic.spec.flow import time_derivative
-from ..symbolic.proof.verify import Claim, combine, identity_claim
-from ..symbolic.proof.zero import is_identically_zero
-from . import deep_linear_modes as dl
+from ...symbolic.spec.flow import time_derivative
+from ...symbolic.proof.verify import Claim, combine, identity_claim
+from ...symbolic.proof.zero import is_identically_zero
+from .._standard import (
+    Conserved,
+    FlowForm,
+    Reference,
+    SolvesFlow,
+    StartsAt,
+    standard_claims,
+)
+from ..single_neuron import maths as sn
+from . import maths as dl
+from .numeric import learning_time, trajectory
 
-__all__ = ["derivation", "claims"]
+__all__ = ["claims"]
 
 _DEPTHS = (1, 2, 3, 4)
 
 
-def _flow_form():
+def _flow_written():
     """ẇ_l = η_l (Σxy − Σxx u) ∏_{k≠l} w_k for general scalar moments."""
     out = []
     for n in _DEPTHS:
         sy = dl.symbols(n)
-        eq = dl.flow(n, whitened=False).equations
         u = dl.product(n)
+        written = {}
         for i, (w, eta) in enumerate(zip(sy["w"], sy["eta"])):
             others = sp.Mul(*(v for j, v in enumerate(sy["w"]) if j != i))
-            out.append(eq[w] - eta * (dl.sigma_xy - dl.sigma_xx * u) * others)
+            written[w] = eta * (dl.sigma_xy - dl.sigma_xx * u) * others
+        out.append((dl.flow(n, whitened=False), written))
     return out
-
-
-def _conserved():
-    return [
-        time_derivative(dl.flow(n, whitened=False), q)
-        for n in (2, 3, 4, 5)
-        for q in dl.conserved_differences(n)
-    ]
 
 
 def _balanced_mode():
@@ -86,11 +87,6 @@ def _orientations():
         dl.sigmoid() - dl.textbook_sigmoid(),
         dl.mode_solution("nonneg") - dl.sigmoid(),
     ]
-
-
-def _solution_residuals():
-    sol = dl.solution()
-    return sol.residuals(dl.flow(2)) + sol.initial_residuals()
 
 
 def _depth2_time():
@@ -214,8 +210,6 @@ def _depth_profile():
     N* is within 1 of L + √(L² − 4L), L = ln(1/ε) (the maximiser of the
     leading term ε^{−(1−2/N)}/(s(N − 2))); t₁ = s·t₂ exactly.
     """
-    from ._deep_linear_modes_numeric import learning_time
-
     worst = 0.0
     ok = True
     for s, ratio in ((1.0, 1e-2), (2.0, 1e-3), (0.5, 1e-6)):
@@ -239,8 +233,6 @@ def _scaled_rate_limit():
     (its u_f-derivative is checked symbolically); finite for u₀ of order s, but
     ~ τ₀/(s u₀) when u₀ = a^N is the product of N weights a < 1.
     """
-    from ._deep_linear_modes_numeric import learning_time
-
     u0_, uf_, s_, t0 = sp.symbols("u0 uf s tau0", positive=True)
     log = sp.log(uf_ * (s_ - u0_) / (u0_ * (s_ - uf_)))
     lim = t0 / s_ * (1 / u0_ - 1 / uf_ + log / s_)
@@ -261,8 +253,6 @@ def _scaled_rate_limit():
 
 def _single_neuron_map():
     """Depth-2 chain = single neuron d = 1: a = w2, w = w1, η_a = η2, η_w = η1."""
-    from . import single_neuron as sn
-
     w1, w2 = dl.symbols(2)["w"]
     eta1, eta2 = dl.symbols(2)["eta"]
     f = sn.flow(1, whitened=True).equations
@@ -283,29 +273,50 @@ _REFERENCE = (
 
 
 def _reference_values():
-    from ._deep_linear_modes_numeric import learning_time, trajectory
-
     ts = np.array([t for t, _ in _REFERENCE], dtype=float)
     got = trajectory(ts, 1e-3, 2.0)
     worst = float(np.max(np.abs(got - [v for _, v in _REFERENCE])))
     lt = float(learning_time(1e-3, 2.0 - 1e-3, 2.0))
     worst = max(worst, abs(lt - 3.8002011673), abs(np.log(2e3) / 2 - 3.8004512298))
-    return worst < 1e-9, "reference table (MATH.md §11.2)", worst, "6 numbers"
+    return worst, "6 numbers"
+
+
+FLOW = FlowForm(
+    "chain flow equals −η⊙∇L (N = 1…4, general moments)",
+    "ẇ_l = η_l (Σxy − Σxx u) ∏_{k≠l} w_k, u = w_N⋯w_1",
+    _flow_written,
+)
+CONSERVED = Conserved(
+    "consecutive differences conserved (N = 2…5)",
+    "d/dt (w_{l+1}²/η_{l+1} − w_l²/η_l) ≡ 0, general moments and rates",
+    lambda: [(dl.flow(n, whitened=False), dl.conserved_differences(n))
+             for n in (2, 3, 4, 5)],
+)
+# the closed form's ODE residual and initial condition are one claim (as before)
+SOLVES = SolvesFlow(
+    "balanced depth-2 chain solution: ODE residual ≡ 0",
+    "w_l(t) solves the depth-2 flow",
+    lambda: [(dl.solution(), dl.flow(2))],
+)
+STARTS = StartsAt(
+    "balanced depth-2 chain solution: initial condition",
+    "θ(0) = θ₀",
+    lambda: [dl.solution()],
+)
+REFERENCE = Reference(
+    "trajectory and learning time match MATH.md §11.2",
+    "s = 2, u₀ = 1e-3, τ = 1; |error| < 1e-9",
+    _reference_values,
+    1e-9,
+    "reference table (MATH.md §11.2)",
+)
 
 
 def claims() -> tuple[Claim, ...]:
+    """The generic facts (:mod:`.._standard`) and the chain's theorems."""
     ic = identity_claim
     return (
-        ic(
-            "chain flow equals −η⊙∇L (N = 1…4, general moments)",
-            "ẇ_l = η_l (Σxy − Σxx u) ∏_{k≠l} w_k, u = w_N⋯w_1",
-            _flow_form,
-        ),
-        ic(
-            "consecutive differences conserved (N = 2…5)",
-            "d/dt (w_{l+1}²/η_{l+1} − w_l²/η_l) ≡ 0, general moments and rates",
-            _conserved,
-        ),
+        *standard_claims(FLOW, CONSERVED),
         ic(
             "balanced mode ODE from the chain flow (N = 1…4, both signs of u)",
             "u̇ = N (η_1⋯η_N)^{1/N} |u|^{2−2/N}(s − u) on w_l = ±√η_l r",
@@ -324,7 +335,7 @@ def claims() -> tuple[Claim, ...]:
         ic(
             "balanced depth-2 chain solution: ODE residual ≡ 0 and initial condition",
             "w_l(t) = w_l(0)/√(e^{−2Gst} + 2G u₀ ∫₀ᵗ e^{−2Gsσ}dσ), G = √(η₁η₂)",
-            _solution_residuals,
+            lambda: SOLVES.residuals() + STARTS.residuals(),
         ),
         ic(
             "depth-2 learning time (MATH.md §5 and the log1p kernel form)",
@@ -383,89 +394,5 @@ def claims() -> tuple[Claim, ...]:
             "same flow with a = w2, w = w1, η_a = η2, η_w = η1; δ = η₁η₂ D₁",
             _single_neuron_map,
         ),
-        Claim(
-            "trajectory and learning time match MATH.md §11.2",
-            "s = 2, u₀ = 1e-3, τ = 1; |error| < 1e-9",
-            _reference_values,
-            ("numeric",),
-        ),
-    )
-
-
-def _sections():
-    return (
-        (
-            "Model (one decoupled mode, whitened inputs)",
-            r"f(x) &= w_N\cdots w_1\,x,\quad u = w_N\cdots w_1,\quad"
-            r" \mathcal L = \tfrac12\mathbb E[(y-f)^2],\quad \mathbb E[xy]=s",
-        ),
-        (
-            "Gradient flow and conserved differences",
-            r"\dot w_l &= \eta_l\,(s-u)\prod_{k\ne l}w_k,\qquad"
-            r" \frac{w_{l+1}^2}{\eta_{l+1}}-\frac{w_l^2}{\eta_l} = \text{const}",
-        ),
-        (
-            "Balanced mode",
-            r"\tau\dot u &= N\,|u|^{2-2/N}(s-u),\qquad"
-            r" \tau = (\eta_1\cdots\eta_N)^{-1/N}",
-        ),
-        (
-            "Depth 2 (overflow-safe orientation)",
-            r"u(t) &= \frac{s\,u_0}{u_0+(s-u_0)e^{-2st/\tau}},\qquad"
-            r" t(u_0\to u_f) = \frac{\tau}{2s}\ln\frac{u_f(s-u_0)}{u_0(s-u_f)}",
-        ),
-        (
-            "Learning time, every depth",
-            r"t &= \tau s^{2/N-2}\big[\Phi_N(y_f)-\Phi_N(y_0)\big],\quad"
-            r" y=(u/s)^{1/N},\quad \Phi_N'(y)=\frac{1}{y^{N-1}(1-y^N)}\\"
-            r"\Phi_N(y) &= \frac{y^{2-N}}{2-N}-\frac1N\sum_{k=0}^{N-1}\Big["
-            r"\cos2\theta_k\,\tfrac12\ln(1-2y\cos\theta_k+y^2)"
-            r"-\sin2\theta_k\,\operatorname{atan2}(y\sin\theta_k,1-y\cos\theta_k)\Big],"
-            r"\ \theta_k=\tfrac{2\pi k}{N}\\"
-            r"\int\frac{z^{-p}\,dz}{1-z} &= \frac{z^{a}}{a}\,"
-            r"{}_2F_1(1,a;a+1;z),\quad a = \tfrac2N-1\ \text{(real depth)}",
-        ),
-        (
-            "Depth dependence",
-            r"t(\epsilon\to s-\epsilon) &\sim \frac{\tau}{s}\ln\frac{s}{\epsilon}"
-            r"\ (N=2),\qquad \sim \frac{\tau}{s\,(N-2)}\,"
-            r"\epsilon^{-(1-2/N)}\ (N\ge3)\\"
-            r"\tau = N\tau_0:\ t &\to \tau_0\int_{u_0}^{u_f}\frac{du}{u^2(s-u)}"
-            r"\quad (N\to\infty)",
-        ),
-    )
-
-
-def _kernels():
-    return (
-        KernelExprs(
-            "exact",
-            (dl.kt, dl.ku0, dl.ks, dl.tau),
-            dl.exact_kernel(),
-            "balanced depth-2 mode u(t; u0, s, tau), every real u0, s >= 0",
-        ),
-        KernelExprs(
-            "learning_time",
-            (dl.ku0, dl.kuf, dl.ks, dl.tau),
-            dl.learning_time_kernel(),
-            "depth-2 learning time t(u0 -> uf); u0, uf on one trajectory, u0 != 0",
-        ),
-    )
-
-
-@functools.cache
-def derivation() -> Derivation:
-    """The deep-linear-modes derivation bundle (reference depth 2)."""
-    return Derivation(
-        name="deep_linear_modes",
-        title="Deep linear networks in mode coordinates, f = w_N⋯w_1 x "
-        "(Saxe et al. 2014)",
-        model=dl.model(2),
-        flow=dl.flow(2),
-        conserved={"D1": dl.conserved_differences(2)[0]},
-        solution=dl.solution(),
-        claims=claims(),
-        references=dl.REFERENCES,
-        sections=_sections(),
-        kernels=_kernels,
+        *standard_claims(REFERENCE),
     )
