@@ -23,7 +23,7 @@ import exactflow
 from exactflow import _build
 from exactflow.codegen import cuda_target, load
 from tests.codegen.codegen_cases import sample, spec
-from tests.derivations.sn_reference import exact_mp, random_case
+from tests.derivations.single_neuron_reference import exact_mp, random_case
 
 NVCC = shutil.which("nvcc")
 GCC = shutil.which("gcc")
