@@ -45,8 +45,7 @@ TRANSITIONAL = {
         "_multi_neuron_linear_claims", "_multi_neuron_linear_numeric",
         "_multi_neuron_linear_iso", "multi_neuron_linear",
         "_two_layer_linear_balanced_claims", "_two_layer_linear_balanced_numeric",
-        "two_layer_linear_balanced", "_wide_linear_scalar_claims",
-        "_wide_linear_scalar_numeric", "wide_linear_scalar")),
+        "two_layer_linear_balanced")),
     "exactflow.symbolic.solve.engine",
     "exactflow.codegen.targets.numba.grid", "exactflow.codegen.targets.numba.lower",
 }

@@ -24,7 +24,7 @@ from exactflow import _build
 from exactflow.codegen import load
 from exactflow.codegen.targets.cuda import lower as cuda_target
 from tests.codegen.codegen_cases import sample, spec
-from tests.derivations.sn_reference import exact_mp, random_case
+from tests.derivations.single_neuron_reference import exact_mp, random_case
 
 NVCC = shutil.which("nvcc")
 GCC = shutil.which("gcc")

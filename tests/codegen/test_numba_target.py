@@ -28,7 +28,7 @@ from exactflow.codegen.targets.numba import lower as numba_target
 from exactflow.codegen.targets.numba import printer as numba_printer
 from exactflow.codegen.cache import source_hash
 from exactflow.symbolic.spec.functions import logz, phi1
-from tests.derivations.sn_reference import exact_mp, random_case
+from tests.derivations.single_neuron_reference import exact_mp, random_case
 
 numba = pytest.importorskip("numba", reason="numba (exactflow[numba]) not installed")
 

@@ -2,7 +2,7 @@
 
 References used here share no code with the library's closed forms: scipy's DOP853
 integrating a hand-written right-hand side, the 50-digit textbook evaluation of
-``sn_reference.py``, and the numbers printed in MATH.md §11.2.
+``single_neuron_reference.py``, and the numbers printed in MATH.md §11.2.
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from scipy.integrate import solve_ivp
 import exactflow
 from exactflow.derivations import single_neuron as sn
 
-from .sn_reference import exact_mp, random_case
+from .single_neuron_reference import exact_mp, random_case
 
 
 def rhs(sxx, sxy, eta_a, eta_w):

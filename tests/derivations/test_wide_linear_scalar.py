@@ -2,8 +2,9 @@
 
 References here share no code with the library's closed forms: scipy's DOP853
 integrating a hand-written right-hand side of the raw (u, w) flow, the 50-digit
-textbook evaluation of ``wls_reference.py``, exact rational arithmetic, and the
-definitions of the observables evaluated on integrated trajectories.
+textbook evaluation of ``wide_linear_scalar_reference.py``, exact rational
+arithmetic, and the definitions of the observables evaluated on integrated
+trajectories.
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ from scipy.integrate import solve_ivp
 from exactflow.derivations import wide_linear_scalar as wl
 from tests.common import bounded_floats, tolerance
 
-from .wls_reference import NAMES, exact_mp, random_case
+from .wide_linear_scalar_reference import NAMES, exact_mp, random_case
 
 
 def rhs(alpha, beta, kappa, eta_u, eta_w):

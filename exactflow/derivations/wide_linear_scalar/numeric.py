@@ -34,9 +34,11 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ._checks import finite_array as _finite
-from ._checks import positive_scalar as _positive
-from ._checks import real_scalar as _real
+from .._bundle import generated_kernel
+from .._checks import finite_array as _finite
+from .._checks import positive_scalar as _positive
+from .._checks import real_scalar as _real
+from .maths import NAME, kernels
 
 __all__ = [
     "trajectory",
@@ -50,9 +52,7 @@ __all__ = [
 
 
 def _kernel():
-    from . import wide_linear_scalar
-
-    return wide_linear_scalar.derivation().kernel("numpy")
+    return generated_kernel(NAME, kernels)
 
 
 def _init(u0, w0) -> tuple[np.ndarray, np.ndarray]:

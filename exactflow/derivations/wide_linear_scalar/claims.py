@@ -1,20 +1,27 @@
-"""The wide scalar-data network's claims, LaTeX sections, kernels and the bundle."""
+"""The wide scalar-data network's claims: the generic facts as data, then its own
+theorems."""
 
 from __future__ import annotations
 
-import functools
 import random
 
 import sympy as sp
 from sympy.codegen.cfunctions import log1p
 
-from ._bundle import Derivation, KernelExprs
-from ..symbolic.spec.flow import time_derivative
-from ..symbolic.proof.verify import Claim, combine, identity_claim
-from ..symbolic.proof.zero import is_identically_zero
-from . import wide_linear_scalar as wl
+from ...symbolic.proof.verify import Claim, combine, identity_claim
+from ...symbolic.proof.zero import is_identically_zero
+from ...symbolic.spec.flow import time_derivative
+from .._standard import (
+    Conserved,
+    FlowForm,
+    Invariance,
+    SolvesFlow,
+    StartsAt,
+    standard_claims,
+)
+from . import maths as wl
 
-__all__ = ["derivation", "claims"]
+__all__ = ["claims"]
 
 # abstract Riccati coefficients for the proofs: ẏ = b − A e^y + B e^{−y}
 _A, _B = sp.symbols("A B", positive=True)
@@ -27,36 +34,27 @@ def _as_log(expr: sp.Expr) -> sp.Expr:
     return expr.replace(lambda e: isinstance(e, log1p), lambda e: sp.log(1 + e.args[0]))
 
 
-def _flow_form():
+def _flow_written():
+    """u̇ = η_u κ w r, ẇ = η_w κ u r with r = β − ακ u·w, at d = 3."""
     d = 3
     sy = wl.symbols(d)
-    eq = wl.flow(d).equations
     r = wl.beta - wl.alpha * wl.kappa * wl._dot(sy["u"], sy["w"])
-    out = [eq[u] - wl.eta_u * wl.kappa * w * r for u, w in zip(sy["u"], sy["w"])]
-    out += [eq[w] - wl.eta_w * wl.kappa * u * r for u, w in zip(sy["u"], sy["w"])]
-    return out
+    written = {u: wl.eta_u * wl.kappa * w * r for u, w in zip(sy["u"], sy["w"])}
+    written.update({w: wl.eta_w * wl.kappa * u * r for u, w in zip(sy["u"], sy["w"])})
+    return [(wl.flow(d), written)]
 
 
-def _symmetry():
+def _rescaling():
     d = 3
-    m = wl.model(d)
     s = sp.Symbol("s", positive=True)
     sy = wl.symbols(d)
     sub = {**{u: u / s for u in sy["u"]}, **{w: s * w for w in sy["w"]}}
-    return [m.forward.xreplace(sub) - m.forward, m.loss.xreplace(sub) - m.loss]
+    return [(wl.model(d), sub)]
 
 
-def _conserved_matrix():
-    out = []
-    for d in (1, 2, 3):
-        f = wl.flow(d)
-        Q = wl.conserved_matrix(d)
-        out += [time_derivative(f, Q[i, j]) for i in range(d) for j in range(i, d)]
-    return out
-
-
-def _gram():
-    return [time_derivative(wl.flow(d), wl.gram_determinant(d)) for d in (2, 3)]
+def _conserved_entries(d):
+    Q = wl.conserved_matrix(d)
+    return [Q[i, j] for i in range(d) for j in range(i, d)]
 
 
 def _tau_form():
@@ -119,14 +117,6 @@ def _composition():
     return out
 
 
-def _solution_residuals():
-    return wl.solution(1).residuals(wl.flow(1))
-
-
-def _solution_initial():
-    return [r for d in (1, 2, 3) for r in wl.solution(d).initial_residuals()]
-
-
 def _stable_branches():
     """Each branch of the overflow-safe y(t) and ẏ(t) equals the textbook form."""
     checks = []
@@ -176,7 +166,7 @@ def _kernel_equals_textbook():
     """
     import mpmath
 
-    from ..symbolic.spec.functions import MPMATH_NAMESPACE
+    from ...symbolic.spec.functions import MPMATH_NAMESPACE
 
     A, B, b, D = wl.riccati_coefficients()
     y = wl.textbook_y(A, B, b, D)
@@ -316,28 +306,51 @@ def _regime_limits():
     return passed, "symbolic", 0.0, f"{sum(ok)}/{len(ok)} limits"
 
 
+FLOW = FlowForm(
+    "flow equals −η⊙∇L (d = 3)",
+    "u̇ = η_u κ w r, ẇ = η_w κ u r, r = β − ακ u·w",
+    _flow_written,
+)
+SYMMETRY = Invariance(
+    "rescaling symmetry leaves f and L invariant",
+    "f(x; u/s, s w) = f(x; u, w)",
+    _rescaling,
+)
+CONSERVED = Conserved(
+    "Q = uuᵀ/η_u − wwᵀ/η_w conserved entrywise, d = 1…3",
+    "dQ/dt ≡ 0",
+    lambda: [(wl.flow(d), _conserved_entries(d)) for d in (1, 2, 3)],
+)
+GRAM = Conserved(
+    "Gram determinant ‖u‖²‖w‖² − (u·w)² conserved, d = 2, 3",
+    "dG/dt ≡ 0",
+    lambda: [(wl.flow(d), [wl.gram_determinant(d)]) for d in (2, 3)],
+)
+SOLVES = SolvesFlow(
+    "closed form in t (textbook e^{2cτ} = N/M): ODE residual (d = 1)",
+    "Derivation.solution checked end to end",
+    lambda: [(wl.solution(1), wl.flow(1))],
+    {"exact": False, "points": 2},
+)
+STARTS = StartsAt(
+    "closed form in t: initial condition (d = 1, 2, 3)",
+    "θ(0) = θ₀",
+    lambda: [wl.solution(d) for d in (1, 2, 3)],
+)
+
+
 def claims() -> tuple[Claim, ...]:
+    """The generic facts (:mod:`.._standard`) and the network's own theorems."""
     ic = identity_claim
     return (
-        ic("flow equals −η⊙∇L (d = 3)", "u̇ = η_u κ w r, ẇ = η_w κ u r, r = β − ακ u·w",
-           _flow_form),
-        ic("rescaling symmetry leaves f and L invariant", "f(x; u/s, s w) = f(x; u, w)",
-           _symmetry),
-        ic("Q = uuᵀ/η_u − wwᵀ/η_w conserved entrywise, d = 1…3", "dQ/dt ≡ 0",
-           _conserved_matrix),
-        ic("Gram determinant ‖u‖²‖w‖² − (u·w)² conserved, d = 2, 3", "dG/dt ≡ 0",
-           _gram),
+        *standard_claims(FLOW, SYMMETRY, CONSERVED, GRAM),
         ic("τ-form solution: residual in τ, p(τ), P± and τ = 0 (d = 3)",
            "u = u₀cosh cτ + ρw₀ sinh cτ, w = w₀cosh cτ + u₀ sinh cτ/ρ", _tau_form),
         ic("τ(t) Riccati ODE: residual, τ(0) = 0, MATH.md's (z − z₊)/(z − z₋) form",
            "ẏ = b − Ae^y + Be^{−y}, y = 2cτ = log(N/M)", _riccati),
         ic("closed form in t: u(τ(t)), w(τ(t)) solve the flow given τ̇ = κr(τ)",
            "chain rule with the τ-form and p(τ) (d = 1)", _composition),
-        ic("closed form in t (textbook e^{2cτ} = N/M): ODE residual (d = 1)",
-           "Derivation.solution checked end to end", _solution_residuals,
-           exact=False, points=2),
-        ic("closed form in t: initial condition (d = 1, 2, 3)", "θ(0) = θ₀",
-           _solution_initial),
+        *standard_claims(SOLVES, STARTS),
         Claim("overflow-safe y(t), ẏ(t) branches equal the textbook form",
               "b ≥ 0 / b < 0 × g₀ ≥ 0 / g₀ < 0, and the escapes σ₋ = 0, σ₊ = 0",
               _stable_branches, ("symbolic",)),
@@ -353,79 +366,4 @@ def claims() -> tuple[Claim, ...]:
         Claim("regime rule (typical init): Δ_K = √(1+q²) − 1 and its limits",
               "NTK scaling, mean field, large σ, κ, η ratio → kernel; σ → 0: rescaling",
               _regime_limits, ("symbolic",)),
-    )
-
-
-def _sections():
-    d = 2
-    return (
-        ("Model (parametrisation of MATH.md §4.2; the paper's is not found)",
-         r"f(x) &= \kappa\,(u\cdot w)\,x,\quad \mathcal L = \tfrac12\mathbb E[(y-f)^2],"
-         r"\quad \alpha=\mathbb E[x^2],\ \beta=\mathbb E[xy]"),
-        ("Gradient flow (d = 2)", wl.flow(d).latex()),
-        ("Conserved quantities",
-         r"Q &= \frac{uu^\top}{\eta_u}-\frac{ww^\top}{\eta_w},\quad"
-         r" G=\|u\|^2\|w\|^2-(u\cdot w)^2"),
-        ("Solution in reparametrised time",
-         r"u &= u_0\cosh c\tau+\rho\,w_0\sinh c\tau,\quad"
-         r" w = w_0\cosh c\tau+\rho^{-1}u_0\sinh c\tau,\quad"
-         r" c=\sqrt{\eta_u\eta_w},\ \rho=\sqrt{\eta_u/\eta_w}\\"
-         r"p &= P_+e^{2c\tau}+P_-e^{-2c\tau},\quad"
-         r" P_\pm=\pm\frac{\|u_0\pm\rho w_0\|^2}{4\rho}"),
-        ("Time change (Riccati), overflow-safe",
-         r"\dot y &= b-Ae^{y}+Be^{-y},\quad y=2c\tau,\ A=2c\alpha\kappa^2P_+,"
-         r"\ B=-2c\alpha\kappa^2P_-,\ b=2c\kappa\beta\\"
-         r"y(t) &= \log\frac{E+\sigma_+h}{E+\sigma_-h}"
-         r"=\operatorname{log1p}\frac{g_0h}{E+\sigma_-h},\quad E=e^{-Dt},"
-         r"\ h=\frac{1-E}{D},\ \sigma_\pm=\frac{D\pm b}{2}+\{B,A\},\ g_0=b+B-A\\"
-         r"\tau(\infty) &= \frac{1}{2c}\log\frac{\sigma_+}{\sigma_-}"),
-        ("NTK",
-         r"K &= \kappa^2(\eta_u\|w\|^2+\eta_w\|u\|^2)"
-         r"=2c\kappa^2\big(P_+e^{2c\tau}-P_-e^{-2c\tau}\big)"
-         r"=2c\kappa^2\sqrt{p^2-4P_+P_-}"),
-        ("Mechanisms (this project's definitions)",
-         r"\cos\angle(u,w) &= \frac{p}{\sqrt{p^2+G}},\quad \|u\|\|w\|=\sqrt{p^2+G},"
-         r"\quad \Delta p = \underbrace{\sqrt G\Big[\arctan\frac{p}{\sqrt G}\Big]"
-         r"_{p_0}^{p_\infty}}_{\text{(dis)alignment}}+\text{rescaling}"),
-        ("Regime rule",
-         r"\Delta_K &= \max_{p\in[p_0,p_\infty]}\Big|\sqrt{\tfrac{p^2+H}{p_0^2+H}}"
-         r"-1\Big|\le\mathrm{tol}\ \Leftrightarrow\ \text{kernel},\quad H=-4P_+P_-\\"
-         r"\text{typical init: }\Delta_K &= \sqrt{1+q^2}-1,\quad"
-         r" q=\frac{2\beta}{\alpha\kappa d\sigma^2(\rho+\rho^{-1})}"),
-    )
-
-
-def _kernels():
-    return (
-        KernelExprs(
-            "exact",
-            (wl.t, wl.P_plus, wl.P_minus, wl.kappa, wl.alpha, wl.beta, wl.eta_u,
-             wl.eta_w),
-            wl.exact_kernel(),
-            "wide scalar-data network: tau(t), g_plus = sqrt(P+) e^{c tau}, "
-            "g_minus = sqrt(-P-) e^{-c tau}, p = u.w, r = beta - alpha kappa p, "
-            "ntk, tau_inf; P+ = |u0 + rho w0|^2/(4 rho) >= 0, "
-            "P- = -|u0 - rho w0|^2/(4 rho) <= 0",
-        ),
-    )
-
-
-@functools.cache
-def derivation() -> Derivation:
-    """The wide scalar-data network's derivation bundle."""
-    d = 2
-    Q = wl.conserved_matrix(d)
-    conserved = {f"Q{i}{j}": Q[i, j] for i in range(d) for j in range(i, d)}
-    conserved["gram"] = wl.gram_determinant(d)
-    return Derivation(
-        name="wide_linear_scalar",
-        title="Width-d linear network on scalar data, f(x) = κ(u·w)x (Xu & Ziyin 2024)",
-        model=wl.model(d),
-        flow=wl.flow(d),
-        conserved=conserved,
-        solution=wl.solution(d),
-        claims=claims(),
-        references=wl.REFERENCES,
-        sections=_sections(),
-        kernels=_kernels,
     )
