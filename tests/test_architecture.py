@@ -46,8 +46,6 @@ TRANSITIONAL = {
         "_multi_neuron_linear_iso", "multi_neuron_linear",
         "_two_layer_linear_balanced_claims", "_two_layer_linear_balanced_numeric",
         "two_layer_linear_balanced")),
-    "exactflow.symbolic.solve.engine",
-    "exactflow.codegen.targets.numba.grid", "exactflow.codegen.targets.numba.lower",
 }
 #: imports that run against the layering, each with its reason
 UPWARD: dict[tuple[str, str], str] = {
