@@ -44,8 +44,7 @@ TRANSITIONAL = {
     *(f"exactflow.derivations.{m}" for m in (
         "_deep_linear_modes_claims", "_deep_linear_modes_numeric", "deep_linear_modes",
         "_diagonal_linear_claims", "_diagonal_linear_numeric", "diagonal_linear",
-        "_two_layer_linear_balanced_claims", "_two_layer_linear_balanced_numeric",
-        "two_layer_linear_balanced", "_wide_linear_scalar_claims",
+        "_wide_linear_scalar_claims",
         "_wide_linear_scalar_numeric", "wide_linear_scalar")),
     "exactflow.symbolic.solve.engine",
     "exactflow.codegen.numba_grid", "exactflow.codegen.numba_target",
