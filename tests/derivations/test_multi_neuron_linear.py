@@ -1,9 +1,10 @@
 """Multi-neuron linear network facts, checked against independent references.
 
 References: scipy's DOP853 on a hand-written (A, W) right-hand side
-(``mnl_reference.raw_rhs``), scipy.linalg.sqrtm for principal square roots, exact
-central differences of the bilinear forward map for the NTK, and 50-digit mpmath
-evaluations built from ``mpmath.expm`` (``mnl_reference.mode_mp``).
+(``multi_neuron_linear_reference.raw_rhs``), scipy.linalg.sqrtm for principal
+square roots, exact central differences of the bilinear forward map for the NTK,
+and 50-digit mpmath evaluations built from ``mpmath.expm``
+(``multi_neuron_linear_reference.mode_mp``).
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from hypothesis import strategies as st
 from exactflow.derivations import multi_neuron_linear as mnl
 from tests.common import rates
 
-from .mnl_reference import integrate, mode_mp, raw_rhs, spectra_mp
+from .multi_neuron_linear_reference import integrate, mode_mp, raw_rhs, spectra_mp
 
 seeds = st.integers(0, 2**31 - 1)
 sizes = st.integers(1, 4)
@@ -469,7 +470,7 @@ def test_spectra_kernel_against_mpmath():
 
 
 def test_isotropic_claims_detect_a_wrong_form():
-    from exactflow.derivations import _multi_neuron_linear_iso as iso_mod
+    from exactflow.derivations.multi_neuron_linear import isotropic as iso_mod
 
     def wrong(iso):  # the principal-sqrt G instead of the rank-aware one, h < c
         G, _, SV, _ = iso_mod.forms(iso)

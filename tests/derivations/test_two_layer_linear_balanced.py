@@ -1,8 +1,9 @@
 """λ-balanced two-layer linear network facts, against independent references.
 
 References share no code with the library's factored closed forms: scipy's DOP853 on
-the raw (W₁, W₂) ODE, the textbook 2×2 form at high precision (``tlb_reference``),
-NumPy SVDs for the limits, and exact rationals for balancedness.
+the raw (W₁, W₂) ODE, the textbook 2×2 form at high precision
+(``two_layer_linear_balanced_reference``), NumPy SVDs for the limits, and exact
+rationals for balancedness.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from hypothesis import strategies as st
 
 from exactflow.derivations import two_layer_linear_balanced as tl
 
-from .tlb_reference import integrate, mode_mp, random_mode_case
+from .two_layer_linear_balanced_reference import integrate, mode_mp, random_mode_case
 
 RAISE = {"over": "raise", "divide": "raise", "invalid": "raise"}
 

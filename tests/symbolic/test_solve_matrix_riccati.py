@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 import sympy as sp
 
-from exactflow.derivations import two_layer_linear_balanced as tl
+from exactflow.derivations.two_layer_linear_balanced import maths as tl
 from exactflow.symbolic import Model, gradient_flow
 from exactflow.symbolic.spec.functions import MPMATH_NAMESPACE
 from exactflow.symbolic.solve.matrix_riccati import p_symbols
@@ -176,8 +176,9 @@ def test_vector_sizes_solved_and_equal_catalog(size):
 
 def _kernel_matches_dop853(res, size):
     """The generated NumPy kernel of the lifted solution against scipy's DOP853 on
-    the raw (W₁, W₂) flow (``tests/derivations/tlb_reference.py``)."""
-    from tests.derivations.tlb_reference import integrate
+    the raw (W₁, W₂) flow
+    (``tests/derivations/two_layer_linear_balanced_reference.py``)."""
+    from tests.derivations.two_layer_linear_balanced_reference import integrate
 
     sy = tl.symbols(*size)
     kx = res.kernel_exprs()

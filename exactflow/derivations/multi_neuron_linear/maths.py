@@ -1,49 +1,8 @@
-r"""Two-layer linear network with h hidden neurons and c outputs, f(x) = Aᵀ W x.
+"""The mathematics of the multi-neuron linear network: model, flow, Δ, M, NTK,
+the isotropic construction, the aligned solution and the kernels.
 
-Model (MATH.md §2.1): W ∈ ℝ^{h×d} (rows w_k, rate η_w), A ∈ ℝ^{h×c} (rows a_k,
-rate η_a), β = WᵀA = Σ_k w_k a_kᵀ ∈ ℝ^{d×c}, loss
-L = ½E‖y − βᵀx‖² = ½(E‖y‖² − 2 tr βᵀΣxy + tr βᵀΣxxβ), with R := ∇_βL = Σxxβ − Σxy
-(the paper's XᵀP).  Gradient flow: Ẇ = −η_w A Rᵀ, Ȧ = −η_a W R.
-
-Conserved matrix: Δ = η_w AAᵀ − η_a WWᵀ (all h(h+1)/2 entries), δ_k = Δ_kk.
-
-Function space (§2.2): vec β̇ = −M vec R (columns stacked), M = Σ_k M_k,
-M_k = η_w a_ka_kᵀ ⊗ I_d + η_a I_c ⊗ w_kw_kᵀ
-    = (κ_k+δ_k)/2 β_kᵀβ_k/‖β_k‖² ⊗ I_d + (κ_k−δ_k)/2 I_c ⊗ β_kβ_kᵀ/‖β_k‖²,
-κ_k = √(δ_k² + 4η_aη_w‖β_k‖²); equivalently β̇ = −(η_a WᵀW R + η_w R AᵀA).
-NTK: Θ(x, x') = η_a (xᵀWᵀWx') I_c + η_w (xᵀx') AᵀA.
-
-Isotropic initialisation Δ = δ I_h (§2.4–2.5): G = η_w AᵀA, H = η_a WᵀW obey
-G² − δG = η_aη_w βᵀβ and H² + δH = η_aη_w ββᵀ.  When rank β = h the exact
-(rank-aware) solution is G = Σ_i (κ_i+δ)/2 v_iv_iᵀ, H = Σ_i (κ_i−δ)/2 u_iu_iᵀ over
-the compact SVD β = Σ σ_i u_iv_iᵀ; the principal square roots put |δ| instead of
-0 on the null directions, so they are exact only for h = c (δ > 0), h = d
-(δ < 0) or δ = 0.  The singular values follow the mirror flow of Theorem B.6
-in its exact form λ̇_i = −κ_i u_iᵀRv_i (§2.6).
-
-There is no closed-form solution for general initialisations (the singular
-vectors of β rotate; MATH.md §2.6), so ``derivation().solution`` is None.  For
-whitened data (Σxx = I, Σxy = β*) and an *aligned* initialisation — rows
-w_k = α_k u_k, a_k = γ_k v_k with orthonormal {u_k}, {v_k} and β*v_k = s_k u_k,
-β*ᵀu_k = s_k v_k — the flow decouples into h scalar neurons
-α̇ = −η_w γ(αγ − s), γ̇ = −η_a α(αγ − s), each solved exactly by the single-neuron
-closed form (MATH.md §1.5 with d = 1): :func:`aligned_solution`, :func:`trajectory`.
-
-References
-----------
-Kunin, Raventós, Dominé, Chen, Klindt, Saxe, Ganguli (2024), "Get rich quick: exact
-solutions reveal how unbalanced initializations promote rapid feature learning",
-arXiv:2406.06158, §4 and App. B (Theorems 4.1, 4.2, B.6).  Construction of the
-isotropic (λ-balanced) initialisation: Dominé et al. (2024), arXiv:2409.14623.
-
-Examples
---------
->>> import numpy as np
->>> from exactflow.derivations.multi_neuron_linear import isotropic_init
->>> A, W = isotropic_init(np.array([[2.0, 0.0], [0.0, 1.0]]), delta=1.0)
->>> np.round(1.0 * A @ A.T - W @ W.T, 12) + 0.0
-array([[1., 0.],
-       [0., 1.]])
+See the package docstring (:mod:`exactflow.derivations.multi_neuron_linear`) for
+the derivation; this module holds its SymPy expressions.
 """
 
 from __future__ import annotations
@@ -52,12 +11,15 @@ import functools
 
 import sympy as sp
 
-from ..symbolic.spec.flow import GradientFlow, gradient_flow
-from ..symbolic.spec.model import Model, ParamGroup
-from ..symbolic.proof.verify import Solution
-from . import single_neuron as _sn
+from ...symbolic.spec.flow import GradientFlow, gradient_flow
+from ...symbolic.spec.kernels import KernelExprs
+from ...symbolic.spec.model import Model, ParamGroup
+from ...symbolic.proof.verify import Solution
+from ..single_neuron import maths as _sn
 
 __all__ = [
+    "NAME",
+    "kernels",
     "symbols",
     "model",
     "flow",
@@ -75,20 +37,9 @@ __all__ = [
     "aligned_solution",
     "mode_kernel",
     "spectra_kernel",
-    "derivation",
-    "trajectory",
-    "aligned_modes",
-    "preconditioner",
-    "neuron_preconditioner",
-    "ntk",
-    "beta_dot",
-    "imbalance",
-    "isotropic_init",
-    "rank_aware_gh",
-    "principal_sqrt_gh",
-    "singular_value_rates",
 ]
 
+NAME = "multi_neuron_linear"
 REFERENCES = ("Kunin et al. (2024), arXiv:2406.06158, §4 and App. B",)
 eta_a, eta_w = _sn.eta_a, _sn.eta_w
 t = _sn.t
@@ -165,7 +116,7 @@ def model(h: int = 2, d: int = 2, c: int = 2, whitened: bool = False) -> Model:
         sym = [sy["sigma_xx"][i, j] for i in range(d) for j in range(i, d)]
         data = tuple(sym) + tuple(sy["sigma_xy"])
     return Model(
-        name="multi_neuron_linear",
+        name=NAME,
         params=(
             ParamGroup("W", tuple(W), eta_w, W.shape),
             ParamGroup("A", tuple(A), eta_a, A.shape),
@@ -415,18 +366,23 @@ def spectra_kernel(branch: str | None = None) -> tuple[tuple[str, sp.Expr], ...]
     return (("g", g), ("h", hh))
 
 
-# numerical API and the derivation bundle live in their own modules
-from ._multi_neuron_linear_claims import derivation  # noqa: E402
-from ._multi_neuron_linear_numeric import (  # noqa: E402
-    aligned_modes,
-    beta_dot,
-    imbalance,
-    isotropic_init,
-    neuron_preconditioner,
-    ntk,
-    preconditioner,
-    principal_sqrt_gh,
-    rank_aware_gh,
-    singular_value_rates,
-    trajectory,
-)
+@functools.cache
+def kernels() -> tuple[KernelExprs, ...]:
+    """The entry's own kernels: ``exact`` (:func:`mode_kernel`) and ``spectra``."""
+    return (
+        KernelExprs(
+            "exact",
+            MODE_INPUTS,
+            mode_kernel(),
+            "one aligned mode, whitened data: a = γ(t), p = sgn(s)α(t) from "
+            "a0 = γ₀, p0 = sgn(s)α₀, r0 = 0, s = |s| (a_k = γ v_k, w_k = α u_k, "
+            "s = u_kᵀβ*v_k)",
+        ),
+        KernelExprs(
+            "spectra",
+            (ksigma, delta, eta_a, eta_w),
+            spectra_kernel(),
+            "rank-aware eigenvalues (κ+δ)/2 of η_wAᵀA and (κ−δ)/2 of η_aWᵀW on a "
+            "singular value σ of β, Δ = δI",
+        ),
+    )

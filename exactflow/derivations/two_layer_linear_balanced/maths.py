@@ -1,49 +1,8 @@
-r"""λ-balanced two-layer linear network, f(x) = W₂W₁x, whitened inputs (MATH.md §6).
+"""The mathematics of the λ-balanced two-layer linear network: model, flow, the
+conserved matrix, F, the closed form at d_in = h = d_out = 1 and the per-mode kernel.
 
-Model: W₁ ∈ ℝ^{h×d_in}, W₂ ∈ ℝ^{d_out×h}, Σxx = I, Σyx = E[yxᵀ]; loss
-L = ½E‖y − W₂W₁x‖² = ½(E‖y‖² − 2 tr(Σyxᵀ W₂W₁) + ‖W₂W₁‖²_F); gradient flow with layer
-rates η₁, η₂: Ẇ₁ = η₁ W₂ᵀ(Σyx − W₂W₁), Ẇ₂ = η₂ (Σyx − W₂W₁)W₁ᵀ.
-
-The gauge W₁ → G W₁, W₂ → W₂G⁻¹ conserves the matrix η₁W₂ᵀW₂ − η₂W₁W₁ᵀ; at equal rates
-η₁ = η₂ = 1/τ an initialisation with W₂ᵀW₂ − W₁W₁ᵀ = λI_h (**λ-balanced**) stays so.
-Then Q = [W₁ᵀ; W₂] obeys the matrix Riccati equation τQ̇ = FQ − ½QQᵀQ with
-F = [[−λ/2 I, Σyxᵀ], [Σyx, λ/2 I]], and 𝒫 = QQᵀ = [[W₁ᵀW₁, W₁ᵀW₂ᵀ], [W₂W₁, W₂W₂ᵀ]]
-(both NTK blocks on the diagonal, the network map below it) has the closed form
-
-    𝒫(t) = e^{FT} Q₀ [I_h + Q₀ᵀ (∫₀^T e^{2Fσ} dσ) Q₀]⁻¹ Q₀ᵀ e^{FT},   T = t/τ,
-
-for any shapes and any Σyx, including singular F: the integral is written through
-``intexp`` (an entire function of the eigenvalues of F), never through (2F)⁻¹.  The
-eigenvalues of F are ±√(sᵢ² + λ²/4) per singular value sᵢ of Σyx, −λ/2 on the input
-directions outside its row space and +λ/2 on the output directions outside its column
-space.  :func:`trajectory` evaluates the closed form overflow-free for any t (the
-growing exponentials are factored out column by column), :func:`balanced_init` builds
-λ-balanced initialisations, :func:`mode_trajectory` is the per-mode closed form of an
-aligned initialisation (the generated ``exact`` kernel).
-
-Limits: |λ| → ∞ is lazy (the NTK blocks move by O(1/|λ|) relative, the network map
-follows the linearised dynamics); λ = 0 with aligned initialisation decouples into
-Saxe et al.'s sigmoids u(t) = s u₀/(u₀ + (s − u₀)e^{−2st/τ}) per mode (MATH.md §5).
-
-References
-----------
-Dominé, Anguita, Proca, Braun, Kunin, Mediano, Saxe (2024), "From lazy to rich: exact
-learning dynamics in deep linear networks", arXiv:2409.14623 (ICLR 2025).
-Saxe, McClelland, Ganguli (2014), arXiv:1312.6120 (the λ = 0 limit).
-
-Examples
---------
->>> import numpy as np
->>> from exactflow.derivations.two_layer_linear_balanced import (
-...     balanced_init, trajectory)
->>> W1, W2 = balanced_init(np.array([[0.1, 0.0], [0.0, 0.0]]), lam=0.5, h=2)
->>> beta, K1, K2 = trajectory(np.array([0.0, 1e6]), W1, W2, np.diag([2.0, 1.0]))
->>> print(np.round(beta[-1], 10))  # the target is learned
-[[2. 0.]
- [0. 1.]]
->>> print(np.round(K2[-1] - K1[-1, :2, :2], 10))  # the last layer keeps λ = 0.5 more
-[[0.5 0. ]
- [0.  0.5]]
+See the package docstring (:mod:`exactflow.derivations.two_layer_linear_balanced`)
+for the derivation; this module holds its SymPy expressions.
 """
 
 from __future__ import annotations
@@ -52,12 +11,15 @@ import functools
 
 import sympy as sp
 
-from ..symbolic.spec.flow import GradientFlow, gradient_flow
-from ..symbolic.spec.functions import intexp, logz
-from ..symbolic.spec.model import Model, ParamGroup
-from ..symbolic.proof.verify import Solution
+from ...symbolic.spec.flow import GradientFlow, gradient_flow
+from ...symbolic.spec.functions import intexp, logz
+from ...symbolic.spec.kernels import KernelExprs
+from ...symbolic.spec.model import Model, ParamGroup
+from ...symbolic.proof.verify import Solution
 
 __all__ = [
+    "NAME",
+    "kernels",
     "symbols",
     "model",
     "flow",
@@ -67,12 +29,9 @@ __all__ = [
     "solution",
     "mode_kernel",
     "mode_textbook",
-    "trajectory",
-    "mode_trajectory",
-    "balanced_init",
-    "derivation",
 ]
 
+NAME = "two_layer_linear_balanced"
 REFERENCES = (
     "Dominé et al. (2024), arXiv:2409.14623",
     "Saxe, McClelland, Ganguli (2014), arXiv:1312.6120",
@@ -127,7 +86,7 @@ def model(
     r1, r2 = (eta, eta) if equal_rates else (eta_1, eta_2)
     rates = (eta,) if equal_rates else (eta_1, eta_2)
     return Model(
-        name="two_layer_linear_balanced",
+        name=NAME,
         params=(
             ParamGroup("W1", tuple(W1), r1, (h, d_in)),
             ParamGroup("W2", tuple(W2), r2, (d_out, h)),
@@ -325,10 +284,14 @@ def mode_textbook() -> tuple[tuple[str, sp.Expr], ...]:
     return (("u", P[1, 0]), ("a2", P[0, 0]), ("b2", P[1, 1]))
 
 
-# numerical API and the derivation bundle live in their own modules
-from ._two_layer_linear_balanced_claims import derivation  # noqa: E402
-from ._two_layer_linear_balanced_numeric import (  # noqa: E402
-    balanced_init,
-    mode_trajectory,
-    trajectory,
-)
+@functools.cache
+def kernels() -> tuple[KernelExprs, ...]:
+    """The entry's own kernels: ``exact`` (:func:`mode_kernel`)."""
+    return (
+        KernelExprs(
+            "exact",
+            (kt, ks, klam, ku0, ktau),
+            mode_kernel(),
+            "aligned λ-balanced mode: u (W2W1), a2 (W1ᵀW1), b2 (W2W2ᵀ) at time t",
+        ),
+    )

@@ -13,9 +13,9 @@ import random
 
 import sympy as sp
 
-from ..symbolic.proof.verify import combine
-from ..symbolic.proof.zero import is_identically_zero
-from . import multi_neuron_linear as mnl
+from ...symbolic.proof.verify import combine
+from ...symbolic.proof.zero import is_identically_zero
+from . import maths as mnl
 
 __all__ = [
     "iso_check",

@@ -1,17 +1,17 @@
-"""The multi-neuron linear claims (theorems the verification checks) and the bundle."""
+"""The multi-neuron linear claims: the generic facts as data, then its own theorems."""
 
 from __future__ import annotations
 
-import functools
+import dataclasses
 
 import sympy as sp
 
-from ._bundle import Derivation, KernelExprs
-from ..symbolic.spec.flow import time_derivative
-from ..symbolic.proof.verify import Claim, identity_claim
-from . import multi_neuron_linear as mnl
-from . import single_neuron as sn
-from ._multi_neuron_linear_iso import (
+from ...symbolic.spec.flow import time_derivative
+from ...symbolic.proof.verify import Claim, identity_claim
+from .._standard import Conserved, FlowForm, Invariance, StartsAt, standard_claims
+from ..single_neuron import maths as sn
+from . import maths as mnl
+from .isotropic import (
     construction_terms,
     iso_check,
     mirror_terms,
@@ -19,7 +19,7 @@ from ._multi_neuron_linear_iso import (
     rank_aware_terms,
 )
 
-__all__ = ["derivation", "claims"]
+__all__ = ["claims"]
 
 # sizes (h, d, c) of the flow checks: h below, at and above min(d, c); d < c, d > c
 _SIZES = ((1, 2, 2), (2, 2, 3), (3, 1, 2))
@@ -36,50 +36,40 @@ def _bdot(h, d, c, whitened=False):
     return b.applyfunc(lambda e: time_derivative(f, e))
 
 
-def _flow_form():
+def _flow_written():
+    """Ẇ = −η_w A Rᵀ, Ȧ = −η_a W R, R = Σxxβ − Σxy (expanded, as the flow is)."""
     out = []
     for h, d, c in _SIZES[1:]:
         A, W = mnl.weights(h, d, c)
         R = mnl.residual_gradient(h, d, c)
-        eq = mnl.flow(h, d, c).equations
-        out += list(W.applyfunc(lambda e: eq[e]) + mnl.eta_w * A * R.T)
-        out += list(A.applyfunc(lambda e: eq[e]) + mnl.eta_a * W * R)
+        written = dict(zip(W, (-mnl.eta_w * A * R.T).applyfunc(sp.expand)))
+        written.update(zip(A, (-mnl.eta_a * W * R).applyfunc(sp.expand)))
+        out.append((mnl.flow(h, d, c), written))
     return out
 
 
-def _symmetry():
-    """f = βᵀx and L = L(β) depend on (A, W) through β = WᵀA only; for a generic
-    h×h matrix Q, (QW)ᵀ(QA) − WᵀA = Wᵀ(QᵀQ − I)A; the Cayley matrix has QᵀQ ≡ I."""
+def _upper(M):
+    """The entries M[i, j], i ≤ j, of a symmetric matrix."""
+    return [M[i, j] for i in range(M.rows) for j in range(i, M.cols)]
+
+
+def _rotation():
+    """A → QA, W → QW for Q in both components of O(h): the Cayley matrix C (a
+    rational parametrisation of almost all of SO(h)) and diag(−1, 1, …) C.
+
+    The forward map is vector-valued, and the shared :class:`Invariance` checks a
+    scalar one: it is contracted with free symbols y (f invariant ⇔ yᵀf
+    invariant for every y)."""
     h, d, c = 2, 2, 3
     A, W = mnl.weights(h, d, c)
     m = mnl.model(h, d, c)
-    sy = mnl.symbols(h, d, c)
-    b = W.T * A
-    Q = sp.Matrix(h, h, lambda i, j: sp.Symbol(f"q{i}_{j}", real=True))
-    out = list(sp.Matrix(m.forward) - b.T * sy["x"])
-    syy = sp.Symbol("sigma_yy", nonnegative=True)
-    out.append(
-        m.loss
-        - sp.Rational(1, 2)
-        * (
-            syy
-            - 2 * (b.T * sy["sigma_xy"]).trace()
-            + (b.T * sy["sigma_xx"] * b).trace()
-        )
+    y = sp.symbols(f"y0:{c}", real=True)
+    scalar = dataclasses.replace(
+        m, inputs=m.inputs + y, forward=sum(yk * fk for yk, fk in zip(y, m.forward))
     )
-    out += list((Q * W).T * (Q * A) - b - W.T * (Q.T * Q - sp.eye(h)) * A)
     C, _ = mnl._cayley(h, "q")
-    out += [sp.cancel(e) for e in C.T * C - sp.eye(h)]
-    return [sp.expand(e) for e in out]
-
-
-def _conserved():
-    out = []
-    for h, d, c in _SIZES:
-        Delta = mnl.conserved_matrix(h, d, c)
-        f = mnl.flow(h, d, c)
-        out += [time_derivative(f, Delta[i, j]) for i in range(h) for j in range(i, h)]
-    return out
+    flip = sp.diag(-1, *([1] * (h - 1)))
+    return [(scalar, dict(zip((*A, *W), (*(Q * A), *(Q * W))))) for Q in (C, flip * C)]
 
 
 def _preconditioner():
@@ -216,10 +206,6 @@ def _aligned_mirror():
     return out
 
 
-def _aligned_initial():
-    return mnl.aligned_solution(2).initial_residuals()
-
-
 def _spectra_branches():
     out = []
     kappa = sp.sqrt(mnl.delta**2 + 4 * mnl.eta_a * mnl.eta_w * mnl.ksigma**2)
@@ -229,24 +215,33 @@ def _spectra_branches():
     return out
 
 
+FLOW = FlowForm(
+    "flow equals −η⊙∇L (MATH §2.1)",
+    "Ẇ = −η_w A Rᵀ, Ȧ = −η_a W R, R = Σxxβ − Σxy; (h,d,c) = (2,2,3), (3,1,2)",
+    _flow_written,
+)
+SYMMETRY = Invariance(
+    "hidden-layer rotation A → QA, W → QW leaves f and L invariant",
+    "Q ∈ O(h), (h,d,c) = (2,2,3)",
+    _rotation,
+)
+CONSERVED = Conserved(
+    "conserved matrix Δ = η_wAAᵀ − η_aWWᵀ (all entries)",
+    "dΔ/dt ≡ 0, general Σxx, Σxy; (h,d,c) ∈ {(1,2,2),(2,2,3),(3,1,2)}",
+    lambda: [(mnl.flow(*size), _upper(mnl.conserved_matrix(*size))) for size in _SIZES],
+)
+STARTS = StartsAt(
+    "aligned solution: initial condition (h = 2)",
+    "θ(0) = θ₀; its ODE residual is the single-neuron claim (d = 1)",
+    lambda: [mnl.aligned_solution(2)],
+)
+
+
 def claims() -> tuple[Claim, ...]:
+    """The generic facts (:mod:`.._standard`) and the multi-neuron theorems."""
     ic = identity_claim
     return (
-        ic(
-            "flow equals −η⊙∇L (MATH §2.1)",
-            "Ẇ = −η_w A Rᵀ, Ȧ = −η_a W R, R = Σxxβ − Σxy; (h,d,c) = (2,2,3), (3,1,2)",
-            _expanded(_flow_form),
-        ),
-        ic(
-            "hidden-layer rotation A → QA, W → QW leaves f and L invariant",
-            "Q ∈ O(h), (h,d,c) = (2,2,3)",
-            _symmetry,
-        ),
-        ic(
-            "conserved matrix Δ = η_wAAᵀ − η_aWWᵀ (all entries)",
-            "dΔ/dt ≡ 0, general Σxx, Σxy; (h,d,c) ∈ {(1,2,2),(2,2,3),(3,1,2)}",
-            _expanded(_conserved),
-        ),
+        *standard_claims(FLOW, SYMMETRY, CONSERVED),
         ic(
             "function-space flow: vec β̇ = −M vec R, M = Σ_k M_k",
             "M = η_w AᵀA⊗I_d + η_a I_c⊗WᵀW; β̇ = −(η_aWᵀW R + η_w R AᵀA)",
@@ -314,11 +309,7 @@ def claims() -> tuple[Claim, ...]:
             "neuron (the exact kernel's inputs)",
             _expanded(_aligned_mirror),
         ),
-        ic(
-            "aligned solution: initial condition (h = 2)",
-            "θ(0) = θ₀; its ODE residual is the single-neuron claim (d = 1)",
-            _aligned_initial,
-        ),
+        *standard_claims(STARTS),
         ic(
             "spectra kernel branches equal (κ ± δ)/2",
             "cancellation-free forms for δ ≥ 0 and δ < 0",
@@ -326,84 +317,3 @@ def claims() -> tuple[Claim, ...]:
         ),
     )
 
-
-def _sections():
-    return (
-        (
-            "Model",
-            r"f(x) &= A^\top W x,\quad \beta = W^\top A,\quad"
-            r" R = \Sigma_{xx}\beta-\Sigma_{xy}",
-        ),
-        ("Gradient flow", r"\dot W &= -\eta_w A R^\top,\quad \dot A = -\eta_a W R"),
-        ("Conserved matrix", r"\Delta &= \eta_w AA^\top - \eta_a WW^\top"),
-        (
-            "Function-space preconditioner",
-            r"\operatorname{vec}\dot\beta &= -\textstyle\sum_k M_k"
-            r"\operatorname{vec}R,\quad"
-            r" M_k = \tfrac{\kappa_k+\delta_k}{2}\hat a_k\hat a_k^\top\otimes I_d"
-            r" + \tfrac{\kappa_k-\delta_k}{2} I_c\otimes\hat w_k\hat w_k^\top",
-        ),
-        (
-            "NTK",
-            r"\Theta(x,x') &= \eta_a\,x^\top W^\top W x'\,I_c"
-            r" + \eta_w\,x^\top x'\,A^\top A",
-        ),
-        (
-            "Isotropic start, rank-aware form (rank beta = h)",
-            r"\eta_w A^\top A &= \textstyle\sum_i"
-            r" \tfrac{\kappa_i+\delta}{2}v_iv_i^\top,\quad \eta_a W^\top W"
-            r" = \textstyle\sum_i \tfrac{\kappa_i-\delta}{2}u_iu_i^\top",
-        ),
-        (
-            "Mirror flow on singular values",
-            r"\dot\lambda_i &= -\sqrt{\delta^2+4\eta_a\eta_w\lambda_i^2}"
-            r"\;u_i^\top R\,v_i",
-        ),
-        (
-            "Exact solution",
-            r"&\text{none in general; aligned start, whitened data: per mode }"
-            r"(\alpha_k,\gamma_k) = \text{single neuron with } d=1",
-        ),
-    )
-
-
-def _kernels():
-    return (
-        KernelExprs(
-            "exact",
-            mnl.MODE_INPUTS,
-            mnl.mode_kernel(),
-            "one aligned mode, whitened data: a = γ(t), p = sgn(s)α(t) from "
-            "a0 = γ₀, p0 = sgn(s)α₀, r0 = 0, s = |s| (a_k = γ v_k, w_k = α u_k, "
-            "s = u_kᵀβ*v_k)",
-        ),
-        KernelExprs(
-            "spectra",
-            (mnl.ksigma, mnl.delta, mnl.eta_a, mnl.eta_w),
-            mnl.spectra_kernel(),
-            "rank-aware eigenvalues (κ+δ)/2 of η_wAᵀA and (κ−δ)/2 of η_aWᵀW on a "
-            "singular value σ of β, Δ = δI",
-        ),
-    )
-
-
-@functools.cache
-def derivation() -> Derivation:
-    """The multi-neuron linear derivation bundle (reference size h = d = c = 2)."""
-    return Derivation(
-        name="multi_neuron_linear",
-        title="Two-layer linear network f(x) = AᵀWx, h neurons, c outputs "
-        "(Kunin et al. 2024, §4)",
-        model=mnl.model(2, 2, 2),
-        flow=mnl.flow(2, 2, 2),
-        conserved={
-            f"Delta{i}{j}": mnl.conserved_matrix(2, 2, 2)[i, j]
-            for i in range(2)
-            for j in range(i, 2)
-        },
-        solution=None,  # no closed form in general: the singular vectors rotate
-        claims=claims(),
-        references=mnl.REFERENCES,
-        sections=_sections(),
-        kernels=_kernels,
-    )
