@@ -1,6 +1,14 @@
 """exactflow: exact gradient-flow solutions, conservation laws and generated kernels
 for the minimal models of feature-learning theory.
 
+The public face: the catalog (:func:`catalog`, :func:`derivation`,
+:func:`kernel`), your own models (:class:`Model`, :class:`ParamGroup`,
+:func:`load_model`), their conservation laws (:func:`laws`) and exact
+solutions (:func:`solve`).  Everything else lives in the subpackages
+(``exactflow.derivations.<name>`` for each model class's numerical functions,
+``exactflow.simulate`` for integrators).  Importing this module is cheap: the
+names below load SymPy and the catalog on first use.
+
 >>> import exactflow
 >>> "single_neuron" in exactflow.catalog()
 True
@@ -8,29 +16,28 @@ True
 
 from __future__ import annotations
 
+import importlib
+
 from . import _compat
+from ._api import catalog, derivation, kernel, laws, load_model, solve
+from ._version import __version__
 
 _compat.install()  # old module paths warn and forward, for one release
 
-from ._version import __version__
-__all__ = ["__version__", "catalog", "derivation"]
+__all__ = ["Model", "ParamGroup", "__version__", "catalog", "derivation", "kernel",
+           "laws", "load_model", "solve"]
+
+_LAZY = {"Model": "exactflow.symbolic.spec.model",
+         "ParamGroup": "exactflow.symbolic.spec.model"}
 
 
-def catalog() -> list[str]:
-    """Names of the derivations in the catalog."""
-    from .derivations import CATALOG
+def __getattr__(name: str):
+    if name in _LAZY:
+        value = getattr(importlib.import_module(_LAZY[name]), name)
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module 'exactflow' has no attribute {name!r}")
 
-    return sorted(CATALOG)
 
-
-def derivation(name: str):
-    """The :class:`~exactflow.derivations._bundle.Derivation` called ``name``."""
-    from .derivations import CATALOG
-
-    if not isinstance(name, str):
-        raise TypeError(f"name must be a str, got {type(name).__name__}")
-    if name not in CATALOG:
-        raise ValueError(
-            f"unknown derivation {name!r}; expected one of {sorted(CATALOG)}"
-        )
-    return CATALOG[name].derivation()
+def __dir__():
+    return sorted(set(globals()) | set(__all__))

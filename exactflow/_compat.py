@@ -59,6 +59,9 @@ MOVED: dict[str, str] = {
     "exactflow.codegen.numba_target": "exactflow.codegen.targets.numba.lower",
     "exactflow.codegen.numba_grid": "exactflow.codegen.targets.numba.grid",
     "exactflow.codegen.cuda_target": "exactflow.codegen.targets.cuda.lower",
+    "exactflow.symbolic.transcript": "exactflow.present.transcript",
+    "exactflow.cli_laws": "exactflow.cli.laws",
+    "exactflow.cli_solve": "exactflow.cli.solve",
     "exactflow.symbolic.derivation": "exactflow.derivations._bundle",
     "exactflow.symbolic.recognise": "exactflow.symbolic.solve.structures",
 }

@@ -10,7 +10,7 @@ E[x²] = 1, E[xy] = s.
 
 import sympy as sp
 
-from exactflow.symbolic.spec.model import Model, ParamGroup
+from exactflow import Model, ParamGroup
 
 a, b, c = sp.symbols("a b c", real=True)
 eta_a, eta_b, eta_c = sp.symbols("eta_a eta_b eta_c", positive=True)

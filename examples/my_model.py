@@ -13,7 +13,7 @@ for every dataset and loss.
 
 import sympy as sp
 
-from exactflow.symbolic.spec.model import Model, ParamGroup
+from exactflow import Model, ParamGroup
 
 
 def model() -> Model:

@@ -14,7 +14,7 @@ logarithms of absolute values.  Whitened scalar data: E[x²] = 1, E[xy] = s.
 
 import sympy as sp
 
-from exactflow.symbolic.spec.model import Model, ParamGroup
+from exactflow import Model, ParamGroup
 
 a, b, x = sp.symbols("a b x", real=True)
 eta_a, eta_b = sp.symbols("eta_a eta_b", positive=True)

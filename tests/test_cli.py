@@ -149,7 +149,7 @@ def test_derive_latex(toy_catalog, capsys):
 
 
 def test_latex_text_escapes_and_accents():
-    from exactflow.cli import _latex_text
+    from exactflow.present.latex import latex_text as _latex_text
 
     assert _latex_text("Raventós: β̇ ≠ ȧ, x_1 & 50% {a} ∉ §") == (
         r"Ravent\'{o}s: $\dot{\beta}$ $\neq$ $\dot{a}$, x\_1 \& 50\% \{a\} "
@@ -210,7 +210,7 @@ def test_verify_all_markdown(toy_catalog, capsys):
 def test_verify_progress_on_a_terminal(toy_catalog, capsys, monkeypatch):
     code, quiet, err = run(capsys, "verify", "toy_bad")
     assert (code, err) == (1, "")
-    monkeypatch.setattr(exactflow.cli, "_show_progress", lambda: True)
+    monkeypatch.setattr(exactflow.cli._common, "_show_progress", lambda: True)
     code, out, err = run(capsys, "verify", "toy_bad")
     assert code == 1
     assert err.splitlines()[0].startswith("[toy_bad 1/3] delta conserved ... ok (")

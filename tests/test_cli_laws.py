@@ -101,7 +101,7 @@ def test_bad_model_files(tmp_path, capsys, source, message):
 
 
 def test_import_is_light():
-    code = ("import sys, exactflow.cli_laws; "
+    code = ("import sys, exactflow.cli.laws; "
             "print(any(m.split('.')[0] == 'sympy' for m in sys.modules))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                          check=True, timeout=60).stdout

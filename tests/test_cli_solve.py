@@ -1,4 +1,4 @@
-"""``exactflow solve``: a user's model file, formats, bad input (through cli_solve)."""
+"""``exactflow solve``: a user's model file, formats, bad input (through exactflow.cli.solve)."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from exactflow import cli_solve
+from exactflow.cli import solve as cli_solve
 
 ROOT = Path(__file__).resolve().parents[1]
 

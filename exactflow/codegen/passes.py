@@ -83,6 +83,27 @@ def substitute(expr: sp.Basic, mapping: dict, cache: dict | None = None) -> sp.B
     return walk(expr)
 
 
+def _rewrite(expr: sp.Basic, optim, cache: dict) -> sp.Basic:
+    """``optimize(expr, [optim])`` (bottom-up ``replace``), rebuilding Max, Min
+    and Piecewise unevaluated: their evaluation asks whether each argument is
+    comparable, which SymPy cannot decide for the unevaluated products that
+    power expansion creates (``(t*t)*(tau*tau)**(-1)``) and then refuses."""
+
+    def walk(e: sp.Basic) -> sp.Basic:
+        if not e.args:
+            return optim.value(e) if optim.query(e) else e
+        if e not in cache:
+            args = [walk(a) for a in e.args]
+            new = e
+            if any(a is not b for a, b in zip(args, e.args)):
+                new = (e.func(*args, evaluate=False) if isinstance(e, _NO_EVAL)
+                       else e.func(*args))
+            cache[e] = optim.value(new) if optim.query(new) else new
+        return cache[e]
+
+    return walk(expr)
+
+
 def _cse(exprs: list[sp.Expr]) -> tuple[list, list]:
     # no "basic" pre-optimisations: on large closed forms they take minutes
     return sp.cse(exprs, symbols=sp.numbered_symbols("_t", real=True),
@@ -219,6 +240,7 @@ def prepare(spec: KernelSpec, expand_pow: bool = False) -> LoweredKernel:
     temps, reduced = _renumber(_toposort(temps + shared), reduced[: len(exprs)])
     if expand_pow:
         expand = create_expand_pow_optimization(3, base_req=lambda b: True)
-        temps = [(s, optimize(e, [expand])) for s, e in temps]
-        reduced = [optimize(e, [expand]) for e in reduced]
+        cache: dict = {}
+        temps = [(s, _rewrite(e, expand, cache)) for s, e in temps]
+        reduced = [_rewrite(e, expand, cache) for e in reduced]
     return LoweredKernel(list(temps), list(zip(names, reduced)))

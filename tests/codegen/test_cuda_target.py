@@ -10,7 +10,6 @@
 
 from __future__ import annotations
 
-import ctypes
 import re
 import shutil
 import subprocess
@@ -18,6 +17,7 @@ import time
 
 import numpy as np
 import pytest
+from c_host import compile_host
 
 import exactflow
 from exactflow import _build
@@ -140,56 +140,13 @@ def test_nvcc_compiles(ptx, name):
 
 # ---------------------------------------------------------------- host C via gcc
 
-_LOOP = """
-#include "{header}"
-void run(const {ctype}* in, {ctype}* out, long n)
-{{
-    for (long i = 0; i < n; ++i)
-        {point}(in + i * {n_in}, out + i * {n_out});
-}}
-"""
-
-
 @pytest.fixture(scope="module")
 def host(tmp_path_factory):
     """``host[name](*arrays) -> list of arrays``: the point header compiled by gcc."""
     if GCC is None:
         pytest.skip("gcc is not on PATH")
     directory = tmp_path_factory.mktemp("host")
-    loaded = {}
-    for name, make in CASES.items():
-        s = make()
-        ctx = cuda_target.lower(s)
-        (directory / f"{name}.h").write_text(cuda_target.emit_header(s))
-        (directory / f"{name}.c").write_text(_LOOP.format(
-            header=f"{name}.h", ctype=ctx["ctype"], point=ctx["point"],
-            n_in=ctx["n_inputs"], n_out=ctx["n_outputs"]))
-        lib = directory / f"lib{name}.so"
-        # float32 must never be promoted to double (INFINITY is a float, so
-        # float64 code promotes it, harmlessly: the check is float32 only)
-        strict = ["-Wdouble-promotion"] if s.dtype == "float32" else []
-        run = subprocess.run(
-            [GCC, "-std=c99", "-O2", "-shared", "-fPIC", "-Wall", "-Wextra",
-             *strict, "-Werror", str(directory / f"{name}.c"), "-o", str(lib),
-             "-lm"],
-            capture_output=True, text=True)
-        assert run.returncode == 0, f"{name}:\n{run.stderr}"
-        so = ctypes.CDLL(str(lib))
-        so.run.restype = None
-        dtype = np.dtype(s.dtype)
-
-        def call(*args, so=so, dtype=dtype, n_out=len(s.outputs)):
-            inp = np.ascontiguousarray(np.stack(np.broadcast_arrays(*args), -1),
-                                       dtype=dtype)
-            out = np.empty(inp.shape[:-1] + (n_out,), dtype=dtype)
-            ptr = ctypes.POINTER(ctypes.c_double if dtype == np.float64
-                                 else ctypes.c_float)
-            so.run(inp.ctypes.data_as(ptr), out.ctypes.data_as(ptr),
-                   ctypes.c_long(inp.shape[0]))
-            return [out[:, j] for j in range(n_out)]
-
-        loaded[name] = call
-    return loaded
+    return {name: compile_host(make(), directory, name) for name, make in CASES.items()}
 
 
 def _sn_cases(n, extreme, seed):

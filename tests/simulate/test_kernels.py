@@ -282,14 +282,3 @@ def test_declared_conserved_quantities_are_checked():
         FlowKernels(model, conserved={"q": sp.exp(sn.a)}).drift
     with pytest.raises(ValueError, match="is not a public identifier"):
         FlowKernels(model, conserved={"_q": sn.delta(2)}).drift
-
-
-@pytest.mark.parametrize("module", ["exactflow.simulate", "exactflow.simulate.kernels",
-                                    "exactflow.simulate.layout"])
-def test_doctests(module):
-    import doctest
-    import importlib
-
-    result = doctest.testmod(importlib.import_module(module),
-                             optionflags=doctest.NORMALIZE_WHITESPACE)
-    assert result.attempted > 0 and result.failed == 0

@@ -198,12 +198,3 @@ def test_invariant_monomials_scale_to_ten_symbols():
     gens = invariant_monomials(m, scaling_symmetries(m), max_degree=6)
     x, y = m.symbols[:5], m.symbols[5:]
     assert set(gens) == {xi * yi for xi, yi in zip(x, y)}
-
-
-def test_doctests():
-    import doctest
-
-    from exactflow.symbolic.laws import scaling
-
-    result = doctest.testmod(scaling, optionflags=doctest.NORMALIZE_WHITESPACE)
-    assert result.failed == 0 and result.attempted > 0

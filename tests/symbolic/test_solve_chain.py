@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 import sympy as sp
 
-from exactflow.cli_laws import load_model_file
+from exactflow import load_model as load_model_file
 from exactflow.symbolic import Model, ParamGroup, gradient_flow
 from exactflow.symbolic.solve.quadrature import quadrature_time
 from exactflow.symbolic.solve.reduce import ReductionError, reduce_flow

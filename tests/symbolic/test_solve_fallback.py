@@ -6,7 +6,7 @@ import sympy as sp
 
 from exactflow.symbolic.solve.reduce import ReducedSystem
 from exactflow.symbolic.solve import solve
-from exactflow.symbolic.transcript import transcript
+from exactflow.present.transcript import transcript
 
 x, y = sp.symbols("x y", real=True)
 k = sp.Symbol("k", positive=True)

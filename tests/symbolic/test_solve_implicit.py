@@ -9,7 +9,7 @@ import sympy as sp
 from scipy.integrate import solve_ivp
 
 import exactflow
-from exactflow.cli_solve import solve_model
+from exactflow import solve as solve_model
 from exactflow.symbolic.solve import init_symbol
 
 from .kernel_reference import assert_implicit_time

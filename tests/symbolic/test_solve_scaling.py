@@ -197,15 +197,6 @@ def test_quadratic_radical_in_change_of_variables():
         assert sp.radsimp(got.xreplace(pt) - (2 * av**2 + bv**2) * (sv - av * bv)) == 0
 
 
-def test_doctests_of_reduce():
-    import doctest
-
-    from exactflow.symbolic.solve import reduce
-
-    result = doctest.testmod(reduce, optionflags=doctest.NORMALIZE_WHITESPACE)
-    assert result.failed == 0 and result.attempted > 0
-
-
 def test_root_accepts_only_a_decidable_sign():
     Y, x = sp.symbols("Y x", real=True)
     value, _ = _root(Y**2 - Y - 2, Y, "f")  # roots 2, −1

@@ -40,7 +40,25 @@ _COMMENT_WIDTH = 100
 
 
 class CudaPrinter(C99CodePrinter):
-    """``C99CodePrinter`` printing ``Piecewise`` as one nested ternary line."""
+    """``C99CodePrinter`` printing ``Piecewise`` as one nested ternary line and
+    ``Max``/``Min`` as nested ``fmax``/``fmin`` without re-evaluating them."""
+
+    def _nest(self, name: str, expr) -> str:
+        # SymPy's nesting re-evaluates Max(last argument), which asks whether
+        # the argument is comparable and refuses unevaluated products
+        suffix = self._get_func_suffix(real) if self._ns + name in self._prec_funcs \
+            else ""
+        args = [self._print(a) for a in expr.args]
+        code = args[-1]
+        for arg in reversed(args[:-1]):
+            code = f"{self._ns}{name}{suffix}({arg}, {code})"
+        return code
+
+    def _print_Max(self, expr):
+        return self._nest("fmax", expr)
+
+    def _print_Min(self, expr):
+        return self._nest("fmin", expr)
 
     def _print_Piecewise(self, expr):
         if expr.args[-1].cond != True:  # noqa: E712 - SymPy's true

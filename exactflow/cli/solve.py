@@ -26,7 +26,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-__all__ = ["add_parser", "run", "solve_model"]
+__all__ = ["add_parser", "run"]
 
 
 def add_parser(subparsers) -> argparse.ArgumentParser:
@@ -45,7 +45,7 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
                    help="reduce to rescaling-invariant coordinates (function space)")
     s.add_argument("--kernel-dir", metavar="DIR", dest="kernel_dir",
                    help="write the generated kernel of the solution to DIR")
-    from .codegen.targets import DEFAULT_TARGET, TARGETS  # the registry
+    from ..codegen.targets import DEFAULT_TARGET, TARGETS  # the registry
 
     s.add_argument("--target", choices=tuple(TARGETS), default=DEFAULT_TARGET,
                    help=f"kernel target for --kernel-dir (default {DEFAULT_TARGET})")
@@ -55,73 +55,24 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
     return s
 
 
-def _module_reduction(path: str) -> dict:
-    import runpy
-
-    ns = runpy.run_path(path, run_name="__exactflow_model__")
-    spec = ns.get("REDUCTION") or {}
-    if not isinstance(spec, dict) or set(spec) - {"coordinates", "conserved",
-                                                  "values"}:
-        raise ValueError(f"--model {path}: REDUCTION must be a dict with keys "
-                         "coordinates, conserved, values")
-    return spec
-
-
-def solve_model(model, conserved=None, coordinates=None, values=None, setting=""):
-    """Reduce and solve ``model``; returns a :class:`SolveResult`."""
-    import dataclasses
-
-    import sympy as sp
-
-    from .symbolic.laws.conservation import discover_laws
-    from .symbolic.spec.flow import gradient_flow
-    from .symbolic.solve.reduce import reduce_flow
-    from .symbolic.solve import solve
-
-    flow = gradient_flow(model)
-    if conserved is None and model.forward is None:
-        conserved = {}  # law discovery needs the forward map
-    if conserved is None:
-        laws = discover_laws(model, 2)
-        conserved = {sp.Symbol(f"Q{i}", real=True): q for i, q in enumerate(laws, 1)}
-    system = reduce_flow(flow, coordinates=coordinates, conserved=conserved,
-                         values=values)
-    if setting:
-        system = dataclasses.replace(system, steps=(("Setting", setting),)
-                                     + system.steps)
-    return solve(system, flow, name=model.name)
-
-
 def run(args) -> int:
+    from .. import _api
+    from ..present.transcript import transcript
+
     name, path = getattr(args, "name", None), getattr(args, "model_file", None)
     if (name is None) == (path is None):
         raise ValueError("give exactly one of NAME or --model FILE.py")
-    from .symbolic.transcript import transcript
-
     invariant = "invariant" if getattr(args, "invariant", False) else None
     if path:
-        from .cli_laws import load_model_file
-
-        model = load_model_file(path)
-        spec = _module_reduction(path)
-        res = solve_model(model, spec.get("conserved"),
-                          invariant or spec.get("coordinates"), spec.get("values"))
+        model = _api.load_model(path)
+        spec = _api.reduction_of(path)
+        res = _api.solve(model, spec.get("conserved"),
+                         invariant or spec.get("coordinates"), spec.get("values"))
     else:
-        import sympy as sp
-
-        import exactflow
-
-        if name not in exactflow.catalog():
+        if name not in _api.catalog():
             raise ValueError(f"unknown derivation {name!r}; expected one of "
-                             f"{exactflow.catalog()} or --model FILE.py")
-        d = exactflow.derivation(name)
-        if d.solve_setup is not None:
-            st = d.solve_setup()
-            res = solve_model(st.model, st.conserved, invariant or st.coordinates,
-                              st.values, setting=st.setting)
-        else:
-            conserved = {sp.Symbol(k, real=True): v for k, v in d.conserved.items()}
-            res = solve_model(d.model, conserved, invariant)
+                             f"{_api.catalog()} or --model FILE.py")
+        res = _api.solve(name, coordinates=invariant)
     code = 0 if (not res.checks or res.verified) else 1
     kernel_dir = getattr(args, "kernel_dir", None)
     if kernel_dir is not None:
@@ -140,7 +91,7 @@ def _write_kernel(res, directory: str, target: str, dtype: str) -> int:
     if res.solution is None and res.reduced_solution is None:
         res.notes.append("no closed form, so no kernel was written")
         return 1
-    from ._build import write_kernel
+    from .._build import write_kernel
 
     Path(directory).mkdir(parents=True, exist_ok=True)
     path = write_kernel(res, "exact", target, dtype, directory)

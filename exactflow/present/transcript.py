@@ -1,4 +1,4 @@
-r"""The derivation transcript of a :class:`~exactflow.symbolic.solve.SolveResult`.
+r"""The derivation transcript of a :class:`~exactflow.symbolic.solve.result.SolveResult`.
 
 :func:`transcript` writes what a theorist would put in an appendix: the model and
 its flow, the conserved quantities used, the reduction, the recognised structure,
@@ -9,6 +9,8 @@ text, Markdown or LaTeX (a fragment that compiles with ``amsmath``).
 from __future__ import annotations
 
 import sympy as sp
+
+from .latex import latex_text
 
 __all__ = ["transcript", "FORMATS"]
 
@@ -90,14 +92,6 @@ def _latex_eq(lhs, rhs) -> str:
     return f"{lhs_s} &= {r}"
 
 
-def _escape(text: str) -> str:
-    for a, b in (("\\", r"\textbackslash{}"), ("&", r"\&"), ("%", r"\%"),
-                 ("$", r"\$"), ("#", r"\#"), ("_", r"\_"), ("{", r"\{"),
-                 ("}", r"\}"), ("^", r"\^{}")):
-        text = text.replace(a, b)
-    return text
-
-
 def transcript(res, fmt: str = "text") -> str:
     """The derivation of ``res`` as ``"text"``, ``"markdown"`` or ``"latex"``."""
     if fmt not in FORMATS:
@@ -122,9 +116,9 @@ def transcript(res, fmt: str = "text") -> str:
                     lines.append("$$" + _latex_eq(lhs, rhs).replace("&=", "=")
                                  + "$$")
     else:
-        lines.append(rf"\section*{{{_escape(title)}}}")
+        lines.append(rf"\section*{{{latex_text(title)}}}")
         for heading, items in _sections(res):
-            lines.append(rf"\paragraph{{{_escape(heading)}}}")
+            lines.append(rf"\paragraph{{{latex_text(heading)}}}")
             eqs = []
             for kind, payload in items:
                 if kind == "p":
@@ -132,7 +126,7 @@ def transcript(res, fmt: str = "text") -> str:
                         lines.append("\\begin{align*}\n" + " \\\\\n".join(eqs)
                                      + "\n\\end{align*}")
                         eqs = []
-                    lines.append(_escape(payload))
+                    lines.append(latex_text(payload))
                 else:
                     eqs.append(_latex_eq(*payload))
             if eqs:

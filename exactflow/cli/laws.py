@@ -8,7 +8,8 @@
 
 ``NAME`` is a zoo model (``exactflow.derivations.zoo.ZOO``) or a catalog entry;
 ``--model FILE.py`` runs a user's file that defines ``model()`` returning a
-:class:`~exactflow.symbolic.spec.model.Model` (or a module-level ``MODEL``).  The
+:class:`~exactflow.Model` (or a module-level ``MODEL``), read by
+:func:`exactflow.load_model`.  The
 output lists each law, the proof, the count N = D − dim Lie(W) and whether the
 list is complete.  Bad input raises ``ValueError`` (one line and exit 2 from
 ``exactflow.cli``); a law that fails its proof gives exit status 1.
@@ -21,9 +22,8 @@ from __future__ import annotations
 import argparse
 import sys
 import time
-from pathlib import Path
 
-__all__ = ["add_parser", "run", "load_model_file"]
+__all__ = ["add_parser", "run"]
 
 MAX_DEGREE = 8
 
@@ -64,34 +64,8 @@ def _int(text, name: str, lo: int, hi: int) -> int:
     return value
 
 
-def load_model_file(path: str):
-    """The :class:`Model` defined by the Python file ``path``."""
-    import runpy
-
-    from .symbolic.spec.model import Model
-
-    p = Path(path)
-    if p.suffix != ".py":
-        raise ValueError(f"--model expects a .py file, got {path!r}")
-    if not p.is_file():
-        raise ValueError(f"--model: no such file {path!r}")
-    try:
-        namespace = runpy.run_path(str(p), run_name="__exactflow_model__")
-        factory = namespace.get("model")
-        obj = factory() if callable(factory) else namespace.get("MODEL")
-    except Exception as exc:  # the user's code: report it as bad input
-        raise ValueError(f"--model {path}: {type(exc).__name__}: {exc}") from exc
-    if obj is None:
-        raise ValueError(f"--model {path}: define a function model() returning a "
-                         "Model, or a module-level MODEL")
-    if not isinstance(obj, Model):
-        raise ValueError(f"--model {path}: model() must return an "
-                         f"exactflow.symbolic.spec.model.Model, got {type(obj).__name__}")
-    return obj
-
-
 def _named_model(name: str, dims: str | None):
-    from .derivations.zoo import ZOO, zoo_model
+    from .._api import model
 
     sizes = None
     if dims is not None:
@@ -100,17 +74,7 @@ def _named_model(name: str, dims: str | None):
         except ValueError:
             raise ValueError(f"--dims must be comma-separated integers, got {dims!r}") \
                 from None
-    if name in ZOO:
-        return zoo_model(name, sizes)
-    import exactflow
-
-    if name in exactflow.catalog():
-        if sizes is not None:
-            raise ValueError(f"--dims is only for zoo models, not {name!r}")
-        return exactflow.derivation(name).model
-    known = sorted(set(ZOO) | set(exactflow.catalog()))
-    raise ValueError(f"unknown model {name!r}; expected one of {known} or "
-                     "--model FILE.py")
+    return model(name, sizes)
 
 
 def _out(text: str = "") -> None:
@@ -132,12 +96,14 @@ def run(args) -> int:
         raise ValueError("give exactly one of NAME or --model FILE.py")
     degree = _int(args.degree, "--degree", 1, MAX_DEGREE)
     points = _int(args.points, "--points", 1, 20)
-    model = load_model_file(path) if path else _named_model(name, args.dims)
+    from .._api import load_model
+
+    model = load_model(path) if path else _named_model(name, args.dims)
     if path and args.dims is not None:
         raise ValueError("--dims is only for zoo models")
 
-    from .symbolic.laws.conservation import discover_laws
-    from .symbolic.laws.lie import count_laws
+    from ..symbolic.laws.conservation import discover_laws
+    from ..symbolic.laws.lie import count_laws
 
     t0 = time.perf_counter()
     laws = discover_laws(model, degree)
@@ -193,7 +159,7 @@ def run(args) -> int:
 def _gradient_descent(laws) -> bool:
     import sympy as sp
 
-    from .symbolic.laws.drift import gd_drift
+    from ..symbolic.laws.drift import gd_drift
 
     drift = gd_drift(laws)
     first = all(c.run().passed for c in drift.claims())

@@ -1,0 +1,193 @@
+"""What holds for every catalog entry, checked once for all of them.
+
+Each entry is a package of its own (``exactflow.derivations.<name>``); these
+tests are parametrised over :func:`exactflow.catalog`, so a new entry gets them
+by being registered.  References are independent of the code under test:
+exact rational arithmetic and 50-digit mpmath on the symbolic expressions,
+SciPy's DOP853 for the flow, and (for the generated kernels) the other
+targets.
+"""
+
+from __future__ import annotations
+
+import importlib
+import random
+import shutil
+from pathlib import Path
+
+import numpy as np
+import pytest
+import sympy as sp
+from scipy.integrate import solve_ivp
+
+import exactflow
+from exactflow import _build
+from exactflow.derivations import CATALOG
+from exactflow.symbolic.proof.zero import is_identically_zero
+from exactflow.symbolic.spec.flow import time_derivative
+from exactflow.symbolic.spec.kernels import STANDARD_KERNELS
+
+NAMES = exactflow.catalog()
+
+
+@pytest.fixture(scope="module", params=NAMES)
+def d(request):
+    return exactflow.derivation(request.param)
+
+
+def _point(symbols, seed: int, lo=0.2, hi=1.2) -> dict:
+    """Rational values in [lo, hi] (positive: rates, scales and times alike)."""
+    rng = random.Random(seed)
+    return {s: sp.Rational(rng.randint(int(lo * 1000), int(hi * 1000)), 1000)
+            for s in symbols}
+
+
+def test_the_catalog_is_every_package():
+    assert NAMES == sorted(CATALOG) and len(NAMES) >= 6
+    for name, module in CATALOG.items():
+        assert module.__name__ == f"exactflow.derivations.{name}"
+        assert hasattr(module, "__path__"), f"{name} is a package"
+
+
+def test_identity_and_references(d):
+    module = CATALOG[d.name]
+    assert d.model.name == d.name and d.title
+    assert d.references, "every entry cites its paper"
+    doc = module.__doc__ or ""
+    assert "References" in doc and ">>>" in doc  # the docstring is the derivation
+
+
+def test_claims_have_unique_names_and_tags(d):
+    names = [c.name for c in d.claims]
+    assert len(names) == len(set(names))
+    assert all(c.tags and set(c.tags) <= {"symbolic", "numeric"} for c in d.claims)
+
+
+def test_flow_is_minus_rate_times_gradient(d):
+    m = d.model
+    for s in m.symbols:
+        assert is_identically_zero(d.flow.equations[s]
+                                   + m.rates[s] * sp.diff(m.loss, s)).is_zero
+
+
+def test_conserved_quantities_are_conserved(d):
+    for name, q in d.conserved.items():
+        assert is_identically_zero(time_derivative(d.flow, q)).is_zero, name
+
+
+def test_kernel_names(d):
+    own = [k.name for k in d.kernels()]
+    assert d.kernel_names == tuple(own) + STANDARD_KERNELS
+    with pytest.raises(ValueError, match="kernel must be one of"):
+        d.kernel_exprs("no_such_kernel")
+
+
+@pytest.mark.parametrize("kernel", STANDARD_KERNELS)
+def test_standard_kernel_equals_its_expressions_at_50_digits(d, kernel):
+    exprs = d.kernel_exprs(kernel)
+    f = d.kernel(kernel=kernel)
+    for seed in range(3):
+        at = _point(exprs.inputs, seed)
+        got = f(*[float(at[s]) for s in exprs.inputs])
+        for (name, e), g in zip(exprs.outputs, got):
+            ref = float(sp.N(e.xreplace(at), 50))
+            assert np.isclose(float(g), ref, rtol=1e-12, atol=1e-14 * max(1, abs(ref))
+                              ), (name, float(g), ref)
+
+
+def test_invariants_are_constant_along_dop853(d):
+    m = d.model
+    rhs, inv = d.kernel(kernel="rhs"), d.kernel(kernel="invariants")
+    n = len(m.symbols)
+    consts_rhs = d.kernel_exprs("rhs").inputs[n:]
+    consts_inv = d.kernel_exprs("invariants").inputs[n:]
+    at = _point(m.consts, 7, 0.3, 0.9)
+
+    def field(_, y):
+        return np.array(rhs(*y, *[float(at[c]) for c in consts_rhs]))
+
+    y0 = np.array([float(v) for v in _point(m.symbols, 11, 0.2, 0.8).values()])
+    sol = solve_ivp(field, (0.0, 0.5), y0, method="DOP853", rtol=1e-12, atol=1e-14)
+    assert sol.success
+    before = np.array(inv(*y0, *[float(at[c]) for c in consts_inv]))
+    after = np.array(inv(*sol.y[:, -1], *[float(at[c]) for c in consts_inv]))
+    moved = np.abs(sol.y[:, -1] - y0).max()
+    assert moved > 1e-3  # the parameters moved: the test is not vacuous
+    np.testing.assert_allclose(after, before, rtol=1e-9, atol=1e-11)
+
+
+def test_gd_drift_is_the_exact_change_of_each_invariant(d):
+    m = d.model
+    n = len(m.symbols)
+    step = d.kernel_exprs("gd_step")
+    drift = d.kernel_exprs("gd_drift")
+    inv = d.kernel_exprs("invariants")
+    at = {**_point(m.consts, 3, 0.05, 0.3), **_point(m.symbols, 5, 0.2, 0.9)}
+    theta = [at[s] for s in m.symbols]
+    nxt = [e.xreplace(at) for _, e in step.outputs]
+    delta = [b - a for a, b in zip(theta, nxt)]
+    moved = {**at, **dict(zip(m.symbols, nxt))}
+    exact = [sp.N(q.xreplace(moved) - q.xreplace(at), 50) for _, q in inv.outputs]
+    f = d.kernel(kernel="gd_drift")
+    args = [float(v) for v in theta] + [float(v) for v in delta]
+    args += [float(at[c]) for c in drift.inputs[2 * n:]]
+    got = f(*args)
+    for g, ref in zip(got, exact):
+        scale = max(abs(float(sp.N(q.xreplace(at)))) for _, q in inv.outputs)
+        assert abs(float(g) - float(ref)) <= 1e-13 * max(scale, 1.0), (g, ref)
+
+
+def _finite_close(a, b, rtol):
+    a, b = np.asarray(a, float), np.asarray(b, float)
+    assert np.array_equal(np.isfinite(a), np.isfinite(b))
+    ok = np.isfinite(a)
+    np.testing.assert_allclose(a[ok], b[ok], rtol=rtol, atol=rtol * 1e-3)
+
+
+def test_own_kernels_agree_between_numpy_and_numba(d):
+    pytest.importorskip("numba")
+    rng = np.random.default_rng(0)
+    for k in d.kernels():
+        args = [rng.uniform(0.1, 1.5, 64) for _ in k.inputs]
+        ref = d.kernel(kernel=k.name)(*args)
+        got = d.kernel("numba", kernel=k.name)(*args)
+        for r, g in zip(ref, got):
+            _finite_close(g, r, 1e-11)
+
+
+def test_every_kernel_generates_for_every_target(d):
+    from exactflow.codegen.targets import TARGETS
+
+    for target in TARGETS:
+        for kernel in d.kernel_names:
+            source = d.kernel_source(target, kernel)
+            assert f"from derivation '{d.name}', kernel '{kernel}'" in \
+                source.splitlines()[0]
+
+
+def test_the_package_layout_is_a_one_way_chain(d):
+    # maths <- numeric <- claims <- bundle: an earlier module never imports a
+    # later one (tests/test_architecture.py checks every cycle; this checks order)
+    order = ["maths", "numeric", "claims", "bundle"]
+    package = importlib.import_module(f"exactflow.derivations.{d.name}")
+    for i, name in enumerate(order):
+        module = importlib.import_module(f"{package.__name__}.{name}")
+        later = {f"{package.__name__}.{o}" for o in order[i + 1:]}
+        text = Path(module.__file__).read_text(encoding="utf-8")
+        for other in later:
+            short = other.rsplit(".", 1)[1]
+            assert f"from .{short} import" not in text
+            assert f"from . import {short}" not in text
+
+
+@pytest.mark.skipif(shutil.which("gcc") is None, reason="gcc is not on PATH")
+def test_own_kernels_agree_between_numpy_and_the_cuda_point_code(d, tmp_path):
+    from tests.codegen.c_host import compile_host
+
+    rng = np.random.default_rng(1)
+    for k in d.kernels():
+        spec = _build.kernel_spec(d, k.name, "float64")
+        host = compile_host(spec, tmp_path, f"{d.name}_{k.name}")
+        args = [rng.uniform(0.1, 1.5, 64) for _ in k.inputs]
+        for r, g in zip(d.kernel(kernel=k.name)(*args), host(*args)):
+            _finite_close(g, r, 1e-11)
