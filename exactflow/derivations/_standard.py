@@ -15,11 +15,15 @@ declaration        proven                                           how
 :class:`SolvesFlow`   θ̇(t) − F(θ(t)) ≡ 0 for the closed form         zero test
 :class:`StartsAt`     θ(0) = θ₀                                      zero test
 :class:`Reference`    max |computed − published| below a tolerance   numeric
+:class:`Identity`     a model's own theorem: expressions ≡ 0         zero test
+:class:`Check`        a model's own theorem with its own check        as it says
 =================  ===============================================  ============
 
 Each ``cases`` is a function (run when the claim is checked, never at import)
 returning the instances to check, e.g. the flow at several sizes.  A model's
-own ``claims.py`` then holds only its own theorems.
+own ``claims.py`` then holds only its own theorems, each declared as data
+(:class:`Identity`, :class:`Check`) right after the function that proves it,
+and lists them in order with :func:`standard_claims`.
 
 >>> import sympy as sp
 >>> from exactflow.symbolic.spec.model import Model, ParamGroup
@@ -45,8 +49,8 @@ from ..symbolic.proof.verify import Claim, Solution, identity_claim
 from ..symbolic.spec.flow import GradientFlow, time_derivative
 from ..symbolic.spec.model import Model
 
-__all__ = ["Conserved", "FlowForm", "Invariance", "Reference", "SolvesFlow",
-           "StartsAt", "standard_claims"]
+__all__ = ["Check", "Conserved", "FlowForm", "Identity", "Invariance", "Reference",
+           "SolvesFlow", "StartsAt", "standard_claims"]
 
 Exprs = Sequence[sp.Expr]
 
@@ -166,6 +170,36 @@ class Reference:
             return worst < self.tolerance, self.method, worst, detail
 
         return Claim(self.name, self.statement, check, ("numeric",))
+
+
+@dataclass(frozen=True)
+class Identity:
+    """A model's own theorem: every expression ``residuals()`` returns is
+    identically zero (``options`` go to the zero test)."""
+
+    name: str
+    statement: str
+    residuals: Callable[[], Exprs]
+    options: dict = field(default_factory=dict)
+    tags: tuple[str, ...] = ("symbolic",)
+
+    def claim(self) -> Claim:
+        return identity_claim(self.name, self.statement, self.residuals, self.tags,
+                              **self.options)
+
+
+@dataclass(frozen=True)
+class Check:
+    """A model's own theorem with its own check, which returns
+    ``(passed, method, residual or max error, detail)``."""
+
+    name: str
+    statement: str
+    check: Callable[[], tuple[bool, str, float, str]]
+    tags: tuple[str, ...] = ("symbolic",)
+
+    def claim(self) -> Claim:
+        return Claim(self.name, self.statement, self.check, self.tags)
 
 
 def standard_claims(*facts) -> tuple[Claim, ...]:
