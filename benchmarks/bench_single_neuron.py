@@ -31,8 +31,8 @@ import numpy as np
 import sympy as sp
 
 from exactflow.codegen import KernelSpec, load
-from exactflow.symbolic.spec.kernels import KernelExprs
 from exactflow.symbolic.spec.functions import phi1
+from exactflow.symbolic.spec.kernels import KernelExprs
 
 
 def synthetic_kernel() -> KernelExprs:

@@ -29,14 +29,13 @@ import numpy as np
 import sympy as sp
 
 from exactflow._build import kernel_spec
-from exactflow.codegen import KernelSpec
-from exactflow.codegen import load
+from exactflow.codegen import KernelSpec, load
 from exactflow.derivations import single_neuron as sn
 from exactflow.derivations import two_layer_linear_balanced as tl
 from exactflow.symbolic import gradient_flow
-from exactflow.symbolic.spec.functions import MPMATH_NAMESPACE
-from exactflow.symbolic.solve.reduce import reduce_flow
 from exactflow.symbolic.solve import solve
+from exactflow.symbolic.solve.reduce import reduce_flow
+from exactflow.symbolic.spec.functions import MPMATH_NAMESPACE
 
 RESULTS = Path(__file__).resolve().parent / "results" / "solver_kernels.md"
 

@@ -3,7 +3,7 @@
 ::
 
     exactflow/__init__.py  _api.py  _build.py  _compat.py  cli/      glue: anything
-        present/  experiments/                                      may use the layers below
+        present/  experiments/                           may use the layers below
     derivations/ ──► symbolic/ ◄── codegen/ ◄── simulate/
 
 * **Layering.**  Every import counts — at module level, in a class body, and
@@ -192,7 +192,8 @@ def test_the_walk_sees_the_layers():
     ("exactflow.derivations.toy", "from .. import _build", "exactflow._build"),
     ("exactflow.derivations.toy", "def f():\n    from .._build import load_kernel",
      "exactflow._build"),
-    ("exactflow.codegen.targets.numpy.printer", "import exactflow.derivations.single_neuron",
+    ("exactflow.codegen.targets.numpy.printer",
+     "import exactflow.derivations.single_neuron",
      "exactflow.derivations"),
     ("exactflow.symbolic.spec.flow", "import scipy.integrate", "scipy"),
     ("exactflow.symbolic.spec.flow", "from ...derivations import CATALOG",

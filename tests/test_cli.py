@@ -21,9 +21,9 @@ import exactflow.cli
 import exactflow.derivations
 from exactflow.cli import main
 from exactflow.derivations._bundle import Derivation
+from exactflow.symbolic.proof.verify import Claim, Solution, conserved_claim
 from exactflow.symbolic.spec.flow import gradient_flow, time_derivative
 from exactflow.symbolic.spec.model import Model, ParamGroup
-from exactflow.symbolic.proof.verify import Claim, Solution, conserved_claim
 
 # ------------------------------------------------------------------------ toy catalog
 

@@ -1,4 +1,4 @@
-"""``exactflow solve``: a user's model file, formats, bad input (through exactflow.cli.solve)."""
+"""``exactflow solve``: a user's model file, formats and bad input."""
 
 from __future__ import annotations
 

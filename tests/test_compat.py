@@ -23,7 +23,8 @@ def test_old_path_warns_and_forwards(old):
         "warnings.simplefilter('ignore')\n"
         f"m = importlib.import_module({old!r})\n"
         f"new = importlib.import_module({MOVED[old]!r})\n"
-        "names = [n for n in getattr(new, '__all__', dir(new)) if not n.startswith('_')]\n"
+        "names = [n for n in getattr(new, '__all__', dir(new))\n"
+        "         if not n.startswith('_')]\n"
         "assert names and all(getattr(m, n) is getattr(new, n) for n in names)\n"
         "print('ok', len(names))\n")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True,

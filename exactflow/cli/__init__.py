@@ -1,4 +1,4 @@
-"""The ``exactflow`` command: one thin module per subcommand, listed in :data:`COMMANDS`.
+"""The ``exactflow`` command: one thin module per subcommand, in :data:`COMMANDS`.
 
 Exit codes: 0 success; 1 a claim failed (``verify``, ``report``, ``laws``,
 ``solve``); 2 bad input (one line ``exactflow: error: …`` on stderr, no

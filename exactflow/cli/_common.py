@@ -6,8 +6,8 @@ import argparse
 import sys
 from pathlib import Path
 
-__all__ = ["PROG", "Parser", "UsageError", "catalog", "derivation", "out",
-           "output_dir", "run_claims"]
+__all__ = ["PROG", "Parser", "UsageError", "add_model_arguments", "catalog",
+           "derivation", "model_source", "out", "output_dir", "run_claims"]
 
 PROG = "exactflow"
 
@@ -20,6 +20,22 @@ class Parser(argparse.ArgumentParser):
     # argparse prints the usage and exits; we want one line and exit 2 from main()
     def error(self, message: str):
         raise UsageError(message)
+
+
+def add_model_arguments(parser, what: str) -> None:
+    """``NAME`` (``what`` names the kind of name) or ``--model FILE.py``."""
+    parser.add_argument("name", nargs="?", metavar="NAME", help=what)
+    parser.add_argument("--model", metavar="FILE.py", dest="model_file",
+                        help="a Python file defining model() -> Model, or MODEL")
+
+
+def model_source(args) -> tuple[str | None, str | None]:
+    """``(name, path)`` of a command with :func:`add_model_arguments`: exactly
+    one of the two is given."""
+    name, path = getattr(args, "name", None), getattr(args, "model_file", None)
+    if (name is None) == (path is None):
+        raise ValueError("give exactly one of NAME or --model FILE.py")
+    return name, path
 
 
 def out(text: str = "") -> None:

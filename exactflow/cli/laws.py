@@ -23,6 +23,8 @@ import argparse
 import sys
 import time
 
+from ._common import add_model_arguments, model_source
+
 __all__ = ["add_parser", "run"]
 
 MAX_DEGREE = 8
@@ -35,11 +37,8 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
         description="Find every polynomial conservation law of degree <= K of a "
         "model (for every dataset and loss), prove each, count all laws with the "
         "Lie-algebra rank and say whether the list is complete.")
-    s.add_argument("name", nargs="?", metavar="NAME",
-                   help="zoo or catalog model (e.g. single_neuron, "
-                   "two_layer_linear, relu, deep_linear)")
-    s.add_argument("--model", metavar="FILE.py", dest="model_file",
-                   help="a Python file defining model() -> Model, or MODEL")
+    add_model_arguments(s, "zoo or catalog model (e.g. single_neuron, "
+                        "two_layer_linear, relu, deep_linear)")
     s.add_argument("--degree", default="2", metavar="K",
                    help="maximal degree of the laws (default 2)")
     s.add_argument("--dims", metavar="N,R,M", default=None,
@@ -91,9 +90,7 @@ def _describe(model) -> str:
 
 def run(args) -> int:
     """Run ``exactflow laws``; returns the exit status (0 ok, 1 a proof failed)."""
-    name, path = getattr(args, "name", None), getattr(args, "model_file", None)
-    if (name is None) == (path is None):
-        raise ValueError("give exactly one of NAME or --model FILE.py")
+    name, path = model_source(args)
     degree = _int(args.degree, "--degree", 1, MAX_DEGREE)
     points = _int(args.points, "--points", 1, 20)
     from .._api import load_model

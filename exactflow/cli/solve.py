@@ -26,6 +26,8 @@ from __future__ import annotations
 import argparse
 import sys
 
+from ._common import add_model_arguments, model_source
+
 __all__ = ["add_parser", "run"]
 
 
@@ -36,9 +38,7 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
         description="Reduce the gradient flow by its symmetries and conserved "
         "quantities, recognise its structure, solve and verify it, and print the "
         "derivation.")
-    s.add_argument("name", nargs="?", metavar="NAME", help="catalog entry")
-    s.add_argument("--model", metavar="FILE.py", dest="model_file",
-                   help="a Python file defining model() -> Model, or MODEL")
+    add_model_arguments(s, "catalog entry")
     s.add_argument("--format", choices=("text", "markdown", "latex"),
                    default="text")
     s.add_argument("--invariant", action="store_true",
@@ -59,9 +59,7 @@ def run(args) -> int:
     from .. import _api
     from ..present.transcript import transcript
 
-    name, path = getattr(args, "name", None), getattr(args, "model_file", None)
-    if (name is None) == (path is None):
-        raise ValueError("give exactly one of NAME or --model FILE.py")
+    name, path = model_source(args)
     invariant = "invariant" if getattr(args, "invariant", False) else None
     if path:
         model = _api.load_model(path)

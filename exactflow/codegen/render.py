@@ -1,15 +1,16 @@
 """Jinja2 rendering: one environment for every target, created on first use.
 
-Templates live beside their target, ``targets/<target>/<role>.<ext>.j2`` and receive only
-strings and lists of strings, never SymPy objects.  ``jinja2`` is imported on
-the first render, so ``import exactflow`` stays cheap.
+Templates live beside their target (``targets/<target>/<role>.<ext>.j2``)
+and receive only strings and lists of strings, never SymPy objects.
+``jinja2`` is imported on the first render, so ``import exactflow`` stays
+cheap.
 """
 
 from __future__ import annotations
 
 import functools
 
-__all__ = ["environment", "render"]
+__all__ = ["environment", "header_context", "render"]
 
 
 @functools.cache
@@ -45,3 +46,14 @@ def render(template: str, context: dict[str, str | list[str]]) -> str:
                 f"got {type(value).__name__}"
             )
     return environment().get_template(template).render(context)
+
+
+def header_context(spec) -> dict[str, str]:
+    """The context keys of every generated file's header line (origin and
+    versions), for :class:`~exactflow.codegen.spec.KernelSpec` ``spec``."""
+    import sympy
+
+    from .._version import __version__
+
+    return {"version": __version__, "sympy_version": sympy.__version__,
+            "derivation": spec.derivation, "kernel": spec.name, "dtype": spec.dtype}

@@ -1,4 +1,5 @@
-r"""The derivation transcript of a :class:`~exactflow.symbolic.solve.result.SolveResult`.
+r"""The derivation transcript of a solver result
+(:class:`~exactflow.symbolic.solve.result.SolveResult`).
 
 :func:`transcript` writes what a theorist would put in an appendix: the model and
 its flow, the conserved quantities used, the reduction, the recognised structure,

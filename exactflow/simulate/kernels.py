@@ -47,11 +47,11 @@ import math
 import numpy as np
 import sympy as sp
 
-from ..codegen.targets import emit, load
 from ..codegen.spec import DTYPES, KernelSpec
+from ..codegen.targets import emit, load
 from ..symbolic.laws.drift import GDDrift, gd_drift
-from ..symbolic.spec.kernels import standard_kernel, step_symbols
 from ..symbolic.spec.flow import GradientFlow, gradient_flow
+from ..symbolic.spec.kernels import standard_kernel, step_symbols
 from ..symbolic.spec.model import Model
 from .laws import resolve_laws
 from .layout import StateLayout, real_array

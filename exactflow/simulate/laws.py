@@ -13,9 +13,9 @@ from __future__ import annotations
 import sympy as sp
 
 from ..symbolic.laws.conservation import ConservationLaws, discover_laws
+from ..symbolic.proof.zero import is_identically_zero
 from ..symbolic.spec.flow import GradientFlow, time_derivative
 from ..symbolic.spec.model import Model
-from ..symbolic.proof.zero import is_identically_zero
 
 __all__ = ["resolve_laws"]
 

@@ -3,12 +3,12 @@ conservation laws (discovery, count, gradient-descent drift)."""
 
 from .laws.conservation import ConservationLaws, discover_laws
 from .laws.drift import GDDrift, gd_drift, gd_iterates, gd_step
-from .spec.flow import GradientFlow, gradient_flow, time_derivative
-from .spec.kernels import KernelExprs
 from .laws.lie import LawCount, count_laws
-from .spec.model import Model, ParamGroup, moment_loss
 from .proof.verify import Claim, ClaimResult, Solution, VerificationReport
 from .proof.zero import ZeroCheck, is_identically_zero
+from .spec.flow import GradientFlow, gradient_flow, time_derivative
+from .spec.kernels import KernelExprs
+from .spec.model import Model, ParamGroup, moment_loss
 
 __all__ = [
     "Claim", "ClaimResult", "ConservationLaws", "GDDrift",

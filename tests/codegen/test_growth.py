@@ -11,11 +11,10 @@ import numpy as np
 import pytest
 import sympy as sp
 
-from exactflow.codegen import KernelSpec
+from exactflow.codegen import KernelSpec, load
 from exactflow.codegen.growth import scale_growth
-from exactflow.codegen import load
-from exactflow.symbolic.spec.functions import MPMATH_NAMESPACE, intexp, phi1
 from exactflow.symbolic.proof.zero import is_identically_zero
+from exactflow.symbolic.spec.functions import MPMATH_NAMESPACE, intexp, phi1
 
 t = sp.Symbol("t", nonnegative=True)
 k = sp.Symbol("k", real=True)

@@ -23,10 +23,9 @@ from codegen_cases import sample, spec
 import exactflow
 from exactflow import _build
 from exactflow.codegen import KernelSpec, load
-from exactflow.codegen.targets.numba import loader as numba_loader
+from exactflow.codegen.cache import source_hash
 from exactflow.codegen.targets.numba import lower as numba_target
 from exactflow.codegen.targets.numba import printer as numba_printer
-from exactflow.codegen.cache import source_hash
 from exactflow.symbolic.spec.functions import logz, phi1
 from tests.derivations.single_neuron_reference import exact_mp, random_case
 

@@ -13,8 +13,7 @@ import numpy as np
 import pytest
 import sympy as sp
 
-from exactflow.codegen import KernelSpec
-from exactflow.codegen import load
+from exactflow.codegen import KernelSpec, load
 from exactflow.codegen.rewrites import RULES, stable_rewrites
 from exactflow.symbolic.spec.functions import intexp, phi1
 

@@ -13,8 +13,8 @@ from exactflow.derivations import single_neuron as sn
 from exactflow.derivations import zoo
 from exactflow.symbolic.laws.conservation import ConservationLaws, discover_laws
 from exactflow.symbolic.laws.fields import gradient_fields
-from exactflow.symbolic.spec.model import Model, ParamGroup
 from exactflow.symbolic.laws.patterns import indicator_form, reduce_expr
+from exactflow.symbolic.spec.model import Model, ParamGroup
 
 from .laws_cases import (
     TABLE,

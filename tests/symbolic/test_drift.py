@@ -11,8 +11,8 @@ from exactflow.derivations import single_neuron as sn
 from exactflow.derivations import zoo
 from exactflow.symbolic.laws.conservation import discover_laws
 from exactflow.symbolic.laws.drift import gd_drift, gd_iterates
-from exactflow.symbolic.spec.model import Model, ParamGroup
 from exactflow.symbolic.proof.zero import is_identically_zero
+from exactflow.symbolic.spec.model import Model, ParamGroup
 
 from .laws_cases import same_span, uv_laws
 

@@ -23,8 +23,8 @@ from exactflow.derivations import single_neuron as sn
 from exactflow.derivations import zoo
 from exactflow.symbolic.laws.conservation import discover_laws
 from exactflow.symbolic.laws.drift import gd_drift, gd_iterates
-from exactflow.symbolic.spec.flow import gradient_flow
 from exactflow.symbolic.laws.patterns import branches, indicator_form
+from exactflow.symbolic.spec.flow import gradient_flow
 
 MODELS = {
     "single_neuron": lambda: sn.model(2),

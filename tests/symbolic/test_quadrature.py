@@ -12,9 +12,9 @@ import sympy as sp
 
 from exactflow import load_model as load_model_file
 from exactflow.symbolic import Model, ParamGroup, gradient_flow
+from exactflow.symbolic.solve import solve
 from exactflow.symbolic.solve.quadrature import quadrature_time
 from exactflow.symbolic.solve.reduce import reduce_flow
-from exactflow.symbolic.solve import solve
 
 ROOT = Path(__file__).resolve().parents[2]
 a, b, c = sp.symbols("a b c", real=True)

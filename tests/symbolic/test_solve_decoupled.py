@@ -10,10 +10,10 @@ from scipy.integrate import solve_ivp
 
 from exactflow.derivations import diagonal_linear as dl
 from exactflow.symbolic import Model, ParamGroup, gradient_flow
+from exactflow.symbolic.proof.zero import is_identically_zero
+from exactflow.symbolic.solve import init_symbol, solve, t
 from exactflow.symbolic.solve.decouple import components
 from exactflow.symbolic.solve.reduce import reduce_flow
-from exactflow.symbolic.solve import init_symbol, solve, t
-from exactflow.symbolic.proof.zero import is_identically_zero
 
 from .kernel_reference import assert_implicit_time
 
@@ -32,7 +32,8 @@ def test_explicit_blocks_are_lifted_and_verified():
     res = solve(sys_, flow, "two_blocks")
     assert res.structure == "decoupled" and res.verified
     # ȧ = η − ηa is the affine (Riccati, C = 0) case
-    assert [s.structure for s in res.applied.facts["blocks"]] == ["riccati", "separable"]
+    blocks = res.applied.facts["blocks"]
+    assert [s.structure for s in blocks] == ["riccati", "separable"]
     assert res.solution is not None
     names = [c.name for c in res.checks]
     assert "model flow residual ≡ 0 (lifted solution)" in names

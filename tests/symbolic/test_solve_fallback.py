@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import sympy as sp
 
-from exactflow.symbolic.solve.reduce import ReducedSystem
-from exactflow.symbolic.solve import solve
 from exactflow.present.transcript import transcript
+from exactflow.symbolic.solve import solve
+from exactflow.symbolic.solve.reduce import ReducedSystem
 
 x, y = sp.symbols("x y", real=True)
 k = sp.Symbol("k", positive=True)

@@ -12,12 +12,12 @@ import sympy as sp
 
 from exactflow.derivations.two_layer_linear_balanced import maths as tl
 from exactflow.symbolic import Model, gradient_flow
-from exactflow.symbolic.spec.functions import MPMATH_NAMESPACE
-from exactflow.symbolic.solve.matrix_riccati import p_symbols
 from exactflow.symbolic.proof.pointwise import pointwise_zero
-from exactflow.symbolic.solve.reduce import reduce_flow
-from exactflow.symbolic.solve import init_symbol, solve, t
 from exactflow.symbolic.proof.zero import is_identically_zero
+from exactflow.symbolic.solve import init_symbol, solve, t
+from exactflow.symbolic.solve.matrix_riccati import p_symbols
+from exactflow.symbolic.solve.reduce import reduce_flow
+from exactflow.symbolic.spec.functions import MPMATH_NAMESPACE
 
 from .kernel_reference import assert_kernel_matches_mpmath
 

@@ -6,8 +6,8 @@ import numpy as np
 import sympy as sp
 
 from exactflow.symbolic import Model, ParamGroup, gradient_flow
-from exactflow.symbolic.solve.reduce import reduce_flow
 from exactflow.symbolic.solve import solve
+from exactflow.symbolic.solve.reduce import reduce_flow
 
 from .kernel_reference import assert_kernel_matches_mpmath
 

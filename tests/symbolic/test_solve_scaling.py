@@ -13,8 +13,12 @@ import sympy as sp
 
 from exactflow.derivations import single_neuron as sn
 from exactflow.symbolic import gradient_flow, time_derivative
-from exactflow.symbolic.solve.reduce import ReductionError, change_variables, reduce_flow
 from exactflow.symbolic.laws.scaling import invariant_setup
+from exactflow.symbolic.solve.reduce import (
+    ReductionError,
+    change_variables,
+    reduce_flow,
+)
 from exactflow.symbolic.solve.variables import _root
 
 from .test_scaling import uv_model

@@ -8,9 +8,9 @@ import sympy as sp
 
 from exactflow.derivations import wide_linear_scalar as wl
 from exactflow.symbolic import gradient_flow
-from exactflow.symbolic.solve.reduce import reduce_flow
-from exactflow.symbolic.solve import init_symbol, solve
 from exactflow.symbolic.proof.zero import is_identically_zero
+from exactflow.symbolic.solve import init_symbol, solve
+from exactflow.symbolic.solve.reduce import reduce_flow
 
 
 @pytest.mark.parametrize("d", [1, pytest.param(2, marks=pytest.mark.slow)])

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import sympy as sp
 
-from exactflow.symbolic.spec.functions import intexp, phi1
 from exactflow.symbolic.proof.zero import is_identically_zero
+from exactflow.symbolic.spec.functions import intexp, phi1
 
 x, y, t = sp.symbols("x y t", real=True)
 s = sp.Symbol("s", positive=True)

@@ -9,6 +9,7 @@ folder beside its templates and is named once, in the registry
 
 from __future__ import annotations
 
+import importlib
 from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -23,6 +24,10 @@ __all__ = ["Target"]
 
 class Target:
     """A code-generation target (subclass and register it in ``TARGETS``).
+
+    A target's folder holds ``lower.py`` (``emit(spec) -> str``), ``loader.py``
+    (``load(spec, source, path) -> callable``) and its templates; they are
+    imported on first use, so the registry stays cheap to import.
 
     Attributes
     ----------
@@ -42,14 +47,17 @@ class Target:
     expand_pow: bool = False
     extra: str | None = None
 
+    def _part(self, name: str):
+        return importlib.import_module(f"{type(self).__module__}.{name}")
+
     def emit(self, spec: KernelSpec) -> str:
         """The source text of ``spec`` (deterministic)."""
-        raise NotImplementedError
+        return self._part("lower").emit(spec)
 
     def load(self, spec: KernelSpec, source: str, path: Path | None) -> Callable:
         """The callable kernel of ``source`` (stored at ``path`` in the cache
         directory, or None when the cache could not be written)."""
-        raise NotImplementedError
+        return self._part("loader").load(spec, source, path)
 
     def write(self, spec: KernelSpec, source: str, stem: Path) -> Path:
         """Write ``source`` as ``stem`` + :attr:`suffix`, atomically; return it."""

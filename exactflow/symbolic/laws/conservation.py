@@ -43,15 +43,15 @@ from dataclasses import dataclass, field
 import sympy as sp
 from sympy.polys.domains import QQ
 
-from .ansatz import build_ansatz, check_size, generic_kernel
-from .echelon import Echelon, rank_of
-from .fields import GradientFields, gradient_fields
-from ..spec.flow import gradient_flow, time_derivative
-from ..spec.model import Model
-from .patterns import reduce_expr
-from .basis import format_law, present
 from ..proof.verify import Claim, VerificationReport, combine
 from ..proof.zero import is_identically_zero
+from ..spec.flow import gradient_flow, time_derivative
+from ..spec.model import Model
+from .ansatz import build_ansatz, check_size, generic_kernel
+from .basis import format_law, present
+from .echelon import Echelon, rank_of
+from .fields import GradientFields, gradient_fields
+from .patterns import reduce_expr
 
 __all__ = ["ConservationLaws", "discover_laws"]
 

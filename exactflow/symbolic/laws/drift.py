@@ -27,13 +27,13 @@ import sympy as sp
 from sympy.polys.domains import QQ
 from sympy.polys.rings import PolyRing
 
-from .conservation import ConservationLaws
-from .echelon import independent_rows, nullspace
-from ..spec.model import Model
-from ..spec.steps import gd_step, taylor_change
-from .patterns import indicator_form, reduce_exponents, reduce_expr
 from ..proof.verify import Claim, combine
 from ..proof.zero import is_identically_zero
+from ..spec.model import Model
+from ..spec.steps import gd_step, taylor_change
+from .conservation import ConservationLaws
+from .echelon import independent_rows, nullspace
+from .patterns import indicator_form, reduce_exponents, reduce_expr
 
 __all__ = ["GDDrift", "gd_step", "gd_drift", "gd_iterates"]
 

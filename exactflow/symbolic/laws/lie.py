@@ -45,10 +45,10 @@ from math import lcm
 from sympy.polys.domains import QQ, ZZ
 from sympy.polys.rings import PolyRing
 
+from ..spec.model import Model
 from .echelon import Echelon
 from .fields import GradientFields, gradient_fields
 from .lie_sampled import sampled_generators
-from ..spec.model import Model
 
 __all__ = ["LawCount", "count_laws"]
 

@@ -1,7 +1,7 @@
 r"""Exact solution of a reduced gradient flow: recognise, apply, verify, lift.
 
-:func:`solve` takes a :class:`~exactflow.symbolic.solve.reduce.ReducedSystem`, tries the
-structures of :data:`~.structures.STRUCTURES` in order, applies the first recipe that matches
+:func:`solve` takes a :class:`~.reduce.ReducedSystem`, tries the structures of
+:data:`~.structures.STRUCTURES` in order, applies the first recipe that matches
 and verifies the result (residual ≡ 0 and initial condition, by
 :func:`~exactflow.symbolic.proof.zero.is_identically_zero`).  Each structure (its
 match, recipe and lemmas) lives in its own module of :mod:`.structures`.

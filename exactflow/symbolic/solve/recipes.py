@@ -19,8 +19,8 @@ from math import lcm
 
 import sympy as sp
 
-from ..spec.functions import intexp
 from ..proof.zero import is_identically_zero
+from ..spec.functions import intexp
 
 __all__ = ["expm", "exp_integral", "riccati", "antiderivative"]
 

@@ -18,11 +18,11 @@ from dataclasses import dataclass, field
 
 import sympy as sp
 
+from ..laws.scaling import invariant_setup
+from ..proof.zero import is_identically_zero
 from ..spec.flow import GradientFlow, time_derivative
 from .rotation import Slice, rotation_slice
-from ..laws.scaling import invariant_setup
 from .variables import ReductionError, change_variables
-from ..proof.zero import is_identically_zero
 
 __all__ = ["ReducedSystem", "Slice", "rotation_slice", "reduce_flow",
            "change_variables", "ReductionError"]

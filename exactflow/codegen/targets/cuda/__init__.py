@@ -22,21 +22,9 @@ class CudaTarget(Target):
     expand_pow = True
     extra = "cuda"
 
-    def emit(self, spec):
-        from .lower import emit
-
-        return emit(spec)
-
-    def load(self, spec, source, path):
-        from .loader import load
-
-        return load(spec, source)
-
     def write(self, spec, source, stem):
         """The ``.cu`` file, and beside it the per-point header alone (``.cuh``,
         valid C99) for host tests."""
-        from .lower import emit_header
-
-        header = emit_header(spec)
+        header = self._part("lower").emit_header(spec)
         write_text_atomic(stem.with_suffix(".cuh"), header)
         return super().write(spec, source, stem)

@@ -32,7 +32,7 @@ def _cupy():
     return cupy
 
 
-def load(spec: KernelSpec, source: str | None = None) -> Callable:
+def load(spec: KernelSpec, source: str | None = None, path=None) -> Callable:
     """The kernel as ``f(*inputs) -> tuple of cupy arrays`` run through CuPy.
 
     Arguments (NumPy or CuPy arrays, or numbers) are broadcast, converted to the

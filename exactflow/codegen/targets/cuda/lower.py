@@ -21,7 +21,7 @@ from sympy.logic.boolalg import Boolean
 from sympy.printing.c import C99CodePrinter
 
 from ...passes import prepare
-from ...render import render
+from ...render import header_context, render
 from ...spec import KernelSpec
 
 __all__ = ["CudaPrinter", "RESERVED", "emit", "emit_header", "lower"]
@@ -115,7 +115,6 @@ def lower(spec: KernelSpec) -> dict[str, str | list[str]]:
         When an input or output name is a C/C++ keyword or a name the generated
         code uses (``in``, ``out``, ``n``, ``i``, ...).
     """
-    from ...._version import __version__
 
     clash = sorted(RESERVED & (set(spec.input_names) | set(spec.output_names)))
     if clash:
@@ -136,11 +135,7 @@ def lower(spec: KernelSpec) -> dict[str, str | list[str]]:
     kernel_args = [f"const {ctype}* __restrict__ {n}" for n in inputs]
     kernel_args += [f"{ctype}* __restrict__ out_{n}" for n in names]
     return {
-        "version": __version__,
-        "sympy_version": sp.__version__,
-        "derivation": spec.derivation,
-        "kernel": spec.name,
-        "dtype": spec.dtype,
+        **header_context(spec),
         "ctype": ctype,
         "guard": f"EXACTFLOW_{stem.upper()}_{spec.dtype.upper()}_H",
         "point": f"{stem}_point",

@@ -34,13 +34,3 @@ class NumbaTarget(Target):
     suffix = ".py"
     expand_pow = True
     extra = "numba"
-
-    def emit(self, spec):
-        from .lower import emit
-
-        return emit(spec)
-
-    def load(self, spec, source, path):
-        from .loader import load
-
-        return load(spec, source, path)

@@ -29,11 +29,11 @@ from dataclasses import dataclass
 
 import sympy as sp
 
-from .printer import is_boolean, printer, statements
 from ...passes import LoweredKernel
-from .lower import check_names, common_context, wrap_call
 from ...render import render
 from ...spec import KernelSpec
+from .lower import check_names, common_context, wrap_call
+from .printer import is_boolean, printer, statements
 
 __all__ = ["HEAVY", "Plan", "analyse", "emit", "levels", "lower", "plan", "run"]
 

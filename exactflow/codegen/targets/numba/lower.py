@@ -1,35 +1,20 @@
-"""The Numba target: scalar per-point maths, parallel loops over flat arrays.
+"""The Numba target's template context: straight-line scalar code per point.
 
-``numba/module.py.j2`` renders one module per :class:`KernelSpec` and dtype:
-
-* ``<kernel>_point(*inputs) -> tuple``: the per-point maths as straight-line
-  scalar code (``Piecewise`` as ``if``/``elif``/``else``, so a branch is only
-  evaluated where it is taken), ``@numba.njit`` with an explicit signature;
-* ``<kernel>_flat(*inputs, *outputs)``: a ``numba.prange`` loop over 1-D arrays
-  of one length (an input may have stride 0), writing preallocated outputs;
-* ``<kernel>(*inputs, block=None)``: the NumPy kernel's calling convention
-  (broadcast, convert, allocate, call the flat loop).
-
-Every ``njit`` is ``cache=True, fastmath=False, error_model="numpy"`` (IEEE
-division, no ``ZeroDivisionError``).  In float32 every literal is a
-``numpy.float32`` and the math functions take float32 arguments, so nothing
-is promoted to float64.  Numba's ``cache=True`` needs a real file: :func:`load`
-writes the module to the cache directory (``$EXACTFLOW_CACHE_DIR``, named by
-the SHA-256 of its text) and imports it from there, so another process finds
-Numba's compiled code in ``__pycache__`` next to it.  Broadcast grids (phase
-diagrams) run a loop nest with hoisted temporaries: see :mod:`.numba_grid`.
+:func:`lower` prints each temporary and output of the lowered kernel as scalar
+statements (``Piecewise`` as ``if``/``elif``/``else``, so a branch is only
+evaluated where it is taken) and fills ``module.py.j2`` (see the package
+docstring for the generated functions); :func:`common_context` is shared with
+the grid loop nests of :mod:`.grid`.
 """
 
 from __future__ import annotations
 
 import textwrap
 
-import sympy as sp
-
-from .printer import NumbaPrinter, helper_lines, printer, statements
 from ...passes import LoweredKernel, prepare
-from ...render import render
+from ...render import header_context, render
 from ...spec import KernelSpec
+from .printer import NumbaPrinter, helper_lines, printer, statements
 
 __all__ = ["RESERVED", "check_names", "common_context", "emit", "lower", "lowered",
            "wrap_call"]
@@ -79,16 +64,11 @@ def check_names(spec: KernelSpec) -> None:
 
 def common_context(spec: KernelSpec, p: NumbaPrinter) -> dict[str, str | list[str]]:
     """Context keys shared by the module and the grid templates."""
-    from ...._version import __version__
 
     inputs, outputs = list(spec.input_names), list(spec.output_names)
     ntype = f"numba.{spec.dtype}"
     return {
-        "version": __version__,
-        "sympy_version": sp.__version__,
-        "derivation": spec.derivation,
-        "kernel": spec.name,
-        "dtype": spec.dtype,
+        **header_context(spec),
         "ntype": ntype,
         "expressions": [_comment(f"{n} = {e}") for n, e in spec.outputs],
         "doc": textwrap.wrap(" ".join(spec.doc.split()), 80) if spec.doc.strip()

@@ -21,14 +21,3 @@ class NumpyTarget(Target):
 
     name = "numpy"
     suffix = ".py"
-
-    def emit(self, spec):
-        from .lower import emit
-
-        return emit(spec)
-
-    def load(self, spec, source, path):
-        from ...loading import filename, load_source
-
-        module = f"exactflow.generated.{spec.derivation}.{spec.name}_{spec.dtype}"
-        return load_source(source, filename(spec, self.name), spec.name, module)

@@ -14,14 +14,12 @@ from __future__ import annotations
 
 import textwrap
 
-import sympy as sp
-
 from ...passes import prepare
+from ...render import header_context, render
+from ...spec import KernelSpec
 from .printer import NumpyKernelPrinter
 from .program import Program, allocate
-from ...render import render
 from .schedule import schedule
-from ...spec import KernelSpec
 
 __all__ = ["BLOCK", "RESERVED", "emit", "lower"]
 
@@ -111,7 +109,6 @@ def lower(spec: KernelSpec, block: int = BLOCK) -> dict[str, str | list[str]]:
         (``numpy``, ``math``, ``operator``, ``block``) or an expression has no
         NumPy form.
     """
-    from ...._version import __version__
 
     clash = sorted(RESERVED & set(spec.input_names))
     if clash:
@@ -123,11 +120,7 @@ def lower(spec: KernelSpec, block: int = BLOCK) -> dict[str, str | list[str]]:
     inputs, outputs = list(spec.input_names), list(spec.output_names)
     doc = textwrap.wrap(" ".join(spec.doc.split()), 80) if spec.doc.strip() else []
     return {
-        "version": __version__,
-        "sympy_version": sp.__version__,
-        "derivation": spec.derivation,
-        "kernel": spec.name,
-        "dtype": spec.dtype,
+        **header_context(spec),
         "block": str(block),
         "expressions": [f"{n} = {e}" for n, e in spec.outputs],
         "doc": doc,

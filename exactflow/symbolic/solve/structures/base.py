@@ -1,4 +1,4 @@
-r"""What every solver structure is: :class:`Structure`, :class:`Match`, :class:`Applied`.
+r"""What a solver structure is: :class:`Structure`, :class:`Match`, :class:`Applied`.
 
 A structure decides exactly, by polynomial algebra (normal forms, Gröbner
 bases, linear solves; no sampling), whether a reduced system has its shape
