@@ -16,14 +16,14 @@ import os
 import sys
 
 from .._version import __version__
-from . import codegen, derive, laws, listing, report, solve, verify
+from . import codegen, derive, laws, listing, plot, report, solve, sweep, verify
 from ._common import PROG, Parser, UsageError
 
 __all__ = ["COMMANDS", "build_parser", "main"]
 
 #: the subcommands, in the order ``exactflow --help`` lists them; each module
 #: has ``add_parser(subparsers)`` and a ``run(args) -> int``
-COMMANDS = (listing, derive, verify, codegen, report, laws, solve)
+COMMANDS = (listing, derive, verify, codegen, report, laws, solve, sweep, plot)
 
 
 def build_parser() -> argparse.ArgumentParser:
