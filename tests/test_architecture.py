@@ -42,6 +42,8 @@ LONG: dict[str, str] = {}
 UPWARD: dict[tuple[str, str], str] = {
     ("exactflow.derivations._bundle", "exactflow._build"):
         "Derivation.kernel(): the one place a derivation asks for its kernels",
+    ("exactflow.derivations._bundle", "exactflow.present.derivation"):
+        "Derivation.latex(): the one renderer of derivations (as the CLI's)",
     ("exactflow.symbolic.solve.result", "exactflow._build"):
         "SolveResult.kernel(): a solved model's kernel, generated on request",
 }

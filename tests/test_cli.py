@@ -144,7 +144,7 @@ def test_derive_latex(toy_catalog, capsys):
     assert r"\delta &= " in out  # conserved quantity named by its LaTeX symbol
     # text mode is escaped for pdflatex: no raw Unicode maths, no bare & or _
     assert out.isascii()
-    assert r"$\Sigma$xx = 1 \& $\Sigma$xy = $\beta$*" in out
+    assert r"$\Sigma xx$ = 1 \& $\Sigma xy$ = $\beta*$" in out
     assert r"\texttt{toy}" in out
 
 

@@ -1,10 +1,10 @@
-"""``exactflow derive NAME [--format text|latex|markdown]``: print a derivation."""
+"""``exactflow derive NAME [--format text|latex|markdown] [--standalone]``."""
 
 from __future__ import annotations
 
 import sys
 
-from ._common import derivation
+from ._common import UsageError, derivation
 
 __all__ = ["add_parser", "run"]
 
@@ -16,11 +16,18 @@ def add_parser(sub) -> None:
                        "solution, claims)")
     s.add_argument("name", metavar="NAME")
     s.add_argument("--format", choices=FORMATS, default="text")
+    s.add_argument("--standalone", action="store_true",
+                   help="with --format latex: a complete document, not a fragment")
     s.set_defaults(func=run)
 
 
 def run(args) -> int:
-    from ..present.derivation import RENDERERS
+    from ..present.derivation import RENDERERS, derive_latex
 
-    sys.stdout.write(RENDERERS[args.format](derivation(args.name)))
+    d = derivation(args.name)
+    if args.standalone and args.format != "latex":
+        raise UsageError("--standalone goes with --format latex")
+    text = derive_latex(d, standalone=True) if args.standalone else \
+        RENDERERS[args.format](d)
+    sys.stdout.write(text)
     return 0

@@ -41,6 +41,8 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
     add_model_arguments(s, "catalog entry")
     s.add_argument("--format", choices=("text", "markdown", "latex"),
                    default="text")
+    s.add_argument("--standalone", action="store_true",
+                   help="with --format latex: a complete document, not a fragment")
     s.add_argument("--invariant", action="store_true",
                    help="reduce to rescaling-invariant coordinates (function space)")
     s.add_argument("--kernel-dir", metavar="DIR", dest="kernel_dir",
@@ -60,6 +62,8 @@ def run(args) -> int:
     from ..present.transcript import transcript
 
     name, path = model_source(args)
+    if getattr(args, "standalone", False) and args.format != "latex":
+        raise ValueError("--standalone goes with --format latex")
     invariant = "invariant" if getattr(args, "invariant", False) else None
     if path:
         model = _api.load_model(path)
@@ -75,7 +79,8 @@ def run(args) -> int:
     kernel_dir = getattr(args, "kernel_dir", None)
     if kernel_dir is not None:
         code = max(code, _write_kernel(res, kernel_dir, args.target, args.dtype))
-    sys.stdout.write(transcript(res, args.format))
+    sys.stdout.write(transcript(res, args.format,
+                                standalone=getattr(args, "standalone", False)))
     return code
 
 

@@ -142,13 +142,15 @@ class Derivation:
             claims = tuple(c for c in claims if c.name in names)
         return VerificationReport(self.name, tuple(c.run() for c in claims))
 
-    def latex(self) -> str:
-        """The derivation as a LaTeX fragment (``align*`` blocks per section)."""
-        parts = [rf"\section*{{{self.title}}}"]
-        for heading, body in self.sections:
-            parts.append(rf"\paragraph{{{heading}}}")
-            parts.append("\\begin{align*}\n" + body + "\n\\end{align*}")
-        return "\n".join(parts) + "\n"
+    def latex(self, standalone: bool = False) -> str:
+        """The derivation as LaTeX: a fragment for ``\\input`` (needs
+        ``amsmath``, ``amssymb``) or, with ``standalone``, a whole document.
+
+        The same text as ``exactflow derive NAME --format latex``.
+        """
+        from ..present.derivation import derive_latex  # allowlisted upward edge
+
+        return derive_latex(self, standalone)
 
     @property
     def kernel_names(self) -> tuple[str, ...]:

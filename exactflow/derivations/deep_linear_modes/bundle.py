@@ -38,9 +38,9 @@ def _sections():
             r"t &= \tau s^{2/N-2}\big[\Phi_N(y_f)-\Phi_N(y_0)\big],\quad"
             r" y=(u/s)^{1/N},\quad \Phi_N'(y)=\frac{1}{y^{N-1}(1-y^N)}\\"
             r"\Phi_N(y) &= \frac{y^{2-N}}{2-N}-\frac1N\sum_{k=0}^{N-1}\Big["
-            r"\cos2\theta_k\,\tfrac12\ln(1-2y\cos\theta_k+y^2)"
-            r"-\sin2\theta_k\,\operatorname{atan2}(y\sin\theta_k,1-y\cos\theta_k)\Big],"
-            r"\ \theta_k=\tfrac{2\pi k}{N}\\"
+            r"\cos2\theta_k\,\tfrac12\ln(1-2y\cos\theta_k+y^2)\\"
+            r"&\qquad-\sin2\theta_k\,\operatorname{atan2}(y\sin\theta_k,"
+            r"1-y\cos\theta_k)\Big],\quad \theta_k=\tfrac{2\pi k}{N}\\"
             r"\int\frac{z^{-p}\,dz}{1-z} &= \frac{z^{a}}{a}\,"
             r"{}_2F_1(1,a;a+1;z),\quad a = \tfrac2N-1\ \text{(real depth)}",
         ),
