@@ -47,7 +47,7 @@ _MATH = {
     "⊆": r"\subseteq ", "∅": r"\emptyset ", "∼": r"\sim ", "≪": r"\ll ",
     "≫": r"\gg ", "⌊": r"\lfloor ", "⌋": r"\rfloor ", "⌈": r"\lceil ",
     "⌉": r"\rceil ", "ℓ": r"\ell ", "∗": "*", "′": "'", "″": "''", "ħ": r"\hbar ",
-    "∈": r"\in ", "∖": r"\setminus ", "⪯": r"\preceq ", "⟂": r"\perp ",
+    "∖": r"\setminus ", "⪯": r"\preceq ", "⟂": r"\perp ",
     "½": r"\tfrac{1}{2}", "¼": r"\tfrac{1}{4}", "¾": r"\tfrac{3}{4}",
     "⅓": r"\tfrac{1}{3}", "∏": r"\prod ", "∐": r"\coprod ", "⊤": r"\top ",
     "⊕": r"\oplus ", "†": r"\dagger ", "★": r"\star ", "⋅": r"\cdot ",
