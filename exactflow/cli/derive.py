@@ -22,12 +22,14 @@ def add_parser(sub) -> None:
 
 
 def run(args) -> int:
+    from .._verified import cached
     from ..present.derivation import RENDERERS, derive_latex
 
     d = derivation(args.name)
     if args.standalone and args.format != "latex":
         raise UsageError("--standalone goes with --format latex")
-    text = derive_latex(d, standalone=True) if args.standalone else \
-        RENDERERS[args.format](d)
+    report = cached(d.name)  # the methods that established the claims, if known
+    text = derive_latex(d, standalone=True, report=report) if args.standalone else \
+        RENDERERS[args.format](d, report=report)
     sys.stdout.write(text)
     return 0

@@ -132,15 +132,33 @@ class Derivation:
         object.__setattr__(self, "kernels", functools.cache(self.kernels))
         object.__setattr__(self, "_standard", {})
 
-    def verify(self, names: list[str] | None = None) -> VerificationReport:
-        """Run every claim (or those named) and collect the results."""
+    def __repr__(self) -> str:
+        own = [k.name for k in self.kernels()]
+        return (f"<Derivation {self.name!r}: {self.title}; {len(self.claims)} "
+                f"claims, kernels {own + list(STANDARD_KERNELS)}>")
+
+    def _repr_markdown_(self) -> str:
+        from ..present.derivation import derive_markdown  # allowlisted upward edge
+
+        return derive_markdown(self, level=2)
+
+    def verify(self, names: list[str] | None = None, progress: bool | None = None
+               ) -> VerificationReport:
+        """Run every claim (or those named) and collect the results.
+
+        ``progress`` shows a bar (None: only when a person is watching, a
+        terminal or a notebook).
+        """
+        from .._progress import progress as bar
+
         claims = self.claims
         if names is not None:
             unknown = set(names) - {c.name for c in claims}
             if unknown:
                 raise ValueError(f"unknown claim(s) {sorted(unknown)} for {self.name}")
             claims = tuple(c for c in claims if c.name in names)
-        return VerificationReport(self.name, tuple(c.run() for c in claims))
+        runs = bar(claims, f"verify {self.name}", len(claims), progress, "claim")
+        return VerificationReport(self.name, tuple(c.run() for c in runs))
 
     def latex(self, standalone: bool = False) -> str:
         """The derivation as LaTeX: a fragment for ``\\input`` (needs

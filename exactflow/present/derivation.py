@@ -26,7 +26,22 @@ def _other_consts(model) -> tuple:
     return tuple(c for c in model.consts if c not in rates)
 
 
-def derive_text(d) -> str:
+def _methods(d, report) -> dict[str, str]:
+    """claim name -> the method that established it (from ``report``), or {}."""
+    if report is None:
+        return {}
+    return {r.name: (r.method if r.passed else f"FAILED: {r.method}")
+            for r in report.results}
+
+
+def _claims_note(d, report) -> str:
+    if report is None:
+        return (f"methods are shown once the claims are verified: "
+                f"`exactflow verify {d.name}`")
+    return "each with the method that established it"
+
+
+def derive_text(d, report=None) -> str:
     import sympy as sp
 
     m = d.model
@@ -59,15 +74,15 @@ def derive_text(d) -> str:
     else:
         lines.append(f"  closed form for {', '.join(map(str, d.solution.state))}")
         lines.append(f"  domain: {d.solution.domain or '(not stated)'}")
-    lines += ["", f"Claims ({len(d.claims)}; check them with "
-              f"`exactflow verify {d.name}`)"]
+    methods = _methods(d, report)
+    lines += ["", f"Claims ({len(d.claims)}; {_claims_note(d, report)})"]
     for c in d.claims:
-        tags = f" [{', '.join(c.tags)}]" if c.tags else ""
-        lines.append(f"  - {c.name}{tags}: {c.statement}")
+        tag = f" [{methods[c.name]}]" if c.name in methods else ""
+        lines.append(f"  - {c.name}{tag}: {c.statement}")
     return "\n".join(lines) + "\n"
 
 
-def derive_latex(d, standalone: bool = False) -> str:
+def derive_latex(d, standalone: bool = False, report=None) -> str:
     """The derivation as LaTeX: a fragment (``amsmath``, ``amssymb``) or, with
     ``standalone``, a complete document.  Long equations are split by naming
     their parts (:func:`.equations.align_rows`)."""
@@ -108,7 +123,10 @@ def derive_latex(d, standalone: bool = False) -> str:
         "No closed form in this derivation." if d.solution is None
         else "Domain of validity: " + T(d.solution.domain or "not stated") + "."))
     out += [r"\paragraph{Claims}", r"\begin{itemize}"]
-    out += [rf"  \item \textbf{{{T(c.name)}}}: {T(c.statement)}" for c in d.claims]
+    methods = _methods(d, report)
+    out += [rf"  \item \textbf{{{T(c.name)}}}"
+            + (rf" [{T(methods[c.name])}]" if c.name in methods else "")
+            + f": {T(c.statement)}" for c in d.claims]
     out.append(r"\end{itemize}")
     return document("\n".join(out), d.title, standalone, f"derivation '{d.name}'")
 
@@ -127,7 +145,7 @@ def md_math(body: str) -> str:
     return "$$\n\\begin{aligned}\n" + body.strip() + "\n\\end{aligned}\n$$"
 
 
-def derive_markdown(d, level: int = 1) -> str:
+def derive_markdown(d, level: int = 1, report=None) -> str:
     import sympy as sp
 
     h = "#" * level
@@ -159,7 +177,10 @@ def derive_markdown(d, level: int = 1) -> str:
     out += ["No closed form in this derivation." if d.solution is None
             else f"Domain of validity: {d.solution.domain or 'not stated'}.", ""]
     out += [f"{h}# Claims", ""]
-    out += [f"- **{c.name}**: {c.statement}" for c in d.claims] or ["None."]
+    methods = _methods(d, report)
+    out += [f"_{_claims_note(d, report)}_", ""]
+    out += [f"- **{c.name}**" + (f" [{methods[c.name]}]" if c.name in methods else "")
+            + f": {c.statement}" for c in d.claims] or ["None."]
     return "\n".join(out) + "\n"
 
 

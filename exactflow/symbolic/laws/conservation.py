@@ -86,6 +86,16 @@ class ConservationLaws:
     def __getitem__(self, i: int) -> sp.Expr:
         return self.laws[i]
 
+    def __repr__(self) -> str:
+        return (f"<ConservationLaws of {self.model.name!r}: {len(self.laws)} "
+                f"law(s) of degree <= {self.degree}>")
+
+    def _repr_markdown_(self) -> str:
+        head = (f"**{len(self.laws)} conservation law(s)** of `{self.model.name}`, "
+                f"degree ≤ {self.degree} (a basis over ℚ(η)):")
+        rows = [f"- $Q_{{{i}}} = {sp.latex(q)}$" for i, q in enumerate(self.laws, 1)]
+        return "\n".join([head, "", *rows]) if rows else head
+
     def pretty(self) -> list[str]:
         """One line per law, terms grouped by rate monomial (``η_w a² − η_a(…)``)."""
         rates = tuple(dict.fromkeys(self.model.rates.values()))

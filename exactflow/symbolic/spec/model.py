@@ -158,6 +158,25 @@ class Model:
         object.__setattr__(self, "loss", loss)
         object.__setattr__(self, "symbols", flat)
 
+    def __repr__(self) -> str:
+        groups = ", ".join(f"{g.name}{list(g.shape) if g.shape else ''}"
+                           for g in self.params)
+        return (f"<Model {self.name!r}: {len(self.symbols)} parameters ({groups}), "
+                f"{len(self.consts)} constants>")
+
+    def _repr_markdown_(self) -> str:
+        rows = ["| group | shape | learning rate |", "|---|---|---|"]
+        rows += [f"| `{g.name}` | {tuple(g.shape) or 'scalar'} | "
+                 f"${sp.latex(g.rate)}$ |" for g in self.params]
+        parts = [f"**Model `{self.name}`**"
+                 + (f" ({self.assumptions})" if self.assumptions else ""), ""]
+        if self.forward is not None:
+            parts += [f"$$f = {sp.latex(self.forward)}$$", ""]
+        loss = sp.latex(self.loss)
+        parts += [f"$$L = {loss}$$" if len(loss) < 2000 else
+                  f"L: {len(loss)} characters of LaTeX", "", *rows]
+        return "\n".join(parts)
+
     def group(self, name: str) -> ParamGroup:
         """The parameter group called ``name``."""
         for g in self.params:
