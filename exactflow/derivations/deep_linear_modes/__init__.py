@@ -70,6 +70,7 @@ Examples
 
 from __future__ import annotations
 
+from . import maths, numeric
 from .bundle import derivation
 from .maths import (
     REFERENCES,
@@ -112,11 +113,7 @@ from .maths import (
 )
 from .numeric import balanced_weights, learning_time, trajectory, two_layer_trajectory
 
-__all__ = [
-    "symbols", "model", "flow", "product", "conserved_differences", "time_constant",
-    "mode_rhs", "sigmoid", "textbook_sigmoid", "mode_solution", "solution",
-    "learning_time_depth2", "integrand", "antiderivative", "roots_antiderivative",
-    "hyper_antiderivative", "learning_time_expr", "exact_kernel",
-    "learning_time_kernel", "kernels", "trajectory", "learning_time",
-    "balanced_weights", "two_layer_trajectory", "derivation",
-]
+# the mathematics (``NAME`` is internal to the package), the numerical
+# functions, then the bundle
+__all__ = [*(name for name in maths.__all__ if name != "NAME"), *numeric.__all__,
+           "derivation"]

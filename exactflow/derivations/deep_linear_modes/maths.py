@@ -19,29 +19,12 @@ from ...symbolic.spec.kernels import KernelExprs
 from ...symbolic.spec.model import Model, ParamGroup, moment_loss
 from ...symbolic.proof.verify import Solution
 
-__all__ = [
-    "NAME",
-    "kernels",
-    "symbols",
-    "model",
-    "flow",
-    "product",
-    "conserved_differences",
-    "time_constant",
-    "mode_rhs",
-    "sigmoid",
-    "textbook_sigmoid",
-    "mode_solution",
-    "solution",
-    "learning_time_depth2",
-    "integrand",
-    "antiderivative",
-    "roots_antiderivative",
-    "hyper_antiderivative",
-    "learning_time_expr",
-    "exact_kernel",
-    "learning_time_kernel",
-]
+__all__ = ["NAME", "kernels", "symbols", "model", "flow", "product",
+           "conserved_differences", "time_constant", "mode_rhs", "sigmoid",
+           "textbook_sigmoid", "mode_solution", "solution", "learning_time_depth2",
+           "integrand", "antiderivative", "roots_antiderivative",
+           "hyper_antiderivative", "learning_time_expr", "exact_kernel",
+           "learning_time_kernel"]
 
 NAME = "deep_linear_modes"
 REFERENCES = (

@@ -49,6 +49,7 @@ Examples
 
 from __future__ import annotations
 
+from . import maths, numeric, numeric_bias
 from .bundle import derivation
 from .maths import (
     REFERENCES,
@@ -86,9 +87,7 @@ from .maths import (
 from .numeric import Q, grad_Q, trajectory, whitened_trajectory
 from .numeric_bias import implicit_bias
 
-__all__ = [
-    "symbols", "model", "flow", "conserved", "sigma_xx", "beta_of", "exact_map", "q",
-    "potential", "potential_gradient", "kunin_q", "riccati_pair", "solution",
-    "exact_kernel", "potential_kernel", "whitened_kernel", "kernels", "trajectory",
-    "whitened_trajectory", "implicit_bias", "Q", "grad_Q", "derivation",
-]
+# the mathematics (``NAME`` is internal to the package), the numerical
+# functions, then the bundle
+__all__ = [*(name for name in maths.__all__ if name != "NAME"), *numeric.__all__,
+           *numeric_bias.__all__, "derivation"]

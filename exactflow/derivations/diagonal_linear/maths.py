@@ -18,26 +18,10 @@ from ...symbolic.spec.kernels import KernelExprs
 from ...symbolic.spec.model import Model, ParamGroup, moment_loss, symmetric_matrix
 from ...symbolic.proof.verify import Solution
 
-__all__ = [
-    "NAME",
-    "kernels",
-    "symbols",
-    "model",
-    "flow",
-    "conserved",
-    "sigma_xx",
-    "beta_of",
-    "exact_map",
-    "q",
-    "potential",
-    "potential_gradient",
-    "kunin_q",
-    "riccati_pair",
-    "solution",
-    "exact_kernel",
-    "potential_kernel",
-    "whitened_kernel",
-]
+__all__ = ["NAME", "kernels", "symbols", "model", "flow", "conserved", "sigma_xx",
+           "beta_of", "exact_map", "q", "potential", "potential_gradient", "kunin_q",
+           "riccati_pair", "solution", "exact_kernel", "potential_kernel",
+           "whitened_kernel"]
 
 NAME = "diagonal_linear"
 REFERENCES = ("Woodworth et al. (2020), arXiv:2002.09277",)

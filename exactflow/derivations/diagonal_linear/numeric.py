@@ -66,6 +66,15 @@ def _init(d: int, alpha, u0, v0) -> tuple[np.ndarray, np.ndarray]:
     return u, v
 
 
+def _problem(X, y, alpha, u0, v0, eta_u, eta_v):
+    """The checked data, initialisation and rates of :func:`trajectory` and
+    :func:`~.numeric_bias.implicit_bias`: ``(X, y, u0, v0, eta_u, eta_v)``."""
+    X, y = _data(X, y)
+    eta_u, eta_v = _rate("eta_u", eta_u), _rate("eta_v", eta_v)
+    u0, v0 = _init(X.shape[1], alpha, u0, v0)
+    return X, y, u0, v0, eta_u, eta_v
+
+
 def _kernel(name: str):
     return generated_kernel(NAME, kernels, kernel=name)
 
@@ -143,10 +152,7 @@ def trajectory(
         When SciPy is not installed.
     """
     t = _times(t)
-    X, y = _data(X, y)
-    d = X.shape[1]
-    eta_u, eta_v = _rate("eta_u", eta_u), _rate("eta_v", eta_v)
-    u0, v0 = _init(d, alpha, u0, v0)
+    X, y, u0, v0, eta_u, eta_v = _problem(X, y, alpha, u0, v0, eta_u, eta_v)
     if u0.ndim == 2:
         parts = [
             _one_trajectory(t, X, y, a, b, eta_u, eta_v, rtol, atol, method)

@@ -9,8 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .._checks import learning_rate as _rate
-from .numeric import _beta_and_slope, _data, _init, _log_abs, _row_space
+from .numeric import _beta_and_slope, _log_abs, _problem, _row_space
 
 __all__ = ["implicit_bias"]
 
@@ -64,10 +63,8 @@ def implicit_bias(
         When Newton's method does not converge (e.g. coordinates initialised at
         u₀ᵢ = v₀ᵢ = 0 cannot move and no interpolant exists without them).
     """
-    X, y = _data(X, y)
-    n, d = X.shape
-    eta_u, eta_v = _rate("eta_u", eta_u), _rate("eta_v", eta_v)
-    u0, v0 = _init(d, alpha, u0, v0)
+    X, y, u0, v0, eta_u, eta_v = _problem(X, y, alpha, u0, v0, eta_u, eta_v)
+    d = X.shape[1]
     if u0.ndim != 1:
         raise ValueError(
             "implicit_bias takes one initialisation: alpha scalar, "

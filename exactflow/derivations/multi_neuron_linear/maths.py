@@ -17,27 +17,11 @@ from ...symbolic.spec.model import Model, ParamGroup
 from ...symbolic.proof.verify import Solution
 from ..single_neuron import maths as _sn
 
-__all__ = [
-    "NAME",
-    "kernels",
-    "symbols",
-    "model",
-    "flow",
-    "weights",
-    "beta",
-    "conserved_matrix",
-    "residual_gradient",
-    "vec",
-    "preconditioner_expr",
-    "neuron_preconditioner_expr",
-    "ntk_expr",
-    "isotropic_construction",
-    "rank_aware_expr",
-    "principal_sqrt_expr",
-    "aligned_solution",
-    "mode_kernel",
-    "spectra_kernel",
-]
+__all__ = ["NAME", "kernels", "symbols", "model", "flow", "weights", "beta",
+           "conserved_matrix", "residual_gradient", "vec", "preconditioner_expr",
+           "neuron_preconditioner_expr", "ntk_expr", "isotropic_construction",
+           "rank_aware_expr", "principal_sqrt_expr", "aligned_solution", "mode_kernel",
+           "spectra_kernel"]
 
 NAME = "multi_neuron_linear"
 REFERENCES = ("Kunin et al. (2024), arXiv:2406.06158, §4 and App. B",)

@@ -34,6 +34,7 @@ Examples
 
 from __future__ import annotations
 
+from . import maths, numeric
 from .bundle import derivation
 from .maths import (
     REFERENCES,
@@ -67,9 +68,7 @@ from .numeric import (
     trajectory,
 )
 
-__all__ = [
-    "model", "flow", "delta", "preconditioner", "solution", "symbols",
-    "exact_kernel", "scaled_kernel", "textbook_kernel", "kernels", "trajectory",
-    "implicit_bias", "kernel_distance", "kernel_distance_between", "ntk", "limit",
-    "derivation",
-]
+# the mathematics (``NAME`` is internal to the package), the numerical
+# functions, then the bundle
+__all__ = [*(name for name in maths.__all__ if name != "NAME"), *numeric.__all__,
+           "derivation"]

@@ -7,12 +7,14 @@ import random
 import numpy as np
 import sympy as sp
 
-from ...symbolic.proof.verify import Claim, combine, identity_claim
+from ...symbolic.proof.verify import Claim, combine
 from ...symbolic.proof.zero import is_identically_zero
 from ...symbolic.spec.flow import time_derivative
 from .._standard import (
+    Check,
     Conserved,
     FlowForm,
+    Identity,
     Invariance,
     Reference,
     SolvesFlow,
@@ -36,10 +38,29 @@ def _flow_written():
     return [(sn.flow(d), written)]
 
 
+FLOW = FlowForm(
+    "flow equals −η⊙∇L (MATH §1.1, d=3)",
+    "ȧ = −η_a wᵀ(Σxxβ − Σxy), ẇ = −η_w a(Σxxβ − Σxy)",
+    _flow_written,
+)
+
+
 def _rescaling():
     d = 3
     c = sp.Symbol("c", positive=True)
     return [(sn.model(d), {sn.a: sn.a / c, **{wi: c * wi for wi in sn.symbols(d)["w"]}})]
+
+
+SYMMETRY = Invariance(
+    "rescaling symmetry leaves f and L invariant",
+    "f(x; a/c, c w) = f(x; a, w)",
+    _rescaling,
+)
+CONSERVED = Conserved(
+    "δ = η_w a² − η_a‖w‖² conserved, d = 1…4",
+    "dδ/dt ≡ 0 for general Σxx, Σxy, η_a, η_w",
+    lambda: [(sn.flow(d), [sn.delta(d)]) for d in (1, 2, 3, 4)],
+)
 
 
 def _preconditioner():
@@ -54,6 +75,13 @@ def _preconditioner():
         bdot = sp.Matrix([time_derivative(f, b) for b in beta])
         out += list(bdot + M * grad)
     return out
+
+
+PRECONDITIONER = Identity(
+    "function-space flow β̇ = −M∇_βL, M of Eq. 4 (d = 2, 3)",
+    "M = (κ+δ)/2 I + (κ−δ)/2 β̂β̂ᵀ",
+    _preconditioner,
+)
 
 
 def _rate_map():
@@ -72,6 +100,13 @@ def _rate_map():
     out += [eq[wi] / (k * c) - uw for wi, uw in zip(sy["w"], unit_w)]
     out.append(sn.delta(d) / c - (at**2 - (wt.T * wt)[0, 0]))
     return out
+
+
+RATE_MAP = Identity(
+    "rate reduction to unit rates (§1.4) is exact",
+    "ã = (η_w/η_a)^¼ a, w̃ = (η_a/η_w)^¼ w, τ = √(η_aη_w) t",
+    _rate_map,
+)
 
 
 def _structure():
@@ -119,6 +154,24 @@ def _structure():
     return out
 
 
+STRUCTURE = Identity(
+    "unified solution: structural proof, every d",
+    "lemmas L1–L4 of the matrix-exponential form",
+    _structure,
+)
+SOLVES = SolvesFlow(
+    "unified solution: ODE residual ≡ 0 (d = 1, 2)",
+    "general rates, every δ, every a₀",
+    lambda: [(sn.solution(d), sn.flow(d, whitened=True)) for d in (1, 2)],
+    {"max_ops": 0, "points": 3},
+)
+STARTS = StartsAt(
+    "unified solution: initial condition (d = 1, 2, 3)",
+    "θ(0) = θ₀",
+    lambda: [sn.solution(d) for d in (1, 2, 3)],
+)
+
+
 def _kernel_sampler(branch):
     def sample(rng: random.Random):
         while True:
@@ -159,6 +212,13 @@ def _stable_equals_textbook():
     return combine(checks)
 
 
+STABLE_FORMS = Check(
+    "overflow-safe kernel forms equal the unified form",
+    "log-scaled (kernel) and e^{Dτ}-scaled forms, branches δ ≥ 0, δ < 0",
+    _stable_equals_textbook,
+)
+
+
 def _limit():
     """t → ∞ of the overflow-safe form (proven equal to the solution above)."""
     checks = []
@@ -181,6 +241,13 @@ def _limit():
     return combine(checks)
 
 
+LIMIT = Check(
+    "t → ∞: η_w a∞² = (D+δ)/2 and sign a∞ = sign P (basin rule)",
+    "P = η_a w₀ᵀβ* + a₀(δ+D)/2",
+    _limit,
+)
+
+
 def _kernel_distance_identity():
     d = 2
     a0, a1 = sp.symbols("a_0 a_1", real=True)
@@ -201,6 +268,13 @@ def _kernel_distance_identity():
     formula_n0 = sp.sqrt(d * ew**2 * a0**4 + 2 * ea * ew * a0**2 * N0 + ea**2 * N0**2)
     formula_n1 = sp.sqrt(d * ew**2 * a1**4 + 2 * ea * ew * a1**2 * N1 + ea**2 * N1**2)
     return [frob - formula_inner, n0**2 - formula_n0**2, n1**2 - formula_n1**2]
+
+
+KERNEL_DISTANCE = Identity(
+    "kernel distance formula (§1.6) equals the Frobenius definition",
+    "S = 1 − ⟨M₀,M_t⟩/(‖M₀‖‖M_t‖)",
+    _kernel_distance_identity,
+)
 
 
 # MATH.md §11.2: whitened single neuron, unit rates, β* = (0, 1), β₀ = (−1, 0)
@@ -245,6 +319,15 @@ def _reference_values():
     return worst, "6 rows"
 
 
+REFERENCE = Reference(
+    "exact trajectory matches MATH.md §11.2 reference values",
+    "|error| < 1e-9",
+    _reference_values,
+    1e-9,
+    "reference table (MATH.md §11.2)",
+)
+
+
 def _implicit_bias_values():
     x = np.array([[0.5, 1.0]])
     beta0 = np.array([0.4, 0.05])
@@ -270,39 +353,6 @@ def _implicit_bias_values():
     return worst, "14 rows"
 
 
-FLOW = FlowForm(
-    "flow equals −η⊙∇L (MATH §1.1, d=3)",
-    "ȧ = −η_a wᵀ(Σxxβ − Σxy), ẇ = −η_w a(Σxxβ − Σxy)",
-    _flow_written,
-)
-SYMMETRY = Invariance(
-    "rescaling symmetry leaves f and L invariant",
-    "f(x; a/c, c w) = f(x; a, w)",
-    _rescaling,
-)
-CONSERVED = Conserved(
-    "δ = η_w a² − η_a‖w‖² conserved, d = 1…4",
-    "dδ/dt ≡ 0 for general Σxx, Σxy, η_a, η_w",
-    lambda: [(sn.flow(d), [sn.delta(d)]) for d in (1, 2, 3, 4)],
-)
-SOLVES = SolvesFlow(
-    "unified solution: ODE residual ≡ 0 (d = 1, 2)",
-    "general rates, every δ, every a₀",
-    lambda: [(sn.solution(d), sn.flow(d, whitened=True)) for d in (1, 2)],
-    {"max_ops": 0, "points": 3},
-)
-STARTS = StartsAt(
-    "unified solution: initial condition (d = 1, 2, 3)",
-    "θ(0) = θ₀",
-    lambda: [sn.solution(d) for d in (1, 2, 3)],
-)
-REFERENCE = Reference(
-    "exact trajectory matches MATH.md §11.2 reference values",
-    "|error| < 1e-9",
-    _reference_values,
-    1e-9,
-    "reference table (MATH.md §11.2)",
-)
 BIAS = Reference(
     "implicit bias (Theorem 3.1) matches MATH.md §11.2 and Newton",
     "|error| < 1e-9",
@@ -314,41 +364,6 @@ BIAS = Reference(
 
 def claims() -> tuple[Claim, ...]:
     """The generic facts (:mod:`.._standard`) and the single neuron's theorems."""
-    ic = identity_claim
-    return (
-        *standard_claims(FLOW, SYMMETRY, CONSERVED),
-        ic(
-            "function-space flow β̇ = −M∇_βL, M of Eq. 4 (d = 2, 3)",
-            "M = (κ+δ)/2 I + (κ−δ)/2 β̂β̂ᵀ",
-            _preconditioner,
-        ),
-        ic(
-            "rate reduction to unit rates (§1.4) is exact",
-            "ã = (η_w/η_a)^¼ a, w̃ = (η_a/η_w)^¼ w, τ = √(η_aη_w) t",
-            _rate_map,
-        ),
-        ic(
-            "unified solution: structural proof, every d",
-            "lemmas L1–L4 of the matrix-exponential form",
-            _structure,
-        ),
-        *standard_claims(SOLVES, STARTS),
-        Claim(
-            "overflow-safe kernel forms equal the unified form",
-            "log-scaled (kernel) and e^{Dτ}-scaled forms, branches δ ≥ 0, δ < 0",
-            _stable_equals_textbook,
-            ("symbolic",),
-        ),
-        Claim(
-            "t → ∞: η_w a∞² = (D+δ)/2 and sign a∞ = sign P (basin rule)",
-            "P = η_a w₀ᵀβ* + a₀(δ+D)/2",
-            _limit,
-            ("symbolic",),
-        ),
-        ic(
-            "kernel distance formula (§1.6) equals the Frobenius definition",
-            "S = 1 − ⟨M₀,M_t⟩/(‖M₀‖‖M_t‖)",
-            _kernel_distance_identity,
-        ),
-        *standard_claims(REFERENCE, BIAS),
-    )
+    return standard_claims(FLOW, SYMMETRY, CONSERVED, PRECONDITIONER, RATE_MAP,
+                           STRUCTURE, SOLVES, STARTS, STABLE_FORMS, LIMIT,
+                           KERNEL_DISTANCE, REFERENCE, BIAS)

@@ -16,20 +16,8 @@ from ...symbolic.spec.kernels import KernelExprs
 from ...symbolic.spec.model import Model, ParamGroup, moment_loss, symmetric_matrix
 from ...symbolic.proof.verify import Solution
 
-__all__ = [
-    "NAME",
-    "kernels",
-    "model",
-    "flow",
-    "delta",
-    "preconditioner",
-    "solution",
-    "symbols",
-    "exact_kernel",
-    "scaled_kernel",
-    "textbook_kernel",
-    "limit",
-]
+__all__ = ["NAME", "kernels", "model", "flow", "delta", "preconditioner", "solution",
+           "symbols", "exact_kernel", "scaled_kernel", "textbook_kernel", "limit"]
 
 NAME = "single_neuron"
 REFERENCES = ("Kunin et al. (2024), arXiv:2406.06158",)

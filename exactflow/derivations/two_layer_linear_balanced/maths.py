@@ -17,19 +17,8 @@ from ...symbolic.spec.kernels import KernelExprs
 from ...symbolic.spec.model import Model, ParamGroup
 from ...symbolic.proof.verify import Solution
 
-__all__ = [
-    "NAME",
-    "kernels",
-    "symbols",
-    "model",
-    "flow",
-    "conserved_matrix",
-    "f_matrix",
-    "stack",
-    "solution",
-    "mode_kernel",
-    "mode_textbook",
-]
+__all__ = ["NAME", "kernels", "symbols", "model", "flow", "conserved_matrix",
+           "f_matrix", "stack", "solution", "mode_kernel", "mode_textbook"]
 
 NAME = "two_layer_linear_balanced"
 REFERENCES = (

@@ -57,6 +57,7 @@ Examples
 
 from __future__ import annotations
 
+from . import maths, numeric
 from .bundle import derivation
 from .maths import (
     REFERENCES,
@@ -99,25 +100,7 @@ from .numeric import (
     trajectory,
 )
 
-__all__ = [
-    "model",
-    "flow",
-    "symbols",
-    "conserved_matrix",
-    "gram_determinant",
-    "tau_solution",
-    "riccati_coefficients",
-    "textbook_y",
-    "stable_y",
-    "solution",
-    "exact_kernel",
-    "kernels",
-    "trajectory",
-    "invariants",
-    "observables",
-    "ntk",
-    "classify",
-    "regime",
-    "Regime",
-    "derivation",
-]
+# the mathematics (``NAME`` is internal to the package), the numerical
+# functions, then the bundle
+__all__ = [*(name for name in maths.__all__ if name != "NAME"), *numeric.__all__,
+           "derivation"]

@@ -18,24 +18,10 @@ from ...symbolic.spec.kernels import KernelExprs
 from ...symbolic.spec.model import Model, ParamGroup, moment_loss
 from ...symbolic.proof.verify import Solution
 
-__all__ = [
-    "NAME",
-    "kernels",
-    "model",
-    "flow",
-    "symbols",
-    "conserved_matrix",
-    "gram_determinant",
-    "tau_solution",
-    "initial_amplitudes",
-    "riccati_coefficients",
-    "textbook_y",
-    "stable_parts",
-    "stable_y",
-    "stable_ydot",
-    "solution",
-    "exact_kernel",
-]
+__all__ = ["NAME", "kernels", "model", "flow", "symbols", "conserved_matrix",
+           "gram_determinant", "tau_solution", "initial_amplitudes",
+           "riccati_coefficients", "textbook_y", "stable_parts", "stable_y",
+           "stable_ydot", "solution", "exact_kernel"]
 
 NAME = "wide_linear_scalar"
 REFERENCES = (
