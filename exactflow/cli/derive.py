@@ -6,19 +6,20 @@ import sys
 
 from ._common import UsageError, derivation
 
-__all__ = ["add_parser", "run"]
+__all__ = ["HELP", "NAME", "add_arguments", "run"]
 
 FORMATS = ("text", "latex", "markdown")
 
 
-def add_parser(sub) -> None:
-    s = sub.add_parser("derive", help="print a derivation (model, flow, invariants, "
-                       "solution, claims)")
+NAME = "derive"
+HELP = "print a derivation (model, flow, invariants, solution, claims)"
+
+
+def add_arguments(s) -> None:
     s.add_argument("name", metavar="NAME")
     s.add_argument("--format", choices=FORMATS, default="text")
     s.add_argument("--standalone", action="store_true",
                    help="with --format latex: a complete document, not a fragment")
-    s.set_defaults(func=run)
 
 
 def run(args) -> int:

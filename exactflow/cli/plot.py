@@ -6,15 +6,17 @@ from pathlib import Path
 
 from ._common import UsageError, out, output_dir
 
-__all__ = ["add_parser", "run"]
+__all__ = ["HELP", "NAME", "add_arguments", "run"]
 
 
-def add_parser(sub) -> None:
-    s = sub.add_parser("plot", help="draw the figures of a sweep store")
+NAME = "plot"
+HELP = "draw the figures of a sweep store"
+
+
+def add_arguments(s) -> None:
     s.add_argument("store", metavar="STORE", help="a zarr store from exactflow sweep")
     s.add_argument("-o", "--output", default=".", metavar="DIR",
                    help="directory for the figures (default: the current one)")
-    s.set_defaults(func=run)
 
 
 def run(args) -> int:

@@ -4,17 +4,18 @@ from __future__ import annotations
 
 from ._common import catalog, derivation, out, output_dir, run_claims
 
-__all__ = ["add_parser", "run"]
+__all__ = ["HELP", "NAME", "add_arguments", "run"]
 
 DEFAULT_DIR = "exactflow-report"
 
 
-def add_parser(sub) -> None:
-    s = sub.add_parser("report", help="write a Markdown verification report; "
-                       "exit 1 if any claim fails")
+NAME = "report"
+HELP = "write a Markdown verification report; exit 1 if any claim fails"
+
+
+def add_arguments(s) -> None:
     s.add_argument("-o", "--output", default=DEFAULT_DIR, metavar="DIR",
                    help=f"output directory (default: ./{DEFAULT_DIR})")
-    s.set_defaults(func=run)
 
 
 def run(args) -> int:

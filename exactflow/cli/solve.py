@@ -23,21 +23,21 @@ from ``exactflow.cli``).
 
 from __future__ import annotations
 
-import argparse
 import sys
 
 from ._common import add_model_arguments, model_source
 
-__all__ = ["add_parser", "run"]
+__all__ = ["HELP", "NAME", "add_arguments", "run"]
 
 
-def add_parser(subparsers) -> argparse.ArgumentParser:
-    """Add the ``solve`` sub-command to an ``argparse`` sub-parsers object."""
-    s = subparsers.add_parser(
-        "solve", help="reduce and solve a model's gradient flow, print the derivation",
-        description="Reduce the gradient flow by its symmetries and conserved "
-        "quantities, recognise its structure, solve and verify it, and print the "
-        "derivation.")
+NAME = "solve"
+HELP = "reduce and solve a model's gradient flow, print the derivation"
+DESCRIPTION = ("Reduce the gradient flow by its symmetries and conserved quantities, "
+               "recognise its structure, solve and verify it, and print the "
+               "derivation.")
+
+
+def add_arguments(s) -> None:
     add_model_arguments(s, "catalog entry")
     s.add_argument("--format", choices=("text", "markdown", "latex"),
                    default="text")
@@ -53,8 +53,6 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
                    help=f"kernel target for --kernel-dir (default {DEFAULT_TARGET})")
     s.add_argument("--dtype", choices=("float64", "float32"), default="float64",
                    help="kernel dtype for --kernel-dir (default float64)")
-    s.set_defaults(func=run)
-    return s
 
 
 def run(args) -> int:

@@ -4,16 +4,18 @@ from __future__ import annotations
 
 from ._common import UsageError, catalog, derivation, out, run_claims
 
-__all__ = ["add_parser", "run"]
+__all__ = ["HELP", "NAME", "add_arguments", "run"]
 
 
-def add_parser(sub) -> None:
-    s = sub.add_parser("verify", help="check every claim; exit 1 if any fails")
+NAME = "verify"
+HELP = "check every claim; exit 1 if any fails"
+
+
+def add_arguments(s) -> None:
     s.add_argument("names", nargs="*", metavar="NAME")
     s.add_argument("--all", action="store_true", help="every catalog entry")
     s.add_argument("--format", choices=("text", "markdown", "json"), default="text",
                    help="json: one document for scripts (claims, methods, residuals)")
-    s.set_defaults(func=run)
 
 
 def run(args) -> int:

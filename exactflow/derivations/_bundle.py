@@ -21,7 +21,7 @@ from ..symbolic.spec.flow import GradientFlow
 from ..symbolic.spec.kernels import STANDARD_KERNELS, KernelExprs, standard_kernel
 from ..symbolic.spec.model import Model
 
-__all__ = ["Derivation", "KernelExprs", "KernelSource", "SolveSetup",
+__all__ = ["Derivation", "KernelExprs", "KernelSource", "SolveSetup", "entry",
            "generated_kernel"]
 
 
@@ -206,3 +206,13 @@ class Derivation:
         from .._build import kernel_source
 
         return kernel_source(self, kernel, target, dtype)
+
+
+def entry(maths, title: str, sizes: tuple = (), **fields) -> Derivation:
+    """The :class:`Derivation` of the catalog entry whose mathematics module is
+    ``maths`` (its ``NAME``, ``REFERENCES``, ``kernels`` and the ``model`` and
+    ``flow`` at ``sizes``), with the remaining ``fields`` (``conserved``,
+    ``solution``, ``claims``, ``sections``, ``solve_setup``)."""
+    return Derivation(name=maths.NAME, title=title, model=maths.model(*sizes),
+                      flow=maths.flow(*sizes), references=maths.REFERENCES,
+                      kernels=maths.kernels, **fields)

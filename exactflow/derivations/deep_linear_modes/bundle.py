@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import functools
 
-from .._bundle import Derivation
+from .._bundle import Derivation, entry
 from . import maths as dl
 from .claims import claims
 
@@ -58,16 +58,13 @@ def _sections():
 @functools.cache
 def derivation() -> Derivation:
     """The deep-linear-modes derivation bundle (reference depth 2)."""
-    return Derivation(
-        name=dl.NAME,
-        title="Deep linear networks in mode coordinates, f = w_N⋯w_1 x "
+    return entry(
+        dl,
+        "Deep linear networks in mode coordinates, f = w_N⋯w_1 x "
         "(Saxe et al. 2014)",
-        model=dl.model(2),
-        flow=dl.flow(2),
+        (2,),
         conserved={"D1": dl.conserved_differences(2)[0]},
         solution=dl.solution(),
         claims=claims(),
-        references=dl.REFERENCES,
         sections=_sections(),
-        kernels=dl.kernels,
     )

@@ -9,8 +9,8 @@ from __future__ import annotations
 import numpy as np
 import sympy as sp
 
-from ...symbolic.spec.flow import time_derivative
 from ...symbolic.proof.verify import Claim
+from ...symbolic.spec.flow import time_derivative
 from .._standard import (
     Conserved,
     FlowForm,
@@ -44,11 +44,8 @@ def _flow_written():
     return out
 
 
-FLOW = FlowForm(
-    "chain flow equals −η⊙∇L (N = 1…4, general moments)",
-    "ẇ_l = η_l (Σxy − Σxx u) ∏_{k≠l} w_k, u = w_N⋯w_1",
-    _flow_written,
-)
+FLOW = FlowForm("chain flow equals −η⊙∇L (N = 1…4, general moments)",
+                "ẇ_l = η_l (Σxy − Σxx u) ∏_{k≠l} w_k, u = w_N⋯w_1", _flow_written)
 CONSERVED = Conserved(
     "consecutive differences conserved (N = 2…5)",
     "d/dt (w_{l+1}²/η_{l+1} − w_l²/η_l) ≡ 0, general moments and rates",
@@ -123,16 +120,11 @@ ORIENTATION = Identity(
     "s u₀/(u₀ + (s−u₀)e^{−2st/τ}) = s e^{2st/τ}/(e^{2st/τ} − 1 + s/u₀)",
     _orientations,
 )
-SOLVES = SolvesFlow(
-    "balanced depth-2 chain solution: ODE residual ≡ 0",
-    "w_l(t) solves the depth-2 flow",
-    lambda: [(dl.solution(), dl.flow(2))],
-)
-STARTS = StartsAt(
-    "balanced depth-2 chain solution: initial condition",
-    "θ(0) = θ₀",
-    lambda: [dl.solution()],
-)
+SOLVES = SolvesFlow("balanced depth-2 chain solution: ODE residual ≡ 0",
+                    "w_l(t) solves the depth-2 flow",
+                    lambda: [(dl.solution(), dl.flow(2))])
+STARTS = StartsAt("balanced depth-2 chain solution: initial condition", "θ(0) = θ₀",
+                  lambda: [dl.solution()])
 # the closed form's ODE residual and initial condition are one claim (as before)
 SOLUTION = Identity(
     "balanced depth-2 chain solution: ODE residual ≡ 0 and initial condition",
@@ -178,13 +170,9 @@ def _reference_values():
     return worst, "6 numbers"
 
 
-REFERENCE = Reference(
-    "trajectory and learning time match MATH.md §11.2",
-    "s = 2, u₀ = 1e-3, τ = 1; |error| < 1e-9",
-    _reference_values,
-    1e-9,
-    "reference table (MATH.md §11.2)",
-)
+REFERENCE = Reference("trajectory and learning time match MATH.md §11.2",
+                      "s = 2, u₀ = 1e-3, τ = 1; |error| < 1e-9", _reference_values,
+                      1e-9, "reference table (MATH.md §11.2)")
 
 
 def claims() -> tuple[Claim, ...]:

@@ -39,11 +39,8 @@ def _depth2_time():
     ]
 
 
-DEPTH2_TIME = Identity(
-    "depth-2 learning time (MATH.md §5 and the log1p kernel form)",
-    "∂t/∂u_f = τ/(2u_f(s − u_f)), t(u₀ → u₀) = 0",
-    _depth2_time,
-)
+DEPTH2_TIME = Identity("depth-2 learning time (MATH.md §5 and the log1p kernel form)",
+                       "∂t/∂u_f = τ/(2u_f(s − u_f)), t(u₀ → u₀) = 0", _depth2_time)
 
 
 _RATINT_DEPTHS = (1, 2, 3, 4)
@@ -61,11 +58,9 @@ def _ratint_forms():
     return out
 
 
-RATINT = Identity(
-    "learning time by SymPy ratint, N = 1, 2, 3, 4",
-    "Φ_N' = 1/(y^{N−1}(1 − y^N)); ∂t/∂u_f = (τ/N)u_f^{2/N−2}/(s − u_f)",
-    _ratint_forms,
-)
+RATINT = Identity("learning time by SymPy ratint, N = 1, 2, 3, 4",
+                  "Φ_N' = 1/(y^{N−1}(1 − y^N)); ∂t/∂u_f = (τ/N)u_f^{2/N−2}/(s − u_f)",
+                  _ratint_forms)
 
 
 def _roots_residual(n: int, sign: int) -> sp.Expr:
@@ -85,11 +80,8 @@ def _roots_check():
     return combine([is_identically_zero(_roots_residual(*c)) for c in _ROOTS_SYMBOLIC])
 
 
-ROOTS = Check(
-    "roots-of-unity antiderivative (the NumPy form), N = 2, 3, 4",
-    "Φ' = 1/(y^{N−1}(1 ∓ y^N)), both signs",
-    _roots_check,
-)
+ROOTS = Check("roots-of-unity antiderivative (the NumPy form), N = 2, 3, 4",
+              "Φ' = 1/(y^{N−1}(1 ∓ y^N)), both signs", _roots_check)
 
 
 def _roots_check_numeric():
@@ -98,12 +90,9 @@ def _roots_check_numeric():
     )
 
 
-ROOTS_NUMERIC = Check(
-    "roots-of-unity antiderivative, N = 5 (sign +), 7 (sign −)",
-    "Φ' = 1/(y^{N−1}(1 ∓ y^N)); cos(2π/7) has no radical form here",
-    _roots_check_numeric,
-    ("numeric",),
-)
+ROOTS_NUMERIC = Check("roots-of-unity antiderivative, N = 5 (sign +), 7 (sign −)",
+                      "Φ' = 1/(y^{N−1}(1 ∓ y^N)); cos(2π/7) has no radical form here",
+                      _roots_check_numeric, ("numeric",))
 
 
 def _hyper_against_quad():
@@ -162,11 +151,8 @@ def _limit_depth2():
     )
 
 
-LIMIT_DEPTH2 = Check(
-    "N = 2: t(ε → s − ε) − (τ/s) ln(s/ε) → 0 as ε → 0",
-    "MATH.md §5: t ≈ (τ/s) ln(s/ε)",
-    _limit_depth2,
-)
+LIMIT_DEPTH2 = Check("N = 2: t(ε → s − ε) − (τ/s) ln(s/ε) → 0 as ε → 0",
+                     "MATH.md §5: t ≈ (τ/s) ln(s/ε)", _limit_depth2)
 
 
 def _limit_deeper():
@@ -180,11 +166,9 @@ def _limit_deeper():
     return not bad, "symbolic", 0.0 if not bad else 1.0, f"N = 3, 4; failing {bad}"
 
 
-LIMIT_DEEPER = Check(
-    "N ≥ 3: ε^{1−2/N} t(ε → s − ε) → τ/(s(N − 2)) (N = 3, 4)",
-    "power-law plateau: deeper is slower for small enough ε",
-    _limit_deeper,
-)
+LIMIT_DEEPER = Check("N ≥ 3: ε^{1−2/N} t(ε → s − ε) → τ/(s(N − 2)) (N = 3, 4)",
+                     "power-law plateau: deeper is slower for small enough ε",
+                     _limit_deeper)
 
 
 def _depth_profile():
@@ -242,12 +226,9 @@ def _scaled_rate_limit():
     return ok, f"{check.method} + numeric", worst, "relative error at N = 1000"
 
 
-SCALED_RATE = Check(
-    "rate ∝ 1/N: t_N → τ₀∫du/(u²(s − u)) as N → ∞ (depth-independent)",
-    "finite for u₀ ~ s; ~ τ₀/(s u₀) for u₀ = a^N",
-    _scaled_rate_limit,
-    ("symbolic", "numeric"),
-)
+SCALED_RATE = Check("rate ∝ 1/N: t_N → τ₀∫du/(u²(s − u)) as N → ∞ (depth-independent)",
+                    "finite for u₀ ~ s; ~ τ₀/(s u₀) for u₀ = a^N", _scaled_rate_limit,
+                    ("symbolic", "numeric"))
 
 #: this module's declarations, in verification order (:mod:`.claims` lists them)
 FACTS = (DEPTH2_TIME, RATINT, ROOTS, ROOTS_NUMERIC, HYPERGEOMETRIC, LIMIT_DEPTH2,

@@ -13,11 +13,11 @@ import sympy as sp
 from sympy.codegen.cfunctions import log1p
 from sympy.integrals.rationaltools import ratint
 
-from ...symbolic.spec.flow import GradientFlow, gradient_flow
+from ...symbolic.proof.verify import Solution
+from ...symbolic.spec.flow import flow_of
 from ...symbolic.spec.functions import intexp
 from ...symbolic.spec.kernels import KernelExprs
 from ...symbolic.spec.model import Model, ParamGroup, moment_loss
-from ...symbolic.proof.verify import Solution
 
 __all__ = ["NAME", "kernels", "symbols", "model", "flow", "product",
            "conserved_differences", "time_constant", "mode_rhs", "sigmoid",
@@ -94,10 +94,7 @@ def model(depth: int = 2, whitened: bool = True) -> Model:
     )
 
 
-@functools.cache
-def flow(depth: int = 2, whitened: bool = True) -> GradientFlow:
-    """ẇ_l = −η_l ∂L/∂w_l for :func:`model`."""
-    return gradient_flow(model(depth, whitened))
+flow = flow_of(model)
 
 
 def conserved_differences(depth: int) -> tuple[sp.Expr, ...]:

@@ -10,8 +10,8 @@ import mpmath
 import numpy as np
 import sympy as sp
 
-from ...symbolic.spec.flow import time_derivative
 from ...symbolic.proof.verify import Claim
+from ...symbolic.spec.flow import time_derivative
 from .._standard import Check, FlowForm, Identity, Invariance, standard_claims
 from . import claims_kernels
 from . import maths as dl
@@ -38,11 +38,8 @@ def _flow_written():
     return [(dl.flow(D), written)]
 
 
-FLOW = FlowForm(
-    "flow equals −η⊙∇L (d = 3)",
-    "u̇ = −2η_u u⊙g, v̇ = +2η_v v⊙g, g = Σxxβ − Σxy",
-    _flow_written,
-)
+FLOW = FlowForm("flow equals −η⊙∇L (d = 3)",
+                "u̇ = −2η_u u⊙g, v̇ = +2η_v v⊙g, g = Σxxβ − Σxy", _flow_written)
 
 
 def _sign_flips():
@@ -50,11 +47,8 @@ def _sign_flips():
     return [(m, {flip: -flip}) for i in range(D) for flip in (sy["u"][i], sy["v"][i])]
 
 
-SYMMETRY = Invariance(
-    "sign flips u_i → −u_i, v_i → −v_i leave f and L invariant",
-    "β depends on u_i², v_i² only",
-    _sign_flips,
-)
+SYMMETRY = Invariance("sign flips u_i → −u_i, v_i → −v_i leave f and L invariant",
+                      "β depends on u_i², v_i² only", _sign_flips)
 
 
 def _positive_orthant(d: int):
@@ -80,11 +74,9 @@ def _conserved():
     return out
 
 
-CONSERVED = Identity(
-    "per-coordinate laws conserved (d = 3)",
-    "|u_i|^{η_v}|v_i|^{η_u} (general rates), u_i v_i (equal rates)",
-    _conserved,
-)
+CONSERVED = Identity("per-coordinate laws conserved (d = 3)",
+                     "|u_i|^{η_v}|v_i|^{η_u} (general rates), u_i v_i (equal rates)",
+                     _conserved)
 
 
 def _reduction():
@@ -159,11 +151,8 @@ def _function_space():
     return out
 
 
-FUNCTION_SPACE = Identity(
-    "function-space flow β̇ = −4(η_u u² + η_v v²)⊙g",
-    "and u² + v² = √(β² + 4(uv)²)",
-    _function_space,
-)
+FUNCTION_SPACE = Identity("function-space flow β̇ = −4(η_u u² + η_v v²)⊙g",
+                          "and u² + v² = √(β² + 4(uv)²)", _function_space)
 
 
 def _mirror():
@@ -183,11 +172,8 @@ def _mirror():
     return out
 
 
-MIRROR = Identity(
-    "mirror identity d/dt arcsinh(β/(2uv)) = −4η g (equal rates)",
-    "∇Q_α(β(t)) = −4ηR(t) stays in row(X) (uniform init)",
-    _mirror,
-)
+MIRROR = Identity("mirror identity d/dt arcsinh(β/(2uv)) = −4η g (equal rates)",
+                  "∇Q_α(β(t)) = −4ηR(t) stays in row(X) (uniform init)", _mirror)
 
 
 def _q_facts():
@@ -207,11 +193,8 @@ def _q_facts():
     return out
 
 
-Q_FACTS = Identity(
-    "q' = arcsinh(z/2), q'' = 1/√(4+z²), q(0) = 0, q even; ∇Q_α, ∇²Q_α",
-    "q(z) = 2 − √(4+z²) + z arcsinh(z/2), Q_α = α²Σq(β_i/α²)",
-    _q_facts,
-)
+Q_FACTS = Identity("q' = arcsinh(z/2), q'' = 1/√(4+z²), q(0) = 0, q even; ∇Q_α, ∇²Q_α",
+                   "q(z) = 2 − √(4+z²) + z arcsinh(z/2), Q_α = α²Σq(β_i/α²)", _q_facts)
 
 
 def _limits():
@@ -226,11 +209,8 @@ def _limits():
     return ok, "symbolic", 0.0, f"sympy.limit: lazy {lazy}, rich {rich}"
 
 
-LIMITS = Check(
-    "limits: 4α²Q_α(β) → ‖β‖₂² (α → ∞), Q_α/ln(1/α²) → ‖β‖₁ (α → 0)",
-    "sympy.limit per coordinate, q even",
-    _limits,
-)
+LIMITS = Check("limits: 4α²Q_α(β) → ‖β‖₂² (α → ∞), Q_α/ln(1/α²) → ‖β‖₁ (α → 0)",
+               "sympy.limit per coordinate, q even", _limits)
 
 
 def _limits_mpmath():
@@ -254,12 +234,9 @@ def _limits_mpmath():
     return worst < 1e-20, "mpmath-50", float(worst), "ℓ₂ at α = 1e6, ℓ₁ at α = 1e-100"
 
 
-LIMITS_MPMATH = Check(
-    "limits at 50 digits (α = 1e6, 1e-100)",
-    "relative error of the ℓ₂ limit < 1e-20; ℓ₁ within its log rate",
-    _limits_mpmath,
-    ("numeric",),
-)
+LIMITS_MPMATH = Check("limits at 50 digits (α = 1e6, 1e-100)",
+                      "relative error of the ℓ₂ limit < 1e-20; ℓ₁ within its log rate",
+                      _limits_mpmath, ("numeric",))
 
 
 def _kunin():
@@ -269,11 +246,8 @@ def _kunin():
     return [dl.kunin_q(x, ad) - half.subs(dl.alpha, sp.sqrt(ad) / 2)]
 
 
-KUNIN = Identity(
-    "Kunin's q_δ(x) = ½α²q(x/α²) with α² = |δ|/4 (MATH.md §2.6)",
-    "δ ≠ 0",
-    _kunin,
-)
+KUNIN = Identity("Kunin's q_δ(x) = ½α²q(x/α²) with α² = |δ|/4 (MATH.md §2.6)", "δ ≠ 0",
+                 _kunin)
 
 
 # ------------------------------------------------------------------ numeric claims
@@ -293,12 +267,8 @@ def _bias_equals_flow():
     return err < 1e-9, "numeric: LSODA (rtol 1e-12) vs dual Newton", err, "α = 0.5"
 
 
-BIAS = Check(
-    "GF limit equals argmin_{Xβ=y} Q_α (n = 2, d = 4, 2-sparse)",
-    "|error| < 1e-9",
-    _bias_equals_flow,
-    ("numeric",),
-)
+BIAS = Check("GF limit equals argmin_{Xβ=y} Q_α (n = 2, d = 4, 2-sparse)",
+             "|error| < 1e-9", _bias_equals_flow, ("numeric",))
 
 
 def _kkt():
@@ -315,12 +285,8 @@ def _kkt():
     return worst < 1e-10, "numeric: KKT residual", worst, "α = 0.05, 0.5, 3"
 
 
-KKT = Check(
-    "argmin Q_α satisfies KKT (Xβ = y, ∇Q_α(β) ∈ row X)",
-    "residual < 1e-10",
-    _kkt,
-    ("numeric",),
-)
+KKT = Check("argmin Q_α satisfies KKT (Xβ = y, ∇Q_α(β) ∈ row X)", "residual < 1e-10",
+            _kkt, ("numeric",))
 
 
 def claims() -> tuple[Claim, ...]:

@@ -81,11 +81,8 @@ def _exact_kernel_forms():
     return combine(checks)
 
 
-EXACT_KERNEL_FORMS = Check(
-    "exact-map kernel (expm1 branches) equals u² − v²",
-    "δ = log|u/v| ≥ 0 and < 0",
-    _exact_kernel_forms,
-)
+EXACT_KERNEL_FORMS = Check("exact-map kernel (expm1 branches) equals u² − v²",
+                           "δ = log|u/v| ≥ 0 and < 0", _exact_kernel_forms)
 
 
 def _whitened_solution():
@@ -118,11 +115,8 @@ WHITENED_SOLUTION = Identity(
     "Riccati lemma L1 and reduction lemma L2, every init and β*",
     _whitened_solution,
 )
-STARTS = StartsAt(
-    "whitened closed form: initial condition",
-    "θ(0) = θ₀",
-    lambda: [dl.solution(2)],
-)
+STARTS = StartsAt("whitened closed form: initial condition", "θ(0) = θ₀",
+                  lambda: [dl.solution(2)])
 
 
 def _whitened_stable():
@@ -177,12 +171,9 @@ def _whitened_kernel():
     return combine(checks)
 
 
-WHITENED_KERNEL = Check(
-    "whitened kernel equals the closed form (u, v, β)",
-    "Piecewise/log1p/expm1 form; random points, 30% with u₀ = v₀",
-    _whitened_kernel,
-    ("numeric",),
-)
+WHITENED_KERNEL = Check("whitened kernel equals the closed form (u, v, β)",
+                        "Piecewise/log1p/expm1 form; random points, 30% with u₀ = v₀",
+                        _whitened_kernel, ("numeric",))
 
 #: this module's declarations, in verification order (:mod:`.claims` lists them)
 FACTS = (POTENTIAL_FORMS, ASINH_SWITCH, EXACT_KERNEL_FORMS, WHITENED_SOLUTION, STARTS,

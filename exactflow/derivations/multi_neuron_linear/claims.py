@@ -6,8 +6,8 @@ import dataclasses
 
 import sympy as sp
 
-from ...symbolic.spec.flow import time_derivative
 from ...symbolic.proof.verify import Claim
+from ...symbolic.spec.flow import time_derivative
 from .._standard import (
     Check,
     Conserved,
@@ -87,11 +87,8 @@ def _rotation():
     return [(scalar, dict(zip((*A, *W), (*(Q * A), *(Q * W))))) for Q in (C, flip * C)]
 
 
-SYMMETRY = Invariance(
-    "hidden-layer rotation A → QA, W → QW leaves f and L invariant",
-    "Q ∈ O(h), (h,d,c) = (2,2,3)",
-    _rotation,
-)
+SYMMETRY = Invariance("hidden-layer rotation A → QA, W → QW leaves f and L invariant",
+                      "Q ∈ O(h), (h,d,c) = (2,2,3)", _rotation)
 CONSERVED = Conserved(
     "conserved matrix Δ = η_wAAᵀ − η_aWWᵀ (all entries)",
     "dΔ/dt ≡ 0, general Σxx, Σxy; (h,d,c) ∈ {(1,2,2),(2,2,3),(3,1,2)}",
@@ -116,11 +113,9 @@ def _preconditioner():
     return out
 
 
-PRECONDITIONER = Identity(
-    "function-space flow: vec β̇ = −M vec R, M = Σ_k M_k",
-    "M = η_w AᵀA⊗I_d + η_a I_c⊗WᵀW; β̇ = −(η_aWᵀW R + η_w R AᵀA)",
-    _expanded(_preconditioner),
-)
+PRECONDITIONER = Identity("function-space flow: vec β̇ = −M vec R, M = Σ_k M_k",
+                          "M = η_w AᵀA⊗I_d + η_a I_c⊗WᵀW; β̇ = −(η_aWᵀW R + η_w R AᵀA)",
+                          _expanded(_preconditioner))
 
 
 def _kronecker_sum():
@@ -163,11 +158,8 @@ def _ntk():
     return list(theta - mnl.ntk_expr(h, d, c))
 
 
-NTK = Identity(
-    "NTK Θ(x,x') = η_a xᵀWᵀWx' I_c + η_w xᵀx' AᵀA",
-    "rate-weighted Σ_p η_p ∂f(x)∂f(x')ᵀ, (h,d,c) = (2,2,3)",
-    _expanded(_ntk),
-)
+NTK = Identity("NTK Θ(x,x') = η_a xᵀWᵀWx' I_c + η_w xᵀx' AᵀA",
+               "rate-weighted Σ_p η_p ∂f(x)∂f(x')ᵀ, (h,d,c) = (2,2,3)", _expanded(_ntk))
 
 
 def _limits():
@@ -183,11 +175,9 @@ def _limits():
     ]
 
 
-LIMITS = Identity(
-    "per-neuron limits of M_k",
-    "δ_k → +∞: M_k − δ_k â âᵀ⊗I_d → 0; δ_k → −∞: M_k − |δ_k| I_c⊗ŵŵᵀ → 0",
-    _limits,
-)
+LIMITS = Identity("per-neuron limits of M_k",
+                  "δ_k → +∞: M_k − δ_k â âᵀ⊗I_d → 0; δ_k → −∞: M_k − |δ_k| I_c⊗ŵŵᵀ → 0",
+                  _limits)
 
 
 def _self_consistent():
@@ -216,11 +206,9 @@ ISOTROPIC = Check(
     "{(2,2,3),(2,3,2),(2,2,2)}",
     lambda: iso_check(construction_terms),
 )
-RANK_AWARE = Check(
-    "rank-aware form is exact under Δ = δI, rank β = h",
-    "η_wAᵀA = Σ(κ_i+δ)/2 v_iv_iᵀ, η_aWᵀW = Σ(κ_i−δ)/2 u_iu_iᵀ",
-    lambda: iso_check(rank_aware_terms),
-)
+RANK_AWARE = Check("rank-aware form is exact under Δ = δI, rank β = h",
+                   "η_wAᵀA = Σ(κ_i+δ)/2 v_iv_iᵀ, η_aWᵀW = Σ(κ_i−δ)/2 u_iu_iᵀ",
+                   lambda: iso_check(rank_aware_terms))
 PRINCIPAL_SQRT = Check(
     "principal-sqrt form: wrong by ½(δ+|δ|) on the c−h null directions",
     "G_p − G = ½(δ+|δ|)(I−VVᵀ), H_p − H = ½(|δ|−δ)(I−UUᵀ); exact if h = c "
@@ -310,11 +298,9 @@ ALIGNED_MIRROR = Identity(
     "neuron (the exact kernel's inputs)",
     _expanded(_aligned_mirror),
 )
-STARTS = StartsAt(
-    "aligned solution: initial condition (h = 2)",
-    "θ(0) = θ₀; its ODE residual is the single-neuron claim (d = 1)",
-    lambda: [mnl.aligned_solution(2)],
-)
+STARTS = StartsAt("aligned solution: initial condition (h = 2)",
+                  "θ(0) = θ₀; its ODE residual is the single-neuron claim (d = 1)",
+                  lambda: [mnl.aligned_solution(2)])
 
 
 def _spectra_branches():
@@ -326,11 +312,8 @@ def _spectra_branches():
     return out
 
 
-SPECTRA = Identity(
-    "spectra kernel branches equal (κ ± δ)/2",
-    "cancellation-free forms for δ ≥ 0 and δ < 0",
-    _spectra_branches,
-)
+SPECTRA = Identity("spectra kernel branches equal (κ ± δ)/2",
+                   "cancellation-free forms for δ ≥ 0 and δ < 0", _spectra_branches)
 
 
 def claims() -> tuple[Claim, ...]:

@@ -11,10 +11,10 @@ import functools
 
 import sympy as sp
 
-from ...symbolic.spec.flow import GradientFlow, gradient_flow
+from ...symbolic.proof.verify import Solution
+from ...symbolic.spec.flow import flow_of
 from ...symbolic.spec.kernels import KernelExprs
 from ...symbolic.spec.model import Model, ParamGroup
-from ...symbolic.proof.verify import Solution
 from ..single_neuron import maths as _sn
 
 __all__ = ["NAME", "kernels", "symbols", "model", "flow", "weights", "beta",
@@ -121,10 +121,7 @@ def model(h: int = 2, d: int = 2, c: int = 2, whitened: bool = False) -> Model:
     )
 
 
-@functools.cache
-def flow(h: int = 2, d: int = 2, c: int = 2, whitened: bool = False) -> GradientFlow:
-    """θ̇ = −η ⊙ ∇L for :func:`model`."""
-    return gradient_flow(model(h, d, c, whitened))
+flow = flow_of(model)
 
 
 def conserved_matrix(h: int = 2, d: int = 2, c: int = 2) -> sp.Matrix:

@@ -38,29 +38,22 @@ def _flow_written():
     return [(sn.flow(d), written)]
 
 
-FLOW = FlowForm(
-    "flow equals −η⊙∇L (MATH §1.1, d=3)",
-    "ȧ = −η_a wᵀ(Σxxβ − Σxy), ẇ = −η_w a(Σxxβ − Σxy)",
-    _flow_written,
-)
+FLOW = FlowForm("flow equals −η⊙∇L (MATH §1.1, d=3)",
+                "ȧ = −η_a wᵀ(Σxxβ − Σxy), ẇ = −η_w a(Σxxβ − Σxy)", _flow_written)
 
 
 def _rescaling():
     d = 3
     c = sp.Symbol("c", positive=True)
-    return [(sn.model(d), {sn.a: sn.a / c, **{wi: c * wi for wi in sn.symbols(d)["w"]}})]
+    scale = {wi: c * wi for wi in sn.symbols(d)["w"]}
+    return [(sn.model(d), {sn.a: sn.a / c, **scale})]
 
 
-SYMMETRY = Invariance(
-    "rescaling symmetry leaves f and L invariant",
-    "f(x; a/c, c w) = f(x; a, w)",
-    _rescaling,
-)
-CONSERVED = Conserved(
-    "δ = η_w a² − η_a‖w‖² conserved, d = 1…4",
-    "dδ/dt ≡ 0 for general Σxx, Σxy, η_a, η_w",
-    lambda: [(sn.flow(d), [sn.delta(d)]) for d in (1, 2, 3, 4)],
-)
+SYMMETRY = Invariance("rescaling symmetry leaves f and L invariant",
+                      "f(x; a/c, c w) = f(x; a, w)", _rescaling)
+CONSERVED = Conserved("δ = η_w a² − η_a‖w‖² conserved, d = 1…4",
+                      "dδ/dt ≡ 0 for general Σxx, Σxy, η_a, η_w",
+                      lambda: [(sn.flow(d), [sn.delta(d)]) for d in (1, 2, 3, 4)])
 
 
 def _preconditioner():
@@ -77,11 +70,8 @@ def _preconditioner():
     return out
 
 
-PRECONDITIONER = Identity(
-    "function-space flow β̇ = −M∇_βL, M of Eq. 4 (d = 2, 3)",
-    "M = (κ+δ)/2 I + (κ−δ)/2 β̂β̂ᵀ",
-    _preconditioner,
-)
+PRECONDITIONER = Identity("function-space flow β̇ = −M∇_βL, M of Eq. 4 (d = 2, 3)",
+                          "M = (κ+δ)/2 I + (κ−δ)/2 β̂β̂ᵀ", _preconditioner)
 
 
 def _rate_map():
@@ -102,11 +92,8 @@ def _rate_map():
     return out
 
 
-RATE_MAP = Identity(
-    "rate reduction to unit rates (§1.4) is exact",
-    "ã = (η_w/η_a)^¼ a, w̃ = (η_a/η_w)^¼ w, τ = √(η_aη_w) t",
-    _rate_map,
-)
+RATE_MAP = Identity("rate reduction to unit rates (§1.4) is exact",
+                    "ã = (η_w/η_a)^¼ a, w̃ = (η_a/η_w)^¼ w, τ = √(η_aη_w) t", _rate_map)
 
 
 def _structure():
@@ -154,22 +141,16 @@ def _structure():
     return out
 
 
-STRUCTURE = Identity(
-    "unified solution: structural proof, every d",
-    "lemmas L1–L4 of the matrix-exponential form",
-    _structure,
-)
+STRUCTURE = Identity("unified solution: structural proof, every d",
+                     "lemmas L1–L4 of the matrix-exponential form", _structure)
 SOLVES = SolvesFlow(
     "unified solution: ODE residual ≡ 0 (d = 1, 2)",
     "general rates, every δ, every a₀",
     lambda: [(sn.solution(d), sn.flow(d, whitened=True)) for d in (1, 2)],
     {"max_ops": 0, "points": 3},
 )
-STARTS = StartsAt(
-    "unified solution: initial condition (d = 1, 2, 3)",
-    "θ(0) = θ₀",
-    lambda: [sn.solution(d) for d in (1, 2, 3)],
-)
+STARTS = StartsAt("unified solution: initial condition (d = 1, 2, 3)", "θ(0) = θ₀",
+                  lambda: [sn.solution(d) for d in (1, 2, 3)])
 
 
 def _kernel_sampler(branch):
@@ -241,11 +222,8 @@ def _limit():
     return combine(checks)
 
 
-LIMIT = Check(
-    "t → ∞: η_w a∞² = (D+δ)/2 and sign a∞ = sign P (basin rule)",
-    "P = η_a w₀ᵀβ* + a₀(δ+D)/2",
-    _limit,
-)
+LIMIT = Check("t → ∞: η_w a∞² = (D+δ)/2 and sign a∞ = sign P (basin rule)",
+              "P = η_a w₀ᵀβ* + a₀(δ+D)/2", _limit)
 
 
 def _kernel_distance_identity():
@@ -319,13 +297,9 @@ def _reference_values():
     return worst, "6 rows"
 
 
-REFERENCE = Reference(
-    "exact trajectory matches MATH.md §11.2 reference values",
-    "|error| < 1e-9",
-    _reference_values,
-    1e-9,
-    "reference table (MATH.md §11.2)",
-)
+REFERENCE = Reference("exact trajectory matches MATH.md §11.2 reference values",
+                      "|error| < 1e-9", _reference_values, 1e-9,
+                      "reference table (MATH.md §11.2)")
 
 
 def _implicit_bias_values():
@@ -353,13 +327,9 @@ def _implicit_bias_values():
     return worst, "14 rows"
 
 
-BIAS = Reference(
-    "implicit bias (Theorem 3.1) matches MATH.md §11.2 and Newton",
-    "|error| < 1e-9",
-    _implicit_bias_values,
-    1e-9,
-    "reference table + Newton",
-)
+BIAS = Reference("implicit bias (Theorem 3.1) matches MATH.md §11.2 and Newton",
+                 "|error| < 1e-9", _implicit_bias_values, 1e-9,
+                 "reference table + Newton")
 
 
 def claims() -> tuple[Claim, ...]:

@@ -10,11 +10,17 @@ import functools
 
 import sympy as sp
 
-from ...symbolic.spec.flow import GradientFlow, gradient_flow
+from ...symbolic.proof.verify import Solution
+from ...symbolic.spec.flow import flow_of
 from ...symbolic.spec.functions import intexp, logz
 from ...symbolic.spec.kernels import KernelExprs
-from ...symbolic.spec.model import Model, ParamGroup, moment_loss, symmetric_matrix
-from ...symbolic.proof.verify import Solution
+from ...symbolic.spec.model import (
+    Model,
+    ParamGroup,
+    data_symbols,
+    moment_loss,
+    symmetric_matrix,
+)
 
 __all__ = ["NAME", "kernels", "model", "flow", "delta", "preconditioner", "solution",
            "symbols", "exact_kernel", "scaled_kernel", "textbook_kernel", "limit"]
@@ -30,16 +36,10 @@ a_init = sp.Symbol("a_init", real=True)
 @functools.cache
 def symbols(d: int) -> dict[str, tuple[sp.Symbol, ...]]:
     """Component symbols at dimension ``d``: ``w``, ``w_init``, ``beta_star``, Σ's."""
-    if not isinstance(d, int) or d < 1:
-        raise ValueError(f"d must be a positive integer, got {d!r}")
-    idx = [(i, j) for i in range(d) for j in range(i, d)]
     return {
+        **data_symbols(d),
         "w": sp.symbols(f"w0:{d}", real=True),
         "w_init": sp.symbols(f"w_init0:{d}", real=True),
-        "beta_star": sp.symbols(f"beta_star0:{d}", real=True),
-        "x": sp.symbols(f"x0:{d}", real=True),
-        "sigma_xx": tuple(sp.Symbol(f"sigma_xx{i}{j}", real=True) for i, j in idx),
-        "sigma_xy": sp.symbols(f"sigma_xy0:{d}", real=True),
     }
 
 
@@ -76,10 +76,7 @@ def model(d: int = 2, whitened: bool = False) -> Model:
     )
 
 
-@functools.cache
-def flow(d: int = 2, whitened: bool = False) -> GradientFlow:
-    """θ̇ = −η ⊙ ∇L for :func:`model`."""
-    return gradient_flow(model(d, whitened))
+flow = flow_of(model)
 
 
 def delta(d: int = 2) -> sp.Expr:

@@ -7,8 +7,8 @@ import itertools
 
 import sympy as sp
 
-from ...symbolic.spec.functions import intexp
 from ...symbolic.proof.verify import Claim
+from ...symbolic.spec.functions import intexp
 from .._standard import Conserved, FlowForm, Identity, StartsAt, standard_claims
 from . import claims_numeric
 from . import maths as tl
@@ -32,11 +32,9 @@ def _flow_written():
     return out
 
 
-FLOW = FlowForm(
-    "flow equals −η⊙∇L in matrix form",
-    "Ẇ₁ = η₁W₂ᵀ(Σyx − W₂W₁), Ẇ₂ = η₂(Σyx − W₂W₁)W₁ᵀ, (2,2,2) and (3,2,1)",
-    _flow_written,
-)
+FLOW = FlowForm("flow equals −η⊙∇L in matrix form",
+                "Ẇ₁ = η₁W₂ᵀ(Σyx − W₂W₁), Ẇ₂ = η₂(Σyx − W₂W₁)W₁ᵀ, (2,2,2) and (3,2,1)",
+                _flow_written)
 CONSERVED = Conserved(
     "η₁W₂ᵀW₂ − η₂W₁W₁ᵀ conserved, (d_in, h, d_out) ∈ {1,2}³",
     "λ-balancedness W₂ᵀW₂ − W₁W₁ᵀ = λI is conserved at equal rates 1/τ",
@@ -61,11 +59,8 @@ def _q_flow():
     return out
 
 
-Q_FLOW = Identity(
-    "Q-flow reduces to the Riccati form under λ-balancedness, {1,2}³",
-    "τQ̇ − (FQ − ½QQᵀQ) = ½ diag(−I, I) Q (W₂ᵀW₂ − W₁W₁ᵀ − λI)",
-    _q_flow,
-)
+Q_FLOW = Identity("Q-flow reduces to the Riccati form under λ-balancedness, {1,2}³",
+                  "τQ̇ − (FQ − ½QQᵀQ) = ½ diag(−I, I) Q (W₂ᵀW₂ − W₁W₁ᵀ − λI)", _q_flow)
 
 
 def _sym_matrix(name, n):
@@ -104,11 +99,9 @@ def _structure():
     return out
 
 
-STRUCTURE = Identity(
-    "closed form solves the Riccati ODE: structural proof",
-    "𝒫 = ZM⁻¹Zᵀ, Z = e^{FT}Q₀, M = I + Q₀ᵀ∫e^{2Fσ}Q₀ (every size)",
-    _structure,
-)
+STRUCTURE = Identity("closed form solves the Riccati ODE: structural proof",
+                     "𝒫 = ZM⁻¹Zᵀ, Z = e^{FT}Q₀, M = I + Q₀ᵀ∫e^{2Fσ}Q₀ (every size)",
+                     _structure)
 
 
 def _eigen_parts(n, zero=(), cayley=False):
@@ -161,11 +154,9 @@ def _eigen_initial():
     return out
 
 
-EIGEN_INITIAL = Identity(
-    "closed form: 𝒫(0) = Q₀Q₀ᵀ",
-    "e^{F·0} = I, ∫₀⁰ = 0 (so Z(0) = Q₀, M(0) = I)",
-    _eigen_initial,
-)
+EIGEN_INITIAL = Identity("closed form: 𝒫(0) = Q₀Q₀ᵀ",
+                         "e^{F·0} = I, ∫₀⁰ = 0 (so Z(0) = Q₀, M(0) = I)",
+                         _eigen_initial)
 
 
 def _spectrum():
@@ -222,11 +213,9 @@ def _eigenpairs():
     return out
 
 
-EIGENPAIRS = Identity(
-    "eigenvectors used by trajectory(): F v± = ±(D/2) v±",
-    "c² = (D−λ)/2D, σ² = (D+λ)/2D, cσ = s/D, both signs of λ",
-    _eigenpairs,
-)
+EIGENPAIRS = Identity("eigenvectors used by trajectory(): F v± = ±(D/2) v±",
+                      "c² = (D−λ)/2D, σ² = (D+λ)/2D, cσ = s/D, both signs of λ",
+                      _eigenpairs)
 
 
 def _solution_residual():
@@ -250,16 +239,11 @@ def _solution_residual():
     return out
 
 
-SOLUTION_RESIDUAL = Identity(
-    "solution (d_in = h = d_out = 1): Riccati residual ≡ 0",
-    "textbook cosh/sinh form, every λ = b₀² − a₀²",
-    _solution_residual,
-)
-STARTS = StartsAt(
-    "solution (d_in = h = d_out = 1): initial condition",
-    "𝒫(0) = q₀q₀ᵀ",
-    lambda: [tl.solution()],
-)
+SOLUTION_RESIDUAL = Identity("solution (d_in = h = d_out = 1): Riccati residual ≡ 0",
+                             "textbook cosh/sinh form, every λ = b₀² − a₀²",
+                             _solution_residual)
+STARTS = StartsAt("solution (d_in = h = d_out = 1): initial condition", "𝒫(0) = q₀q₀ᵀ",
+                  lambda: [tl.solution()])
 
 
 def claims() -> tuple[Claim, ...]:

@@ -57,12 +57,9 @@ def _mode_equals_textbook():
     return worst < mpmath.mpf(10) ** -40, "mpmath-50", float(worst), "16 points"
 
 
-MODE_KERNEL = Check(
-    "per-mode kernel (aligned init) equals the textbook form",
-    "u, a², b² for u₀ > 0 and u₀ < 0, every sign of λ",
-    _mode_equals_textbook,
-    ("numeric",),
-)
+MODE_KERNEL = Check("per-mode kernel (aligned init) equals the textbook form",
+                    "u, a², b² for u₀ > 0 and u₀ < 0, every sign of λ",
+                    _mode_equals_textbook, ("numeric",))
 
 
 def _saxe_limit():
@@ -82,11 +79,8 @@ def _saxe_limit():
     return [u - s * u0 / (u0 + (s - u0) * sp.exp(-2 * s * T))]
 
 
-SAXE_LIMIT = Identity(
-    "rich limit λ = 0: each mode is Saxe's sigmoid (kernel form)",
-    "u = s u₀/(u₀ + (s − u₀)e^{−2st/τ})",
-    _saxe_limit,
-)
+SAXE_LIMIT = Identity("rich limit λ = 0: each mode is Saxe's sigmoid (kernel form)",
+                      "u = s u₀/(u₀ + (s − u₀)e^{−2st/τ})", _saxe_limit)
 
 
 def _saxe_numeric():
@@ -112,12 +106,9 @@ def _saxe_numeric():
     return err < 1e-10, "numeric: closed form vs Saxe sigmoids", err, "49 times"
 
 
-SAXE_NUMERIC = Check(
-    "rich limit λ = 0: aligned init decouples into Saxe sigmoids",
-    "W₂W₁(t) = U diag(uᵢ(t)) Vᵀ, error < 1e-10",
-    _saxe_numeric,
-    ("numeric",),
-)
+SAXE_NUMERIC = Check("rich limit λ = 0: aligned init decouples into Saxe sigmoids",
+                     "W₂W₁(t) = U diag(uᵢ(t)) Vᵀ, error < 1e-10", _saxe_numeric,
+                     ("numeric",))
 
 
 def _lazy_case(lam):
@@ -242,12 +233,9 @@ def _trajectory_vs_mpmath():
     return worst < 1e-12, "numeric: vs mpmath (≥ 50 digits)", worst, f"{cases} points"
 
 
-TRAJECTORY = Check(
-    "trajectory() (overflow-safe factored form) equals the closed form",
-    "vs 50-digit mpmath, incl. h > d_in, d_out, singular F, Σyx = 0",
-    _trajectory_vs_mpmath,
-    ("numeric",),
-)
+TRAJECTORY = Check("trajectory() (overflow-safe factored form) equals the closed form",
+                   "vs 50-digit mpmath, incl. h > d_in, d_out, singular F, Σyx = 0",
+                   _trajectory_vs_mpmath, ("numeric",))
 
 #: this module's declarations, in verification order (:mod:`.claims` lists them)
 FACTS = (MODE_KERNEL, SAXE_LIMIT, SAXE_NUMERIC, LAZY_LIMIT, TRAJECTORY)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import functools
 
-from .._bundle import Derivation
+from .._bundle import Derivation, entry
 from . import maths as wl
 from .claims import claims
 
@@ -57,15 +57,12 @@ def derivation() -> Derivation:
     Q = wl.conserved_matrix(d)
     conserved = {f"Q{i}{j}": Q[i, j] for i in range(d) for j in range(i, d)}
     conserved["gram"] = wl.gram_determinant(d)
-    return Derivation(
-        name=wl.NAME,
-        title="Width-d linear network on scalar data, f(x) = κ(u·w)x (Xu & Ziyin 2024)",
-        model=wl.model(d),
-        flow=wl.flow(d),
+    return entry(
+        wl,
+        "Width-d linear network on scalar data, f(x) = κ(u·w)x (Xu & Ziyin 2024)",
+        (d,),
         conserved=conserved,
         solution=wl.solution(d),
         claims=claims(),
-        references=wl.REFERENCES,
         sections=_sections(),
-        kernels=wl.kernels,
     )

@@ -50,11 +50,8 @@ def _flow_written():
     return [(wl.flow(d), written)]
 
 
-FLOW = FlowForm(
-    "flow equals −η⊙∇L (d = 3)",
-    "u̇ = η_u κ w r, ẇ = η_w κ u r, r = β − ακ u·w",
-    _flow_written,
-)
+FLOW = FlowForm("flow equals −η⊙∇L (d = 3)",
+                "u̇ = η_u κ w r, ẇ = η_w κ u r, r = β − ακ u·w", _flow_written)
 
 
 def _rescaling():
@@ -65,11 +62,8 @@ def _rescaling():
     return [(wl.model(d), sub)]
 
 
-SYMMETRY = Invariance(
-    "rescaling symmetry leaves f and L invariant",
-    "f(x; u/s, s w) = f(x; u, w)",
-    _rescaling,
-)
+SYMMETRY = Invariance("rescaling symmetry leaves f and L invariant",
+                      "f(x; u/s, s w) = f(x; u, w)", _rescaling)
 
 
 def _conserved_entries(d):
@@ -77,16 +71,10 @@ def _conserved_entries(d):
     return [Q[i, j] for i in range(d) for j in range(i, d)]
 
 
-CONSERVED = Conserved(
-    "Q = uuᵀ/η_u − wwᵀ/η_w conserved entrywise, d = 1…3",
-    "dQ/dt ≡ 0",
-    lambda: [(wl.flow(d), _conserved_entries(d)) for d in (1, 2, 3)],
-)
-GRAM = Conserved(
-    "Gram determinant ‖u‖²‖w‖² − (u·w)² conserved, d = 2, 3",
-    "dG/dt ≡ 0",
-    lambda: [(wl.flow(d), [wl.gram_determinant(d)]) for d in (2, 3)],
-)
+CONSERVED = Conserved("Q = uuᵀ/η_u − wwᵀ/η_w conserved entrywise, d = 1…3", "dQ/dt ≡ 0",
+                      lambda: [(wl.flow(d), _conserved_entries(d)) for d in (1, 2, 3)])
+GRAM = Conserved("Gram determinant ‖u‖²‖w‖² − (u·w)² conserved, d = 2, 3", "dG/dt ≡ 0",
+                 lambda: [(wl.flow(d), [wl.gram_determinant(d)]) for d in (2, 3)])
 
 
 def _tau_form():
@@ -112,11 +100,9 @@ def _tau_form():
     return out
 
 
-TAU_FORM = Identity(
-    "τ-form solution: residual in τ, p(τ), P± and τ = 0 (d = 3)",
-    "u = u₀cosh cτ + ρw₀ sinh cτ, w = w₀cosh cτ + u₀ sinh cτ/ρ",
-    _tau_form,
-)
+TAU_FORM = Identity("τ-form solution: residual in τ, p(τ), P± and τ = 0 (d = 3)",
+                    "u = u₀cosh cτ + ρw₀ sinh cτ, w = w₀cosh cτ + u₀ sinh cτ/ρ",
+                    _tau_form)
 
 
 def _riccati():
@@ -168,17 +154,12 @@ COMPOSITION = Identity(
     "chain rule with the τ-form and p(τ) (d = 1)",
     _composition,
 )
-SOLVES = SolvesFlow(
-    "closed form in t (textbook e^{2cτ} = N/M): ODE residual (d = 1)",
-    "Derivation.solution checked end to end",
-    lambda: [(wl.solution(1), wl.flow(1))],
-    {"exact": False, "points": 2},
-)
-STARTS = StartsAt(
-    "closed form in t: initial condition (d = 1, 2, 3)",
-    "θ(0) = θ₀",
-    lambda: [wl.solution(d) for d in (1, 2, 3)],
-)
+SOLVES = SolvesFlow("closed form in t (textbook e^{2cτ} = N/M): ODE residual (d = 1)",
+                    "Derivation.solution checked end to end",
+                    lambda: [(wl.solution(1), wl.flow(1))],
+                    {"exact": False, "points": 2})
+STARTS = StartsAt("closed form in t: initial condition (d = 1, 2, 3)", "θ(0) = θ₀",
+                  lambda: [wl.solution(d) for d in (1, 2, 3)])
 
 
 def _stable_branches():
@@ -274,12 +255,9 @@ def _kernel_equals_textbook():
     return passed, "mpmath-50", float(worst), "12 points, 6 outputs"
 
 
-KERNEL_FORMS = Check(
-    "exact kernel expressions equal the textbook forms",
-    "τ, g±, p, r, NTK at random points incl. P± = 0, β = 0, t = 0",
-    _kernel_equals_textbook,
-    ("numeric",),
-)
+KERNEL_FORMS = Check("exact kernel expressions equal the textbook forms",
+                     "τ, g±, p, r, NTK at random points incl. P± = 0, β = 0, t = 0",
+                     _kernel_equals_textbook, ("numeric",))
 
 
 def _limit():
@@ -303,11 +281,8 @@ def _limit():
     return combine(checks)
 
 
-LIMIT = Check(
-    "τ(∞) = log(σ₊/σ₋)/(2c) = log z₊/(2c), where p = β/(ακ)",
-    "finite unless σ₊ or σ₋ = 0",
-    _limit,
-)
+LIMIT = Check("τ(∞) = log(σ₊/σ₋)/(2c) = log z₊/(2c), where p = β/(ακ)",
+              "finite unless σ₊ or σ₋ = 0", _limit)
 
 
 def claims() -> tuple[Claim, ...]:

@@ -48,11 +48,8 @@ def _ntk_identity():
     return out
 
 
-NTK = Identity(
-    "NTK: Θ = K xx', K = κ²(E₀cosh 2cτ + 2cp₀ sinh 2cτ) = 2cκ²√(p² − 4P₊P₋)",
-    "and d(κp)/dt = K r",
-    _ntk_identity,
-)
+NTK = Identity("NTK: Θ = K xx', K = κ²(E₀cosh 2cτ + 2cp₀ sinh 2cτ) = 2cκ²√(p² − 4P₊P₋)",
+               "and d(κp)/dt = K r", _ntk_identity)
 
 
 def _mechanisms():

@@ -12,11 +12,11 @@ import functools
 import sympy as sp
 from sympy.codegen.cfunctions import log1p
 
-from ...symbolic.spec.flow import GradientFlow, gradient_flow
+from ...symbolic.proof.verify import Solution
+from ...symbolic.spec.flow import flow_of
 from ...symbolic.spec.functions import intexp, logz
 from ...symbolic.spec.kernels import KernelExprs
 from ...symbolic.spec.model import Model, ParamGroup, moment_loss
-from ...symbolic.proof.verify import Solution
 
 __all__ = ["NAME", "kernels", "model", "flow", "symbols", "conserved_matrix",
            "gram_determinant", "tau_solution", "initial_amplitudes",
@@ -79,10 +79,7 @@ def model(d: int = 2) -> Model:
     )
 
 
-@functools.cache
-def flow(d: int = 2) -> GradientFlow:
-    """θ̇ = −η ⊙ ∇L for :func:`model`."""
-    return gradient_flow(model(d))
+flow = flow_of(model)
 
 
 def conserved_matrix(d: int = 2) -> sp.Matrix:

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 
 import sympy as sp
 
-__all__ = ["ParamGroup", "Model", "moment_loss", "symmetric_matrix"]
+__all__ = ["Model", "ParamGroup", "data_symbols", "moment_loss", "symmetric_matrix"]
 
 
 @dataclass(frozen=True)
@@ -188,3 +188,18 @@ class Model:
     def rates(self) -> dict[sp.Symbol, sp.Symbol]:
         """Map from each parameter symbol to its learning-rate symbol."""
         return {s: g.rate for g in self.params for s in g.symbols}
+
+
+def data_symbols(d: int) -> dict[str, tuple[sp.Symbol, ...]]:
+    """The data symbols of a model with ``d`` inputs: the inputs ``x0…``, the
+    whitened target ``beta_star0…`` and the moments ``sigma_xx<ij>`` (upper
+    triangle, row-major) and ``sigma_xy0…`` (see :func:`symmetric_matrix`)."""
+    if isinstance(d, bool) or not isinstance(d, int) or d < 1:
+        raise ValueError(f"d must be a positive integer, got {d!r}")
+    idx = [(i, j) for i in range(d) for j in range(i, d)]
+    return {
+        "beta_star": sp.symbols(f"beta_star0:{d}", real=True),
+        "x": sp.symbols(f"x0:{d}", real=True),
+        "sigma_xx": tuple(sp.Symbol(f"sigma_xx{i}{j}", real=True) for i, j in idx),
+        "sigma_xy": sp.symbols(f"sigma_xy0:{d}", real=True),
+    }
