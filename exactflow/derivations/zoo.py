@@ -1,4 +1,4 @@
-r"""The models of the conservation-law theorems (MATH.md §8, table §11.1).
+r"""The models of the conservation-law theorems (docs/math/conservation_laws.md §2–§3).
 
 Factories with small size arguments, each returning a frozen :class:`Model`
 whose forward map the conservation-law engine reads, and whose loss is the

@@ -1,4 +1,7 @@
-"""Shared cases and helpers of the conservation-law tests (MATH.md §8.2)."""
+"""Shared cases and helpers of the conservation-law tests.
+
+The cases are the tables of docs/math/conservation_laws.md §2.
+"""
 
 from __future__ import annotations
 
@@ -9,7 +12,8 @@ from sympy.polys.domains import QQ
 
 from exactflow.symbolic.laws.echelon import Echelon
 
-# (n, r, m) of the table in MATH.md §8.2 and the expected counts N_lin
+# (n, r, m) of the table in docs/math/conservation_laws.md §2 and the expected counts
+# N_lin
 TABLE = {
     (1, 1, 1): 1, (2, 1, 3): 1, (1, 2, 1): 3, (2, 2, 2): 3, (3, 2, 1): 3,
     (2, 3, 2): 6, (1, 3, 1): 5, (1, 4, 2): 9, (2, 4, 1): 9, (3, 3, 3): 6,

@@ -1,9 +1,9 @@
 r"""Deep linear networks in mode coordinates: the scalar chain f = w_N⋯w_1 x.
 
-Model (MATH.md §5, §2.7): with whitened inputs and a decoupled initialisation
+Model (the docs, §2.7): with whitened inputs and a decoupled initialisation
 (Saxe, McClelland & Ganguli 2014) every singular mode of the input–output map
 evolves on its own, as a chain of N scalar weights w_1, …, w_N (N = number of
-weight layers, written N_l − 1 in MATH.md §5) trained on the mode strength
+weight layers, written N_l − 1 in Saxe et al.) trained on the mode strength
 s = E[xy] > 0 with layer rates η_l:
 
     L = ½E[(y − u x)²],  u = w_N⋯w_1,  ẇ_l = η_l (s − u) u / w_l.
@@ -47,12 +47,16 @@ factor N in the ODE wins over the plateau).  With the rate scaled as 1/N
 depth-independent for an initial product u₀ of order s (Saxe et al.'s
 "special class of initial conditions"), but growing like 1/u₀ when u₀ = a^N.
 
-The decoupled unbalanced depth-2 mode is the single neuron of MATH.md §1 with
+The decoupled unbalanced depth-2 mode is the single neuron of docs/math/single_neuron.md
+with
 d = 1 (a = w_2, w = w_1, η_a = η_2, η_w = η_1, β* = s), whose §1.5 closed form
 is exact for every initialisation (:func:`two_layer_trajectory`).
 
 References
 ----------
+The mathematics is written out in ``docs/math/deep_linear_modes.md``; "docs §N" in this
+package refers to its section N.
+
 Saxe, McClelland, Ganguli (2014), "Exact solutions to the nonlinear dynamics of
 learning in deep linear neural networks", ICLR 2014, arXiv:1312.6120.
 Kunin et al. (2024), arXiv:2406.06158, §4 and App. B (conserved differences).
@@ -61,7 +65,7 @@ Examples
 --------
 >>> import numpy as np
 >>> from exactflow.derivations.deep_linear_modes import learning_time, trajectory
->>> u = trajectory(np.array([1.0, 2.0]), 1e-3, 2.0)  # MATH.md §11.2
+>>> u = trajectory(np.array([1.0, 2.0]), 1e-3, 2.0)  # docs, reference values
 >>> print(np.array2string(u, precision=10))
 [0.0531731586 1.1971819822]
 >>> print(f"{learning_time(1e-3, 2.0 - 1e-3, 2.0):.10f}")

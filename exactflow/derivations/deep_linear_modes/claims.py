@@ -149,13 +149,13 @@ def _single_neuron_map():
 
 
 SINGLE_NEURON = Identity(
-    "unbalanced depth-2 chain = single neuron d = 1 (MATH.md §5, §1.5)",
+    "unbalanced depth-2 chain = single neuron d = 1",
     "same flow with a = w2, w = w1, η_a = η2, η_w = η1; δ = η₁η₂ D₁",
     _single_neuron_map,
 )
 
 
-# MATH.md §11.2: Saxe balanced mode, s = 2, u₀ = 1e-3, τ = 1
+# docs, reference values: Saxe balanced mode, s = 2, u₀ = 1e-3, τ = 1
 _REFERENCE = (
     (1, 0.0531731586), (2, 1.1971819822), (3, 1.9757334871), (4, 1.9995501856)
 )
@@ -170,9 +170,9 @@ def _reference_values():
     return worst, "6 numbers"
 
 
-REFERENCE = Reference("trajectory and learning time match MATH.md §11.2",
+REFERENCE = Reference("trajectory and learning time match the reference values",
                       "s = 2, u₀ = 1e-3, τ = 1; |error| < 1e-9", _reference_values,
-                      1e-9, "reference table (MATH.md §11.2)")
+                      1e-9, "reference table (Kunin et al. 2024)")
 
 
 def claims() -> tuple[Claim, ...]:

@@ -39,7 +39,7 @@ def _depth2_time():
     ]
 
 
-DEPTH2_TIME = Identity("depth-2 learning time (MATH.md §5 and the log1p kernel form)",
+DEPTH2_TIME = Identity("depth-2 learning time (closed form and the log1p kernel form)",
                        "∂t/∂u_f = τ/(2u_f(s − u_f)), t(u₀ → u₀) = 0", _depth2_time)
 
 
@@ -152,7 +152,7 @@ def _limit_depth2():
 
 
 LIMIT_DEPTH2 = Check("N = 2: t(ε → s − ε) − (τ/s) ln(s/ε) → 0 as ε → 0",
-                     "MATH.md §5: t ≈ (τ/s) ln(s/ε)", _limit_depth2)
+                     "t ≈ (τ/s) ln(s/ε) (Saxe et al. 2014)", _limit_depth2)
 
 
 def _limit_deeper():

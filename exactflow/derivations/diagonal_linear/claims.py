@@ -246,7 +246,7 @@ def _kunin():
     return [dl.kunin_q(x, ad) - half.subs(dl.alpha, sp.sqrt(ad) / 2)]
 
 
-KUNIN = Identity("Kunin's q_δ(x) = ½α²q(x/α²) with α² = |δ|/4 (MATH.md §2.6)", "δ ≠ 0",
+KUNIN = Identity("Kunin's q_δ(x) = ½α²q(x/α²) with α² = |δ|/4", "δ ≠ 0",
                  _kunin)
 
 

@@ -1,4 +1,4 @@
-"""The implicit bias of the diagonal network on plain arrays (MATH.md §7).
+"""The implicit bias of the diagonal network on plain arrays (the docs).
 
 β(∞) of the flow when it interpolates — the minimiser of the mirror potential on
 {Xβ = y} (Q_α for the uniform initialisation) — by Newton's method on the convex
@@ -29,7 +29,7 @@ def implicit_bias(
     r"""β(∞) of the flow when it interpolates: the minimiser on {Xβ = y} of the
     mirror potential (Q_α(β) for u₀ = v₀ = α𝟙 and equal rates).
 
-    Along the flow β = b(R) with R ∈ row(X) (MATH.md §7), so β(∞) = b(Xᵀμ) for
+    Along the flow β = b(R) with R ∈ row(X) (the docs), so β(∞) = b(Xᵀμ) for
     the μ with X b(Xᵀμ) = y.  That μ minimises the convex dual
     J(μ) = Σᵢ F(Xᵀμ)ᵢ + yᵀμ with F(s) = u₀²e^{−4η_us}/(4η_u) + v₀²e^{4η_vs}/(4η_v)
     (F' = −b, F'' = 4(η_uu² + η_vv²) > 0), found by damped Newton with

@@ -1,6 +1,6 @@
 r"""Two-layer linear network with h hidden neurons and c outputs, f(x) = Aᵀ W x.
 
-Model (MATH.md §2.1): W ∈ ℝ^{h×d} (rows w_k, rate η_w), A ∈ ℝ^{h×c} (rows a_k,
+Model (docs §1): W ∈ ℝ^{h×d} (rows w_k, rate η_w), A ∈ ℝ^{h×c} (rows a_k,
 rate η_a), β = WᵀA = Σ_k w_k a_kᵀ ∈ ℝ^{d×c}, loss
 L = ½E‖y − βᵀx‖² = ½(E‖y‖² − 2 tr βᵀΣxy + tr βᵀΣxxβ), with R := ∇_βL = Σxxβ − Σxy
 (the paper's XᵀP).  Gradient flow: Ẇ = −η_w A Rᵀ, Ȧ = −η_a W R.
@@ -22,15 +22,19 @@ the compact SVD β = Σ σ_i u_iv_iᵀ; the principal square roots put |δ| inst
 in its exact form λ̇_i = −κ_i u_iᵀRv_i (§2.6).
 
 There is no closed-form solution for general initialisations (the singular
-vectors of β rotate; MATH.md §2.6), so ``derivation().solution`` is None.  For
+vectors of β rotate; docs §6), so ``derivation().solution`` is None.  For
 whitened data (Σxx = I, Σxy = β*) and an *aligned* initialisation — rows
 w_k = α_k u_k, a_k = γ_k v_k with orthonormal {u_k}, {v_k} and β*v_k = s_k u_k,
 β*ᵀu_k = s_k v_k — the flow decouples into h scalar neurons
 α̇ = −η_w γ(αγ − s), γ̇ = −η_a α(αγ − s), each solved exactly by the single-neuron
-closed form (MATH.md §1.5 with d = 1): :func:`aligned_solution`, :func:`trajectory`.
+closed form (docs/math/single_neuron.md §5 with d = 1): :func:`aligned_solution`,
+:func:`trajectory`.
 
 References
 ----------
+The mathematics is written out in ``docs/math/multi_neuron_linear.md``; "docs §N" in this
+package refers to its section N.
+
 Kunin, Raventós, Dominé, Chen, Klindt, Saxe, Ganguli (2024), "Get rich quick: exact
 solutions reveal how unbalanced initializations promote rapid feature learning",
 arXiv:2406.06158, §4 and App. B (Theorems 4.1, 4.2, B.6).  Construction of the

@@ -57,7 +57,7 @@ def _flow_written():
 
 
 FLOW = FlowForm(
-    "flow equals −η⊙∇L (MATH §2.1)",
+    "flow equals −η⊙∇L",
     "Ẇ = −η_w A Rᵀ, Ȧ = −η_a W R, R = Σxxβ − Σxy; (h,d,c) = (2,2,3), (3,1,2)",
     _flow_written,
 )
@@ -139,7 +139,7 @@ def _kronecker_sum():
 
 
 KRONECKER_SUM = Identity(
-    "M_k as a Kronecker sum in β_k and δ_k (§2.2)",
+    "M_k as a Kronecker sum in β_k and δ_k",
     "M_k = (κ+δ)/2 β̂ᵀβ̂⊗I + (κ−δ)/2 I⊗β̂β̂ᵀ, (d,c) ∈ {(2,3),(3,2)}",
     _expanded(_kronecker_sum),
 )

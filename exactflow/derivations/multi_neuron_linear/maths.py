@@ -131,7 +131,7 @@ def conserved_matrix(h: int = 2, d: int = 2, c: int = 2) -> sp.Matrix:
 
 
 def vec(m: sp.Matrix) -> sp.Matrix:
-    """Stack the columns of ``m`` (the vec convention of MATH.md §2)."""
+    """Stack the columns of ``m`` (the vec convention of the docs)."""
     return sp.Matrix([m[i, j] for j in range(m.shape[1]) for i in range(m.shape[0])])
 
 
@@ -192,7 +192,8 @@ def isotropic_construction(
     If Δ = δI then AAᵀ = (δI + η_aWWᵀ)/η_w, so AAᵀ and WWᵀ share an eigenbasis R:
     W = R S_w Uᵀ, A = R S_a Vᵀ with η_w s_a² − η_a s_w² = δ, and β = U S_wS_a Vᵀ is a
     compact SVD (U, V with orthonormal columns) when every σ_i = s_{w,i}s_{a,i} > 0
-    (the λ-balanced construction of MATH.md §6).  R, U, V are Cayley-parametrised;
+    (the λ-balanced construction of docs/math/two_layer_linear_balanced.md).  R, U, V
+    are Cayley-parametrised;
     with η_a = r_a², η_w = r_w² each hyperbola η_w s_a² − η_a s_w² = δ is
     parametrised rationally by p_i = r_w s_{a,i} + r_a s_{w,i} > 0:
     r_w s_a = (p + δ/p)/2, r_a s_w = (p − δ/p)/2 (domain p_i² > |δ|).  Then
@@ -269,7 +270,8 @@ def aligned_solution(h: int = 2) -> Solution:
     r"""Exact flow for whitened data and a diagonal (aligned) start, h = d = c.
 
     β* = diag(s_k), W₀ = diag(α_k), A₀ = diag(γ_k): every off-diagonal entry stays
-    0 and each mode (α_k, γ_k) is the single neuron of MATH.md §1.5 with d = 1
+    0 and each mode (α_k, γ_k) is the single neuron of docs/math/single_neuron.md §5
+    with d = 1
     (needs s_k ≠ 0).  Every aligned start reduces to this one by the orthogonal
     equivariance W → W O_dᵀ, A → A O_cᵀ, β* → O_d β* O_cᵀ of the whitened flow.
     """

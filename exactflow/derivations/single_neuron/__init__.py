@@ -2,7 +2,7 @@ r"""Single hidden neuron, f(x) = a wᵀx, squared loss, layer rates η_a, η_w.
 
 Model: two-layer linear network with one hidden neuron, a ∈ ℝ, w ∈ ℝᵈ,
 β = a w, loss L = ½E[(y − aᵀwx)²] = ½(E[y²] − 2βᵀΣxy + βᵀΣxxβ), gradient flow
-ȧ = −η_a ∂_a L, ẇ = −η_w ∇_w L (MATH.md §1.1).
+ȧ = −η_a ∂_a L, ẇ = −η_w ∇_w L (docs §1).
 
 The rescaling a → a/c, w → c w leaves f unchanged and the flow conserves
 δ = η_w a² − η_a‖w‖² (§1.2).  In function space β̇ = −M ∇_β L with
@@ -18,6 +18,9 @@ for every δ (including 0), every sign of a₀ (including 0), any rates and any 
 
 References
 ----------
+The mathematics is written out in ``docs/math/single_neuron.md``; "docs §N" in this
+package refers to its section N.
+
 Kunin, Raventós, Dominé, Chen, Klindt, Saxe, Ganguli (2024), "Get rich quick: exact
 solutions reveal how unbalanced initializations promote rapid feature learning",
 arXiv:2406.06158, Eqs. (2)–(4) and Theorem 3.1.
@@ -28,7 +31,7 @@ Examples
 >>> from exactflow.derivations.single_neuron import trajectory
 >>> a, w = trajectory(np.array([0.0, 1.0]), 1.0, np.array([-1.0, 0.0]),
 ...                   np.array([0.0, 1.0]))
->>> print(f"{a[1]:.10f}")  # MATH.md §11.2: δ = 0, t = 1
+>>> print(f"{a[1]:.10f}")  # docs, reference values: δ = 0, t = 1
 0.7901885275
 """
 

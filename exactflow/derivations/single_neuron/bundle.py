@@ -58,7 +58,7 @@ def _sections():
 
 @functools.cache
 def _solve_setup() -> SolveSetup:
-    """Whitened inputs at d = 2 (MATH.md §1.3): the closed form's setting."""
+    """Whitened inputs at d = 2 (docs §3): the closed form's setting."""
     return SolveSetup(sn.model(2, whitened=True),
                       {sp.Symbol("delta", real=True): sn.delta(2)},
                       "whitened inputs Σxx = I, Σxy = β*, d = 2 (the setting of "

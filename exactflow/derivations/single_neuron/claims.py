@@ -38,7 +38,7 @@ def _flow_written():
     return [(sn.flow(d), written)]
 
 
-FLOW = FlowForm("flow equals −η⊙∇L (MATH §1.1, d=3)",
+FLOW = FlowForm("flow equals −η⊙∇L (d = 3)",
                 "ȧ = −η_a wᵀ(Σxxβ − Σxy), ẇ = −η_w a(Σxxβ − Σxy)", _flow_written)
 
 
@@ -75,7 +75,7 @@ PRECONDITIONER = Identity("function-space flow β̇ = −M∇_βL, M of Eq. 4 (d
 
 
 def _rate_map():
-    """Unit-rate flow in (ã, w̃, τ) ⇔ general-rate flow in (a, w, t), MATH.md §1.4."""
+    """Unit-rate flow in (ã, w̃, τ) ⇔ general-rate flow in (a, w, t), docs §4."""
     d = 3
     f = sn.flow(d, whitened=True)
     sy = sn.symbols(d)
@@ -92,7 +92,7 @@ def _rate_map():
     return out
 
 
-RATE_MAP = Identity("rate reduction to unit rates (§1.4) is exact",
+RATE_MAP = Identity("rate reduction to unit rates is exact",
                     "ã = (η_w/η_a)^¼ a, w̃ = (η_a/η_w)^¼ w, τ = √(η_aη_w) t", _rate_map)
 
 
@@ -249,13 +249,13 @@ def _kernel_distance_identity():
 
 
 KERNEL_DISTANCE = Identity(
-    "kernel distance formula (§1.6) equals the Frobenius definition",
+    "kernel distance formula equals the Frobenius definition",
     "S = 1 − ⟨M₀,M_t⟩/(‖M₀‖‖M_t‖)",
     _kernel_distance_identity,
 )
 
 
-# MATH.md §11.2: whitened single neuron, unit rates, β* = (0, 1), β₀ = (−1, 0)
+# docs, reference values: whitened single neuron, unit rates, β* = (0, 1), β₀ = (−1, 0)
 _REFERENCE = (
     (-2, 1, 0.1721155620, (-1.3946560667, 0.2907889652)),
     (-2, 5, 0.4676174082, (-0.9716992922, 1.1289227281)),
@@ -265,7 +265,7 @@ _REFERENCE = (
     (2, 5, 1.5537737021, (-4.315e-6, 0.6435935963)),
 )
 
-# MATH.md §11.2: low-rank implicit bias, x = (0.5, 1), β₀ = (0.4, 0.05)
+# docs, reference values: low-rank implicit bias, x = (0.5, 1), β₀ = (0.4, 0.05)
 _BIAS_UNIT = (
     (-4, (1.5510769402, 0.3244615299)),
     (-2, (1.3644442143, 0.4177778928)),
@@ -297,9 +297,9 @@ def _reference_values():
     return worst, "6 rows"
 
 
-REFERENCE = Reference("exact trajectory matches MATH.md §11.2 reference values",
+REFERENCE = Reference("exact trajectory matches the paper's reference values",
                       "|error| < 1e-9", _reference_values, 1e-9,
-                      "reference table (MATH.md §11.2)")
+                      "reference table (Kunin et al. 2024)")
 
 
 def _implicit_bias_values():
@@ -327,7 +327,7 @@ def _implicit_bias_values():
     return worst, "14 rows"
 
 
-BIAS = Reference("implicit bias (Theorem 3.1) matches MATH.md §11.2 and Newton",
+BIAS = Reference("implicit bias (Theorem 3.1) matches the reference values and Newton",
                  "|error| < 1e-9", _implicit_bias_values, 1e-9,
                  "reference table + Newton")
 

@@ -95,7 +95,7 @@ def preconditioner(beta: sp.Matrix, delta_: sp.Expr) -> sp.Matrix:
 
 @functools.cache
 def solution(d: int = 2) -> Solution:
-    """The unified closed form for whitened inputs (MATH.md §1.5), needs β* ≠ 0."""
+    """The unified closed form for whitened inputs (docs §5), needs β* ≠ 0."""
     sy = symbols(d)
     b = sp.Matrix(sy["beta_star"])
     k = (eta_w / eta_a) ** sp.Rational(1, 4)
@@ -134,7 +134,7 @@ def solution(d: int = 2) -> Solution:
 def limit(a0, w0_dot_b, s, delta_):
     """(a∞, sign) of the whitened flow: η_w a∞² = (D+δ)/2, sign(a∞) = sign(P).
 
-    ``P = η_a w₀ᵀβ* + a₀ (δ + D)/2`` with ``D = √(δ² + 4η_aη_w s²)`` (MATH.md §1.3,
+    ``P = η_a w₀ᵀβ* + a₀ (δ + D)/2`` with ``D = √(δ² + 4η_aη_w s²)`` (docs §3,
     general rates); ``P = 0`` is the saddle's stable manifold (a∞ = 0).
     """
     D = sp.sqrt(delta_**2 + 4 * eta_a * eta_w * s**2)

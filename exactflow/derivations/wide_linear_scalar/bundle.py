@@ -14,7 +14,7 @@ __all__ = ["derivation"]
 def _sections():
     d = 2
     return (
-        ("Model (parametrisation of MATH.md §4.2; the paper's is not found)",
+        ("Model (parametrisation of docs §2; the paper's is not found)",
          r"f(x) &= \kappa\,(u\cdot w)\,x,\quad \mathcal L = \tfrac12\mathbb E[(y-f)^2],"
          r"\quad \alpha=\mathbb E[x^2],\ \beta=\mathbb E[xy]"),
         ("Gradient flow (d = 2)", wl.flow(d).latex()),

@@ -90,7 +90,7 @@ def _tau_form():
     p = wl._dot([sol[u] for u in sy["u"]], [sol[w] for w in sy["w"]])
     y = 2 * wl.c * wl.tau
     out.append(p - (Pp * sp.exp(y) + Pm * sp.exp(-y)))
-    # MATH.md's form P± = ½[p₀ ± ½(‖u₀‖²/ρ + ρ‖w₀‖²)]
+    # the docs' form P± = ½[p₀ ± ½(‖u₀‖²/ρ + ρ‖w₀‖²)]
     p0 = wl._dot(sy["u_init"], sy["w_init"])
     m0 = (wl._dot(sy["u_init"], sy["u_init"]) / wl.rho
           + wl.rho * wl._dot(sy["w_init"], sy["w_init"])) / 2
@@ -106,7 +106,7 @@ TAU_FORM = Identity("τ-form solution: residual in τ, p(τ), P± and τ = 0 (d 
 
 
 def _riccati():
-    """τ̇ = κr(τ) ⇔ ẏ = b − Ae^y + Be^{−y}; y = log(N/M) solves it; MATH.md's form."""
+    """τ̇ = κr(τ) ⇔ ẏ = b − Ae^y + Be^{−y}; y = log(N/M) solves it; the docs' form."""
     A, B, b, _ = wl.riccati_coefficients()
     yv = sp.Symbol("y", real=True)
     p_of_y = wl.P_plus * sp.exp(yv) + wl.P_minus * sp.exp(-yv)
@@ -122,7 +122,7 @@ def _riccati():
 
 
 RICCATI = Identity(
-    "τ(t) Riccati ODE: residual, τ(0) = 0, MATH.md's (z − z₊)/(z − z₋) form",
+    "τ(t) Riccati ODE: residual, τ(0) = 0, the (z − z₊)/(z − z₋) form",
     "ẏ = b − Ae^y + Be^{−y}, y = 2cτ = log(N/M)",
     _riccati,
 )

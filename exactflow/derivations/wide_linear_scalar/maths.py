@@ -25,7 +25,8 @@ __all__ = ["NAME", "kernels", "model", "flow", "symbols", "conserved_matrix",
 
 NAME = "wide_linear_scalar"
 REFERENCES = (
-    "Xu & Ziyin (2024), arXiv:2401.07085 (parametrisation not found; MATH.md §4.2)",
+    "Xu & Ziyin (2024), arXiv:2401.07085 (the paper's parametrisation is not "
+    "known to us; docs §2)",
 )
 eta_u, eta_w, kappa, alpha = sp.symbols("eta_u eta_w kappa alpha", positive=True)
 beta = sp.Symbol("beta", real=True)
@@ -96,7 +97,7 @@ def gram_determinant(d: int = 2) -> sp.Expr:
 
 
 def tau_solution(d: int = 2) -> dict[sp.Symbol, sp.Expr]:
-    """u(τ), w(τ) in the reparametrised time τ (MATH.md §4.2), cosh/sinh form."""
+    """u(τ), w(τ) in the reparametrised time τ (docs §2), cosh/sinh form."""
     sy = symbols(d)
     C, S = sp.cosh(c * tau), sp.sinh(c * tau)
     out = {}

@@ -2,7 +2,8 @@ r"""Discovery of the polynomial conservation laws of a model.
 
 A conservation law holds along gradient flow for *every* dataset and loss iff
 :math:`\nabla Q(\theta)\perp\eta\odot\nabla_\theta f_c(x;\theta)` for all inputs
-x and output components c (Marcotte, Gribonval & Peyré 2023; MATH.md §8.1), and
+x and output components c (Marcotte, Gribonval & Peyré 2023;
+docs/math/conservation_laws.md §1), and
 for a piecewise-linear network on every activation pattern (``patterns``).
 :func:`discover_laws` finds a basis of all such Q of degree ≤ K with rational
 coefficients depending on the rates η, by exact linear algebra:
