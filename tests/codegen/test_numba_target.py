@@ -328,7 +328,7 @@ def test_grid_source_hoists_temporaries_out_of_the_inner_loop(sn64):
     the column loop or once, before the inner loop; the rest inside it."""
     from exactflow.codegen.targets.numba import grid as numba_grid
 
-    s = sn64.spec
+    s = sn64.context.spec()
     source = numba_grid.emit(s, sn64.lowered, sn64.table, "oiccccc")
     lines = [ln.strip() for ln in source.splitlines()]
     inner = lines.index("for _j in range(_m):")

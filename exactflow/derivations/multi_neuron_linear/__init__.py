@@ -32,8 +32,8 @@ closed form (docs/math/single_neuron.md §5 with d = 1): :func:`aligned_solution
 
 References
 ----------
-The mathematics is written out in ``docs/math/multi_neuron_linear.md``; "docs §N" in this
-package refers to its section N.
+The mathematics is written out in ``docs/math/multi_neuron_linear.md``; "docs §N"
+in this package refers to its section N.
 
 Kunin, Raventós, Dominé, Chen, Klindt, Saxe, Ganguli (2024), "Get rich quick: exact
 solutions reveal how unbalanced initializations promote rapid feature learning",
@@ -52,53 +52,19 @@ array([[1., 0.],
 
 from __future__ import annotations
 
-from . import maths, numeric
-from .bundle import derivation
-from .maths import (
-    MODE_INPUTS,
-    REFERENCES,
-    aligned_solution,
-    beta,
-    conserved_matrix,
-    delta,
-    eta_a,
-    eta_w,
-    flow,
-    isotropic_construction,
-    kernels,
-    ksigma,
-    mode_kernel,
-    model,
-    neuron_preconditioner_expr,
-    ntk_expr,
-    preconditioner_expr,
-    principal_sqrt_expr,
-    rank_aware_expr,
-    residual_gradient,
-    spectra_kernel,
-    symbols,
-    t,
-    vec,
-    weights,
-)
-from .numeric import (
-    aligned_modes,
-    beta_dot,
-    imbalance,
-    isotropic_init,
-    neuron_preconditioner,
-    ntk,
-    preconditioner,
-    principal_sqrt_gh,
-    rank_aware_gh,
-    singular_value_rates,
-    trajectory,
-)
+from .._lazy import lazy_exports
 
-# the old module's public names, in its order: the mathematics, the bundle, then
-# the numerical functions (``NAME`` is internal to the package)
-__all__ = [
-    *(name for name in maths.__all__ if name != "NAME"),
-    "derivation",
-    *numeric.__all__,
-]
+# the mathematics, the numerical functions and the bundle, each loaded on first
+# use (the numerical functions need no SymPy when their kernel is cached)
+__getattr__, __dir__ = lazy_exports(__name__, {
+    "maths": ("MODE_INPUTS", "REFERENCES", "aligned_solution", "beta",
+        "conserved_matrix", "delta", "eta_a", "eta_w", "flow",
+        "isotropic_construction", "kernels", "ksigma", "mode_kernel", "model",
+        "neuron_preconditioner_expr", "ntk_expr", "preconditioner_expr",
+        "principal_sqrt_expr", "rank_aware_expr", "residual_gradient",
+        "spectra_kernel", "symbols", "t", "vec", "weights"),
+    "numeric": ("aligned_modes", "beta_dot", "imbalance", "isotropic_init",
+        "neuron_preconditioner", "ntk", "preconditioner", "principal_sqrt_gh",
+        "rank_aware_gh", "singular_value_rates", "trajectory"),
+    "bundle": ("derivation",),
+}, ("maths", "derivation", "numeric"))

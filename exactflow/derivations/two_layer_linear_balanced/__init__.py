@@ -28,8 +28,8 @@ Saxe et al.'s sigmoids u(t) = s u₀/(u₀ + (s − u₀)e^{−2st/τ}) per mode
 
 References
 ----------
-The mathematics is written out in ``docs/math/two_layer_linear_balanced.md``; "docs §N" in this
-package refers to its section N.
+The mathematics is written out in ``docs/math/two_layer_linear_balanced.md``; "docs §N"
+in this package refers to its section N.
 
 Dominé, Anguita, Proca, Braun, Kunin, Mediano, Saxe (2024), "From lazy to rich: exact
 learning dynamics in deep linear networks", arXiv:2409.14623 (ICLR 2025).
@@ -52,50 +52,16 @@ Examples
 
 from __future__ import annotations
 
-from . import maths
-from .bundle import derivation
-from .maths import (
-    K1,
-    K2,
-    REFERENCES,
-    SMALL,
-    TINY,
-    a_init,
-    b_init,
-    beta,
-    conserved_matrix,
-    eta,
-    eta_1,
-    eta_2,
-    f_matrix,
-    flow,
-    kernels,
-    klam,
-    ks,
-    kt,
-    ktau,
-    ku0,
-    lam,
-    mode_kernel,
-    mode_textbook,
-    model,
-    s_,
-    sigma_yy,
-    solution,
-    stack,
-    symbols,
-    t,
-    tau,
-)
-from .numeric import balanced_init, mode_trajectory, trajectory
+from .._lazy import lazy_exports
 
-# the mathematics (``NAME`` is internal to the package), the numerical functions
-# of the old module (numeric's helpers ``imbalance`` and ``eigen_f`` stay there)
-# and the bundle
-__all__ = [
-    *(name for name in maths.__all__ if name != "NAME"),
-    "trajectory",
-    "mode_trajectory",
-    "balanced_init",
-    "derivation",
-]
+# the mathematics, the numerical functions and the bundle, each loaded on first
+# use (the numerical functions need no SymPy when their kernel is cached)
+__getattr__, __dir__ = lazy_exports(__name__, {
+    "maths": ("K1", "K2", "REFERENCES", "SMALL", "TINY", "a_init", "b_init", "beta",
+        "conserved_matrix", "eta", "eta_1", "eta_2", "f_matrix", "flow", "kernels",
+        "klam", "ks", "kt", "ktau", "ku0", "lam", "mode_kernel", "mode_textbook",
+        "model", "s_", "sigma_yy", "solution", "stack", "symbols", "t", "tau"),
+    "numeric": ("balanced_init", "mode_trajectory", "trajectory"),
+    "bundle": ("derivation",),
+}, ("maths", "trajectory", "mode_trajectory", "balanced_init",
+     "derivation"))

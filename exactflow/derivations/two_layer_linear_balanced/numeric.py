@@ -27,7 +27,6 @@ import numpy as np
 from .._bundle import generated_kernel
 from .._checks import finite_array as _finite
 from .._checks import positive_scalar as _positive
-from .maths import NAME, kernels
 
 __all__ = ["trajectory", "mode_trajectory", "balanced_init", "imbalance", "eigen_f"]
 
@@ -198,7 +197,7 @@ def trajectory(t, W1_0, W2_0, Syx, tau: float = 1.0, *, balance_tol: float = 1e-
 
 
 def _kernel():
-    return generated_kernel(NAME, kernels)
+    return generated_kernel(__package__)
 
 
 def mode_trajectory(t, s, lam, u0, tau: float = 1.0):

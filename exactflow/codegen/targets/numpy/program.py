@@ -1,10 +1,12 @@
 """Programs of elementwise operations over registers, and buffer allocation.
 
 A :class:`Program` is what :func:`~.schedule.schedule` builds: instructions
-``dest = op(*args)`` over virtual registers.  :func:`allocate` maps the
+``dest = op(*args)`` over virtual registers.  :func:`groups` gives each
+register the set of inputs it depends on (its group: the generated code
+evaluates it at the broadcast shape of those inputs); :func:`allocate` maps the
 registers onto as few block-sized scratch buffers as liveness allows: an
-operation may write over an operand that dies with it (in-place ufuncs), and
-the final value of an output is written straight into the output array.
+operation may write over an operand of its own group that dies with it
+(in-place ufuncs), and each output has a buffer of its own.
 """
 
 from __future__ import annotations
@@ -44,13 +46,36 @@ def _is_branch(ins: Instr, pos: int) -> bool:
     return ins.op == "select" and (pos == 0 or pos % 2 == 1)
 
 
-def allocate(prog: Program) -> Program:
+def groups(prog: Program, inputs: tuple[str, ...]
+           ) -> tuple[list[int], list[int], list[tuple[int, ...]]]:
+    """``(masks, group_of, group_inputs)``: per register the bit mask of the
+    inputs it depends on and the index of its group; per group (numbered in
+    order of first appearance) the indices of its inputs."""
+    bit = {name: 1 << i for i, name in enumerate(inputs)}
+    masks = [0] * len(prog.kinds)
+    for ins in prog.instrs:
+        m = 0
+        for kind, value in ins.args:
+            m |= bit[value] if kind == "in" else masks[value] if kind == "r" else 0
+        masks[ins.dest] = m
+    index: dict[int, int] = {}
+    group_of = [index.setdefault(m, len(index)) for m in masks]
+    group_inputs = [tuple(i for i in range(len(inputs)) if m >> i & 1)
+                    for m in index]
+    return masks, group_of, group_inputs
+
+
+def allocate(prog: Program, group_of: list[int] | None = None) -> Program:
     """Assign scratch buffers by liveness and mark speculative instructions.
 
-    An instruction is *guarded* (its floating-point warnings may be silenced)
-    when its value only reaches the branches of a ``select``, i.e. it may be
-    computed at points where the branch is not taken.
+    An instruction writes over an operand that dies with it only when both are
+    of the same group (``group_of``: one per register; default: one group), so
+    that the two views of the buffer have the same shape.  An instruction is
+    *guarded* (its floating-point warnings may be silenced) when its value only
+    reaches the branches of a ``select``, i.e. it may be computed at points
+    where the branch is not taken.
     """
+    group_of = [0] * len(prog.kinds) if group_of is None else group_of
     last: dict[int, int] = {}
     uses: dict[int, list[tuple[int, int]]] = {}
     for i, ins in enumerate(prog.instrs):
@@ -74,6 +99,7 @@ def allocate(prog: Program) -> Program:
                      if ins.args[0] == ("r", r) and ("r", r) not in ins.args[1:]]
         else:
             early = dying
+        early = [r for r in early if group_of[r] == group_of[ins.dest]]
         for r in early:
             release(r)
         if ins.dest not in prog.storage:
@@ -88,6 +114,8 @@ def allocate(prog: Program) -> Program:
                 release(r)
         if ins.dest not in last:  # never read: free at once
             release(ins.dest)
+    prog.buffers["f"] += sorted({s for s in prog.storage.values()
+                                 if s.startswith("_out_")})
     guarded = [False] * len(prog.instrs)
     for i in reversed(range(len(prog.instrs))):
         ins = prog.instrs[i]
