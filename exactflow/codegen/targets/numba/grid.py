@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import sympy as sp
 
+from ...branches import split
 from ...passes import LoweredKernel
 from ...render import render
 from ...spec import KernelSpec
@@ -83,12 +84,32 @@ def lower(spec: KernelSpec, kernel: LoweredKernel, table: Table, pattern: str
     fresh = [0]
     code: dict[int, list[str]] = {level: [] for level in range(4)}
     used: dict[int, set[str]] = {level: set() for level in range(4)}
-    booleans = set()
-    for name, expr in exprs:
-        code[axes[name]] += statements(name, expr, p, fresh)
-        used[axes[name]] |= {s.name for s in expr.free_symbols}
-        if is_boolean(expr):
-            booleans.add(name)
+    booleans = {name for name, expr in exprs if is_boolean(expr)}
+    cut = split(kernel)
+    # the switch (see exactflow.codegen.branches) runs at the level of its outputs;
+    # its temporaries of a lower level are computed there, unconditionally
+    at = max((axes[f"_out_{n}"] for n, _ in cut.taken), default=0)
+    top = cut.temps + [(sym, e) for sym, e in cut.sunk if axes[sym.name] < at]
+    inside = [(sym, e) for sym, e in cut.sunk if axes[sym.name] == at]
+    order = {sym: i for i, (sym, _) in enumerate(kernel.temps)}
+    for sym, expr in sorted(top, key=lambda pair: order[pair[0]]):
+        code[axes[sym.name]] += statements(sym.name, expr, p, fresh)
+        used[axes[sym.name]] |= {s.name for s in expr.free_symbols}
+    if cut.cond is not None:
+        block = [f"if {p.doprint(cut.cond)}:"]
+        for name, expr in [(s.name, e) for s, e in inside] + [
+                (f"_out_{n}", e) for n, e in cut.taken]:
+            block += [f"    {x}" for x in statements(name, expr, p, fresh)]
+            used[at] |= {s.name for s in expr.free_symbols}
+        block.append("else:")
+        for n, expr in cut.other:
+            block += [f"    {x}" for x in statements(f"_out_{n}", expr, p, fresh)]
+            used[at] |= {s.name for s in expr.free_symbols}
+        used[at] |= {s.name for s in cut.cond.free_symbols}
+        code[at] += block
+    for n, expr in cut.rest:
+        code[axes[f"_out_{n}"]] += statements(f"_out_{n}", expr, p, fresh)
+        used[axes[f"_out_{n}"]] |= {s.name for s in expr.free_symbols}
     outputs = [f"_out_{n}" for n in spec.output_names]
     used[3] |= set(outputs)
     stored = sorted((n for n in used[3] if axes.get(n) == 2 and n not in
@@ -117,7 +138,7 @@ def lower(spec: KernelSpec, kernel: LoweredKernel, table: Table, pattern: str
     body += ["for _i in numba.prange(_n):"] + [f"    {x}" for x in row]
     kinds = {"c": "_F", "o": "_V", "i": "_V", "f": "_M"}
     args = [n if c == "c" else f"_in_{n}" for n, c in zip(spec.input_names, pattern)]
-    context = common_context(spec, p)
+    context = common_context(spec, p, kernel)
     groups = {c: [n for n, k in zip(spec.input_names, pattern) if k == c] or
               ["(none)"] for c in _AXES}
     count = {level: sum(1 for n, _ in exprs if axes[n] == level) for level in range(4)}

@@ -29,7 +29,7 @@ from ...passes import prepare
 from ...render import header_context, render
 from ...spec import KernelSpec
 from .printer import NumpyKernelPrinter
-from .program import Program, allocate, groups
+from .program import Program, allocate, groups, skippable
 from .schedule import schedule
 
 __all__ = ["BLOCK", "RESERVED", "emit", "lower"]
@@ -68,9 +68,15 @@ class _Writer:
     (``hoisted``) and once per block."""
 
     def __init__(self, prog: Program, printer: NumpyKernelPrinter,
-                 group_of: list[int]) -> None:
+                 group_of: list[int], skip: tuple) -> None:
         self.prog, self.p, self.group_of = prog, printer, group_of
         self.views: set[tuple[str, int]] = set()
+        #: the select pairs whose value is computed only where its flag is set
+        self.pairs = skip[1]
+
+    def flag(self, cond: tuple) -> str:
+        """The name of the test that ``cond`` holds somewhere in the block."""
+        return f"_any{self.operand(cond, False)}"
 
     def var(self, reg: int) -> str:
         return self.prog.labels.get(reg) or f"_r{reg}"
@@ -88,7 +94,7 @@ class _Writer:
         self.views.add((buffer, group))
         return f"_v{buffer}_{group}"
 
-    def lines(self, ins, hoisted: bool) -> list[str]:
+    def lines(self, ins, hoisted: bool, index: int = -1) -> list[str]:
         p, name = self.p, self.var(ins.dest)
         args = [self.operand(a, hoisted) for a in ins.args]
         if ins.op == "select":
@@ -100,8 +106,13 @@ class _Writer:
                 return [f"{name} = {acc}"]
             dest = self.view(ins.dest)
             out = [] if acc == dest else [f"{p.ufunc('copyto')}({dest}, {acc})"]
-            for value, cond in reversed(pairs):
-                out.append(f"{p.ufunc('copyto')}({dest}, {value}, where={cond})")
+            for pair in reversed(range(len(pairs))):
+                value, cond = pairs[pair]
+                copy = f"{p.ufunc('copyto')}({dest}, {value}, where={cond})"
+                if (index, pair) in self.pairs:
+                    out += [f"if {self.flag(ins.args[2 + 2 * pair])}:", f"    {copy}"]
+                else:
+                    out.append(copy)
             return out + [f"{name} = {dest}"]
         if ins.op in ("copy", "call"):
             value = ins.code.format(*args) if ins.op == "call" else args[0]
@@ -115,16 +126,30 @@ class _Writer:
         return [f"{name} = {call}, out={self.view(ins.dest)})"]
 
 
-def _runs(prog: Program, group_of: list[int], writer: _Writer, hoisted: bool
-          ) -> list[str]:
-    """The instruction stream, each run of one group under ``if``, each run of
-    speculative operations under ``errstate``."""
+def _runs(prog: Program, group_of: list[int], writer: _Writer, hoisted: bool,
+          skip: tuple | None = None, lo: int = 0, hi: int | None = None,
+          entered: bool = False) -> list[str]:
+    """The instructions ``[lo, hi)``, each run of one group under ``if``, each
+    run of speculative operations under ``errstate``, and (per block) each
+    skippable branch under a test that its condition holds somewhere."""
+    ranges = {} if skip is None or hoisted else skip[0]
+    hi = len(prog.instrs) if hi is None else hi
     lines: list[str] = []
-    i, n = 0, len(prog.instrs)
-    while i < n:
+    i = lo
+    while i < hi:
+        if i in ranges and not (entered and i == lo):
+            end, cond = ranges[i]
+            flag = writer.flag(cond)
+            lines.append(f"{flag} = {writer.p.ufunc('any')}"
+                         f"({writer.operand(cond, False)})")
+            inner = _runs(prog, group_of, writer, hoisted, skip, i, end, True)
+            lines += [f"if {flag}:"] + [f"    {line}" for line in inner]
+            i = end
+            continue
         g = group_of[prog.instrs[i].dest]
         j = i
-        while j < n and group_of[prog.instrs[j].dest] == g:
+        while j < hi and group_of[prog.instrs[j].dest] == g and (j == i
+                                                                 or j not in ranges):
             j += 1
         body: list[str] = []
         guarded = False
@@ -138,7 +163,7 @@ def _runs(prog: Program, group_of: list[int], writer: _Writer, hoisted: bool
             pad = "    " if guard else ""
             if ins.comment and not hoisted:
                 body.append(pad + _comment(ins.comment))
-            body += [pad + line for line in writer.lines(ins, hoisted)]
+            body += [pad + line for line in writer.lines(ins, hoisted, k)]
         test = f"_h[{g}]" if hoisted else f"not _h[{g}]"
         lines += [f"if {test}:"] + [f"    {line}" for line in body]
         i = j
@@ -161,19 +186,21 @@ def lower(spec: KernelSpec, block: int = BLOCK) -> dict[str, str | list[str]]:
         raise ValueError(f"{spec.name}: input names {clash} are reserved by the "
                          "NumPy target")
     printer = NumpyKernelPrinter({"dtype": spec.dtype})
-    prog = schedule(prepare(spec), spec.input_names, printer.call_template)
+    kernel = prepare(spec)
+    prog = schedule(kernel, spec.input_names, printer.call_template)
     masks, group_of, group_inputs = groups(prog, spec.input_names)
     prog = allocate(prog, group_of)
-    writer = _Writer(prog, printer, group_of)
+    skip = skippable(prog)
+    writer = _Writer(prog, printer, group_of, skip)
     hoisted = _runs(prog, group_of, writer, hoisted=True)
-    blocked = _runs(prog, group_of, writer, hoisted=False)
+    blocked = _runs(prog, group_of, writer, hoisted=False, skip=skip)
     inputs, outputs = list(spec.input_names), list(spec.output_names)
     results = {name: writer.var(reg[1]) if reg[0] == "r" else writer.operand(reg, False)
                for name, reg in prog.outputs}
     doc = textwrap.wrap(" ".join(spec.doc.split()), 80) if spec.doc.strip() else []
     views = sorted(writer.views, key=lambda v: (v[0], v[1]))
     return {
-        **header_context(spec),
+        **header_context(spec, kernel),
         "block": str(block),
         "expressions": [f"{n} = {e}" for n, e in spec.outputs],
         "doc": doc,

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-__all__ = ["Instr", "Program", "allocate"]
+__all__ = ["Instr", "Program", "allocate", "groups", "skippable"]
 
 
 @dataclass
@@ -26,6 +26,9 @@ class Instr:
     dest: int
     code: str = ""
     comment: str = ""
+    #: for a select: pair number -> [start, end) of the instructions that
+    #: computed that branch's value right before it (see ``skippable``)
+    ranges: dict = field(default_factory=dict)
 
 
 @dataclass
@@ -125,3 +128,77 @@ def allocate(prog: Program, group_of: list[int] | None = None) -> Program:
             _is_branch(prog.instrs[j], p) or guarded[j] for j, p in u)
     prog.guarded = guarded
     return prog
+
+
+def skippable(prog: Program) -> tuple[dict[int, tuple[int, tuple]], set]:
+    """Branches of ``select`` instructions whose instructions may be skipped.
+
+    Returns ``({start: (end, condition)}, {(select, pair), ...})``: the ranges
+    ``[start, end)`` of instructions that compute a branch value right before
+    its select and whose registers are used only by ranges of branches with the
+    same condition, or by selects as values of such branches; and the select
+    pairs that take their value from such a range.  Where the condition is false
+    at every point of a block, those ranges need not run (nor those pairs be
+    copied).  Ranges nest; they never overlap otherwise.
+    """
+    users: dict[int, set[int]] = {}
+    for i, ins in enumerate(prog.instrs):
+        for a in ins.args:
+            if a[0] == "r":
+                users.setdefault(a[1], set()).add(i)
+    outputs = {reg[1] for _, reg in prog.outputs if reg[0] == "r"}
+    ranges: dict[int, tuple[int, tuple]] = {}
+    for ins in prog.instrs:
+        for pair, (start, end) in ins.ranges.items():
+            cond = ins.args[2 + 2 * pair]
+            if start < end and cond[0] == "r" and start not in ranges:
+                ranges[start] = (end, cond)
+    defined_in = {}
+    for start, (end, _) in ranges.items():
+        for k in range(start, end):
+            inner = defined_in.get(prog.instrs[k].dest)
+            if inner is None or inner < start:  # the innermost range
+                defined_in[prog.instrs[k].dest] = start
+
+    def inside(i: int, cond: tuple, valid: dict) -> bool:
+        return any(s <= i < e and c == cond for s, (e, c) in valid.items())
+
+    valid = dict(ranges)
+    changed = True
+    while changed:
+        changed = False
+        for start, (end, cond) in list(valid.items()):
+            ok = True
+            for k in range(start, end):
+                r = prog.instrs[k].dest
+                if r in outputs:
+                    ok = False
+                    break
+                for u in users.get(r, ()):
+                    if inside(u, cond, valid):
+                        continue
+                    user = prog.instrs[u]
+                    if user.op == "select" and all(
+                            j % 2 == 1 and user.args[j + 1] == cond
+                            for j, a in enumerate(user.args) if a == ("r", r)):
+                        continue
+                    ok = False
+                    break
+                if not ok:
+                    break
+            if not ok:
+                del valid[start]
+                changed = True
+    pairs = set()
+    for s, ins in enumerate(prog.instrs):
+        if ins.op != "select":
+            continue
+        for j in range(1, len(ins.args), 2):
+            value, cond = ins.args[j], ins.args[j + 1]
+            start = defined_in.get(value[1]) if value[0] == "r" else None
+            while start is not None and start not in valid:
+                start = next((a for a, (b, _) in ranges.items()
+                              if a < start < b), None)
+            if start is not None and valid[start][1] == cond:
+                pairs.add((s, (j - 1) // 2))
+    return valid, pairs
