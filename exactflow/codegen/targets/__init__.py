@@ -10,6 +10,8 @@ name       what it generates                      needs
 ``numpy``  a blocked module of in-place ufuncs    (core)
 ``numba``  parallel ``prange`` loops, grid nests  ``exactflow[numba]``
 ``cuda``   a C99/CUDA point header + kernel       ``exactflow[cuda]`` and a GPU
+``jax``    ``jax.numpy`` functions (jit, vmap,    ``exactflow[jax]``
+           grad)
 =========  =====================================  ============================
 
 To add a target: a folder ``targets/<name>/`` with a ``Target`` subclass and
@@ -17,7 +19,7 @@ its templates, one line in :data:`TARGETS`, and the generic target tests pick it
 up (see CONTRIBUTING.md).
 
 >>> sorted(TARGETS)
-['cuda', 'numba', 'numpy']
+['cuda', 'jax', 'numba', 'numpy']
 >>> TARGETS[DEFAULT_TARGET].suffix
 '.py'
 """
@@ -31,6 +33,7 @@ from ..artefacts import Artefacts
 from ..info import KernelInfo
 from .base import Context, Target
 from .cuda import CudaTarget
+from .jax import JaxTarget
 from .numba import NumbaTarget
 from .numpy import NumpyTarget
 
@@ -45,6 +48,7 @@ TARGETS: dict[str, Target] = {
     "numpy": NumpyTarget(),
     "cuda": CudaTarget(),
     "numba": NumbaTarget(),
+    "jax": JaxTarget(),
 }
 #: the target used when none is named
 DEFAULT_TARGET = "numpy"

@@ -214,30 +214,47 @@ def _blend(sigma: sp.Expr, pos: sp.Expr, neg: sp.Expr) -> sp.Expr:
     return ((1 + sigma) * pos + (1 - sigma) * neg) / 2
 
 
+#: a floor, relative to D, for the half-sums m± = (D ± δ̃)/2 of the branch not
+#: taken: it keeps that branch finite (0·∞ would spoil the blend), and never
+#: touches the branch taken (there m± ≥ D/2)
+_FLOOR = sp.Float("1e-30")
+
+
 def _parts(branch):
     k = (eta_w / eta_a) ** sp.Rational(1, 4)
     q0, u0, rho0 = k * ka0, kp0 / k, kr0 / k
     dl = q0**2 - u0**2 - rho0**2
     tau = sp.sqrt(eta_a * eta_w) * kt
     D = sp.sqrt(dl**2 + 4 * ks**2)
-    ad = sp.Abs(dl) if branch is None else (dl if branch == "pos" else -dl)
+    # |δ̃| as sign(δ̃)·δ̃: the same number, and a derivative of 0 at δ̃ = 0 (not
+    # the +1 of one side), which keeps derivatives of the blends below exact
+    ad = sp.sign(dl) * dl if branch is None else (dl if branch == "pos" else -dl)
     m = (D + ad) / 2
-    # D = 0 only when δ̃ = s = 0; adding 1 there (and exactly 0 elsewhere) keeps
-    # the eigenbasis divisions finite without touching any other point
-    one_at_zero = 1 - sp.sign(D) if branch is None else 0
-    big = sp.sqrt(m / (D + one_at_zero))
-    small = ks / sp.sqrt((m + one_at_zero) * (D + one_at_zero))
     if branch is None:
+        # D = 0 only when δ̃ = s = 0; adding 1 there (and exactly 0 elsewhere)
+        # keeps the eigenbasis divisions finite without touching any other point
+        one_at_zero = 1 - sp.sign(D)
+        Dp = D + one_at_zero
+        m_pos = sp.Max((D + dl) / 2, _FLOOR * Dp)  # = m for δ̃ ≥ 0
+        m_neg = sp.Max((D - dl) / 2, _FLOOR * Dp)  # = m for δ̃ < 0
+        r_pos, r_neg = sp.sqrt(m_pos * Dp), sp.sqrt(m_neg * Dp)
         sigma = sp.sign(dl)
-        # at D = 0 both are 0, and any orthonormal basis will do: (√2/2, √2/2)
-        cos = _blend(sigma, big, small) + one_at_zero * sp.sqrt(2) / 2
-        sin = _blend(sigma, small, big) + one_at_zero * sp.sqrt(2) / 2
+        # cos θ = √(m₊/D) = s/√(m₋D), sin θ = s/√(m₊D) = √(m₋/D): each branch
+        # is the same analytic function, free of cancellation on its side (so
+        # derivatives are right at δ̃ = 0 too); at D = 0 any orthonormal basis
+        # will do: (√2/2, √2/2)
+        cos = _blend(sigma, r_pos / Dp, ks / r_neg) + one_at_zero * sp.sqrt(2) / 2
+        sin = _blend(sigma, ks / r_pos, r_neg / Dp) + one_at_zero * sp.sqrt(2) / 2
         up = sp.Max(-dl, 0)
-    elif branch == "pos":
-        cos, sin, up = big, small, sp.Integer(0)
     else:
-        cos, sin, up = small, big, -dl
-    return k, q0, u0, rho0, dl, tau, D, ad, cos, sin, up
+        big = sp.sqrt(m / D)
+        small = ks / sp.sqrt(m * D)
+        m_pos = m_neg = m
+        if branch == "pos":
+            cos, sin, up = big, small, sp.Integer(0)
+        else:
+            cos, sin, up = small, big, -dl
+    return k, q0, u0, rho0, dl, tau, D, ad, cos, sin, up, m_pos, m_neg
 
 
 def _log(x):
@@ -289,14 +306,13 @@ def exact_kernel(branch: str | None = None, form: str | None = None
     2 expm1, 6 sqrt.  The log form (3 log, 6 exp more) is evaluated only where
     it is used (by the Numba target) or in blocks where it is used (NumPy).
     """
-    k, q0, u0, rho0, dl, tau, D, ad, cos, sin, up = _parts(branch)
+    k, q0, u0, rho0, dl, tau, D, ad, cos, sin, up, m_pos, m_neg = _parts(branch)
     m = (D + ad) / 2
     sigma = sp.sign(dl)
-    m_safe = m + (1 - sp.sign(D) if branch is None else 0)
     lam_p = {"pos": m, "neg": ks**2 / m}.get(
-        branch, _blend(sigma, m, ks**2 / m_safe))  # (δ̃ + D)/2
+        branch, _blend(sigma, m_pos, ks**2 / m_neg))  # (δ̃ + D)/2
     rho = {"pos": D, "neg": 2 * lam_p}.get(
-        branch, _blend(sigma, D, 2 * ks**2 / m_safe))  # D + min(δ̃, 0)
+        branch, _blend(sigma, D, 2 * ks**2 / m_neg))  # D + min(δ̃, 0)
     P = sin * u0 + cos * q0
     Q = cos * u0 - sin * q0
     h = intexp(-D, tau)
