@@ -20,7 +20,7 @@ __all__ = ["JaxTarget"]
 
 
 class JaxTarget(Target):
-    """``jax.numpy`` functions for ``jit``, ``vmap`` and ``grad`` (``exactflow[jax]``)."""
+    """``jax.numpy`` functions for jit, vmap and grad (``exactflow[jax]``)."""
 
     name = "jax"
     suffix = ".py"
