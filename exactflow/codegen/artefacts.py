@@ -35,7 +35,8 @@ from .cache import (
 __all__ = ["Artefacts", "Entry", "store"]
 
 _FORMAT = 1
-_SUFFIXES = (".py", ".cu")
+_SUFFIXES = (".py", ".cu", ".pickle")
+_BINARY = (".pickle",)
 
 
 @dataclass(frozen=True)
@@ -43,7 +44,7 @@ class Entry:
     """A cached artefact: its ``text``, where it is stored (None: nowhere) and
     the ``meta`` recorded with it."""
 
-    text: str
+    text: str | bytes
     path: Path | None
     meta: dict = field(default_factory=dict)
 
@@ -63,7 +64,7 @@ def _warn(exc: OSError, where: str) -> None:
                   RuntimeWarning, stacklevel=4)
 
 
-def store(text: str, suffix: str = ".py") -> Path | None:
+def store(text: str | bytes, suffix: str = ".py") -> Path | None:
     """Write ``text`` to the cache directory by content, else to the per-user
     fallback (with a warning); None (and a warning) when neither is writable."""
     try:
@@ -111,13 +112,13 @@ class Artefacts:
                     and len(ref["sha256"]) == 64 and isinstance(ref.get("meta"), dict)):
                 continue
             path = directory / f"{ref['sha256'][:20]}{ref['suffix']}"
-            text = read_verified(path, ref["sha256"])
+            text = read_verified(path, ref["sha256"], ref["suffix"] in _BINARY)
             if text is not None:
                 return Entry(text, path, ref["meta"])
         return None
 
-    def record(self, role: str, text: str, suffix: str, meta: dict | None = None
-               ) -> Path | None:
+    def record(self, role: str, text: str | bytes, suffix: str,
+               meta: dict | None = None) -> Path | None:
         """Store ``text`` by content and (with a key) its reference; the path of
         the text, or None when no directory could be written (warned)."""
         meta = {} if meta is None else meta
@@ -133,8 +134,8 @@ class Artefacts:
             _warn(exc, "the kernel will be generated again next time")
         return path
 
-    def get(self, role: str, make: Callable[[], tuple[str, dict]], suffix: str
-            ) -> Entry:
+    def get(self, role: str, make: Callable[[], tuple[str | bytes, dict]],
+            suffix: str) -> Entry:
         """The cached entry of ``role``, else ``make() -> (text, meta)`` recorded."""
         found = self.lookup(role)
         if found is not None:

@@ -24,7 +24,7 @@ import tempfile
 from pathlib import Path
 
 __all__ = ["cache_dir", "fallback_dir", "read_verified", "source_hash",
-           "write_atomic", "write_text_atomic"]
+           "write_atomic", "write_bytes_atomic", "write_text_atomic"]
 
 
 def cache_dir() -> Path:
@@ -60,9 +60,10 @@ def fallback_dir(create: bool = True) -> Path | None:
     return path
 
 
-def source_hash(text: str) -> str:
-    """Hex SHA-256 of ``text`` encoded as UTF-8."""
-    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+def source_hash(text: str | bytes) -> str:
+    """Hex SHA-256 of ``text`` (encoded as UTF-8 when it is a str)."""
+    data = text.encode("utf-8") if isinstance(text, str) else text
+    return hashlib.sha256(data).hexdigest()
 
 
 def write_text_atomic(target: Path, text: str) -> Path:
@@ -71,13 +72,18 @@ def write_text_atomic(target: Path, text: str) -> Path:
     The temporary file is removed on any failure, also on KeyboardInterrupt
     between writing and renaming.
     """
+    return write_bytes_atomic(target, text.encode("utf-8"))
+
+
+def write_bytes_atomic(target: Path, data: bytes) -> Path:
+    """:func:`write_text_atomic` for bytes."""
     target = Path(target)
     target.parent.mkdir(parents=True, exist_ok=True)
     fd, temp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.",
                                 suffix=".tmp")
     try:
-        with os.fdopen(fd, "w", encoding="utf-8") as f:
-            f.write(text)
+        with os.fdopen(fd, "wb") as f:
+            f.write(data)
             f.flush()
             os.fsync(f.fileno())
         os.chmod(temp, 0o644)  # a readable artefact, like any other source file
@@ -91,16 +97,17 @@ def write_text_atomic(target: Path, text: str) -> Path:
     return target
 
 
-def read_verified(path: Path, digest: str | None = None) -> str | None:
+def read_verified(path: Path, digest: str | None = None, binary: bool = False
+                  ) -> str | bytes | None:
     """The text of ``path`` if it is what its name says, else None.
 
     A file ``<h><suffix>`` is accepted when the SHA-256 of its text starts with
     ``h`` (and equals ``digest`` when given); a missing, unreadable, truncated
-    or edited file gives None.
+    or edited file gives None.  ``binary``: the bytes, not decoded.
     """
     path = Path(path)
     try:
-        text = path.read_text(encoding="utf-8")
+        text = path.read_bytes() if binary else path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError):
         return None
     full = source_hash(text)
@@ -110,13 +117,17 @@ def read_verified(path: Path, digest: str | None = None) -> str | None:
     return text
 
 
-def write_atomic(directory: Path, text: str, suffix: str) -> Path:
-    """Store ``text`` in ``directory`` under ``<sha256[:20]><suffix>``.
+def write_atomic(directory: Path, text: str | bytes, suffix: str) -> Path:
+    """Store ``text`` (or bytes) in ``directory`` under ``<sha256[:20]><suffix>``.
 
     Returns the path; an existing file of that name is left alone when it holds
     the same text, and replaced when it does not (a damaged file).
     """
+    binary = isinstance(text, bytes)
     target = Path(directory) / f"{source_hash(text)[:20]}{suffix}"
-    if read_verified(target) is None:
-        write_text_atomic(target, text)
+    if read_verified(target, binary=binary) is None:
+        if binary:
+            write_bytes_atomic(target, text)
+        else:
+            write_text_atomic(target, text)
     return target
