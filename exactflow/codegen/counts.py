@@ -27,14 +27,17 @@ TRANSCENDENTAL = ("exp", "expm1", "log", "log1p", "sqrt", "cbrt", "pow", "sin",
 _NAMES = {"phi1": "expm1", "logz": "log", "Sqrt": "sqrt", "Cbrt": "cbrt"}
 
 
-def expression_calls(expr: sp.Basic, seen: set | None = None) -> Counter:
-    """Calls made by one scalar evaluation of ``expr`` (each distinct node once)."""
-    seen = set() if seen is None else seen
+def expression_calls(expr: sp.Basic, varies=None) -> Counter:
+    """Calls made by one scalar evaluation of ``expr`` (each distinct node once);
+    with ``varies(node) -> bool``, only the calls whose argument varies."""
     calls: Counter = Counter()
+    seen: set = set()
     for node in sp.preorder_traversal(expr):
         if node in seen or not isinstance(node, sp.Basic):
             continue
         seen.add(node)
+        if varies is not None and not varies(node):
+            continue
         name = type(node).__name__
         if node.is_Pow:
             if node.exp.is_Integer:
@@ -52,31 +55,26 @@ def expression_calls(expr: sp.Basic, seen: set | None = None) -> Counter:
 def count(kernel: LoweredKernel, inputs: tuple[str, ...] | None = None
           ) -> tuple[Counter, Counter]:
     """``(always, branch)``: calls per point of the lowered ``kernel`` outside
-    and inside its switch's rare branch, counting only the temporaries that
-    depend on one of ``inputs`` (names; None: every temporary)."""
+    and inside its switch's rare branch; with ``inputs`` (names), only the calls
+    whose argument depends on one of them (the others are made once)."""
     cut = split(kernel)
     depends: dict = {}
     for sym, expr in kernel.temps:
-        free = expr.free_symbols
         depends[sym] = inputs is None or any(
-            s.name in inputs or depends.get(s, False) for s in free)
+            s.name in inputs or depends.get(s, False) for s in expr.free_symbols)
 
-    def varies(expr: sp.Basic) -> bool:
+    def varies(node: sp.Basic) -> bool:
         return inputs is None or any(s.name in inputs or depends.get(s, False)
-                                     for s in expr.free_symbols)
+                                     for s in node.free_symbols)
 
-    def calls(pairs, outputs) -> Counter:
+    def calls(pairs) -> Counter:
         total: Counter = Counter()
-        for sym, expr in pairs:
-            if depends[sym]:
-                total += expression_calls(expr)
-        for _, expr in outputs:
-            if varies(expr):
-                total += expression_calls(expr)
+        for _, expr in pairs:
+            total += expression_calls(expr, varies)
         return total
 
-    always = calls(cut.temps, cut.other + cut.rest)
-    branch = calls(cut.sunk, cut.taken)
+    always = calls(cut.temps + cut.other + cut.rest)
+    branch = calls(cut.sunk + cut.taken)
     return always, branch
 
 

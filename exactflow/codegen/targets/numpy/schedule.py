@@ -267,14 +267,23 @@ class _Builder:
         if coeff != 1 and coeff != -1:
             items.append((("c", float(coeff)), False))
         items = self.order(items)
-        acc = None
+        acc, pending = None, []
         for operand, den in items:
+            if acc is None and den:  # no bare reciprocal: 1/x may overflow
+                pending.append(operand)  # where x/y would not
+                continue
             if acc is None:
-                acc = self.op("divide", ("c", 1.0), operand) if den else operand
+                acc = operand
                 if coeff == -1:  # the sign goes with the first (least varying) factor
                     acc = self.op("negative", acc)
             else:
                 acc = self.op("divide" if den else "multiply", acc, operand)
+            for d in pending:
+                acc = self.op("divide", acc, d)
+            pending = []
+        if acc is None:  # only a denominator
+            acc = self.op("divide", ("c", -1.0 if coeff == -1 else 1.0),
+                          self.chain("multiply", pending))
         return acc
 
     def _pow(self, base: sp.Expr, exp: sp.Expr) -> tuple:
