@@ -206,8 +206,10 @@ def _body(source: str) -> list[str]:
     """The per-block operations (without the group tests and the stores)."""
     body = source.split("_blk = _pre + (slice(_lo, _hi),)\n")[-1].split("    return")[0]
     lines = [line.split("#")[0].strip() for line in body.splitlines()]
-    return [line for line in lines if line and not line.startswith(("if not _h[",
-            "numpy.copyto(_ro_")) and not re.match(r"\w+ = _o_\w+\[_blk\]", line)]
+    return [line for line in lines if line and not line.startswith((
+            "if not _h[", "numpy.copyto(_d_", "_d_", "_v_out_"))
+            and not re.match(r"\w+ = _o_\w+\[_blk\]", line)
+            and not re.match(r"if _[rt]\d+ is not _d_\w+:", line)]
 
 
 def test_structure_every_temporary_used_and_no_pow_left():
@@ -219,7 +221,7 @@ def test_structure_every_temporary_used_and_no_pow_left():
         m = re.match(r"(_[tr]\d+) = ", line)
         if m:
             later = "\n".join(body[i + 1:]) + "\n".join(
-                ln for ln in source.splitlines() if "copyto(_ro_" in ln)
+                ln for ln in source.splitlines() if " is not _d_" in ln)
             assert re.search(rf"\b{m.group(1)}\b", later), f"{m.group(1)} unused"
     for line in body:  # three-address: one ufunc call with out= per line
         assert (re.match(r"_[tr]\d+ = numpy\.\w+\(.*, out=_v_(f|m|out_)\w*\)$", line)

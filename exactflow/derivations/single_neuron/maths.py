@@ -9,6 +9,7 @@ from __future__ import annotations
 import functools
 
 import sympy as sp
+from sympy.codegen.cfunctions import expm1
 
 from ...symbolic.proof.verify import Solution
 from ...symbolic.spec.flow import flow_of
@@ -322,9 +323,10 @@ def exact_kernel(branch: str | None = None, form: str | None = None
     F = {"pos": E, "neg": G**2}.get(branch, _blend(sigma, E, G**2))
     lam_hat = E + P**2 * h + Q**2 * E * h + rho0**2 * F * intexp(-ad, tau)
     root = sp.sqrt(lam_hat)
+    grow = -expm1(-D * tau)  # D·h = 1 − E, the same expm1 as h's
     direct = (
-        ("a", (cos * P * D * h + q0 * E) / (k * root)),
-        ("p", k * (sin * P * D * h + u0 * E) / root),
+        ("a", (cos * P * grow + q0 * E) / (k * root)),
+        ("p", k * (sin * P * grow + u0 * E) / root),
         ("g", G / root),
     )
     if form == "direct":

@@ -216,12 +216,18 @@ def lower(spec: KernelSpec, block: int = BLOCK) -> dict[str, str | list[str]]:
         "groups": [_tuple([str(i) for i in g]) if g else "()" for g in group_inputs],
         "float_buffers": prog.buffers["f"],
         "mask_buffers": prog.buffers["b"],
-        "views": [f"_v{b}_{g} = {b}[:_n[{g}]].reshape(_s[{g}]) if not _h[{g}] "
-                  "else None" for b, g in views],
+        "views": [f"_{'w' if b.startswith('_out_') else 'v'}{b}_{g} = "
+                  f"{b}[:_n[{g}]].reshape(_s[{g}]) if not _h[{g}] else None"
+                  for b, g in views],
+        # an output computed at the block's shape is written into the result
+        "direct": [line for b, g in views if b.startswith("_out_") for line in (
+            f"_d{b[4:]} = _ro{b[4:]}[_blk]",
+            f"_v{b}_{g} = _d{b[4:]} if _d{b[4:]}.shape == _s[{g}] else _w{b}_{g}")],
         "hoisted": hoisted,
         "body": blocked,
-        "stores": [f"{printer.ufunc('copyto')}(_ro_{n}[_blk], {results[n]})"
-                   for n in outputs],
+        "stores": [line for n in outputs for line in (
+            f"if {results[n]} is not _d_{n}:",
+            f"    {printer.ufunc('copyto')}(_d_{n}, {results[n]})")],
     }
 
 
