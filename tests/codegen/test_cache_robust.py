@@ -217,7 +217,7 @@ def test_read_only_cache_leaves_no_folder_per_process(tmp_path):
             "import warnings; warnings.simplefilter('ignore')\n"
             + _NUMBA_RUN.replace("'numba'", "'numpy'").replace(
                 "print('ok', f.module.__file__)", "print('ok', '-')"))
-    for _ in range(3):
+    for _ in range(2):
         out = subprocess.run([sys.executable, "-c", code],
                              env=_env(blocker / "cache", tmp), capture_output=True,
                              text=True, timeout=300)
