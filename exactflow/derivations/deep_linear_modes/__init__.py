@@ -54,8 +54,8 @@ is exact for every initialisation (:func:`two_layer_trajectory`).
 
 References
 ----------
-The mathematics is written out in ``docs/math/deep_linear_modes.md``; "docs §N" in this
-package refers to its section N.
+The mathematics is written out in ``docs/math/deep_linear_modes.md``; "docs §N" in
+this package refers to its section N.
 
 Saxe, McClelland, Ganguli (2014), "Exact solutions to the nonlinear dynamics of
 learning in deep linear neural networks", ICLR 2014, arXiv:1312.6120.

@@ -32,8 +32,8 @@ closed form (docs/math/single_neuron.md §5 with d = 1): :func:`aligned_solution
 
 References
 ----------
-The mathematics is written out in ``docs/math/multi_neuron_linear.md``; "docs §N" in this
-package refers to its section N.
+The mathematics is written out in ``docs/math/multi_neuron_linear.md``; "docs §N" in
+this package refers to its section N.
 
 Kunin, Raventós, Dominé, Chen, Klindt, Saxe, Ganguli (2024), "Get rich quick: exact
 solutions reveal how unbalanced initializations promote rapid feature learning",

@@ -18,8 +18,8 @@ for every δ (including 0), every sign of a₀ (including 0), any rates and any 
 
 References
 ----------
-The mathematics is written out in ``docs/math/single_neuron.md``; "docs §N" in this
-package refers to its section N.
+The mathematics is written out in ``docs/math/single_neuron.md``; "docs §N" in
+this package refers to its section N.
 
 Kunin, Raventós, Dominé, Chen, Klindt, Saxe, Ganguli (2024), "Get rich quick: exact
 solutions reveal how unbalanced initializations promote rapid feature learning",
@@ -37,7 +37,7 @@ Examples
 
 from __future__ import annotations
 
-from . import maths, numeric
+from . import maths, numeric, observables
 from .bundle import derivation
 from .maths import (
     REFERENCES,
@@ -70,8 +70,9 @@ from .numeric import (
     ntk,
     trajectory,
 )
+from .observables import initial, trajectory_loss, trajectory_ntk
 
 # the mathematics (``NAME`` is internal to the package), the numerical
 # functions, then the bundle
 __all__ = [*(name for name in maths.__all__ if name != "NAME"), *numeric.__all__,
-           "derivation"]
+           *observables.__all__, "derivation"]
