@@ -54,9 +54,7 @@ The decoupled unbalanced depth-2 mode is the single neuron with d = 1
 
 References
 ----------
-The mathematics is written out in ``docs/math/deep_linear_modes.md``; "docs §N" in
-this package refers to its section N.
-
+Mathematics: ``docs/math/deep_linear_modes.md`` (cited here as "docs §N").
 Saxe, McClelland, Ganguli (2014), "Exact solutions to the nonlinear dynamics of
 learning in deep linear neural networks", ICLR 2014, arXiv:1312.6120.
 Kunin et al. (2024), arXiv:2406.06158, §4 and App. B (conserved differences).

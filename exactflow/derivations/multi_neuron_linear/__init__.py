@@ -32,9 +32,7 @@ closed form (docs/math/single_neuron.md §5 with d = 1): :func:`aligned_solution
 
 References
 ----------
-The mathematics is written out in ``docs/math/multi_neuron_linear.md``; "docs §N" in
-this package refers to its section N.
-
+Mathematics: ``docs/math/multi_neuron_linear.md`` (cited here as "docs §N").
 Kunin, Raventós, Dominé, Chen, Klindt, Saxe, Ganguli (2024), "Get rich quick: exact
 solutions reveal how unbalanced initializations promote rapid feature learning",
 arXiv:2406.06158, §4 and App. B (Theorems 4.1, 4.2, B.6).  Construction of the

@@ -18,9 +18,7 @@ for every δ (including 0), every sign of a₀ (including 0), any rates and any 
 
 References
 ----------
-The mathematics is written out in ``docs/math/single_neuron.md``; "docs §N" in
-this package refers to its section N.
-
+Mathematics: ``docs/math/single_neuron.md`` (cited here as "docs §N").
 Kunin, Raventós, Dominé, Chen, Klindt, Saxe, Ganguli (2024), "Get rich quick: exact
 solutions reveal how unbalanced initializations promote rapid feature learning",
 arXiv:2406.06158, Eqs. (2)–(4) and Theorem 3.1.

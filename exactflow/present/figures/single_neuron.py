@@ -78,18 +78,23 @@ def plot_function_paths(deltas=DELTAS, beta0=BETA0, beta_star=BETA_STAR, t=None,
     return ax
 
 
+def _per_delta(ax, deltas, beta0, beta_star, eta_a, eta_w, series, plot="plot"):
+    """One line ``series(a0, w0)`` per δ, from the paper's start for (β₀, δ)."""
+    for color, delta in zip(_colors(len(deltas)), deltas):
+        a0, w0 = sn.initial(beta0, delta, eta_a, eta_w)
+        getattr(ax, plot)(*series(a0, w0), color=color, label=f"δ = {delta:g}")
+    ax.set_xlabel("$t$")
+    ax.legend(fontsize="x-small")
+    return ax
+
+
 def plot_kernel_distance(deltas=DELTAS, beta0=BETA0, beta_star=BETA_STAR, t=None,
                          eta_a: float = 1.0, eta_w: float = 1.0, ax=None):
     """Kernel distance S(0, t) (Fig. 3): 0 lazy, towards 1 rich."""
     t = _times(t)
-    ax = axes(ax)
-    for color, delta in zip(_colors(len(deltas)), deltas):
-        a0, w0 = sn.initial(beta0, delta, eta_a, eta_w)
-        ax.plot(t, sn.kernel_distance(t, a0, w0, beta_star, eta_a, eta_w),
-                color=color, label=f"δ = {delta:g}")
-    ax.set_xlabel("$t$")
+    ax = _per_delta(axes(ax), deltas, beta0, beta_star, eta_a, eta_w, lambda a0, w0: (
+        t, sn.kernel_distance(t, a0, w0, beta_star, eta_a, eta_w)))
     ax.set_ylabel("kernel distance $S(0, t)$")
-    ax.legend(fontsize="x-small")
     return ax
 
 
@@ -97,17 +102,12 @@ def plot_loss(deltas=DELTAS, beta0=BETA0, beta_star=BETA_STAR, t=None,
               eta_a: float = 1.0, eta_w: float = 1.0, ax=None):
     """The excess loss ½‖β(t) − β*‖² against t (log scale)."""
     t = _times(t)
-    ax = axes(ax)
-    for color, delta in zip(_colors(len(deltas)), deltas):
-        a0, w0 = sn.initial(beta0, delta, eta_a, eta_w)
-        ax.semilogy(t, sn.trajectory_loss(t, a0, w0, beta_star, eta_a, eta_w),
-                    color=color, label=f"δ = {delta:g}")
-    ax.set_xlabel("$t$")
+    ax = _per_delta(axes(ax), deltas, beta0, beta_star, eta_a, eta_w, lambda a0, w0: (
+        t, sn.trajectory_loss(t, a0, w0, beta_star, eta_a, eta_w)), "semilogy")
     ax.set_ylabel(r"excess loss $\frac{1}{2}\|\beta - \beta_*\|^2$")
     # below (ε‖β*‖)² the difference β − β* is rounding, not dynamics
     floor = (np.finfo(float).eps * max(1.0, float(np.linalg.norm(beta_star)))) ** 2
     ax.set_ylim(bottom=floor)
-    ax.legend(fontsize="x-small")
     return ax
 
 
