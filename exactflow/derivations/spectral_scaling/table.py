@@ -93,10 +93,12 @@ def leading_term(expr, var: sp.Symbol = n) -> sp.Expr:
     e = _eventual(sp.sympify(expr), var, frozen)
     k = sp.limit(sp.log(e) / sp.log(var), var, sp.oo)
     if not (k.is_real and k.is_finite):
-        raise ValueError(f"expr must grow like a power of {var}, got {expr}")
+        raise ValueError(f"expr must be a positive constant times a power of {var} "
+                         f"as {var} → ∞, got {expr}")
     c = sp.limit(e / var**k, var, sp.oo)
     if not (c.is_finite and c.is_positive):
-        raise ValueError(f"expr must be Θ({var}^{k}) with a positive constant, "
+        raise ValueError(f"expr must be a positive constant times a power of {var} "
+                         f"as {var} → ∞ (not Θ({var}^{k}) up to logarithms), "
                          f"got {expr}")
     return _thaw(sp.simplify(c), frozen) * var**k
 

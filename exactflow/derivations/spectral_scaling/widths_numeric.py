@@ -22,7 +22,7 @@ from .._checks import finite_array as _finite
 from .._checks import positive_scalar as _positive
 from .._checks import real_scalar as _real
 
-__all__ = ["WIDTHS", "SETTINGS", "ntk_change", "slope"]
+__all__ = ["WIDTHS", "SETTINGS", "measured_slopes", "ntk_change", "slope"]
 
 #: d = 10², 10^2.5, …, 10⁵
 WIDTHS = np.round(10.0 ** np.arange(2.0, 5.01, 0.5)).astype(int)
@@ -108,3 +108,9 @@ def slope(a: float, b: float, e: float, widths=WIDTHS, seeds: int = 8,
                       for w in widths])
     fit = np.polyfit(np.log(widths), np.log(means), 1)
     return float(fit[0]), means
+
+
+def measured_slopes(seeds: int = 8, **kwargs) -> dict[tuple, float]:
+    """:func:`slope` at every setting of :data:`SETTINGS`: ``{(a, b, e): slope}``."""
+    return {s: slope(*s, seeds=seeds, **kwargs)[0]
+            for group in SETTINGS.values() for s in group}
