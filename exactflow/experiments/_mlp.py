@@ -79,12 +79,12 @@ def forward(W, b, X, activation: str):
     """Inputs of each layer (h_0 = X, …, h_{L−1}) and outputs (z_1, …, z_L)."""
     phi = ACTIVATIONS[activation][0]
     hs, zs = [X], []
-    for l, w in enumerate(W):
+    for i, w in enumerate(W):
         z = hs[-1] @ w.T
         if b is not None:
-            z += b[l]
+            z += b[i]
         zs.append(z)
-        if l < len(W) - 1:
+        if i < len(W) - 1:
             hs.append(phi(z))
     return hs, zs
 
@@ -94,11 +94,11 @@ def backward(W, hs, zs, g, activation: str, out=None):
     arrays to write the weight gradients into."""
     dphi = ACTIVATIONS[activation][1]
     grads = [None] * len(W)
-    for l in range(len(W) - 1, -1, -1):
-        gw = np.matmul(g.T, hs[l], out=None if out is None else out[l])
-        grads[l] = (gw, g.sum(axis=0))
-        if l:
-            g = (g @ W[l]) * dphi(zs[l - 1])
+    for i in range(len(W) - 1, -1, -1):
+        gw = np.matmul(g.T, hs[i], out=None if out is None else out[i])
+        grads[i] = (gw, g.sum(axis=0))
+        if i:
+            g = (g @ W[i]) * dphi(zs[i - 1])
     return grads
 
 
@@ -142,12 +142,12 @@ def train(layers: Layers, X, target, *, steps: int, optimizer: str,
 
     L = len(layers.sizes) - 1
     W = []
-    for l in range(L):
-        shape = (layers.sizes[l + 1], layers.sizes[l])
-        if l == L - 1 and zero_readout:
+    for i in range(L):
+        shape = (layers.sizes[i + 1], layers.sizes[i])
+        if i == L - 1 and zero_readout:
             W.append(np.zeros(shape, dtype))
         else:
-            W.append((layers.std[l] * rng.standard_normal(shape)).astype(dtype))
+            W.append((layers.std[i] * rng.standard_normal(shape)).astype(dtype))
     b = [np.zeros(n, dtype) for n in layers.sizes[1:]] if layers.lr_bias else None
     W0 = [w.copy() for w in W] if norms else None
     opt = [_Adam(w.shape, dtype) for w in W] if optimizer == "adam" else None
@@ -161,30 +161,30 @@ def train(layers: Layers, X, target, *, steps: int, optimizer: str,
     for s in range(steps + 1):
         hs, zs = forward(W, b, X, activation)
         z0 = z0 or [z.copy() for z in zs]
-        for l, z in enumerate(zs):
-            stats["mean_abs"][s, l] = np.abs(z).mean()
-            stats["rms_change"][s, l] = np.sqrt(np.mean((z - z0[l]) ** 2))
+        for i, z in enumerate(zs):
+            stats["mean_abs"][s, i] = np.abs(z).mean()
+            stats["rms_change"][s, i] = np.sqrt(np.mean((z - z0[i]) ** 2))
             if norms:
-                stats["spectral_norm"][s, l], vec[l] = spectral_norm(
-                    W[l], rtol, v0=vec[l], return_vector=True)
+                stats["spectral_norm"][s, i], vec[i] = spectral_norm(
+                    W[i], rtol, v0=vec[i], return_vector=True)
                 if s:
-                    delta = np.subtract(W[l], W0[l], out=scratch[l][0])
-                    stats["update_norm"][s, l], vec_d[l] = spectral_norm(
-                        delta, rtol, v0=vec_d[l], return_vector=True)
+                    delta = np.subtract(W[i], W0[i], out=scratch[i][0])
+                    stats["update_norm"][s, i], vec_d[i] = spectral_norm(
+                        delta, rtol, v0=vec_d[i], return_vector=True)
         value, g = loss_and_grad(zs[-1], target, loss)
         stats["loss"][s] = value
         if s == steps:
             break
         grads = backward(W, hs, zs, g, activation, [x[0] for x in scratch])
-        for l, (grad_w, grad_b) in enumerate(grads):
+        for i, (grad_w, grad_b) in enumerate(grads):
             if opt is None:
-                grad_w *= layers.lr[l]
-                W[l] -= grad_w
+                grad_w *= layers.lr[i]
+                W[i] -= grad_w
                 if b is not None:
-                    b[l] -= layers.lr_bias[l] * grad_b
+                    b[i] -= layers.lr_bias[i] * grad_b
             else:
-                opt[l].step(W[l], grad_w, layers.lr[l], layers.eps[l], scratch[l][1])
+                opt[i].step(W[i], grad_w, layers.lr[i], layers.eps[i], scratch[i][1])
                 if b is not None:
-                    opt_b[l].step(b[l], grad_b, layers.lr_bias[l], layers.eps_bias[l],
-                                  np.empty_like(b[l]))
+                    opt_b[i].step(b[i], grad_b, layers.lr_bias[i],
+                                  layers.eps_bias[i], np.empty_like(b[i]))
     return stats

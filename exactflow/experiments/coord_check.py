@@ -216,7 +216,8 @@ def run(parametrization: str = "mup", optimizer: str = "adam",
     """
     kind = _choice("parametrization", parametrization, KINDS)
     optimizer = _choice("optimizer", optimizer, OPTIMIZERS)
-    if isinstance(widths, (str, bytes)) or not isinstance(widths, Sequence | np.ndarray):
+    if isinstance(widths, str | bytes) or not isinstance(widths,
+                                                         Sequence | np.ndarray):
         raise TypeError(f"widths must be a sequence of integers, got {widths!r}")
     widths = [_int("widths", w) for w in widths]
     if not widths or len(set(widths)) != len(widths):
@@ -291,9 +292,9 @@ def slopes(ds, statistic: str = "mean_abs"):
     fit = (centred * xr.DataArray(x, dims="width")).sum("width", skipna=False) / float(
         x @ x)
     fit = fit.transpose("layer", "step")
-    undefined = [f"layer {int(l)} step {int(s)}"
-                 for l in fit["layer"].values for s in fit["step"].values
-                 if not np.isfinite(fit.sel(layer=l, step=s))]
+    undefined = [f"layer {int(k)} step {int(s)}"
+                 for k in fit["layer"].values for s in fit["step"].values
+                 if not np.isfinite(fit.sel(layer=k, step=s))]
     fit.attrs.update({"statistic": statistic, "undefined": "; ".join(undefined)})
     return fit.rename(f"slope of {statistic}")
 

@@ -47,7 +47,8 @@ def test_parametrization_numbers(fan_in, fan_out):
 def test_parametrization_symbolic():
     p = ss.parametrization(d_in, n, "sgd")
     assert p["lr"] == n / d_in
-    assert sp.simplify(p["init_std"] - sp.Min(1, sp.sqrt(n / d_in)) / sp.sqrt(d_in)) == 0
+    want = sp.Min(1, sp.sqrt(n / d_in)) / sp.sqrt(d_in)
+    assert sp.simplify(p["init_std"] - want) == 0
 
 
 @pytest.mark.parametrize("args, exc, word", [
@@ -225,7 +226,8 @@ def test_model_forward_and_flow_against_numpy():
 
 
 def test_own_claims_pass():
-    names = ["RMS→RMS operator norm = √(n_in/n_out)‖W‖_*, attained on the top direction",
+    names = ["RMS→RMS operator norm = √(n_in/n_out)‖W‖_*, attained on the top "
+             "direction",
              "derived table = μP table (input/hidden/output, init var, SGD and Adam "
              "rates)",
              "‖G‖_* ≈ σ(√n_l + √n_{l−1}) for Gaussian G (within 6 %, below on average)"]

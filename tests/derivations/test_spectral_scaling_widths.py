@@ -52,8 +52,9 @@ def test_exponent_is_the_limit_of_the_ratio():
 def _draw(d, a, b, e, seeds, seed=0):
     rng = np.random.default_rng([seed, d])  # the module's documented stream
     std = d ** (-b / 2)
-    return (std * rng.standard_normal((seeds, d)), std * rng.standard_normal((seeds, d)),
-            d ** (-a), d ** (e / 2), d ** (-e / 2))
+    u0 = std * rng.standard_normal((seeds, d))
+    w0 = std * rng.standard_normal((seeds, d))
+    return u0, w0, d ** (-a), d ** (e / 2), d ** (-e / 2)
 
 
 @pytest.mark.parametrize("abe", [(0.5, 0.25, 0.0), (1.0, 0.0, 0.0), (1.0, 1.0, -1.0),

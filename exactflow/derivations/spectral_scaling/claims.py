@@ -90,8 +90,9 @@ def _desideratum():
     h_in, h_out = c0 * sp.sqrt(ss.n_in), c1 * sp.sqrt(ss.n_out)
     out = [h_out / h_in - c1 / c0 * target]
     W, dW, dh = c1 * target, c2 * target, c2 * sp.sqrt(ss.n_in)  # Θ-sized terms
-    out += [dW * h_in - c0 * c2 * sp.sqrt(ss.n_out), W * dh - c1 * c2 * sp.sqrt(ss.n_out),
-            dW * dh - c2**2 * sp.sqrt(ss.n_out)]
+    root = sp.sqrt(ss.n_out)
+    out += [dW * h_in - c0 * c2 * root, W * dh - c1 * c2 * root,
+            dW * dh - c2**2 * root]
     return out
 
 
@@ -223,9 +224,10 @@ def _width_derivation():
     dv = widths.derivation()
     e_pos = sp.Symbol("e", positive=True)
     a, b = widths.a, widths.b
-    ok = [dv["E1"] == 1 - b + e_pos / 2, dv["B"] == a, dv["p0"] == sp.Rational(1, 2) - b,
+    half = sp.Rational(1, 2)
+    ok = [dv["E1"] == 1 - b + e_pos / 2, dv["B"] == a, dv["p0"] == half - b,
           sp.simplify(dv["X_target"] - 2 * (a + b - 1 - e_pos / 2)) == 0,
-          dv["X_init"] == -1 - e_pos, dv["small"] == 1, dv["large"] == sp.Rational(1, 2),
+          dv["X_init"] == -1 - e_pos, dv["small"] == 1, dv["large"] == half,
           dv["E1_symmetric"]]
     d = widths.d
     settings = [s for group in cn.SETTINGS.values() for s in group]
@@ -271,7 +273,8 @@ RANK_ONE = Identity(
     _rank_one,
 )
 INIT = Check(
-    "init std σ_l = Θ(n_{l−1}^{−1/2} min(1, √(n_l/n_{l−1}))) from ‖W‖_* = σ(√n_l + √n_{l−1})",
+    "init std σ_l = Θ(n_{l−1}^{−1/2} min(1, √(n_l/n_{l−1}))) from "
+    "‖W‖_* = σ(√n_l + √n_{l−1})",
     "exact root σ* of the condition, and σ*/σ ∈ [½, 1) for all widths",
     _init_std,
 )
@@ -281,7 +284,8 @@ SGD = Identity(
     _sgd_rate,
 )
 ADAM = Identity(
-    "Adam rate Θ(1/n_{l−1}): first step is sign descent, ‖sign(abᵀ)‖_* = √(n_l n_{l−1})",
+    "Adam rate Θ(1/n_{l−1}): first step is sign descent, "
+    "‖sign(abᵀ)‖_* = √(n_l n_{l−1})",
     "m̂/√v̂ = sign g; ±1 rank-one matrix; rate 1/n_in",
     _adam_sign,
 )

@@ -215,10 +215,10 @@ def parametrization(fan_in, fan_out, optimizer: str = "sgd",
 
     Examples
     --------
-    >>> import sympy as sp
-    >>> n = sp.Symbol("n", positive=True)
-    >>> parametrization(n, 10, "adam")
-    {'init_std': sqrt(10)/n, 'lr': 1/n}
+    >>> parametrization(1024, 10, "adam")
+    {'init_std': sqrt(10)/1024, 'lr': 1/1024}
+    >>> parametrization(d_in, n, "sgd")["lr"]
+    n/d_in
     """
     fan_in, fan_out = _size("fan_in", fan_in), _size("fan_out", fan_out)
     if optimizer not in OPTIMIZERS:
