@@ -13,8 +13,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-__all__ = ["ACTIVATIONS", "LOSSES", "STATISTICS", "Layers", "backward", "forward",
-           "loss_and_grad", "train"]
+__all__ = ["ACTIVATIONS", "LOSSES", "STATISTICS", "Layers", "Run", "backward",
+           "forward", "loss_and_grad", "train"]
 
 
 def _relu(z):
@@ -129,6 +129,84 @@ class _Adam:
         param -= scratch
 
 
+class Run:
+    """One (width, seed) of the check: the network, its optimizer state and the
+    statistics; :meth:`record` measures step s, :meth:`update` takes one step."""
+
+    def __init__(self, layers: Layers, X, target, *, steps: int, optimizer: str,
+                 activation: str, loss: str, zero_readout: bool, norms: bool,
+                 rtol: float, rng: np.random.Generator, dtype=np.float64) -> None:
+        L = len(layers.sizes) - 1
+        W = []
+        for i in range(L):
+            shape = (layers.sizes[i + 1], layers.sizes[i])
+            if i == L - 1 and zero_readout:
+                W.append(np.zeros(shape, dtype))
+            else:
+                w = rng.standard_normal(shape, dtype=dtype)
+                w *= layers.std[i]
+                W.append(w)
+        self.layers, self.W, self.target = layers, W, target
+        self.activation, self.loss = activation, loss
+        self.norms, self.rtol = norms, rtol
+        self.b = [np.zeros(n, dtype) for n in layers.sizes[1:]] \
+            if layers.lr_bias else None
+        self.W0 = [w.copy() for w in W] if norms else None
+        adam = optimizer == "adam"
+        self.opt = [_Adam(w.shape, dtype) for w in W] if adam else None
+        self.opt_b = [_Adam(x.shape, dtype) for x in self.b] \
+            if adam and self.b else None
+        self.X = np.asarray(X, dtype)
+        # per layer: the gradient and (Adam) a scratch array, allocated once
+        self.scratch = [(np.empty_like(w), np.empty_like(w) if adam else None)
+                        for w in W]
+        self.stats = {k: np.zeros((steps + 1, L))
+                      for k in STATISTICS[: 4 if norms else 2]}
+        self.stats["loss"] = np.zeros(steps + 1)
+        self.z0, self._vec, self._vec_d = None, [None] * L, [None] * L
+        self._cache = None
+
+    def record(self, s: int) -> None:
+        """The forward pass on the batch and every statistic at step ``s``."""
+        from ..derivations.spectral_scaling import spectral_norm
+
+        W, stats = self.W, self.stats
+        hs, zs = forward(W, self.b, self.X, self.activation)
+        self.z0 = self.z0 or [z.copy() for z in zs]
+        for i, z in enumerate(zs):
+            stats["mean_abs"][s, i] = np.abs(z).mean()
+            stats["rms_change"][s, i] = np.sqrt(np.mean((z - self.z0[i]) ** 2))
+            if self.norms:
+                stats["spectral_norm"][s, i], self._vec[i] = spectral_norm(
+                    W[i], self.rtol, v0=self._vec[i], return_vector=True)
+                if s:
+                    delta = np.subtract(W[i], self.W0[i], out=self.scratch[i][0])
+                    stats["update_norm"][s, i], self._vec_d[i] = spectral_norm(
+                        delta, self.rtol, v0=self._vec_d[i], return_vector=True)
+        value, g = loss_and_grad(zs[-1], self.target, self.loss)
+        stats["loss"][s] = value
+        self._cache = hs, zs, g
+
+    def update(self) -> None:
+        """Backward from the last :meth:`record` and one optimizer step."""
+        hs, zs, g = self._cache
+        lay, b = self.layers, self.b
+        grads = backward(self.W, hs, zs, g, self.activation,
+                         [x[0] for x in self.scratch])
+        for i, (grad_w, grad_b) in enumerate(grads):
+            if self.opt is None:
+                grad_w *= lay.lr[i]
+                self.W[i] -= grad_w
+                if b is not None:
+                    b[i] -= lay.lr_bias[i] * grad_b
+            else:
+                self.opt[i].step(self.W[i], grad_w, lay.lr[i], lay.eps[i],
+                                 self.scratch[i][1])
+                if b is not None:
+                    self.opt_b[i].step(b[i], grad_b, lay.lr_bias[i], lay.eps_bias[i],
+                                       np.empty_like(b[i]))
+
+
 def train(layers: Layers, X, target, *, steps: int, optimizer: str,
           activation: str, loss: str, zero_readout: bool, norms: bool,
           rtol: float, rng: np.random.Generator, dtype=np.float64) -> dict:
@@ -138,53 +216,11 @@ def train(layers: Layers, X, target, *, steps: int, optimizer: str,
     norms only with ``norms``) and ``"loss"``: array (steps + 1,), step s being
     the state after s updates (s = 0: initialisation).
     """
-    from ..derivations.spectral_scaling import spectral_norm
-
-    L = len(layers.sizes) - 1
-    W = []
-    for i in range(L):
-        shape = (layers.sizes[i + 1], layers.sizes[i])
-        if i == L - 1 and zero_readout:
-            W.append(np.zeros(shape, dtype))
-        else:
-            W.append((layers.std[i] * rng.standard_normal(shape)).astype(dtype))
-    b = [np.zeros(n, dtype) for n in layers.sizes[1:]] if layers.lr_bias else None
-    W0 = [w.copy() for w in W] if norms else None
-    opt = [_Adam(w.shape, dtype) for w in W] if optimizer == "adam" else None
-    opt_b = [_Adam(x.shape, dtype) for x in b] if optimizer == "adam" and b else None
-    X = np.asarray(X, dtype)
-    # per layer: the gradient and (Adam) a scratch array, allocated once
-    scratch = [(np.empty_like(w), np.empty_like(w) if opt else None) for w in W]
-    stats = {k: np.zeros((steps + 1, L)) for k in STATISTICS[: 4 if norms else 2]}
-    stats["loss"] = np.zeros(steps + 1)
-    z0, vec, vec_d = None, [None] * L, [None] * L
+    run = Run(layers, X, target, steps=steps, optimizer=optimizer,
+              activation=activation, loss=loss, zero_readout=zero_readout,
+              norms=norms, rtol=rtol, rng=rng, dtype=dtype)
     for s in range(steps + 1):
-        hs, zs = forward(W, b, X, activation)
-        z0 = z0 or [z.copy() for z in zs]
-        for i, z in enumerate(zs):
-            stats["mean_abs"][s, i] = np.abs(z).mean()
-            stats["rms_change"][s, i] = np.sqrt(np.mean((z - z0[i]) ** 2))
-            if norms:
-                stats["spectral_norm"][s, i], vec[i] = spectral_norm(
-                    W[i], rtol, v0=vec[i], return_vector=True)
-                if s:
-                    delta = np.subtract(W[i], W0[i], out=scratch[i][0])
-                    stats["update_norm"][s, i], vec_d[i] = spectral_norm(
-                        delta, rtol, v0=vec_d[i], return_vector=True)
-        value, g = loss_and_grad(zs[-1], target, loss)
-        stats["loss"][s] = value
-        if s == steps:
-            break
-        grads = backward(W, hs, zs, g, activation, [x[0] for x in scratch])
-        for i, (grad_w, grad_b) in enumerate(grads):
-            if opt is None:
-                grad_w *= layers.lr[i]
-                W[i] -= grad_w
-                if b is not None:
-                    b[i] -= layers.lr_bias[i] * grad_b
-            else:
-                opt[i].step(W[i], grad_w, layers.lr[i], layers.eps[i], scratch[i][1])
-                if b is not None:
-                    opt_b[i].step(b[i], grad_b, layers.lr_bias[i],
-                                  layers.eps_bias[i], np.empty_like(b[i]))
-    return stats
+        run.record(s)
+        if s < steps:
+            run.update()
+    return run.stats

@@ -115,7 +115,7 @@ def plot_update_slopes(ds, step=None, ax=None):
     _check(ds, "update_norm", step)
     plt = pyplot()
     if ax is None:
-        ax = plt.figure(figsize=(4.5, 3.4)).add_subplot()
+        ax = plt.figure(figsize=(7, 3.6)).add_subplot()
     widths = ds["width"].values.astype(float)
     x = np.log2(widths)
     values = ds["update_norm"].sel(step=step).mean("seed")
@@ -136,7 +136,8 @@ def plot_update_slopes(ds, step=None, ax=None):
     ax.set_xlabel("width")
     ax.set_ylabel("‖W_l − W_l(0)‖_*")
     ax.set_title(f"update spectral norms, step {step}", fontsize=9)
-    ax.legend(fontsize=7, title="slope, measured (target)", title_fontsize=7)
+    ax.legend(fontsize=7, title="slope, measured (target)", title_fontsize=7,
+              loc="center left", bbox_to_anchor=(1.02, 0.5))
     return ax
 
 
@@ -154,7 +155,7 @@ def save(ds, directory) -> list[Path]:
         plt.close(fig)
     if "update_norm" in ds.data_vars:
         ax = plot_update_slopes(ds)
-        ax.figure.suptitle(title(ds), fontsize=8)
+        ax.figure.suptitle(title(ds), fontsize=7)
         ax.figure.tight_layout()
         paths.append(directory / f"{stem}_update_norm.png")
         ax.figure.savefig(paths[-1], dpi=120)
