@@ -145,7 +145,6 @@ def test_spectral_norm_against_lapack(shape):
     rng = np.random.default_rng(shape[0])
     A = rng.standard_normal(shape) * rng.uniform(0.1, 10)
     ref = _lapack(A)
-    assert ref == pytest.approx(np.linalg.norm(A, 2), rel=1e-12)
     assert ss.spectral_norm(A) == pytest.approx(ref, rel=1e-5)
     assert ss.spectral_norm(A, rtol=1e-8) == pytest.approx(ref, rel=1e-12)
     value, v = ss.spectral_norm(A, return_vector=True)

@@ -263,12 +263,13 @@ RMS = Identity(
     _rms_identity,
 )
 DESIDERATUM = Identity(
-    "desideratum ‖h_l‖, ‖Δh_l‖ = Θ(√n_l) ⇒ ‖W_l‖_*, ‖ΔW_l‖_* = Θ(√(n_l/n_{l−1}))",
+    "desideratum ‖h_l‖, ‖Δh_l‖ = Θ(√n_l) gives ‖W_l‖_*, ‖ΔW_l‖_* = "
+    "Θ(√(n_l/n_{l−1}))",
     "attained bound ‖h_l‖ = ‖W_l‖_*‖h_{l−1}‖; all three terms of Δh_l are Θ(√n_l)",
     _desideratum,
 )
 RANK_ONE = Identity(
-    "batch size 1: ∇_{W_l}ℓ = (∂ℓ/∂z_l)h_{l−1}ᵀ is rank one and attains the bound",
+    "batch size 1: ∇_{W_l}L = (∂L/∂z_l)h_{l−1}ᵀ is rank one and attains the bound",
     "2×2 minors ≡ 0 for any activation φ; ‖ΔW h‖ = ‖ΔW‖_*‖h‖",
     _rank_one,
 )

@@ -117,13 +117,13 @@ ADAM_LOW_RANK = Check(
     ("numeric",),
 )
 NTK_RATIO = Identity(
-    "wide linear net: K = 2cκ²√(p² + E′² − p₀²), so K∞/K₀ = √((B² + H)/(p₀² + H))",
+    "wide linear net: K = 2cκ²√(p² + E'² − p₀²), so K∞/K₀ = √((B² + H)/(p₀² + H))",
     "τ-form solution of wide_linear_scalar, width 2",
     _ntk_ratio,
 )
 WIDTH_SLOPES = Check(
     "wide linear net: exact-solution slopes of Δ_K within ±0.05 of the exponents",
-    "3 (a, b, e) settings per regime, d = 10²…10⁵, seed-averaged",
+    "3 (a, b, e) settings per regime, d = 100…100000, seed-averaged",
     _width_slopes,
     ("numeric",),
 )
