@@ -26,8 +26,7 @@ from exactflow.derivations.spectral_scaling.table import (  # noqa: E402
     first_step_ratios,
     leading_term,
 )
-from exactflow.experiments import EXPERIMENTS  # noqa: E402
-from exactflow.experiments import _mlp  # noqa: E402
+from exactflow.experiments import EXPERIMENTS, _mlp  # noqa: E402
 from exactflow.experiments import coord_check as cc  # noqa: E402
 
 WIDTHS = [256, 512, 1024, 2048, 4096]
@@ -88,7 +87,8 @@ def test_gradients_against_finite_differences(activation, loss, bias):
             Wm[layer][r][c] -= h
             bl = [x.tolist() for x in b] if bias else None
             fd = (_naive_loss(Wp, bl, X.tolist(), target.tolist(), act, loss)
-                  - _naive_loss(Wm, bl, X.tolist(), target.tolist(), act, loss)) / (2 * h)
+                  - _naive_loss(Wm, bl, X.tolist(), target.tolist(), act, loss)
+                  ) / (2 * h)
             assert grads[layer][0][r, c] == pytest.approx(fd, rel=1e-5, abs=1e-8)
         if bias:
             bp = [x.tolist() for x in b]
@@ -97,7 +97,8 @@ def test_gradients_against_finite_differences(activation, loss, bias):
             bm[layer][1] -= h
             Wl = [w.tolist() for w in W]
             fd = (_naive_loss(Wl, bp, X.tolist(), target.tolist(), act, loss)
-                  - _naive_loss(Wl, bm, X.tolist(), target.tolist(), act, loss)) / (2 * h)
+                  - _naive_loss(Wl, bm, X.tolist(), target.tolist(), act, loss)
+                  ) / (2 * h)
             assert grads[layer][1][1] == pytest.approx(fd, rel=1e-5, abs=1e-8)
 
 
@@ -337,7 +338,8 @@ def test_registry_and_spellings_agree_with_the_derivation():
 def test_biases_and_mse_run():
     ds = cc.run("mup", "sgd", [32, 64], d_in=4, d_out=3, steps=2, seeds=1,
                 bias=True, loss="mse", activation="tanh", progress=False)
-    assert np.all(np.isfinite(ds["loss"])) and float(ds["rms_change"].sel(step=2).min()) > 0
+    assert np.all(np.isfinite(ds["loss"]))
+    assert float(ds["rms_change"].sel(step=2).min()) > 0
 
 
 def test_cli_sweep_then_plot(tmp_path, capsys):

@@ -86,11 +86,20 @@ from .maths import (
     update_norm,
 )
 from .numeric import scales, spectral_norm
-from .table import LAYERS, MUP_TABLE, Table, leading_term, same_order, table
+from .table import (
+    LAYERS,
+    MUP_TABLE,
+    Table,
+    first_step_ratios,
+    leading_term,
+    same_order,
+    table,
+)
 
 __all__ = [
     "parametrization", "table", "Table", "LAYERS", "MUP_TABLE", "KINDS",
-    "OPTIMIZERS", "leading_term", "same_order", "spectral_target", "gaussian_norm",
+    "OPTIMIZERS", "first_step_ratios", "leading_term", "same_order",
+    "spectral_target", "gaussian_norm",
     "exact_init_std", "init_std", "learning_rate", "update_norm", "adam_epsilon",
     "model", "flow", "symbols", "balance", "kernels", "scales", "spectral_norm",
     "derivation", "n", "n_in", "n_out", "d_in", "d_out", "REFERENCES",
