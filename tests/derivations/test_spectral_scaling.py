@@ -167,6 +167,16 @@ def test_spectral_norm_low_rank_and_warm_start(rows, cols, rank, seed):
 def test_spectral_norm_edge_cases_and_errors():
     assert ss.spectral_norm(np.zeros((300, 200))) == 0.0
     assert ss.spectral_norm(np.eye(1)) == 1.0
+    spike = np.zeros((300, 200))
+    spike[17, 150] = -3.0  # a Krylov space that closes after one step
+    assert ss.spectral_norm(spike) == pytest.approx(3.0, rel=1e-12)
+    e = np.zeros(200)
+    e[3] = 1.0  # a start vector in the null space
+    assert ss.spectral_norm(spike, v0=e) == pytest.approx(3.0, rel=1e-12)
+    A = np.random.default_rng(1).standard_normal((200, 150))
+    for scale in (1e-250, 1e250):  # no under- or overflow in the squares
+        assert ss.spectral_norm(scale * A) / scale == pytest.approx(_lapack(A),
+                                                                    rel=1e-6)
     with pytest.raises(ValueError, match="A"):
         ss.spectral_norm(np.ones(3))
     with pytest.raises(ValueError, match="A"):

@@ -117,6 +117,11 @@ def test_ntk_change_bad_input(kwargs, word):
         wn.ntk_change(**args)
 
 
+def test_slope_refuses_rounding_level_changes():
+    with pytest.raises(ValueError, match="rounding"):
+        wn.slope(0.0, 0.0, 3.0, widths=[1000, 30000])  # Δ_K ~ d^{−4}
+
+
 def test_exponent_bad_input():
     with pytest.raises(TypeError, match="a"):
         widths.exponent("x y", 0, 0)

@@ -76,17 +76,27 @@ def _lanczos(A: np.ndarray, rtol: float, maxiter: int, v0) -> tuple[float, np.nd
     kmax = min(m, k_cols, maxiter)
     V = np.zeros((kmax + 1, k_cols))
     U = np.zeros((kmax, m))
-    if v0 is None:
-        v0 = np.random.default_rng(0).standard_normal(k_cols)
-    V[0] = v0 / np.linalg.norm(v0)
+    start = np.random.default_rng(0).standard_normal(k_cols)
+    start /= np.linalg.norm(start)
+    if v0 is not None:  # keep a little of every direction: v0 may miss the top one
+        start = v0 / np.linalg.norm(v0) + 1e-2 * start
+    V[0] = start / np.linalg.norm(start)
     alphas, betas = [], []
-    beta, theta, right = 0.0, 0.0, V[0]
+    beta, theta, right, size = 0.0, 0.0, V[0], 0.0
     for k in range(kmax):
         u = A @ V[k] - (beta * U[k - 1] if k else 0.0)
         u -= U[:k].T @ (U[:k] @ u)  # full reorthogonalisation
         alpha = float(np.linalg.norm(u))
-        if alpha == 0.0:  # invariant subspace: the Ritz values are exact
-            break
+        size = max(size, alpha, beta)
+        if alpha <= 1e-12 * size:
+            # invariant subspace: [B | β e_k] holds the exact singular values
+            if k == 0:
+                return 0.0, V[0]
+            B = np.zeros((k, k + 1))
+            B[np.arange(k), np.arange(k)] = alphas
+            B[np.arange(k), np.arange(1, k + 1)] = betas
+            _, s, Qt = np.linalg.svd(B)
+            return float(s[0]), Qt[0] @ V[: k + 1]
         U[k] = u / alpha
         w = A.T @ U[k] - alpha * V[k]
         w -= V[: k + 1].T @ (V[: k + 1] @ w)
@@ -96,7 +106,7 @@ def _lanczos(A: np.ndarray, rtol: float, maxiter: int, v0) -> tuple[float, np.nd
         B = np.diag(alphas) + np.diag(betas[:-1], 1)
         P, s, Qt = np.linalg.svd(B)
         theta, right = float(s[0]), Qt[0] @ V[: k + 1]
-        if beta * abs(P[-1, 0]) <= rtol * theta or beta == 0.0:
+        if beta * abs(P[-1, 0]) <= rtol * theta or beta <= 1e-12 * max(size, alpha):
             return theta, right
         V[k + 1] = w / beta
     if kmax < min(m, k_cols):
@@ -145,10 +155,16 @@ def spectral_norm(A, rtol: float = 1e-3, maxiter: int = 500, v0=None,
         if v0.shape != (A.shape[1],) or not np.any(v0):
             raise ValueError(f"v0 must be a non-zero vector of shape "
                              f"({A.shape[1]},), got shape {v0.shape}")
-    if A.size == 0 or not np.any(A):
+    top = max(float(A.max()), -float(A.min())) if A.size else 0.0
+    if top == 0.0:
         value, vec = 0.0, np.eye(max(A.shape[1], 1))[0][: A.shape[1]]
-    elif min(A.shape) <= EXACT_SIDE:
+        return (value, vec) if return_vector else value
+    scale = 1.0
+    if not 1e-100 < top < 1e100:  # squares would under- or overflow
+        scale, A = top, A / top
+    if min(A.shape) <= EXACT_SIDE:
         value, vec = _exact(A, return_vector)
     else:
         value, vec = _lanczos(A, rtol, int(maxiter), v0)
+    value *= scale
     return (value, vec) if return_vector else value
