@@ -7,6 +7,7 @@ from . import (
     diagonal_linear,
     multi_neuron_linear,
     single_neuron,
+    spectral_scaling,
     two_layer_linear_balanced,
     wide_linear_scalar,
 )
@@ -16,6 +17,7 @@ CATALOG = {
     "diagonal_linear": diagonal_linear,
     "multi_neuron_linear": multi_neuron_linear,
     "single_neuron": single_neuron,
+    "spectral_scaling": spectral_scaling,
     "two_layer_linear_balanced": two_layer_linear_balanced,
     "wide_linear_scalar": wide_linear_scalar,
 }
