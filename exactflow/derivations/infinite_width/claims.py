@@ -1,0 +1,3 @@
+"""placeholder"""
+def claims():
+    return ()
