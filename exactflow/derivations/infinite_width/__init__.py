@@ -56,7 +56,7 @@ See :mod:`.adam` and ``docs/infinite_width.md``.
 initial NTK, at the rates checked there.
 
 **Model** (for the catalog's generic checks): the finite network above with
-width 2, d = 2, half the mean squared error over two samples, layer rates
+width 2, d = 2, half the squared error of one sample, layer rates
 η_a, η_w; it conserves η_w a_j² − η_a‖w_j‖² per neuron.
 
 References

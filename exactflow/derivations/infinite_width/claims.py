@@ -244,7 +244,7 @@ def _rotation():
 
 CONSERVED = Conserved(
     "η_w a_j² − η_a‖w_j‖² conserved per neuron (finite ReLU network)",
-    "d/dt ≡ 0 for width 2, d = 2, two samples",
+    "d/dt ≡ 0 for width 2, d = 2, one sample",
     lambda: [(iw.flow(), list(iw.balances().values()))],
 )
 SYMMETRY = Invariance(

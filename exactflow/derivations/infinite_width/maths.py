@@ -53,6 +53,10 @@ x12 = sp.Symbol("x12", real=True)
 wedge, dist2 = sp.symbols("wedge dist2", nonnegative=True)
 d_in = sp.Symbol("d_in", positive=True)
 
+#: 1/π as a 70-digit number: the generated kernels multiply by it (the Numba
+#: printer cannot print the unevaluated π⁻¹ that CSE leaves of a division by π)
+INV_PI = sp.Float(sp.N(1 / sp.pi, 70), 70)
+
 #: below this angle the cancellation-free series are used (see the functions)
 SERIES_BELOW = sp.Rational(1, 2)
 _TERMS = 8  # the first omitted term is < 1e-19 relative at the switch
@@ -101,17 +105,18 @@ def sin_minus_xcos(x: sp.Expr, scale: sp.Expr = 1, sine: sp.Expr | None = None,
 def _piecewise_linear(gamma, series: bool | None = None):
     """(E φφ, E φ'φ', RΔ, RΣ, κ₀) of φ(z) = max(z, γz), 0 ≤ γ ≤ 1.
 
-    With R = √(k11k22), φ = atan2(s, k12), ψ = π − φ = atan2(s, −k12) (so
-    R sin φ = R sin ψ = s, R cos φ = k12): E φ(u)φ(v) = γ k12 + (1−γ)² RJ/(2π)
+    With R = √(k11k22) = hypot(s, k12), φ = atan2(s, k12), ψ = π − φ =
+    atan2(s, −k12) (so R sin φ = R sin ψ = s, R cos φ = k12; written as the
+    hypot, every term below stays non-negative even for inconsistent inputs): E φ(u)φ(v) = γ k12 + (1−γ)² RJ/(2π)
     with RJ = R(sin ψ − ψ cos ψ), E φ'(u)φ'(v) = γ + (1−γ)² ψ/(2π),
     κ₀ = (1+γ²)/2 and, for the sine scale of the next layer, R(κ₀ − κ) and
     R(κ₀ + κ) as sums of non-negative terms.  No term divides by R, so a zero
     input (R = 0) gives finite values.
     """
-    R = sp.sqrt(k11) * sp.sqrt(k22)
+    R = hypot(s, k12)  # = √(k11 k22), and consistent with φ for any inputs
     phi = sp.atan2(s, k12)
     psi = sp.atan2(s, -k12)
-    c = (1 - gamma) ** 2 / (2 * sp.pi)
+    c = (1 - gamma) ** 2 * INV_PI / 2
     RJ = sin_minus_xcos(psi, R, s, -k12, series)
     e_pp = gamma * k12 + c * RJ
     e_dd = gamma + c * psi
@@ -143,11 +148,11 @@ def layer_map(activation: str, series: bool | None = None
                          f"{activation!r}")
     if activation == "erf":
         q = 1 + 2 * (k11 + k22) + 4 * s**2  # (1+2k11)(1+2k22) − 4k12² > 0
-        e_pp = 2 / sp.pi * sp.atan2(2 * k12, sp.sqrt(q))  # arcsine kernel
-        e_dd = 4 / (sp.pi * sp.sqrt(q))
-        k1n = w_std**2 * 2 / sp.pi * sp.atan2(2 * k11, sp.sqrt(1 + 4 * k11)) \
+        e_pp = 2 * INV_PI * sp.atan2(2 * k12, sp.sqrt(q))  # arcsine kernel
+        e_dd = 4 * INV_PI / sp.sqrt(q)
+        k1n = w_std**2 * 2 * INV_PI * sp.atan2(2 * k11, sp.sqrt(1 + 4 * k11)) \
             + b_std**2
-        k2n = w_std**2 * 2 / sp.pi * sp.atan2(2 * k22, sp.sqrt(1 + 4 * k22)) \
+        k2n = w_std**2 * 2 * INV_PI * sp.atan2(2 * k22, sp.sqrt(1 + 4 * k22)) \
             + b_std**2
         k12n = w_std**2 * e_pp + b_std**2
         s_next = sp.sqrt(sp.Max(k1n * k2n - k12n**2, 0))
@@ -212,7 +217,7 @@ def expectation_forms(activation: str):
 # ------------------------------------------------------------- the finite network
 
 @functools.cache
-def model(width: int = 2, d: int = 2, samples: int = 2) -> Model:
+def model(width: int = 2, d: int = 2, samples: int = 1) -> Model:
     r"""The finite two-layer ReLU network whose width → ∞ limit the kernels give.
 
     f(x) = n^{−1/2} Σ_j a_j relu(w_jᵀx/√d) (neural-tangents'
@@ -252,7 +257,7 @@ def model(width: int = 2, d: int = 2, samples: int = 2) -> Model:
 
 
 @functools.cache
-def flow(width: int = 2, d: int = 2, samples: int = 2) -> GradientFlow:
+def flow(width: int = 2, d: int = 2, samples: int = 1) -> GradientFlow:
     """θ̇ = −η ⊙ ∇L for :func:`model`."""
     return gradient_flow(model(width, d, samples))
 
