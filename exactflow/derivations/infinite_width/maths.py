@@ -130,7 +130,7 @@ def _piecewise_linear(gamma, series: bool | None = None):
 def _next_sine(r_delta, r_sigma, kappa0):
     """√(k11'k22' − k12'²) after Dense(W, b), as a hypot of two real roots."""
     gap = (sp.sqrt(k11) - sp.sqrt(k22)) ** 2
-    return hypot(w_std**2 * sp.sqrt(r_delta * r_sigma),
+    return hypot(w_std**2 * sp.sqrt(r_delta) * sp.sqrt(r_sigma),
                  b_std * w_std * sp.sqrt(kappa0 * gap + 2 * r_delta))
 
 
@@ -147,9 +147,10 @@ def layer_map(activation: str, series: bool | None = None
         raise ValueError(f"activation must be one of {ACTIVATIONS}, got "
                          f"{activation!r}")
     if activation == "erf":
-        q = 1 + 2 * (k11 + k22) + 4 * s**2  # (1+2k11)(1+2k22) − 4k12² > 0
-        e_pp = 2 * INV_PI * sp.atan2(2 * k12, sp.sqrt(q))  # arcsine kernel
-        e_dd = 4 * INV_PI / sp.sqrt(q)
+        # √((1+2k11)(1+2k22) − 4k12²) = √(1 + 2(k11+k22) + 4s²) ≥ 1, as a hypot
+        root_q = hypot(2 * s, sp.sqrt(1 + 2 * (k11 + k22)))
+        e_pp = 2 * INV_PI * sp.atan2(2 * k12, root_q)  # arcsine kernel
+        e_dd = 4 * INV_PI / root_q
         k1n = w_std**2 * 2 * INV_PI * sp.atan2(2 * k11, sp.sqrt(1 + 4 * k11)) \
             + b_std**2
         k2n = w_std**2 * 2 * INV_PI * sp.atan2(2 * k22, sp.sqrt(1 + 4 * k22)) \

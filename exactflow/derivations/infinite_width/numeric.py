@@ -100,7 +100,7 @@ def _geometry(x1, x2):
     prod = xx1[:, None] * xx2[None, :]
     gram = prod - x12 * x12
     dist2 = xx1[:, None] + xx2[None, :] - 2.0 * x12
-    near = gram <= _NEAR * prod
+    near = ~(gram > _NEAR * prod)  # also where prod overflowed (NaN)
     wedge = np.sqrt(np.maximum(gram, 0.0))
     i, j = np.nonzero(near)
     if i.size:
@@ -122,6 +122,11 @@ def kernel_pair(x1, x2=None, depth: int = 2, activation: str = "relu",
     depth, w_std, b_std, slope = _check_options(depth, activation, w_std, b_std,
                                                 slope)
     x1, x2 = _inputs(x1, x2)
+    with np.errstate(over="ignore", invalid="ignore"):
+        return _recursion(x1, x2, depth, activation, w_std, b_std, slope)
+
+
+def _recursion(x1, x2, depth, activation, w_std, b_std, slope):
     xx1, xx2, x12, wedge, dist2 = _geometry(x1, x2)
     d_in = float(x1.shape[1])
     first = _layer("dense_input")
