@@ -140,8 +140,8 @@ def adam_limit(x_train, y_train, x_test, steps, lr: float, optimizer: str = "ada
         a_s = _adam_direction(m_s, v_s, t + 1, beta1, beta2) * weight
         a_u = _adam_direction(m_u, v_u, t + 1, beta1, beta2) * weight[:, None]
         f_t = f_t - lr * (radial * relu_t @ a_s
-                          + E_ABS_A * np.einsum("nk,kd,nd->n", on_t, a_u, xt))
+                          + E_ABS_A * np.sum(on_t * (xt @ a_u.T), axis=1))
         f_s = f_s - lr * (radial * relu_s @ a_s
-                          + E_ABS_A * np.einsum("mk,kd,md->m", on_s, a_u, xs))
+                          + E_ABS_A * np.sum(on_s * (xs @ a_u.T), axis=1))
     return np.array(out_train), np.array(out_test)
 
