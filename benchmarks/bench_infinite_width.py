@@ -115,7 +115,7 @@ def speed(n, repeat, nt_python):
         with tempfile.TemporaryDirectory() as tmp:
             xin, kout = Path(tmp) / "x.npy", Path(tmp) / "k.npy"
             np.save(xin, x)
-            script = Path(tmp) / "nt.py"
+            script = Path(tmp) / "neural_tangents_run.py"  # not nt.py: a stdlib name
             script.write_text(NT_SCRIPT)
             proc = subprocess.run([nt_python, str(script), str(xin), str(DEPTH),
                                    str(W_STD), str(B_STD), str(repeat), str(kout)],

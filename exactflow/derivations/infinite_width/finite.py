@@ -178,12 +178,18 @@ def train_two_layer(x_train, y_train, x_test, width: int, steps, lr: float,
     m_a = v_a = np.zeros(width)
     m_w = v_w = np.zeros((width, d))
     out_train, out_test = [], []
+    h = width // 2
+
+    def forward(z):  # the halves summed apart, so that f₀ is exactly 0
+        r = np.maximum(z, 0.0)
+        return (r[:, :h] @ a[:h] + r[:, h:] @ a[h:]) * scale
+
     for t in range(int(steps[-1]) + 1):
         z = xt @ w.T
-        f = np.maximum(z, 0.0) @ a * scale
+        f = forward(z)
         if t in steps:
             out_train.append(f)
-            out_test.append(np.maximum(xs @ w.T, 0.0) @ a * scale)
+            out_test.append(forward(xs @ w.T))
         if t == steps[-1]:
             break
         r = f - y_train
