@@ -180,7 +180,8 @@ def main(argv=None):
     for name, sec, err in rows:
         lines.append(f"| {name} | {sec:.3f} | {sec / t_ref:.2f}× | {err:.1e} |")
     if not isinstance(nt, float):
-        lines += ["", f"neural-tangents: not compared ({nt or 'no --nt-python given'})."]
+        why = nt or "no --nt-python given"
+        lines += ["", f"neural-tangents: not compared ({why})."]
     lines += ["", "Finite-width convergence (mean over "
               f"{args.seeds} random networks per width):", "",
               "| quantity | " + " | ".join(f"2^{int(np.log2(w))}" for w in

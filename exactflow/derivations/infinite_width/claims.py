@@ -43,7 +43,8 @@ def _polar(gamma):
     ∫ φ(cos t)φ(cos(t − φ)) dt with E r² = 2, E φ'φ' = (1/2π) ∫ φ'φ' dt, and
     the circle splits into four arcs of constant signs.
     """
-    arcs = ((_phi - sp.pi / 2, sp.pi / 2, 1, 1), (sp.pi / 2, _phi + sp.pi / 2, gamma, 1),
+    arcs = ((_phi - sp.pi / 2, sp.pi / 2, 1, 1),
+            (sp.pi / 2, _phi + sp.pi / 2, gamma, 1),
             (_phi + sp.pi / 2, 3 * sp.pi / 2, gamma, gamma),
             (3 * sp.pi / 2, _phi + 3 * sp.pi / 2, 1, gamma))
     e_pp = sum(fu * fv * sp.integrate(sp.cos(_t) * sp.cos(_t - _phi), (_t, lo, hi))
@@ -264,7 +265,8 @@ FORMS = Check(
 )
 ERF = Check(
     "erf: arcsine forms equal their Gaussian expectations (50-digit quadrature)",
-    "E erf(u)erf(v) = (2/π)asin(2k12/√((1+2k11)(1+2k22))), E erf'erf' = (4/π)(…)^{-1/2}",
+    "E erf(u)erf(v) = (2/π)asin(2k12/√((1+2k11)(1+2k22))), "
+    "E erf'erf' = (4/π)(…)^{-1/2}",
     _erf_quadrature,
 )
 STABLE = Check(

@@ -107,8 +107,9 @@ def _piecewise_linear(gamma, series: bool | None = None):
 
     With R = √(k11k22) = hypot(s, k12), φ = atan2(s, k12), ψ = π − φ =
     atan2(s, −k12) (so R sin φ = R sin ψ = s, R cos φ = k12; written as the
-    hypot, every term below stays non-negative even for inconsistent inputs): E φ(u)φ(v) = γ k12 + (1−γ)² RJ/(2π)
-    with RJ = R(sin ψ − ψ cos ψ), E φ'(u)φ'(v) = γ + (1−γ)² ψ/(2π),
+    hypot, every term below stays non-negative even for inconsistent inputs):
+    E φ(u)φ(v) = γ k12 + (1−γ)² RJ/(2π) with RJ = R(sin ψ − ψ cos ψ),
+    E φ'(u)φ'(v) = γ + (1−γ)² ψ/(2π),
     κ₀ = (1+γ²)/2 and, for the sine scale of the next layer, R(κ₀ − κ) and
     R(κ₀ + κ) as sums of non-negative terms.  No term divides by R, so a zero
     input (R = 0) gives finite values.
