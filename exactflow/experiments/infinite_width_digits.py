@@ -163,13 +163,44 @@ def table(ds, step=None) -> str:
 
 
 def plot(ds, directory):
-    """Test error against width and against steps (one PNG)."""
+    """Test error against width (last step) and against steps (largest width).
+
+    Writes ``infinite_width_digits.png``.  The layering keeps experiments and
+    ``exactflow.present`` apart, so this draws with matplotlib itself; the same
+    panels as Axes-level functions are in
+    :mod:`exactflow.present.figures.infinite_width`.
+    """
     from pathlib import Path
 
-    from ..present.figures.infinite_width import save_summary
+    try:
+        import matplotlib
 
+        matplotlib.use("Agg", force=False)
+        import matplotlib.pyplot as plt
+    except ImportError as exc:
+        raise ImportError("plots need matplotlib: install the exactflow[plots] "
+                          "extra") from exc
+    fig, (left, right) = plt.subplots(1, 2, figsize=(10, 4))
+    widths, steps = ds["width"].values, ds["step"].values
+    last, top = int(steps[-1]), int(widths[-1])
+    for m in models_of(ds):
+        err = ds[f"test_error_{m}"]
+        style = "o-" if m in ("gd", "adam") else "--"
+        color = "C0" if m in ("gd", "ntk") else "C1"
+        at = err.sel(step=last)
+        left.errorbar(widths, at.mean("seed").values, yerr=at.std("seed").values,
+                      fmt=style, color=color, label=m, capsize=2)
+        curve = err.sel(width=top).mean("seed").values
+        right.plot(steps[steps > 0], curve[steps > 0], style, color=color, label=m)
+    left.set(xscale="log", xlabel="width n", ylabel=f"test error after {last} steps")
+    left.set_xscale("log", base=2)
+    right.set(xscale="log", xlabel="steps", ylabel=f"test error (width {top})")
+    left.legend(fontsize="small")
+    right.legend(fontsize="small")
+    fig.tight_layout()
     path = Path(directory) / "infinite_width_digits.png"
-    save_summary(ds, path)
+    fig.savefig(path, dpi=120)
+    plt.close(fig)
     return [path]
 
 
