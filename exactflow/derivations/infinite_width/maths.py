@@ -63,8 +63,13 @@ _TERMS = 8  # the first omitted term is < 1e-19 relative at the switch
 
 
 def _series(x: sp.Expr, coefficient) -> sp.Expr:
-    return sum((-1) ** (k + 1) * coefficient(k) * x ** (2 * k + 1)
-               / sp.factorial(2 * k + 1) for k in range(1, _TERMS + 1))
+    """Σ_{k=1}^{8} (−1)^{k+1} c(k) x^{2k+1}/(2k+1)! in Horner form (in x²)."""
+    x2 = x * x
+    acc = sp.Integer(0)
+    for k in range(_TERMS, 0, -1):
+        acc = sp.Rational((-1) ** (k + 1) * coefficient(k),
+                          sp.factorial(2 * k + 1)) + x2 * acc
+    return x2 * x * acc
 
 
 def one_minus_sinc(x: sp.Expr, scale: sp.Expr = 1, sine: sp.Expr | None = None,
