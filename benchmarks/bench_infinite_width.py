@@ -180,15 +180,7 @@ def speed(n, repeat, nt_python):
 
 
 def _numba_ntk(x):
-    from exactflow.derivations.infinite_width import numeric
-
-    saved = numeric._layer
-    numeric._layer = lambda name: generated_kernel(maths.NAME, maths.kernels, name,
-                                                   "numba")
-    try:
-        return iw.ntk(x, x, DEPTH, "relu", W_STD, B_STD)
-    finally:
-        numeric._layer = saved
+    return iw.ntk(x, x, DEPTH, "relu", W_STD, B_STD, target="numba")
 
 
 def slopes(seeds):

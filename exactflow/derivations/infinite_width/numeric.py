@@ -22,8 +22,8 @@ _NEAR = 1e-3  # sin²∠(x, x′) below this: recompute the pair's geometry exac
 _SPLIT = 134217729.0  # 2**27 + 1, Dekker's splitting constant for float64
 
 
-def _layer(name: str):
-    return generated_kernel(NAME, kernels, name)
+def _layer(name: str, target: str | None = None):
+    return generated_kernel(NAME, kernels, name, target)
 
 
 def _check_options(depth, activation, w_std, b_std, slope):
@@ -114,7 +114,8 @@ def _geometry(x1, x2):
 
 
 def kernel_pair(x1, x2=None, depth: int = 2, activation: str = "relu",
-                w_std: float = 1.0, b_std: float = 0.0, slope: float | None = None):
+                w_std: float = 1.0, b_std: float = 0.0, slope: float | None = None,
+                *, target: str | None = None):
     """Both kernels at once: ``(nngp, ntk)``, each of shape (n1, n2).
 
     Same arguments as :func:`nngp`; one pass through the layers gives both.
@@ -123,20 +124,20 @@ def kernel_pair(x1, x2=None, depth: int = 2, activation: str = "relu",
                                                 slope)
     x1, x2 = _inputs(x1, x2)
     with np.errstate(over="ignore", invalid="ignore"):
-        return _recursion(x1, x2, depth, activation, w_std, b_std, slope)
+        return _recursion(x1, x2, depth, activation, w_std, b_std, slope, target)
 
 
-def _recursion(x1, x2, depth, activation, w_std, b_std, slope):
+def _recursion(x1, x2, depth, activation, w_std, b_std, slope, target):
     xx1, xx2, x12, wedge, dist2 = _geometry(x1, x2)
     d_in = float(x1.shape[1])
-    first = _layer("dense_input")
+    first = _layer("dense_input", target)
     k11, k22, k12, s, th = first(xx1[:, None], xx2[None, :], x12, wedge, dist2,
                                  d_in, w_std, b_std)
     d1 = first(xx1, xx1, xx1, 0.0, 0.0, d_in, w_std, b_std)
     d2 = first(xx2, xx2, xx2, 0.0, 0.0, d_in, w_std, b_std)
     a1, t1 = d1[0], d1[4]
     a2, t2 = d2[0], d2[4]
-    layer = _layer(activation)
+    layer = _layer(activation, target)
     extra = (slope,) if activation == "leaky_relu" else ()
     for _ in range(depth):
         k12, s, th = layer(a1[:, None], a2[None, :], k12, s, th, w_std, b_std,
@@ -150,7 +151,8 @@ def _recursion(x1, x2, depth, activation, w_std, b_std, slope):
 
 
 def nngp(x1, x2=None, depth: int = 2, activation: str = "relu", w_std: float = 1.0,
-         b_std: float = 0.0, slope: float | None = None) -> np.ndarray:
+         b_std: float = 0.0, slope: float | None = None, *,
+         target: str | None = None) -> np.ndarray:
     r"""The NNGP kernel K(x1, x2) of an infinitely wide fully connected network.
 
     The network is neural-tangents'
@@ -171,6 +173,9 @@ def nngp(x1, x2=None, depth: int = 2, activation: str = "relu", w_std: float = 1
         Weight (> 0) and bias (≥ 0) standard deviations of every Dense layer.
     slope : float, optional
         The leaky-ReLU slope γ ∈ [0, 1] (only with ``"leaky_relu"``).
+    target : str, optional
+        The codegen target of the layer kernels (a name of
+        ``exactflow.codegen.targets.TARGETS``; default NumPy).
 
     Returns
     -------
@@ -188,11 +193,13 @@ def nngp(x1, x2=None, depth: int = 2, activation: str = "relu", w_std: float = 1
     K ← W² E[φ(u)φ(v)] + b² with (u, v) ~ N(0, K); see the package docstring
     for the closed forms and :mod:`.maths` for their stable evaluation.
     """
-    return kernel_pair(x1, x2, depth, activation, w_std, b_std, slope)[0]
+    return kernel_pair(x1, x2, depth, activation, w_std, b_std, slope,
+                       target=target)[0]
 
 
 def ntk(x1, x2=None, depth: int = 2, activation: str = "relu", w_std: float = 1.0,
-        b_std: float = 0.0, slope: float | None = None) -> np.ndarray:
+        b_std: float = 0.0, slope: float | None = None, *,
+        target: str | None = None) -> np.ndarray:
     r"""The NTK Θ(x1, x2) of an infinitely wide fully connected network.
 
     Same network and arguments as :func:`nngp`; the value equals
@@ -206,7 +213,8 @@ def ntk(x1, x2=None, depth: int = 2, activation: str = "relu", w_std: float = 1.
     -----
     Θ⁰ = K⁰, then per hidden layer Θ ← K_next + W² E[φ′(u)φ′(v)] Θ.
     """
-    return kernel_pair(x1, x2, depth, activation, w_std, b_std, slope)[1]
+    return kernel_pair(x1, x2, depth, activation, w_std, b_std, slope,
+                       target=target)[1]
 
 
 def _spectral_factor(lam, t, learning_rate):
