@@ -20,10 +20,12 @@ The increment is 0-homogeneous in the residual history (r → c r, c > 0, leaves
 it unchanged), so it is not a kernel method, and it is not invariant under
 rotations of the inputs (the coordinate-wise normalisation of Adam survives).
 
-For d = 2 the expectation over ŵ = (cos θ, sin θ) is an angular integral,
-computed by Gauss–Legendre quadrature on every activation cell (the arcs
-between the angles where ŵ ⟂ a data point, on which s and u are sinusoids);
-otherwise, and on request, by Monte Carlo over ``directions`` random directions.
+For d = 2 the expectation over ŵ = (cos θ, sin θ) is an angular integral over
+the activation cells (the arcs between the angles where ŵ ⟂ a data point), on
+which u is constant and s(ŵ) = ŵ·v_c a sinusoid: Gauss–Legendre on every cell
+(converged to ~1e-14 for Adam; exact to rounding for sign-GD, whose cells are
+also cut where ŵ ⟂ v_c).  Otherwise, and on request, Monte Carlo over
+``directions`` random directions.
 """
 
 from __future__ import annotations
