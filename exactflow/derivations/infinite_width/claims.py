@@ -222,7 +222,7 @@ def _homogeneous():
     linear = float(np.max(np.abs(gd3 - 3 * gd1)))
     ok = err < 1e-13 * np.max(np.abs(one)) and linear < 1e-12 and \
         np.max(np.abs(three - 3 * one)) > 1e-3
-    return ok, "numeric: exact arithmetic up to rounding", err, \
+    return ok, "numeric", err, \
         f"Δf(3r) = Δf(r) to {err:.1e}; the NTK step is linear to {linear:.1e}"
 
 
