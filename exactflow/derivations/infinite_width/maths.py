@@ -258,7 +258,7 @@ def model(width: int = 2, d: int = 2, samples: int = 1) -> Model:
         inputs=x,
         forward=forward(x),
         assumptions=f"two-layer ReLU network in NTK parametrisation, width {width}, "
-                    f"d = {d}, squared loss (half the mean) over {samples} samples",
+                    f"d = {d}, half the mean squared error over {samples} sample(s)",
         references=REFERENCES[:1],
     )
 
