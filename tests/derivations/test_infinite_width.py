@@ -185,6 +185,11 @@ def test_predict_at_infinity_and_gd_steps(data):
         f_x, f_s = f_x - lr * th @ r, f_s - lr * tx @ r
     got = iw.predict(np.array([25]), x, y, xs, depth=1, learning_rate=lr)[0]
     np.testing.assert_allclose(got, f_s, rtol=1e-10, atol=1e-12)
+    xd, yd = data[0], data[1]  # with a repeated input Θ_XX is singular
+    thd, txd = iw.ntk(xd, xd, depth=1), iw.ntk(xs, xd, depth=1)
+    np.testing.assert_allclose(iw.predict(np.inf, xd, yd, xs, depth=1),
+                               txd @ np.linalg.pinv(thd, rcond=1e-13) @ yd,
+                               rtol=1e-8)
     t = np.array([[0.5, 1.0], [3.0, 10.0]])  # any shape of t, several outputs
     many = iw.predict(t, x, np.stack([y, 2 * y], 1), xs, depth=1)
     assert many.shape == (2, 2, len(xs), 2)

@@ -226,11 +226,14 @@ def _spectral_factor(lam, t, learning_rate):
     lam = np.maximum(lam, 0.0)  # Θ is positive semi-definite: rounding only
     t = t[..., None]
     if learning_rate is None:
-        x = t * lam
-        with np.errstate(invalid="ignore", divide="ignore"):
-            g = np.where(x > 0, -np.expm1(-x) / np.where(lam > 0, lam, 1.0), t)
-        return np.where(np.isinf(t), np.where(lam > 0, 1.0 / np.where(lam > 0, lam,
-                                                                      1.0), 0.0), g)
+        with np.errstate(invalid="ignore", over="ignore"):
+            g = np.where(lam > 0, -np.expm1(-t * lam) / np.where(lam > 0, lam, 1.0),
+                         t)
+        # t = ∞: the minimum-norm interpolant, with pinv's cut-off (eigenvalues
+        # below n·ε·λ_max are the null space, whose factor t would be ∞)
+        cut = lam.size * np.finfo(float).eps * max(lam.max(initial=0.0), 0.0)
+        inv = np.where(lam > cut, 1.0 / np.where(lam > cut, lam, 1.0), 0.0)
+        return np.where(np.isinf(t), inv, g)
     x = learning_rate * lam
     with np.errstate(invalid="ignore", divide="ignore", over="ignore"):
         below = -np.expm1(t * np.log1p(-np.minimum(x, 0.5)))  # x < 1, accurate
