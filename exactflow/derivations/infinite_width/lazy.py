@@ -54,7 +54,21 @@ def _expm_sym(m: np.ndarray, t: np.ndarray) -> np.ndarray:
 
 def single_neuron_gap(delta: float, taus=TAUS, beta0=(0.5, -0.2),
                       beta_star=(0.3, 1.0)) -> float:
-    """max_τ ‖β(τ/|δ|) − β_kernel(τ/|δ|)‖ / ‖β* − β₀‖ at imbalance δ (unit rates)."""
+    """max_τ ‖β(τ/|δ|) − β_kernel(τ/|δ|)‖ / ‖β* − β₀‖ at imbalance δ (unit rates).
+
+    Parameters
+    ----------
+    delta : float
+        The conserved imbalance η_w a₀² − η_a‖w₀‖² (any sign, |δ| large).
+    taus : array of float
+        Times in units of 1/|δ|.
+    beta0, beta_star : array of shape (2,)
+        The initial β₀ = a₀w₀ and the target (whitened data).
+
+    Returns
+    -------
+    float
+    """
     from .. import single_neuron as sn
 
     b0, bs = np.asarray(beta0, float), np.asarray(beta_star, float)
@@ -69,7 +83,21 @@ def single_neuron_gap(delta: float, taus=TAUS, beta0=(0.5, -0.2),
 
 def wide_linear_scalar_gap(scale: float, taus=TAUS, alpha: float = 1.0,
                            beta: float = 0.7) -> float:
-    """max_τ |κp(τ/K₀) − kernel flow| / |β/α − κp₀| for u₀ = σ(1, 0, ½) ⟂ w₀ = σe₂."""
+    """max_τ |κp(τ/K₀) − kernel flow| / |β/α − κp₀| for u₀ = σ(1, 0, ½) ⟂ w₀ = σe₂.
+
+    Parameters
+    ----------
+    scale : float
+        The initial scale σ.
+    taus : array of float
+        Times in units of 1/K₀.
+    alpha, beta : float
+        E[x²] and E[xy].
+
+    Returns
+    -------
+    float
+    """
     from .. import wide_linear_scalar as wl
 
     u0 = scale * np.array([1.0, 0.0, 0.5])
@@ -84,7 +112,19 @@ def wide_linear_scalar_gap(scale: float, taus=TAUS, alpha: float = 1.0,
 
 
 def two_layer_linear_balanced_gap(lam: float, taus=TAUS) -> float:
-    """max_τ ‖W₂W₁(τ/λ) − kernel flow‖_max / ‖E₀‖_max, (d_in, h, d_out) = (3, 2, 2)."""
+    """max_τ ‖W₂W₁(τ/λ) − kernel flow‖_max / ‖E₀‖_max, (d_in, h, d_out) = (3, 2, 2).
+
+    Parameters
+    ----------
+    lam : float
+        The imbalance λ > 0 of W₂ᵀW₂ − W₁W₁ᵀ = λI.
+    taus : array of float
+        Times in units of 1/λ.
+
+    Returns
+    -------
+    float
+    """
     from .. import two_layer_linear_balanced as tl
 
     syx = np.array([[1.0, 0.5, 0.0], [0.0, -0.7, 0.3]])

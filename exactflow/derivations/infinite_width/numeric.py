@@ -116,9 +116,21 @@ def _geometry(x1, x2):
 def kernel_pair(x1, x2=None, depth: int = 2, activation: str = "relu",
                 w_std: float = 1.0, b_std: float = 0.0, slope: float | None = None,
                 *, target: str | None = None):
-    """Both kernels at once: ``(nngp, ntk)``, each of shape (n1, n2).
+    """Both kernels at once: one pass through the layers gives NNGP and NTK.
 
-    Same arguments as :func:`nngp`; one pass through the layers gives both.
+    Parameters
+    ----------
+    x1, x2, depth, activation, w_std, b_std, slope, target
+        As in :func:`nngp`.
+
+    Returns
+    -------
+    nngp, ntk : ndarray of shape (n1, n2)
+
+    Raises
+    ------
+    ValueError
+        As :func:`nngp`.
     """
     depth, w_std, b_std, slope = _check_options(depth, activation, w_std, b_std,
                                                 slope)
