@@ -84,6 +84,8 @@ def test_table_and_figure(result, tmp_path):
     assert ax2.get_xscale() == "log"
     paths = ex.plot(result, tmp_path)
     assert paths[0].exists() and paths[0].stat().st_size > 1000
+    fig.save_summary(result, tmp_path / "summary.png")
+    assert (tmp_path / "summary.png").stat().st_size > 1000
 
 
 def test_cli_sweep_and_plot(tmp_path, capsys):
