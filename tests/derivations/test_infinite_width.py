@@ -299,3 +299,17 @@ def test_the_numba_target_gives_the_same_kernels():
             np.testing.assert_allclose(
                 fn(x1, x2, 3, act, 1.2, 0.2, slope, target="numba"),
                 fn(x1, x2, 3, act, 1.2, 0.2, slope), rtol=1e-13, atol=1e-300)
+
+
+@settings(max_examples=6)
+@given(st.integers(0, 2**32 - 1), st.sampled_from(["relu", "leaky_relu", "linear"]),
+       st.floats(0.3, 2.0), st.floats(0.0, 1.0), st.floats(-4.0, 4.0))
+def test_random_inputs_match_50_digit_quadrature(seed, activation, w_std, b_std, c):
+    rng = np.random.default_rng(seed)
+    x = rng.standard_normal((2, 3)) * rng.uniform(0.1, 5)
+    x2 = np.vstack([c * x[0], -x[1], np.zeros(3)])
+    slope = 0.3 if activation == "leaky_relu" else None
+    reference = ref.kernels(x, x2, 2, activation, w_std, b_std, slope or 0)
+    for depth in (1, 2):
+        k, t = iw.kernel_pair(x, x2, depth, activation, w_std, b_std, slope)
+        _check_against(reference[depth], k, t, x, x2, w_std, b_std)
