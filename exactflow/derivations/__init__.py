@@ -5,6 +5,7 @@ from __future__ import annotations
 from . import (
     deep_linear_modes,
     diagonal_linear,
+    infinite_width,
     multi_neuron_linear,
     single_neuron,
     spectral_scaling,
@@ -15,6 +16,7 @@ from . import (
 CATALOG = {
     "deep_linear_modes": deep_linear_modes,
     "diagonal_linear": diagonal_linear,
+    "infinite_width": infinite_width,
     "multi_neuron_linear": multi_neuron_linear,
     "single_neuron": single_neuron,
     "spectral_scaling": spectral_scaling,

@@ -13,4 +13,5 @@ __all__ = ["EXPERIMENTS"]
 #: registry name -> module (imported on use, so the registry is cheap)
 EXPERIMENTS: dict[str, str] = {
     "coord-check": "exactflow.experiments.coord_check",
+    "infinite_width_digits": "exactflow.experiments.infinite_width_digits",
 }

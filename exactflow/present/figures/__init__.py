@@ -25,6 +25,7 @@ FIGURES: dict[str, str] = {
 #: experiment registry name -> figure module with ``save(ds, directory)``
 EXPERIMENT_FIGURES: dict[str, str] = {
     "coord-check": "exactflow.present.figures.coord_check",
+    "infinite_width_digits": "exactflow.present.figures.infinite_width",
 }
 
 
