@@ -6,7 +6,7 @@ import functools
 
 import sympy as sp
 
-from .._bundle import Derivation
+from .._bundle import Derivation, SolveSetup
 from . import maths as ss
 from . import widths
 from .claims import claims
@@ -59,6 +59,17 @@ def _sections():
 
 
 @functools.cache
+def _solve_setup() -> SolveSetup:
+    """The scalar chain (d = width = 1) with its two balances: the setting in
+    which ``exactflow solve spectral_scaling`` reduces the flow (the matrix
+    model's reduction is out of the solver's reach; there is no closed form)."""
+    C1, C2 = ss.balance(1, 1)
+    return SolveSetup(ss.model(1, 1), {sp.Symbol("C1", real=True): C1[0, 0],
+                                       sp.Symbol("C2", real=True): C2[0, 0]},
+                      "scalar three-layer chain (d = n = 1), general moments")
+
+
+@functools.cache
 def derivation() -> Derivation:
     """The spectral-condition derivation bundle."""
     d, width = 2, 2
@@ -77,4 +88,5 @@ def derivation() -> Derivation:
         references=ss.REFERENCES,
         sections=_sections(),
         kernels=ss.kernels,
+        solve_setup=_solve_setup,
     )
