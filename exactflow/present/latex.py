@@ -42,7 +42,7 @@ _MATH = {
     "±": r"\pm ", "∓": r"\mp ", "∑": r"\sum ", "∫": r"\int ", "⊥": r"\perp ",
     "ℝ": r"\mathbb{R}", "ℕ": r"\mathbb{N}", "ℚ": r"\mathbb{Q}", "ℤ": r"\mathbb{Z}",
     "⟨": r"\langle ", "⟩": r"\rangle ", "∀": r"\forall ", "∃": r"\exists ",
-    "∘": r"\circ ", "⋯": r"\cdots ", "⋮": r"\vdots ", "∝": r"\propto ",
+    "∘": r"\circ ", "⋯": r"\cdots ", "…": r"\ldots ", "⋮": r"\vdots ", "∝": r"\propto ",
     "∧": r"\wedge ", "∨": r"\vee ", "∩": r"\cap ", "∪": r"\cup ", "⊂": r"\subset ",
     "⊆": r"\subseteq ", "∅": r"\emptyset ", "∼": r"\sim ", "≪": r"\ll ",
     "≫": r"\gg ", "⌊": r"\lfloor ", "⌋": r"\rfloor ", "⌈": r"\lceil ",

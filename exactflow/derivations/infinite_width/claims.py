@@ -203,7 +203,7 @@ def _slope_check(errors_fn, what):
     def check():
         errs = errors_fn()
         k = slope(WIDTHS, errs)
-        return (-0.65 <= k <= -0.4, "numeric: random networks, widths 2^10…2^16",
+        return (-0.65 <= k <= -0.4, "numeric: random networks, widths 2^10 to 2^16",
                 abs(k + 0.5), f"{what}: slope {k:.3f}")
     return check
 
@@ -266,7 +266,7 @@ FORMS = Check(
 ERF = Check(
     "erf: arcsine forms equal their Gaussian expectations (50-digit quadrature)",
     "E erf(u)erf(v) = (2/π)asin(2k12/√((1+2k11)(1+2k22))), "
-    "E erf'erf' = (4/π)(…)^{-1/2}",
+    "E erf'erf' = (4/π)(⋯)^{-1/2}",
     _erf_quadrature,
 )
 STABLE = Check(
