@@ -147,7 +147,7 @@ def laws(model_or_name, degree: int = 2):
 
 def solve(model_or_name, conserved: Mapping | None = None,
           coordinates: Mapping | str | None = None, values: Mapping | None = None,
-          setting: str = ""):
+          setting: str = "", progress: bool | None = None):
     """Reduce and solve a model's gradient flow; returns a
     :class:`~exactflow.symbolic.solve.result.SolveResult`.
 
@@ -156,7 +156,8 @@ def solve(model_or_name, conserved: Mapping | None = None,
     ``solve_setup``).  ``conserved`` maps symbols to conserved quantities to
     reduce by (default: the degree-2 laws, discovered); ``coordinates`` maps
     new coordinates to expressions, or is ``"invariant"`` for the
-    rescaling-invariant monomials; ``values`` fixes constants.
+    rescaling-invariant monomials; ``values`` fixes constants.  ``progress``
+    shows the stages (None: only when someone watches, a terminal or a notebook).
 
     A catalog entry solved in its own setting (no ``conserved``, ``values`` or
     ``setting`` given) is cached across processes (``exactflow._solved``): a
@@ -170,11 +171,11 @@ def solve(model_or_name, conserved: Mapping | None = None,
 
         return cached_solve(model_or_name, coordinates,
                             lambda: _solve(model_or_name, None, coordinates, None,
-                                           setting))
-    return _solve(model_or_name, conserved, coordinates, values, setting)
+                                           setting, progress))
+    return _solve(model_or_name, conserved, coordinates, values, setting, progress)
 
 
-def _solve(model_or_name, conserved, coordinates, values, setting):
+def _solve(model_or_name, conserved, coordinates, values, setting, progress=None):
     import dataclasses
 
     import sympy as sp
@@ -189,21 +190,30 @@ def _solve(model_or_name, conserved, coordinates, values, setting):
         if d.solve_setup is not None and conserved is None and values is None:
             st = d.solve_setup()
             return _solve(st.model, st.conserved, coordinates or st.coordinates,
-                          st.values, st.setting)
+                          st.values, st.setting, progress)
         if conserved is None:
             conserved = {sp.Symbol(k, real=True): v for k, v in d.conserved.items()}
         m = d.model
     else:
         m = _as_model(model_or_name)
+    from ._progress import progress as bar
+
+    stages = iter(bar(("conservation laws", "reduce", "solve and verify"),
+                      f"solve {m.name}", 3, progress, "stage"))
     flow = gradient_flow(m)
+    next(stages)
     if conserved is None and m.forward is None:
         conserved = {}  # law discovery needs the forward map
     if conserved is None:
         found = discover_laws(m, 2)
         conserved = {sp.Symbol(f"Q{i}", real=True): q for i, q in enumerate(found, 1)}
+    next(stages)
     system = reduce_flow(flow, coordinates=coordinates, conserved=conserved,
                          values=values)
     if setting:
         system = dataclasses.replace(system, steps=(("Setting", setting),)
                                      + system.steps)
-    return solve_system(system, flow, name=m.name)
+    next(stages)
+    result = solve_system(system, flow, name=m.name)
+    next(stages, None)  # close the bar
+    return result
