@@ -9,7 +9,6 @@ from __future__ import annotations
 import functools
 
 import sympy as sp
-from sympy.codegen.cfunctions import expm1
 
 from ...symbolic.proof.verify import Solution
 from ...symbolic.spec.flow import flow_of
@@ -157,7 +156,7 @@ def scaled_kernel(
     are ``a(t)``, ``p(t) = w(t)·β̂*`` and ``g(t)`` with ``Π⊥w(t) = g(t) Π⊥w₀``.
     The growing exponentials e^{Dτ/2} (in u, q) and e^{Dτ} (in Λ) are factored out,
     so every term left is bounded; Λ is a sum of non-negative terms (eigen-split
-    of z₀ on A, §1.5).  On the saddle's stable manifold (P = 0) the scaled Λ
+    of z₀ on A, docs §5).  On the saddle's stable manifold (P = 0) the scaled Λ
     underflows for Dτ ≳ 745; :func:`exact_kernel` is the log-scaled form that
     the kernel uses.  ``branch="pos"``/``"neg"`` returns the branch δ̃ ≥ 0 /
     δ̃ < 0 without Piecewise (used by the proof that this form equals
@@ -224,7 +223,11 @@ _FLOOR = sp.Float("1e-30")
 def _parts(branch):
     k = (eta_w / eta_a) ** sp.Rational(1, 4)
     q0, u0, rho0 = k * ka0, kp0 / k, kr0 / k
-    dl = q0**2 - u0**2 - rho0**2
+    # δ̃ = q0² − u0² − ρ0² as δ/√(η_aη_w), one product: D ± δ̃ and sign(δ̃) then
+    # use the same rounded δ̃ in every target (a sum would be expanded into
+    # halves, each target adding them in its own order: at δ̃ ≈ 0, s ≈ 0 the
+    # eigenbasis would not be orthonormal)
+    dl = (eta_w * ka0**2 - eta_a * (kp0**2 + kr0**2)) / sp.sqrt(eta_a * eta_w)
     tau = sp.sqrt(eta_a * eta_w) * kt
     D = sp.sqrt(dl**2 + 4 * ks**2)
     # |δ̃| as sign(δ̃)·δ̃: the same number, and a derivative of 0 at δ̃ = 0 (not
@@ -323,7 +326,7 @@ def exact_kernel(branch: str | None = None, form: str | None = None
     F = {"pos": E, "neg": G**2}.get(branch, _blend(sigma, E, G**2))
     lam_hat = E + P**2 * h + Q**2 * E * h + rho0**2 * F * intexp(-ad, tau)
     root = sp.sqrt(lam_hat)
-    grow = -expm1(-D * tau)  # D·h = 1 − E, the same expm1 as h's
+    grow = D * h  # = 1 − E, from h's expm1
     direct = (
         ("a", (cos * P * grow + q0 * E) / (k * root)),
         ("p", k * (sin * P * grow + u0 * E) / root),
@@ -360,10 +363,14 @@ def exact_kernel(branch: str | None = None, form: str | None = None
 
 
 def textbook_kernel() -> tuple[tuple[str, sp.Expr], ...]:
-    """The same three outputs from the unified matrix-exponential form (§1.5)."""
+    """The same three outputs from the unified matrix-exponential form (docs §5)."""
     k = (eta_w / eta_a) ** sp.Rational(1, 4)
     q0, u0, rho0 = k * ka0, kp0 / k, kr0 / k
-    dl = q0**2 - u0**2 - rho0**2
+    # δ̃ = q0² − u0² − ρ0² as δ/√(η_aη_w), one product: D ± δ̃ and sign(δ̃) then
+    # use the same rounded δ̃ in every target (a sum would be expanded into
+    # halves, each target adding them in its own order: at δ̃ ≈ 0, s ≈ 0 the
+    # eigenbasis would not be orthonormal)
+    dl = (eta_w * ka0**2 - eta_a * (kp0**2 + kr0**2)) / sp.sqrt(eta_a * eta_w)
     tau = sp.sqrt(eta_a * eta_w) * kt
     D = sp.sqrt(dl**2 + 4 * ks**2)
     C, S = sp.cosh(D * tau / 2), sp.sinh(D * tau / 2)
