@@ -133,16 +133,8 @@ def _scalars(t, u0, w0, sigma_xx, sigma_xy, kappa, eta_u, eta_w):
 
 
 @renamed(alpha="sigma_xx", beta="sigma_xy")
-def trajectory(
-    t,
-    u0,
-    w0,
-    sigma_xx: float,
-    sigma_xy: float,
-    kappa: float = 1.0,
-    eta_u: float = 1.0,
-    eta_w: float = 1.0,
-):
+def trajectory(t, u0, w0, sigma_xx: float, sigma_xy: float, kappa: float = 1.0,
+               eta_u: float = 1.0, eta_w: float = 1.0):
     r"""Exact (u(t), w(t)) of the gradient flow of f(x) = κ(u·w)x on scalar data.
 
     Parameters
@@ -308,16 +300,8 @@ def _tol(tol) -> float:
 
 
 @renamed(alpha="sigma_xx", beta="sigma_xy")
-def classify(
-    u0,
-    w0,
-    sigma_xx: float,
-    sigma_xy: float,
-    kappa: float = 1.0,
-    eta_u: float = 1.0,
-    eta_w: float = 1.0,
-    tol: float = 0.1,
-) -> Regime:
+def classify(u0, w0, sigma_xx: float, sigma_xy: float, kappa: float = 1.0,
+             eta_u: float = 1.0, eta_w: float = 1.0, tol: float = 0.1) -> Regime:
     r"""Kernel regime or feature learning (with its mechanism) for one init.
 
     ``u0``, ``w0`` have shape ``(d,)``; the rule is the module docstring's, on the
