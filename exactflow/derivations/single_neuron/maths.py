@@ -223,10 +223,7 @@ _FLOOR = sp.Float("1e-30")
 def _parts(branch):
     k = (eta_w / eta_a) ** sp.Rational(1, 4)
     q0, u0, rho0 = k * ka0, kp0 / k, kr0 / k
-    # δ̃ = q0² − u0² − ρ0² as δ/√(η_aη_w), one product: D ± δ̃ and sign(δ̃) then
-    # use the same rounded δ̃ in every target (a sum would be expanded into
-    # halves, each target adding them in its own order: at δ̃ ≈ 0, s ≈ 0 the
-    # eigenbasis would not be orthonormal)
+    # one product (not a sum SymPy halves): D ± δ̃ and sign(δ̃) use one rounded δ̃
     dl = (eta_w * ka0**2 - eta_a * (kp0**2 + kr0**2)) / sp.sqrt(eta_a * eta_w)
     tau = sp.sqrt(eta_a * eta_w) * kt
     D = sp.sqrt(dl**2 + 4 * ks**2)
@@ -326,10 +323,9 @@ def exact_kernel(branch: str | None = None, form: str | None = None
     F = {"pos": E, "neg": G**2}.get(branch, _blend(sigma, E, G**2))
     lam_hat = E + P**2 * h + Q**2 * E * h + rho0**2 * F * intexp(-ad, tau)
     root = sp.sqrt(lam_hat)
-    grow = D * h  # = 1 − E, from h's expm1
-    direct = (
-        ("a", (cos * P * grow + q0 * E) / (k * root)),
-        ("p", k * (sin * P * grow + u0 * E) / root),
+    direct = (  # D·h = 1 − E, from h's expm1
+        ("a", (cos * P * D * h + q0 * E) / (k * root)),
+        ("p", k * (sin * P * D * h + u0 * E) / root),
         ("g", G / root),
     )
     if form == "direct":
@@ -366,11 +362,7 @@ def textbook_kernel() -> tuple[tuple[str, sp.Expr], ...]:
     """The same three outputs from the unified matrix-exponential form (docs §5)."""
     k = (eta_w / eta_a) ** sp.Rational(1, 4)
     q0, u0, rho0 = k * ka0, kp0 / k, kr0 / k
-    # δ̃ = q0² − u0² − ρ0² as δ/√(η_aη_w), one product: D ± δ̃ and sign(δ̃) then
-    # use the same rounded δ̃ in every target (a sum would be expanded into
-    # halves, each target adding them in its own order: at δ̃ ≈ 0, s ≈ 0 the
-    # eigenbasis would not be orthonormal)
-    dl = (eta_w * ka0**2 - eta_a * (kp0**2 + kr0**2)) / sp.sqrt(eta_a * eta_w)
+    dl = q0**2 - u0**2 - rho0**2
     tau = sp.sqrt(eta_a * eta_w) * kt
     D = sp.sqrt(dl**2 + 4 * ks**2)
     C, S = sp.cosh(D * tau / 2), sp.sinh(D * tau / 2)

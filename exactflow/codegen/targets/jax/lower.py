@@ -32,7 +32,7 @@ class JaxKernelPrinter(JaxPrinter):
     --------
     >>> x, y = sp.symbols("x y", real=True)
     >>> JaxKernelPrinter().doprint(sp.Max(x, y, 0))
-    'jax.numpy.maximum(0, jax.numpy.maximum(x, y))'
+    'jax.numpy.maximum(jax.numpy.maximum(y, x), 0)'
     """
 
     _default_settings = dict(JaxPrinter._default_settings,

@@ -239,7 +239,7 @@ def emit(spec: KernelSpec, block: int = BLOCK) -> str:
     >>> import sympy as sp
     >>> x = sp.Symbol("x")
     >>> spec = KernelSpec("square", "demo", (x,), (("y", x**2 + 1),))
-    >>> print([l for l in emit(spec).splitlines() if "numpy.add(1.0" in l][0].strip())
-    _r1 = numpy.add(1.0, _r0, out=_v_f0_0)
+    >>> print([l for l in emit(spec).splitlines() if "out=_v_out_y" in l][0].strip())
+    _r1 = numpy.add(_r0, 1.0, out=_v_out_y_0)
     """
     return render("numpy/module.py.j2", lower(spec, block))
