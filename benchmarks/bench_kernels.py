@@ -273,6 +273,7 @@ def jax_times(repeat: int) -> list[str]:
     for dtype in ("float64", "float32"):
         for layout, args in layouts(dtype).items():
             d = exactflow.derivation("single_neuron")
+            jax.clear_caches()  # the kernel was jitted above: compile it again
             f = jax.jit(d.kernel("jax", dtype=dtype))
             start = time.perf_counter()
             [r.block_until_ready() for r in f(*args)]
