@@ -28,6 +28,8 @@ def _mode(t, u0, beta_star, depth, eta):
     t = _finite("t", t)
     eta = _rate("eta", eta)
     u0, s = np.broadcast_arrays(_finite("u0", u0), _finite("beta_star", beta_star))
+    if np.any(s <= 0):
+        raise ValueError("beta_star must be positive (a mode strength)")
     lead = (...,) + (None,) * t.ndim
     # the closed form at unit rate in the time ηt (τ = 1/η)
     u = trajectory(eta * t[(None,) * u0.ndim], u0[lead], s[lead], depth)

@@ -28,6 +28,9 @@ def _paths(t, A0, W0, beta_star, eta_a, eta_w):
     if A0.ndim != W0.ndim:
         raise ValueError(f"A0 and W0 must both be one start (2-D) or a batch (3-D), "
                          f"got shapes {A0.shape} and {W0.shape}")
+    if A0.shape[:-1] != W0.shape[:-1]:
+        raise ValueError(f"A0 and W0 must have the same number of rows h (neurons) "
+                         f"and starts, got shapes {A0.shape} and {W0.shape}")
     if A0.ndim == 2:
         return trajectory(t, A0, W0, beta_star, eta_a=eta_a, eta_w=eta_w)
     parts = [trajectory(t, a, w, beta_star, eta_a=eta_a, eta_w=eta_w)

@@ -46,8 +46,9 @@ def _closed_form(t, W1_0, W2_0, beta_star, eta):
 
 
 def _batch(t, W1_0, W2_0, beta_star, eta):
-    W1_0, W2_0 = np.asarray(W1_0, float), np.asarray(W2_0, float)
-    if W1_0.ndim != W2_0.ndim or W1_0.ndim not in (2, 3):
+    W1_0 = _finite("W1_0", W1_0, ndim=(2, 3))
+    W2_0 = _finite("W2_0", W2_0, ndim=(2, 3))
+    if W1_0.ndim != W2_0.ndim:
         raise ValueError(f"W1_0 and W2_0 must both be one start (2-D) or a batch "
                          f"(3-D), got shapes {W1_0.shape} and {W2_0.shape}")
     if W1_0.ndim == 2:
