@@ -31,8 +31,7 @@ def _mode(t, u0, beta_star, depth, eta):
     if np.any(s <= 0):
         raise ValueError("beta_star must be positive (a mode strength)")
     lead = (...,) + (None,) * t.ndim
-    # the closed form at unit rate in the time ηt (τ = 1/η)
-    u = trajectory(eta * t[(None,) * u0.ndim], u0[lead], s[lead], depth)
+    u = trajectory(t[(None,) * u0.ndim], u0[lead], s[lead], depth, eta=eta)
     return np.broadcast_to(u, u0.shape + t.shape), s[lead]
 
 

@@ -1,10 +1,10 @@
 r"""Loss and NTK along the diagonal network's gradient flow on samples (X, y).
 
 The loss is the mean L = ½·mean((Xβ − y)²) = (1/2n)‖Xβ − y‖², and the time is
-that of the gradient flow of this mean loss: :func:`~.numeric.trajectory` of
-(X/√n, y/√n), whose loss ½‖(X/√n)β − y/√n‖² is the same function.  The NTK on the
-training inputs is the Gram of the gradients of f(x) = βᵀx, β = u⊙u − v⊙v,
-weighted by the layer rates: Θ = X diag(4(η_u u² + η_v v²)) Xᵀ (docs).
+that of the gradient flow of this mean loss, as in :func:`~.numeric.trajectory`.
+The NTK on the training inputs is the Gram of the gradients of f(x) = βᵀx,
+β = u⊙u − v⊙v, weighted by the layer rates: Θ = X diag(4(η_u u² + η_v v²)) Xᵀ
+(docs).
 
 >>> import numpy as np
 >>> X, y = np.array([[1.0, 1.0]]), np.array([1.0])
@@ -28,9 +28,7 @@ def _flow(t, X, y, alpha, u0, v0, eta_u, eta_v):
     y = _finite("y", y, ndim=(1,))
     if len(y) != len(X):
         raise ValueError(f"y must have shape ({len(X)},) to match X, got {y.shape}")
-    root = np.sqrt(len(X))
-    u, v, beta = trajectory(t, X / root, y / root, alpha, u0=u0, v0=v0,
-                            eta_u=eta_u, eta_v=eta_v)
+    u, v, beta = trajectory(t, X, y, alpha, u0=u0, v0=v0, eta_u=eta_u, eta_v=eta_v)
     return X, y, u, v, beta
 
 

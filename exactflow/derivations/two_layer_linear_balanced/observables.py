@@ -14,8 +14,6 @@ the two NTK blocks of the closed form (docs: 𝒫 = QQᵀ).
 
 from __future__ import annotations
 
-import inspect
-
 import numpy as np
 
 from .._checks import finite_array as _finite
@@ -37,11 +35,7 @@ def _closed_form(t, W1_0, W2_0, beta_star, eta):
     if target.shape != (W1_0.shape[1], W2_0.shape[0]):
         raise ValueError(f"beta_star must have shape (d_in, d_out) = "
                          f"({W1_0.shape[1]}, {W2_0.shape[0]}), got {target.shape}")
-    # the closed form runs at unit rate in the time ηt; its target argument is
-    # Σyx = β*ᵀ (d_out, d_in) or, under the catalog convention, β* itself
-    params = inspect.signature(trajectory).parameters
-    arg = target if "beta_star" in params else target.T
-    prod, K1, K2 = trajectory(eta * t, W1_0, W2_0, arg)
+    prod, K1, K2 = trajectory(t, W1_0, W2_0, target, eta=eta)  # prod = W₂W₁
     return np.swapaxes(prod, -1, -2), K1, K2
 
 

@@ -6,8 +6,8 @@ r"""Saxe et al.'s pictures of a deep linear network, from the exact mode solutio
   depth N, at a fixed per-layer rate η and with the rate scaled as η/N.
 
 Both evaluate :func:`~exactflow.derivations.deep_linear_modes.trajectory` and
-:func:`~exactflow.derivations.deep_linear_modes.learning_time` (at rate η, i.e.
-τ = 1/η: the time axis is ηt).
+:func:`~exactflow.derivations.deep_linear_modes.learning_time` at the rate η
+(Saxe's time constant τ = 1/η).
 """
 
 from __future__ import annotations
@@ -29,13 +29,13 @@ def plot_modes(strengths=STRENGTHS, u0: float = 1e-3, depth: int = 2, t=None,
     """Mode strengths u(t) from u₀ for each target β* (dotted: the targets).
 
     ``t`` defaults to 401 points on [0, 10/η]; each line is
-    ``trajectory(η t, u0, β*, depth)``.
+    ``trajectory(t, u0, β*, depth, eta=η)``.
     """
     t = np.linspace(0.0, 10.0 / eta, 401) if t is None else np.asarray(t, float)
     ax = axes(ax)
     colors = pyplot().get_cmap("viridis")(np.linspace(0.0, 0.85, len(strengths)))
     for color, s in zip(colors, strengths):
-        u = dlm.trajectory(eta * t, u0, s, depth)
+        u = dlm.trajectory(t, u0, s, depth, eta=eta)
         ax.plot(t, u, color=color, label=f"$\\beta^* = {s:g}$")
         ax.axhline(s, color=color, linestyle=":", linewidth=0.8)
     ax.set_xlabel("$t$")
@@ -51,7 +51,7 @@ def plot_learning_time(depths=range(1, 11), epsilon: float = 1e-3,
     per-layer rate η (τ = 1/η) and with the rate η/N (τ = N/η)."""
     depths = [int(n) for n in depths]
     fixed = np.array([float(dlm.learning_time(epsilon, strength - epsilon, strength,
-                                              n)) for n in depths]) / eta
+                                              n, eta=eta)) for n in depths])
     ax = axes(ax)
     ax.plot(depths, fixed, "o-", label="rate $\\eta$ per layer")
     ax.plot(depths, fixed * np.array(depths), "s--", label="rate $\\eta/N$")

@@ -8,7 +8,7 @@ r"""The λ-balanced lazy/rich interpolation (Dominé et al. 2024), exactly.
 
 They evaluate :func:`~exactflow.derivations.two_layer_linear_balanced.mode_trajectory`
 and :func:`~exactflow.derivations.two_layer_linear_balanced.trajectory_ntk` at
-rate η (time ηt).
+the rate η.
 """
 
 from __future__ import annotations
@@ -36,11 +36,11 @@ def _colors(n):
 def plot_modes(lams=LAMBDAS, strength: float = 1.0, u0: float = 1e-3, t=None,
                eta: float = 1.0, ax=None):
     """The mode u(t) of an aligned λ-balanced start for each λ (its ``u`` of
-    ``mode_trajectory(η t, β*, λ, u₀)``)."""
+    ``mode_trajectory(t, β*, λ, u₀, eta=η)``)."""
     t = _times(t, eta)
     ax = axes(ax)
     for color, lam in zip(_colors(len(lams)), lams):
-        u = tlb.mode_trajectory(eta * t, strength, lam, u0)[0]
+        u = tlb.mode_trajectory(t, strength, lam, u0, eta=eta)[0]
         ax.plot(t, u, color=color, label=f"$\\lambda = {lam:g}$")
     ax.axhline(strength, color="k", linestyle=":", linewidth=0.8)
     ax.set_xlabel("$t$")
