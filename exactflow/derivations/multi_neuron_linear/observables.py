@@ -43,15 +43,9 @@ def trajectory_loss(t, A0, W0, beta_star, eta_a: float = 1.0, eta_w: float = 1.0
 
     Parameters
     ----------
-    t : array_like
-        Times ``t ≥ 0``, any shape.
-    A0 : array of shape (h, c) or (B, h, c)
-    W0 : array of shape (h, d) or (B, h, d)
-        Aligned starts (see :func:`~.numeric.aligned_modes`).
-    beta_star : array of shape (d, c)
-        The whitened target Σxy.
-    eta_a, eta_w : float
-        Positive layer-wise learning rates.
+    t, A0, W0, beta_star, eta_a, eta_w
+        As in :func:`~.numeric.trajectory`, with an optional batch of aligned
+        starts first: ``A0`` of shape (B, h, c), ``W0`` of shape (B, h, d).
 
     Returns
     -------
