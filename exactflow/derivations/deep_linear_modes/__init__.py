@@ -85,5 +85,6 @@ __getattr__, __dir__ = lazy_exports(__name__, {
         "tau", "textbook_sigmoid", "time_constant", "u", "u0", "uf", "x", "y", "z"),
     "numeric": ("balanced_weights", "learning_time", "trajectory",
         "two_layer_trajectory"),
+    "observables": ("trajectory_loss", "trajectory_ntk"),
     "bundle": ("derivation",),
-}, ("maths", "numeric", "derivation"))
+}, ("maths", "numeric", "observables", "derivation"))

@@ -64,5 +64,6 @@ __getattr__, __dir__ = lazy_exports(__name__, {
         "t", "whitened_kernel", "z"),
     "numeric": ("Q", "grad_Q", "trajectory", "whitened_trajectory"),
     "numeric_bias": ("implicit_bias",),
+    "observables": ("trajectory_loss", "trajectory_ntk"),
     "bundle": ("derivation",),
-}, ("maths", "numeric", "numeric_bias", "derivation"))
+}, ("maths", "numeric", "numeric_bias", "observables", "derivation"))

@@ -64,5 +64,6 @@ __getattr__, __dir__ = lazy_exports(__name__, {
     "numeric": ("aligned_modes", "beta_dot", "imbalance", "isotropic_init",
         "neuron_preconditioner", "ntk", "preconditioner", "principal_sqrt_gh",
         "rank_aware_gh", "singular_value_rates", "trajectory"),
+    "observables": ("trajectory_loss", "trajectory_ntk"),
     "bundle": ("derivation",),
-}, ("maths", "derivation", "numeric"))
+}, ("maths", "derivation", "numeric", "observables"))

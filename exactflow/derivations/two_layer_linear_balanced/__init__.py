@@ -60,6 +60,7 @@ __getattr__, __dir__ = lazy_exports(__name__, {
         "klam", "ks", "kt", "ktau", "ku0", "lam", "mode_kernel", "mode_textbook",
         "model", "s_", "sigma_yy", "solution", "stack", "symbols", "t", "tau"),
     "numeric": ("balanced_init", "mode_trajectory", "trajectory"),
+    "observables": ("trajectory_loss", "trajectory_ntk"),
     "bundle": ("derivation",),
-}, ("maths", "trajectory", "mode_trajectory", "balanced_init",
+}, ("maths", "trajectory", "mode_trajectory", "balanced_init", "observables",
      "derivation"))

@@ -70,5 +70,6 @@ __getattr__, __dir__ = lazy_exports(__name__, {
         "stable_ydot", "symbols", "t", "tau", "tau_solution", "textbook_y", "x"),
     "numeric": ("Regime", "classify", "invariants", "ntk", "observables", "regime",
         "trajectory"),
+    "trajectory_observables": ("trajectory_loss", "trajectory_ntk"),
     "bundle": ("derivation",),
-}, ("maths", "numeric", "derivation"))
+}, ("maths", "numeric", "trajectory_observables", "derivation"))
