@@ -302,10 +302,11 @@ def exact_kernel(branch: str | None = None, form: str | None = None
     (λ₊/D is not a fixed ratio), h needs expm1 (1 − E loses all digits as
     τ → 0, where E → 1) and so does τφ₁(−|δ̃|τ) (for δ̃τ → 0; δ̃ = 0 is a
     point of the domain), and F is E or G² (no call).  When every input varies,
-    each point also needs (η_w/η_a)^{1/4} and √(η_aη_w) (3 sqrt: √η_a, √η_w,
-    √(√η_w/√η_a)), D = √(δ̃² + 4s²) and the eigenbasis √(m/D) (2 sqrt): 2 exp,
-    2 expm1, 6 sqrt.  The log form (3 log, 6 exp more) is evaluated only where
-    it is used (by the Numba target) or in blocks where it is used (NumPy).
+    the generated header counts 11 sqrt, among them the fourth roots of η_a and
+    η_w as nested square roots, √η_a and √η_w again, and the eigenbasis roots of
+    both sides of the blend; 6 would do ((η_w/η_a)^{1/4}: 2, √(η_aη_w), D, one
+    eigenbasis root, √Λ̂).  The log form (exp 7, log 4 more) is evaluated only where it is
+    used (by the Numba target) or in blocks where it is used (NumPy).
     """
     k, q0, u0, rho0, dl, tau, D, ad, cos, sin, up, m_pos, m_neg = _parts(branch)
     m = (D + ad) / 2
