@@ -305,8 +305,8 @@ def exact_kernel(branch: str | None = None, form: str | None = None
     the generated header counts 11 sqrt, among them the fourth roots of η_a and
     η_w as nested square roots, √η_a and √η_w again, and the eigenbasis roots of
     both sides of the blend; 6 would do ((η_w/η_a)^{1/4}: 2, √(η_aη_w), D, one
-    eigenbasis root, √Λ̂).  The log form (exp 7, log 4 more) is evaluated only where it is
-    used (by the Numba target) or in blocks where it is used (NumPy).
+    eigenbasis root, √Λ̂).  The log form (exp 7, log 4 more) is evaluated only
+    where it is used (Numba) or in blocks where it is used (NumPy).
     """
     k, q0, u0, rho0, dl, tau, D, ad, cos, sin, up, m_pos, m_neg = _parts(branch)
     m = (D + ad) / 2
