@@ -158,7 +158,24 @@ def solve(model_or_name, conserved: Mapping | None = None,
     new coordinates to expressions, or is ``"invariant"`` for the
     rescaling-invariant monomials; ``values`` fixes constants.  ``progress``
     shows the stages (None: only when someone watches, a terminal or a notebook).
+
+    A catalog entry solved in its own setting (no ``conserved``, ``values`` or
+    ``setting`` given) is cached across processes (``exactflow._solved``): a
+    repeated solve reads the stored result, which is the one a fresh solve
+    returns.
     """
+    if (isinstance(model_or_name, str) and model_or_name in catalog()
+            and conserved is None and values is None and not setting
+            and (coordinates is None or isinstance(coordinates, str))):
+        from ._solved import cached_solve
+
+        return cached_solve(model_or_name, coordinates,
+                            lambda: _solve(model_or_name, None, coordinates, None,
+                                           setting, progress))
+    return _solve(model_or_name, conserved, coordinates, values, setting, progress)
+
+
+def _solve(model_or_name, conserved, coordinates, values, setting, progress=None):
     import dataclasses
 
     import sympy as sp
@@ -172,8 +189,8 @@ def solve(model_or_name, conserved: Mapping | None = None,
         d = derivation(model_or_name)
         if d.solve_setup is not None and conserved is None and values is None:
             st = d.solve_setup()
-            return solve(st.model, st.conserved, coordinates or st.coordinates,
-                         st.values, setting=st.setting, progress=progress)
+            return _solve(st.model, st.conserved, coordinates or st.coordinates,
+                          st.values, st.setting, progress)
         if conserved is None:
             conserved = {sp.Symbol(k, real=True): v for k, v in d.conserved.items()}
         m = d.model

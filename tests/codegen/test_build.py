@@ -57,7 +57,7 @@ def test_derivation_kernel_and_source_go_through_the_glue():
     "kwargs, message",
     [
         ({"target": "fortran"},
-         r"target must be one of \['numpy', 'cuda', 'numba'\]"),
+         r"target must be one of \['numpy', 'cuda', 'numba', 'jax'\]"),
         ({"dtype": "float16"}, r"dtype must be one of \['float64', 'float32'\]"),
     ],
 )

@@ -273,16 +273,19 @@ def exact_kernel() -> tuple[tuple[str, sp.Expr], ...]:
 
 
 def learning_time_kernel() -> tuple[tuple[str, sp.Expr], ...]:
-    """Depth-2 learning time t(u₀ → u_f), written with log1p.
+    """Depth-2 learning time t(u₀ → u_f), written with one log1p.
 
-    t = sgn(u₀)(τ/2s)[log1p((u_f − u₀)/u₀) + log1p((u_f − u₀)/(s − u_f))]: the
-    two logarithms of the docs without cancellation (u_f − u₀ is exact when
-    u_f is near u₀, s − u_f when u_f is near s).  Domain: u₀, u_f on one
-    trajectory, both in (0, s), both above s, or both negative (sgn = −1
-    there, since τu̇ = −2u(s − u) for u < 0).
+    t = sgn(u₀)(τ/2s)·log1p(s(u_f − u₀)/(u₀(s − u_f))): the two logarithms of the
+    docs, log(u_f/u₀) + log((s − u₀)/(s − u_f)), are one, since
+    (u_f/u₀)(s − u₀)/(s − u_f) = 1 + s(u_f − u₀)/(u₀(s − u_f)) — a single
+    quotient, without cancellation (u_f − u₀ is exact when u_f is near u₀,
+    s − u_f when u_f is near s).  One transcendental call per point, the fewest
+    a logarithmic time can take.  Domain: u₀, u_f on one trajectory, both in
+    (0, s), both above s, or both negative (sgn = −1 there, since
+    τu̇ = −2u(s − u) for u < 0).
     """
     d = kuf - ku0
-    body = tau / (2 * ks) * (log1p(d / ku0) + log1p(d / (ks - kuf)))
+    body = tau / (2 * ks) * log1p(ks * d / (ku0 * (ks - kuf)))
     return (("t", sp.Piecewise((body, ku0 > 0), (-body, True))),)
 
 

@@ -23,7 +23,6 @@ from .._checks import finite_array as _finite
 from .._checks import positive_scalar as _positive_scalar
 from .._renamed import reciprocal, renamed
 from ..single_neuron.numeric import trajectory as _neuron
-from .maths import NAME, kernels
 from .numeric_deep import Regime, classify, gauss, invert, learning_time_real
 
 __all__ = [
@@ -51,7 +50,7 @@ def _depth(depth, allow_real: bool = False):
 
 
 def _kernel(name: str):
-    return generated_kernel(NAME, kernels, kernel=name)
+    return generated_kernel(__package__, kernel=name)
 
 
 def _broadcast(**arrays) -> list[np.ndarray]:

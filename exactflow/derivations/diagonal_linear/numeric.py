@@ -25,7 +25,6 @@ import numpy as np
 from .._bundle import generated_kernel
 from .._checks import finite_array as _array
 from .._checks import learning_rate as _rate
-from .maths import NAME, kernels
 
 __all__ = ["trajectory", "whitened_trajectory", "Q", "grad_Q"]
 
@@ -77,7 +76,7 @@ def _problem(X, y, alpha, u0, v0, eta_u, eta_v):
 
 
 def _kernel(name: str):
-    return generated_kernel(NAME, kernels, kernel=name)
+    return generated_kernel(__package__, kernel=name)
 
 
 # ------------------------------------------------------------------ the exact map

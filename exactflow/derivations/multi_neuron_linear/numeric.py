@@ -16,7 +16,6 @@ import numpy as np
 from .._bundle import generated_kernel
 from .._checks import finite_array as _finite
 from .._checks import learning_rate as _rate
-from .maths import NAME, kernels
 
 __all__ = [
     "imbalance",
@@ -125,7 +124,7 @@ def ntk(A, W, X, eta_a: float = 1.0, eta_w: float = 1.0) -> np.ndarray:
 
 
 def _spectra(sigma, delta, eta_a, eta_w):
-    return generated_kernel(NAME, kernels, kernel="spectra")(
+    return generated_kernel(__package__, kernel="spectra")(
         sigma, delta, eta_a, eta_w
     )
 
@@ -349,7 +348,7 @@ def trajectory(t, A0, W0, beta_star, eta_a: float = 1.0, eta_w: float = 1.0):
         raise ValueError("t must be non-negative (the closed form runs forward)")
     eta_a, eta_w = _rate("eta_a", eta_a), _rate("eta_w", eta_w)
     U, V, alpha0, gamma0, s = aligned_modes(A0, W0, beta_star)
-    kernel = generated_kernel(NAME, kernels, kernel="exact")
+    kernel = generated_kernel(__package__, kernel="exact")
     sign = np.where(s < 0, -1.0, 1.0)
     gamma, p = kernel(t[..., None], gamma0, sign * alpha0, 0.0, np.abs(s), eta_a, eta_w)
     return gamma[..., None] * V, (sign * p)[..., None] * U

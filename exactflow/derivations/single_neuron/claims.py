@@ -179,7 +179,8 @@ def _stable_equals_textbook():
     checks = []
     for branch in ("pos", "neg"):
         for form, exact in (
-            (sn.exact_kernel(branch), False),
+            (sn.exact_kernel(branch, "direct"), True),
+            (sn.exact_kernel(branch, "log"), False),
             (sn.scaled_kernel(branch), True),
         ):
             for name, expr in form:
@@ -195,7 +196,8 @@ def _stable_equals_textbook():
 
 STABLE_FORMS = Check(
     "overflow-safe kernel forms equal the unified form",
-    "log-scaled (kernel) and e^{Dτ}-scaled forms, branches δ ≥ 0, δ < 0",
+    "the kernel's direct and log-scaled forms and the e^{Dτ}-scaled form, "
+    "branches δ ≥ 0, δ < 0",
     _stable_equals_textbook,
 )
 

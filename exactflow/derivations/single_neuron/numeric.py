@@ -13,7 +13,6 @@ import numpy as np
 from .._bundle import generated_kernel
 from .._checks import finite_array as _finite
 from .._checks import learning_rate as _rate
-from .maths import NAME, kernels
 
 __all__ = [
     "trajectory",
@@ -25,7 +24,7 @@ __all__ = [
 
 
 def _kernel():
-    return generated_kernel(NAME, kernels)
+    return generated_kernel(__package__)
 
 
 def trajectory(t, a0, w0, beta_star, eta_a: float = 1.0, eta_w: float = 1.0):

@@ -39,7 +39,6 @@ from .._checks import finite_array as _finite
 from .._checks import positive_scalar as _positive
 from .._checks import real_scalar as _real
 from .._renamed import renamed
-from .maths import NAME, kernels
 
 __all__ = [
     "trajectory",
@@ -53,7 +52,7 @@ __all__ = [
 
 
 def _kernel():
-    return generated_kernel(NAME, kernels)
+    return generated_kernel(__package__)
 
 
 def _init(u0, w0) -> tuple[np.ndarray, np.ndarray]:
