@@ -196,10 +196,12 @@ def write_kernel(derivation, kernel: str = "exact", target: str | None = None,
                  dtype: str = "float64", directory: str | Path = ".") -> Path:
     """Write the readable source of ``kernel`` to ``directory`` and return its path.
 
-    The file is ``<derivation>_<kernel>_<dtype>`` with the target's suffix
-    (an importable module name for the Python targets), written atomically; the
-    CUDA target also writes the per-point header alone (valid C99) as ``.cuh``.
+    The file is ``<derivation>_<kernel>_<target>_<dtype>`` with the target's
+    suffix (an importable module name for the Python targets, so the kernels of
+    several targets can share one directory), written atomically; the CUDA
+    target also writes the per-point header alone (valid C99) as ``.cuh``.
     """
     info, source, context, _ = _entry(derivation, kernel, target, dtype)
-    stem = Path(directory) / f"{derivation.name}_{kernel}_{dtype}"
-    return get(target).write(context, source, stem)
+    chosen = get(target)
+    stem = Path(directory) / f"{derivation.name}_{kernel}_{chosen.name}_{dtype}"
+    return chosen.write(context, source, stem)

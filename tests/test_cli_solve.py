@@ -107,7 +107,7 @@ def test_kernel_dir_writes_a_working_kernel(tmp_path, capsys):
     out_dir = tmp_path / "kernels"
     code, out = _run(capsys, "--model", str(path), "--kernel-dir", str(out_dir))
     assert code == 0 and "Kernel\n---" in out
-    (module,) = out_dir.glob("chain2_*_exact_float64.py")
+    (module,) = out_dir.glob("chain2_*_exact_*_float64.py")
     ns = runpy.run_path(str(module))
     t = np.array([0.0, 0.7, 3.0, 1e4])
     (u,) = ns["exact"](t, 0.8, 1.5, 0.01)

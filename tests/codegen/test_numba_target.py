@@ -411,7 +411,7 @@ def test_cli_codegen_numba_writes_the_module(tmp_path, capsys):
 
     assert main(["codegen", "single_neuron", "--target", "numba", "--dtype",
                  "float32", "-o", str(tmp_path)]) == 0
-    path = tmp_path / "single_neuron_exact_float32.py"
+    path = tmp_path / "single_neuron_exact_numba_float32.py"
     assert capsys.readouterr().out.strip() == str(path)
     text = path.read_text(encoding="utf-8")
     assert text == SN.kernel_source("numba", "exact", "float32")
