@@ -1,0 +1,3 @@
+"""Rows (to be written)."""
+
+ROWS = {}
