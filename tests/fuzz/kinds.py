@@ -95,6 +95,8 @@ def bad_values(arg: Arg, value) -> list[tuple[str, object]]:
                 ("text", "1e-8"), ("shape", np.array([1e-8, 1e-8]))]
         if not arg.optional:
             out.append(("none", None))
+    elif arg.kind == "custom":  # only the row's own ``extra`` values
+        pass
     else:  # pragma: no cover - a table error
         raise ValueError(f"unknown argument kind {arg.kind!r}")
     return out + list(arg.extra)
