@@ -43,15 +43,14 @@ def trajectory_call(draw):
           "fixed": np.where(frac > 0.5, s, 0.0),
           "any": np.array([draw(real(*SCALE)) for _ in range(n)]).reshape(shape)
           }[kind]
-    depth, tau = draw(_depths()), draw(rate())
+    depth, tau = draw(_depths()), draw(forms(draw(rate())))
     t = draw(times()) if shape == () else draw(times()).ravel()[:1]
     if depth > 1:  # at most 1e300 time constants τ/(N s^p) (the domain)
         p = 2 - 2 / depth
         e = np.frexp(np.max(s))[1]
-        bound = 300 - np.log10(depth) + np.log10(tau) - p * e * np.log10(2.0)
+        bound = 300 - np.log10(depth) + np.log10(float(tau)) - p * e * np.log10(2.0)
         t = np.where(t > 10.0**min(bound, 300), 10.0 ** (min(bound, 300) - 1e-9), t)
-    return {"t": t, "u0": draw(forms(u0)), "s": s, "depth": depth,
-            "tau": draw(forms(tau))}
+    return {"t": t, "u0": draw(forms(u0)), "s": s, "depth": depth, "tau": tau}
 
 
 @st.composite
@@ -76,8 +75,8 @@ def learning_time_call(draw):
         uf = u0 * (1 - b) if u0 * (1 - b) < 0 else u0
     else:
         u0 = uf = s
-    return {"u0": draw(forms(u0)), "uf": uf, "s": s, "depth": depth,
-            "tau": draw(rate())}
+    return {"u0": u0, "uf": uf, "s": s, "depth": depth,
+            "tau": draw(forms(draw(rate())))}
 
 
 @st.composite

@@ -27,7 +27,8 @@ def _longer(v):
 @st.composite
 def start(draw, d: int, batch: int | None):
     """(a0, w0, beta_star, eta_a, eta_w): generic, balanced, aligned, saddle."""
-    eta_a, eta_w = draw(rate()), draw(rate())
+    eta_a, eta_w = draw(forms(draw(rate()))), draw(rate())
+    ra, rw = float(eta_a), float(eta_w)
     beta = draw(st.one_of(reals(d, *SCALE), st.just(np.zeros(d))))
     n = 1 if batch is None else batch
     a0 = np.array([draw(real(*SCALE)) for _ in range(n)])
@@ -35,12 +36,11 @@ def start(draw, d: int, batch: int | None):
     kind = draw(st.sampled_from(["generic", "balanced", "aligned", "saddle"]))
     if kind == "balanced":  # η_w a0² = η_a‖w0‖² exactly (up to one rounding)
         norm = np.linalg.norm(w0, axis=1)
-        a0 = np.sign(a0 + 0.5) * norm * np.sqrt(eta_a / eta_w)
+        a0 = np.sign(a0 + 0.5) * norm * np.sqrt(ra / rw)
     elif kind == "aligned" and np.any(beta):
         w0 = a0[:, None] * 0 + draw(real(*SCALE)) * beta / np.linalg.norm(beta)
     elif kind == "saddle" and np.any(beta):  # the stable manifold: w0 ∝ −β*
-        w0 = -np.abs(a0)[:, None] * beta / np.linalg.norm(beta) * np.sqrt(
-            eta_w / eta_a)
+        w0 = -np.abs(a0)[:, None] * beta / np.linalg.norm(beta) * np.sqrt(rw / ra)
     if batch is None:
         a0, w0 = a0[0], w0[0]
     return a0, w0, beta, eta_a, eta_w
@@ -48,6 +48,7 @@ def start(draw, d: int, batch: int | None):
 
 def time_bound(a0, w0, beta, eta_a, eta_w) -> float:
     """log10 of the largest t of the domain: 1e305 of the flow's time units."""
+    eta_a, eta_w = float(eta_a), float(eta_w)
     k = (eta_w / eta_a) ** 0.25
     size = max(np.max(np.abs(a0)) * k, np.max(np.linalg.norm(np.atleast_2d(w0),
                                                              axis=-1)) / k,
@@ -68,7 +69,7 @@ def trajectory_call(draw, nonzero: bool = False):
     if bound < 300:
         t = np.where(t > 10.0**bound, 10.0 ** (bound - 1e-9), t)
     return {"t": t, "a0": draw(forms(a0)), "w0": w0,
-            "beta_star": beta, "eta_a": draw(forms(eta_a)), "eta_w": eta_w}
+            "beta_star": beta, "eta_a": eta_a, "eta_w": eta_w}
 
 
 def _trajectory_shapes(kw, out):
@@ -135,8 +136,10 @@ ROWS = {
          "beta_star": VECTOR, "eta_a": POSITIVE, "eta_w": POSITIVE},
         trajectory_call(nonzero=True)),
     "single_neuron.kernel_distance_between": (
-        {"a0": Arg("array", shapes=(_cube,)), "w0": VECTOR,
-         "a1": Arg("array", shapes=(_cube,)), "w1": VECTOR,
+        {"a0": Arg("array", shapes=(_cube,)), "w0": Arg("array", shapes=(
+            _extra_axis, _longer)),
+         "a1": Arg("array", shapes=(_cube,)), "w1": Arg("array", shapes=(
+             _extra_axis, _longer)),
          "eta_a": POSITIVE, "eta_w": POSITIVE},
         between_call()),
     "single_neuron.ntk": (
@@ -148,7 +151,7 @@ ROWS = {
     "single_neuron.implicit_bias": (
         {"X": Arg("array", shapes=(_cube, _longer)), "y": Arg("array", shapes=(
             _cube, _longer)), "beta0": VECTOR, "delta": REAL, "eta_a": POSITIVE,
-         "eta_w": POSITIVE, "tol": Arg("tol"), "max_iter": Arg("int", hi=10**6)},
+         "eta_w": POSITIVE, "tol": Arg("tol"), "max_iter": Arg("int")},
         bias_call()),
 }
 _ = magnitude  # re-exported strategies used by other row modules
