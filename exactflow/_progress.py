@@ -15,8 +15,11 @@ __all__ = ["interactive", "progress"]
 
 
 def interactive() -> bool:
-    """Whether a person is watching: stderr is a terminal, or IPython runs."""
-    if "ipykernel" in sys.modules:
+    """Whether a person is watching: stderr is a terminal, or this process is a
+    Jupyter kernel."""
+    ipython = sys.modules.get("IPython")
+    shell = ipython.get_ipython() if ipython is not None else None
+    if shell is not None and type(shell).__name__ == "ZMQInteractiveShell":
         return True
     try:
         return sys.stderr.isatty()

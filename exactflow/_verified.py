@@ -2,7 +2,7 @@
 
 ``exactflow verify`` stores each derivation's report in the cache directory
 (``$EXACTFLOW_CACHE_DIR/verify``) under a key made of the derivation's name,
-a hash of every source file of the package and the versions of SymPy, mpmath
+a hash of the source files its claims can depend on and the versions of SymPy, mpmath
 and NumPy; ``exactflow derive`` shows the method that established each claim
 from it, and ``exactflow report`` reuses it instead of proving everything
 again.  Any change to the code gives a new key.
@@ -19,14 +19,20 @@ __all__ = ["cached", "code_key", "store", "verified"]
 
 
 def code_key() -> str:
-    """A hash of the package's source files and of the libraries it computes with."""
+    """A hash of the source files a claim can depend on (symbolic, derivations,
+    codegen, simulate, _build) and of the libraries it computes with."""
     import mpmath
     import numpy
     import sympy
 
     root = Path(__file__).resolve().parent
     digest = hashlib.sha256()
-    for path in sorted(root.rglob("*.py")):
+    # what a claim can depend on: the mathematics, the kernels and their glue
+    # (not the command line, the renderers or the experiments)
+    files = [root / "_build.py"]
+    for part in ("symbolic", "derivations", "codegen", "simulate"):
+        files += (root / part).rglob("*.py")
+    for path in sorted(files):
         digest.update(str(path.relative_to(root)).encode())
         digest.update(path.read_bytes())
     for module in (sympy, mpmath, numpy):

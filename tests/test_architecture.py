@@ -15,7 +15,7 @@
   ``codegen/targets/``, solver structures only in ``symbolic/solve/structures/``;
   everything else reads the registries (``TARGETS``, ``STRUCTURES``).
 * **A 400-line ceiling** per module, with the exceptions of :data:`LONG`.
-* **Cheap imports** (STYLE §3): ``import exactflow`` loads no optional package.
+* **Cheap imports**: ``import exactflow`` loads no optional package.
 """
 
 from __future__ import annotations

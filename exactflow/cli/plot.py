@@ -1,7 +1,14 @@
-"""``exactflow plot STORE -o DIR``: the figures of a sweep's store (PNG)."""
+"""``exactflow plot STORE -o DIR``: the figures of a sweep's store (PNG).
+
+An experiment's figures come from its module in ``exactflow.present.figures``
+(``EXPERIMENT_FIGURES``: ``save(ds, directory)``) when it has one (experiments
+and figures are siblings in the layering, so this command joins them), and
+otherwise from the experiment module's own ``plot(ds, directory)``.
+"""
 
 from __future__ import annotations
 
+import importlib
 from pathlib import Path
 
 from ._common import UsageError, out, output_dir
@@ -36,6 +43,12 @@ def run(args) -> int:
         raise UsageError(f"{args.store!r} is not a store written by exactflow sweep")
     directory = output_dir(args.output)
     directory.mkdir(parents=True, exist_ok=True)
-    for path in experiment(name).plot(ds.load(), directory):
+    from ..present.figures import EXPERIMENT_FIGURES
+
+    if name in EXPERIMENT_FIGURES:
+        draw = importlib.import_module(EXPERIMENT_FIGURES[name]).save
+    else:
+        draw = experiment(name).plot
+    for path in draw(ds.load(), directory):
         out(str(path))
     return 0

@@ -44,7 +44,7 @@ def _group(tex: str, i: int) -> tuple[str, int]:
 def visible_length(tex: str) -> float:
     """The printed width of the LaTeX math ``tex``, in characters (a careful
     estimate: fractions count their wider half, scripts at 0.7, commands as
-    one symbol)."""
+    one symbol, binary operators with their spacing as two)."""
     tex = re.sub(r"\\(left|right|big|Big|bigg|Bigg)\b", "", tex)
     tex = re.sub(r"\\(mathrm|operatorname|mathbf|mathcal|text)\{", "{", tex)
     total, i = 0.0, 0
@@ -73,7 +73,7 @@ def visible_length(tex: str) -> float:
         elif ch in "{} ":
             i += 1
         else:
-            total += 1
+            total += 2 if ch in "+-=" else 1
             i += 1
     return total
 

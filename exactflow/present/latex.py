@@ -42,7 +42,7 @@ _MATH = {
     "±": r"\pm ", "∓": r"\mp ", "∑": r"\sum ", "∫": r"\int ", "⊥": r"\perp ",
     "ℝ": r"\mathbb{R}", "ℕ": r"\mathbb{N}", "ℚ": r"\mathbb{Q}", "ℤ": r"\mathbb{Z}",
     "⟨": r"\langle ", "⟩": r"\rangle ", "∀": r"\forall ", "∃": r"\exists ",
-    "∘": r"\circ ", "⋯": r"\cdots ", "⋮": r"\vdots ", "∝": r"\propto ",
+    "∘": r"\circ ", "⋯": r"\cdots ", "…": r"\ldots ", "⋮": r"\vdots ", "∝": r"\propto ",
     "∧": r"\wedge ", "∨": r"\vee ", "∩": r"\cap ", "∪": r"\cup ", "⊂": r"\subset ",
     "⊆": r"\subseteq ", "∅": r"\emptyset ", "∼": r"\sim ", "≪": r"\ll ",
     "≫": r"\gg ", "⌊": r"\lfloor ", "⌋": r"\rfloor ", "⌈": r"\lceil ",
@@ -230,6 +230,18 @@ def _text_word(word: str) -> str:
     return "".join(out)
 
 
+def _breakable(formula: str) -> str:
+    """A long inline formula may break after a comma or a slash at brace level 0
+    (TeX breaks inline maths only after relations and binary operators)."""
+    if len(formula) < 24:
+        return formula
+    out, depth = [], 0
+    for ch in formula:
+        depth += (ch == "{") - (ch == "}")
+        out.append(ch + (r"\allowbreak " if depth == 0 and ch in ",/" else ""))
+    return "".join(out)
+
+
 def _split_punctuation(word: str) -> tuple[str, str, str]:
     """``(leading, core, trailing)``: sentence punctuation and unbalanced
     brackets around a formula stay in the text (``(δ = 0),`` → ``(``,
@@ -243,6 +255,9 @@ def _split_punctuation(word: str) -> tuple[str, str, str]:
     while core and (core[-1] in ",.;:!?\"”’" or (core[-1] in ")]" and core.count(
             core[-1]) > core.count("(" if core[-1] == ")" else "["))):
         core, trail = core[:-1], core[-1] + trail
+    word = re.search(r"-[A-Za-z]{3,}$", core)  # "e^{Dτ}-scaled": a word, not maths
+    if word:
+        core, trail = core[:word.start()], core[word.start():] + trail
     return lead, core, trail
 
 
@@ -264,7 +279,7 @@ def latex_text(text: str) -> str:
             continue
         if any(_is_math(ch) for ch in _decompose(part)):
             lead, core, trail = _split_punctuation(part)
-            out.append(_text_word(lead) + f"${_math_word(core)}$"
+            out.append(_text_word(lead) + f"${_breakable(_math_word(core))}$"
                        + _text_word(trail) if core else _text_word(part))
         else:
             out.append(_text_word(part))

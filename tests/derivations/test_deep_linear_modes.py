@@ -77,7 +77,7 @@ def test_chain_flow_against_dop853(depth, s, mag, kind, seed):
 
 
 def test_balanced_depth2_equals_single_neuron_closed_form():
-    # the §1.5 form at δ = 0 (single_neuron, d = 1) and the Saxe sigmoid
+    # the single-neuron closed form at δ = 0 (single_neuron, d = 1) and the Saxe sigmoid
     ts = np.array([0.0, 0.3, 1.0, 4.0, 30.0, 1e3])
     for w, s, e1, e2 in ((0.1, 1.0, 1.0, 1.0), (0.7, 2.0, 0.5, 3.0),
                          (-0.2, 0.5, 2.0, 0.3)):

@@ -20,7 +20,8 @@ TABLE = {
     (1, 5, 1): 9, (2, 5, 2): 14,
 }
 
-# two-layer ReLU (n outputs, r hidden, m inputs) of §8.2 and their counts
+# two-layer ReLU (n outputs, r hidden, m inputs) and their counts
+# (docs/math/conservation_laws.md §2)
 RELU_TABLE = {(1, 1, 2): 1, (1, 3, 2): 3, (2, 2, 3): 2, (3, 4, 2): 4, (1, 5, 5): 5}
 
 
@@ -84,7 +85,8 @@ def uv_antisymmetric(model) -> list[sp.Expr]:
 
 
 def chain_laws(model) -> list[sp.Expr]:
-    """η_l W_{l+1}ᵀW_{l+1} − η_{l+1} W_l W_lᵀ for consecutive layers (§2.7)."""
+    """η_l W_{l+1}ᵀW_{l+1} − η_{l+1} W_l W_lᵀ for consecutive layers
+    (docs/math/deep_linear_modes.md §2)."""
     mats = [(sp.Matrix(*g.shape, g.symbols), g.rate) for g in model.params]
     out = []
     for (W, eta), (W2, eta2) in zip(mats, mats[1:]):

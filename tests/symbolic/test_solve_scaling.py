@@ -1,5 +1,5 @@
 """reduce_flow(..., coordinates="invariant"): the single neuron in function space
-(docs/math/single_neuron.md §2, §1.6), the u⊙v diagonal net, chain3, and the quadratic
+(docs/math/single_neuron.md §2, §6), the u⊙v diagonal net, chain3, and the quadratic
 radical."""
 
 from __future__ import annotations

@@ -172,7 +172,7 @@ def _reference_values():
 
 REFERENCE = Reference("trajectory and learning time match the reference values",
                       "s = 2, u₀ = 1e-3, τ = 1; |error| < 1e-9", _reference_values,
-                      1e-9, "reference table (Kunin et al. 2024)")
+                      1e-9, "reference table (docs, reference values)")
 
 
 def claims() -> tuple[Claim, ...]:

@@ -35,9 +35,7 @@ Kunin et al.'s q_δ (docs/math/multi_neuron_linear.md §6) is q_δ(x) = ½α²q(
 
 References
 ----------
-The mathematics is written out in ``docs/math/diagonal_linear.md``; "docs §N" in this
-package refers to its section N.
-
+Mathematics: ``docs/math/diagonal_linear.md`` (cited here as "docs §N").
 Woodworth, Gunasekar, Lee, Moroshko, Savarese, Golan, Soudry, Srebro (2020),
 "Kernel and Rich Regimes in Overparametrized Models", arXiv:2002.09277, COLT 2020
 (the model, the potential Q_α and its limits; attribution of the theorem number as

@@ -130,7 +130,8 @@ def potential_gradient(beta, alpha_: sp.Expr = alpha) -> sp.Matrix:
 
 
 def kunin_q(x: sp.Expr, abs_delta: sp.Expr) -> sp.Expr:
-    """Kunin et al.'s q_δ(x) = ¼(2x arcsinh(2x/|δ|) − √(4x² + δ²) + |δ|) (§2.6)."""
+    """Kunin et al.'s q_δ(x) = ¼(2x arcsinh(2x/|δ|) − √(4x² + δ²) + |δ|)
+    (docs/math/multi_neuron_linear.md §6)."""
     return (
         2 * x * sp.asinh(2 * x / abs_delta)
         - sp.sqrt(4 * x**2 + abs_delta**2)

@@ -5,11 +5,11 @@ Model: two-layer linear network with one hidden neuron, a ∈ ℝ, w ∈ ℝᵈ,
 ȧ = −η_a ∂_a L, ẇ = −η_w ∇_w L (docs §1).
 
 The rescaling a → a/c, w → c w leaves f unchanged and the flow conserves
-δ = η_w a² − η_a‖w‖² (§1.2).  In function space β̇ = −M ∇_β L with
+δ = η_w a² − η_a‖w‖² (docs §2).  In function space β̇ = −M ∇_β L with
 M = η_w a² I + η_a w wᵀ = (κ+δ)/2 I + (κ−δ)/2 β̂β̂ᵀ, κ = √(δ² + 4η_aη_w‖β‖²)
-(Eq. 4, §1.6).
+(Eq. 4, docs §6).
 
-Exact solution for whitened inputs (Σxx = I, Σxy = β*), §1.5: in unit-rate
+Exact solution for whitened inputs (Σxx = I, Σxy = β*), docs §5: in unit-rate
 coordinates ã = (η_w/η_a)^{1/4} a, w̃ = (η_a/η_w)^{1/4} w, τ = √(η_aη_w) t,
 δ̃ = δ/√(η_aη_w), with u = w̃·β̂*, z = (u, ã·√Λ) obeys ż = A z,
 A = [[−δ̃/2, s], [s, δ̃/2]], s = ‖β*‖, the component of w̃ orthogonal to β* decays
@@ -18,9 +18,7 @@ for every δ (including 0), every sign of a₀ (including 0), any rates and any 
 
 References
 ----------
-The mathematics is written out in ``docs/math/single_neuron.md``; "docs §N" in this
-package refers to its section N.
-
+Mathematics: ``docs/math/single_neuron.md`` (cited here as "docs §N").
 Kunin, Raventós, Dominé, Chen, Klindt, Saxe, Ganguli (2024), "Get rich quick: exact
 solutions reveal how unbalanced initializations promote rapid feature learning",
 arXiv:2406.06158, Eqs. (2)–(4) and Theorem 3.1.
@@ -37,7 +35,7 @@ Examples
 
 from __future__ import annotations
 
-from . import maths, numeric
+from . import maths, numeric, observables
 from .bundle import derivation
 from .maths import (
     REFERENCES,
@@ -70,8 +68,9 @@ from .numeric import (
     ntk,
     trajectory,
 )
+from .observables import initial, trajectory_loss, trajectory_ntk
 
 # the mathematics (``NAME`` is internal to the package), the numerical
 # functions, then the bundle
 __all__ = [*(name for name in maths.__all__ if name != "NAME"), *numeric.__all__,
-           "derivation"]
+           *observables.__all__, "derivation"]

@@ -297,9 +297,9 @@ def _reference_values():
     return worst, "6 rows"
 
 
-REFERENCE = Reference("exact trajectory matches the paper's reference values",
+REFERENCE = Reference("exact trajectory matches the reference table",
                       "|error| < 1e-9", _reference_values, 1e-9,
-                      "reference table (Kunin et al. 2024)")
+                      "reference table (docs, reference values)")
 
 
 def _implicit_bias_values():

@@ -156,7 +156,7 @@ def scaled_kernel(
     are ``a(t)``, ``p(t) = w(t)·β̂*`` and ``g(t)`` with ``Π⊥w(t) = g(t) Π⊥w₀``.
     The growing exponentials e^{Dτ/2} (in u, q) and e^{Dτ} (in Λ) are factored out,
     so every term left is bounded; Λ is a sum of non-negative terms (eigen-split
-    of z₀ on A, §1.5).  On the saddle's stable manifold (P = 0) the scaled Λ
+    of z₀ on A, docs §5).  On the saddle's stable manifold (P = 0) the scaled Λ
     underflows for Dτ ≳ 745; :func:`exact_kernel` is the log-scaled form that
     the kernel uses.  ``branch="pos"``/``"neg"`` returns the branch δ̃ ≥ 0 /
     δ̃ < 0 without Piecewise (used by the proof that this form equals
@@ -279,7 +279,7 @@ def exact_kernel(branch: str | None = None) -> tuple[tuple[str, sp.Expr], ...]:
 
 
 def textbook_kernel() -> tuple[tuple[str, sp.Expr], ...]:
-    """The same three outputs from the unified matrix-exponential form (§1.5)."""
+    """The same three outputs from the unified matrix-exponential form (docs §5)."""
     k = (eta_w / eta_a) ** sp.Rational(1, 4)
     q0, u0, rho0 = k * ka0, kp0 / k, kr0 / k
     dl = q0**2 - u0**2 - rho0**2

@@ -1,4 +1,4 @@
-"""Vector-level single-neuron functions on plain arrays (docs §5–§1.7).
+"""Vector-level single-neuron functions on plain arrays (docs §5–§7).
 
 These wrap the generated ``exact`` kernel: the whitened solution reduces to three
 scalars per point (a, the component of w along β*, and the decay factor of the

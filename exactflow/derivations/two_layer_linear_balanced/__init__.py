@@ -28,9 +28,7 @@ Saxe et al.'s sigmoids u(t) = s u₀/(u₀ + (s − u₀)e^{−2st/τ}) per mode
 
 References
 ----------
-The mathematics is written out in ``docs/math/two_layer_linear_balanced.md``; "docs §N" in this
-package refers to its section N.
-
+Mathematics: ``docs/math/two_layer_linear_balanced.md`` (cited here as "docs §N").
 Dominé, Anguita, Proca, Braun, Kunin, Mediano, Saxe (2024), "From lazy to rich: exact
 learning dynamics in deep linear networks", arXiv:2409.14623 (ICLR 2025).
 Saxe, McClelland, Ganguli (2014), arXiv:1312.6120 (the λ = 0 limit).

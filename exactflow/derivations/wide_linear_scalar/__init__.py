@@ -42,9 +42,7 @@ are defined in :mod:`.numeric` (:func:`regime`, :func:`classify`,
 
 References
 ----------
-The mathematics is written out in ``docs/math/wide_linear_scalar.md``; "docs §N" in this
-package refers to its section N.
-
+Mathematics: ``docs/math/wide_linear_scalar.md`` (cited here as "docs §N").
 Xu, Ziyin (2024), "Three Mechanisms of Feature Learning in a Linear Network",
 arXiv:2401.07085 (ICLR 2025); the closed form is docs §2 (derived).
 

@@ -78,7 +78,7 @@ GRAM = Conserved("Gram determinant ‖u‖²‖w‖² − (u·w)² conserved, d 
 
 
 def _tau_form():
-    """du/dτ = η_u w, dw/dτ = η_w u, p(τ) = P₊e^{2cτ} + P₋e^{−2cτ}, P± of §4.2."""
+    """du/dτ = η_u w, dw/dτ = η_w u, p(τ) = P₊e^{2cτ} + P₋e^{−2cτ}, P± of docs §2."""
     d = 3
     sy = wl.symbols(d)
     sol = wl.tau_solution(d)

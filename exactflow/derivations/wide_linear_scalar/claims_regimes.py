@@ -17,7 +17,7 @@ __all__ = ["FACTS", "claims"]
 
 
 def _ntk_identity():
-    """Θ(x, x') = Σ η ∂f∂f = K x x'; K(τ) in the three forms of §4.2; ḟ = K r x."""
+    """Θ(x, x') = Σ η ∂f∂f = K x x'; K(τ) in the three forms of docs §2; ḟ = K r x."""
     d = 2
     sy = wl.symbols(d)
     m = wl.model(d)
