@@ -117,3 +117,21 @@ def test_sigint_exits_130_without_traceback_or_partial_files(tmp_path):
     assert proc.returncode == 130, (out, err)
     assert "Traceback" not in err and err.strip() == "exactflow: interrupted"
     assert not out_dir.exists() or not any(out_dir.iterdir())
+
+
+def test_laws_refuses_an_oversized_model_before_building_it(capsys):
+    # deep_linear --dims 100,100,100 used to build 20,000 symbols for 45 s first
+    start = time.perf_counter()
+    code = main(["laws", "deep_linear", "--dims", "100,100,100"])
+    assert code == 2 and time.perf_counter() - start < 10
+    assert "D=20000" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("name, dims", [("deep_linear", (3, 4, 5, 2)),
+                                        ("relu_bias", (3, 4)), ("relu", (2, 3)),
+                                        ("two_layer_linear", (2, 3, 4)),
+                                        ("diagonal_pm", (3,)), ("single_neuron", (4,))])
+def test_parameter_count_matches_the_built_model(name, dims):
+    from exactflow.derivations.zoo import parameter_count, zoo_model
+
+    assert parameter_count(name, dims) == len(zoo_model(name, dims).symbols)

@@ -154,3 +154,40 @@ def test_single_neuron_refuses_max_iter_zero_and_scalar_w():
                          np.array([1.0, 0, 0]), 0.0, max_iter=0)
     with pytest.raises((ValueError, TypeError), match="w"):
         sn.ntk(1.0, 1.0)
+
+
+# --------------------------------------------------------- multi_neuron_linear
+def _aligned_start(seed=0):
+    rng = np.random.default_rng(seed)
+    beta = rng.normal(size=(3, 2))
+    U, S, Vt = np.linalg.svd(beta, full_matrices=False)
+    W0 = np.array([0.3, 0.2])[:, None] * U.T  # w_k = α_k u_k
+    A0 = np.array([0.1, 0.4])[:, None] * Vt  # a_k = γ_k v_k
+    return A0, W0, beta
+
+
+def test_multi_neuron_exactly_aligned_start_does_not_warn():
+    import warnings
+
+    from exactflow.derivations import multi_neuron_linear as mn
+
+    A0, W0, beta = _aligned_start()
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        A, W = mn.trajectory(np.array([0.0, 1.0]), A0, W0, beta)
+    np.testing.assert_allclose(A[0], A0, atol=1e-15)
+
+
+def test_multi_neuron_nearly_aligned_start_warns():
+    # a misalignment of 1e−10 used to be projected away silently; near a saddle
+    # (A0 = 0 here for neuron 0's output, a tiny W0) the true flow goes elsewhere
+    from exactflow.derivations import multi_neuron_linear as mn
+
+    A0, W0, beta = _aligned_start()
+    W0 = W0.copy()
+    W0[0] += 1e-10 * np.array([1.0, -2.0, 0.5])
+    with pytest.warns(RuntimeWarning, match="aligned only to within"):
+        mn.trajectory(1.0, A0, W0, beta)
+    W0[0] += 1e-6  # beyond rtol 1e−9: refused
+    with pytest.raises(ValueError, match="not aligned"):
+        mn.trajectory(1.0, A0, W0, beta)
