@@ -191,3 +191,46 @@ def test_multi_neuron_nearly_aligned_start_warns():
     W0[0] += 1e-6  # beyond rtol 1e−9: refused
     with pytest.raises(ValueError, match="not aligned"):
         mn.trajectory(1.0, A0, W0, beta)
+
+
+# ---------------------------------------------------------- wide_linear_scalar
+def _wide_raw(t, u0, w0, alpha, beta, kappa=1.0, eta_u=1.0, eta_w=1.0):
+    """(u, w) of u̇ = −η_uκw(ακu·w − β), ẇ = −η_wκu(ακu·w − β) by DOP853."""
+    from scipy.integrate import solve_ivp
+
+    d = len(u0)
+
+    def f(_, z):
+        u, w = z[:d], z[d:]
+        r = alpha * kappa * (u @ w) - beta
+        return np.concatenate([-eta_u * kappa * w * r, -eta_w * kappa * u * r])
+
+    sol = solve_ivp(f, (0, t), np.concatenate([u0, w0]), method="DOP853",
+                    rtol=1e-13, atol=1e-22)
+    return sol.y[:d, -1], sol.y[d:, -1]
+
+
+def test_wide_norm_next_to_a_zero_layer():
+    # ‖w‖ was √((S − T/2)/ρ): absolute error √eps·scale, 2e−5 relative here
+    from exactflow.derivations import wide_linear_scalar as wl
+
+    u0, w0 = np.array([0.8, -0.5, 0.3]), np.zeros(3)
+    for t in (1e-3, 1e-2):
+        obs = wl.observables(t, u0, w0, 1.3, 0.7, eta_u=0.5, eta_w=2.0)
+        u, w = _wide_raw(t, u0, w0, 1.3, 0.7, eta_u=0.5, eta_w=2.0)
+        assert abs(float(obs.norm_w) - np.linalg.norm(w)) <= 1e-10 * np.linalg.norm(w)
+        assert abs(float(obs.norm_u) - np.linalg.norm(u)) <= 1e-12
+
+
+def test_wide_extremes_finite_or_refused():
+    # NaN at an initial scale of 1e150 although documented finite; now the
+    # domain is stated and values outside it raise a ValueError naming them
+    from exactflow.derivations import wide_linear_scalar as wl
+
+    u0, w0 = np.array([0.8, -0.5]), np.array([0.1, 0.4])
+    obs = wl.observables(1e300, u0, w0, 1.3, 0.7)
+    assert np.isfinite(obs.p) and np.isfinite(obs.norm_u) and np.isfinite(obs.cos)
+    obs = wl.observables(1.0, 1e70 * u0, 1e70 * w0, 1.3, 0.7)
+    assert all(np.isfinite(v) for v in (obs.p, obs.norm_u, obs.norm_w, obs.cos))
+    with pytest.raises(ValueError, match="u0, w0"):
+        wl.observables(1.0, 1e150 * u0, 1e150 * w0, 1.3, 0.7)
