@@ -14,14 +14,7 @@ from dataclasses import dataclass
 
 from hypothesis import strategies as st
 
-from . import (
-    rows_deep,
-    rows_diagonal,
-    rows_multi,
-    rows_neuron,
-    rows_two_layer,
-    rows_wide,
-)
+from . import rows_deep, rows_neuron
 
 __all__ = ["Row", "TABLE"]
 
@@ -34,7 +27,6 @@ class Row:
 
 
 TABLE: dict[str, Row] = {}
-for _module in (rows_neuron, rows_deep, rows_diagonal, rows_wide, rows_multi,
-                rows_two_layer):
+for _module in (rows_neuron, rows_deep):
     for _name, (_args, _valid, *_check) in _module.ROWS.items():
         TABLE[_name] = Row(_args, _valid, _check[0] if _check else None)

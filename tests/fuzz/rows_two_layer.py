@@ -1,3 +1,0 @@
-"""Rows (to be written)."""
-
-ROWS = {}
