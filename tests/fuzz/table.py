@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 from hypothesis import strategies as st
 
-from . import rows_deep, rows_neuron
+from . import rows_deep, rows_diagonal, rows_neuron
 
 __all__ = ["Row", "TABLE"]
 
@@ -27,6 +27,6 @@ class Row:
 
 
 TABLE: dict[str, Row] = {}
-for _module in (rows_neuron, rows_deep):
+for _module in (rows_neuron, rows_deep, rows_diagonal):
     for _name, (_args, _valid, *_check) in _module.ROWS.items():
         TABLE[_name] = Row(_args, _valid, _check[0] if _check else None)

@@ -26,7 +26,7 @@ def implicit_bias(
     eta_u: float = 1.0,
     eta_v: float = 1.0,
     tol: float = 1e-13,
-    max_iter: int = 500,
+    max_iter: int = 5000,
 ):
     r"""β(∞) of the flow when it interpolates: the minimiser on {Xβ = y} of the
     mirror potential (Q_α(β) for u₀ = v₀ = α𝟙 and equal rates).
