@@ -61,5 +61,5 @@ def test_public_wrappers_refuse_a_negative_rate():
     with pytest.raises(ValueError, match="eta_a"):
         sn.trajectory(1.0, 0.5, np.array([0.3, 0.1]), np.array([1.0, 0.0]),
                       eta_a=-1.0)
-    with pytest.raises(ValueError, match="tau"):
-        dm.trajectory(1.0, 0.5, 1.0, 3, tau=-1.0)
+    with pytest.raises(ValueError, match="eta"):
+        dm.trajectory(1.0, 0.5, 1.0, 3, eta=-1.0)

@@ -22,11 +22,10 @@ from .deep_linear_modes_reference import time_mp, trajectory_mp
 # ----------------------------------------------------------- deep_linear_modes
 def test_depth6_inversion_converges():
     # the Newton iteration used to alternate between two times one ulp apart
-    kw = dict(u0=0.020094819858106, s=0.9483887228453001, depth=6,
-              tau=0.4626731939193846)
+    u0, s, tau = 0.020094819858106, 0.9483887228453001, 0.4626731939193846
     t = 1.8808114007005803
-    u = float(dm.trajectory(t, **kw))
-    ref = float(trajectory_mp(t, kw["u0"], kw["s"], 6, kw["tau"], guess=0.88))
+    u = float(dm.trajectory(t, u0, s, 6, eta=1 / tau))
+    ref = float(trajectory_mp(t, u0, s, 6, 1 / (1 / tau), guess=0.88))
     assert abs(u - ref) <= 1e-12 * abs(ref)
 
 
@@ -60,8 +59,9 @@ def test_absurd_depth_is_refused_quickly():
 
 # ------------------------------------------------------------- diagonal_linear
 def raw_flow_mp(t, X, y, u0, v0, eta_u=1.0, eta_v=1.0, dps=30):
-    """β(t) of the raw (u, v) flow u̇ = −2η_u u⊙g, v̇ = 2η_v v⊙g, g = Xᵀ(Xβ − y),
-    β = u² − v², by mpmath's Taylor integrator at ``dps`` digits."""
+    """β(t) of the raw (u, v) flow of the loss ½·mean (Xβ − y)²:
+    u̇ = −2η_u u⊙g, v̇ = 2η_v v⊙g, g = Xᵀ(Xβ − y)/n, β = u² − v², by mpmath's
+    Taylor integrator at ``dps`` digits."""
     d, n = len(u0), len(y)
     with mpmath.workdps(dps):
         Xm = [[mpmath.mpf(float(x)) for x in row] for row in X]
@@ -69,7 +69,7 @@ def raw_flow_mp(t, X, y, u0, v0, eta_u=1.0, eta_v=1.0, dps=30):
         def f(_, z):
             b = [z[i] ** 2 - z[d + i] ** 2 for i in range(d)]
             r = [sum(Xm[k][i] * b[i] for i in range(d)) - y[k] for k in range(n)]
-            g = [sum(Xm[k][i] * r[k] for k in range(n)) for i in range(d)]
+            g = [sum(Xm[k][i] * r[k] for k in range(n)) / n for i in range(d)]
             return [-2 * eta_u * z[i] * g[i] for i in range(d)] + [
                 2 * eta_v * z[d + i] * g[i] for i in range(d)]
 

@@ -43,14 +43,16 @@ def trajectory_call(draw):
           "fixed": np.where(frac > 0.5, s, 0.0),
           "any": np.array([draw(real(*SCALE)) for _ in range(n)]).reshape(shape)
           }[kind]
-    depth, tau = draw(_depths()), draw(forms(draw(rate())))
+    depth, eta = draw(_depths()), draw(forms(draw(rate())))
+    tau = 1.0 / float(eta)
     t = draw(times()) if shape == () else draw(times()).ravel()[:1]
     if depth > 1:  # at most 1e300 time constants τ/(N s^p) (the domain)
         p = 2 - 2 / depth
         e = np.frexp(np.max(s))[1]
-        bound = 300 - np.log10(depth) + np.log10(float(tau)) - p * e * np.log10(2.0)
+        bound = 300 - np.log10(depth) + np.log10(tau) - p * e * np.log10(2.0)
         t = np.where(t > 10.0**min(bound, 300), 10.0 ** (min(bound, 300) - 1e-9), t)
-    return {"t": t, "u0": draw(forms(u0)), "s": s, "depth": depth, "tau": tau}
+    return {"t": t, "u0": draw(forms(u0)), "beta_star": s, "depth": depth,
+            "eta": eta}
 
 
 @st.composite
@@ -75,8 +77,8 @@ def learning_time_call(draw):
         uf = u0 * (1 - b) if u0 * (1 - b) < 0 else u0
     else:
         u0 = uf = s
-    return {"u0": u0, "uf": uf, "s": s, "depth": depth,
-            "tau": draw(forms(draw(rate())))}
+    return {"u0": u0, "uf": uf, "beta_star": s, "depth": depth,
+            "eta": draw(forms(draw(rate())))}
 
 
 @st.composite
@@ -105,27 +107,27 @@ def two_layer_call(draw):
     t = draw(times())
     if bound < 300:
         t = np.where(t > 10.0**bound, 10.0 ** (bound - 1e-9), t)
-    return {"t": t, "w1_0": draw(forms(w1)), "w2_0": w2, "s": s,
-            "eta1": eta1, "eta2": eta2}
+    return {"t": t, "w1_0": draw(forms(w1)), "w2_0": w2, "beta_star": s,
+            "eta_w1": eta1, "eta_w2": eta2}
 
 
 ROWS = {
     "deep_linear_modes.trajectory": (
         {"t": TIME, "u0": Arg("array", shapes=(_clash,)),
-         "s": Arg("array", "pos", shapes=(_clash,)), "depth": DEPTH,
-         "tau": POSITIVE},
+         "beta_star": Arg("array", "pos", shapes=(_clash,)), "depth": DEPTH,
+         "eta": POSITIVE},
         trajectory_call()),
     "deep_linear_modes.learning_time": (
         {"u0": Arg("array", shapes=(_clash,)), "uf": Arg("array", shapes=(_clash,)),
-         "s": Arg("array", "pos", shapes=(_clash,)), "depth": REAL_DEPTH,
-         "tau": POSITIVE},
+         "beta_star": Arg("array", "pos", shapes=(_clash,)), "depth": REAL_DEPTH,
+         "eta": POSITIVE},
         learning_time_call()),
     "deep_linear_modes.balanced_weights": (
         {"u": Arg("array"), "rates": Arg("array", "pos", shapes=(_cube,))},
         balanced_call()),
     "deep_linear_modes.two_layer_trajectory": (
         {"t": TIME, "w1_0": Arg("array", shapes=(_cube,)),
-         "w2_0": Arg("array", shapes=(_cube,)), "s": Arg("scalar"),
-         "eta1": POSITIVE, "eta2": POSITIVE},
+         "w2_0": Arg("array", shapes=(_cube,)), "beta_star": Arg("scalar"),
+         "eta_w1": POSITIVE, "eta_w2": POSITIVE},
         two_layer_call()),
 }

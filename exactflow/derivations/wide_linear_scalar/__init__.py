@@ -51,14 +51,14 @@ Examples
 >>> import numpy as np
 >>> from exactflow.derivations.wide_linear_scalar import trajectory
 >>> u, w = trajectory(np.array([0.0, 50.0]), np.array([0.3, 0.0]),
-...                   np.array([0.0, 0.4]), alpha=1.0, beta=2.0)
+...                   np.array([0.0, 0.4]), sigma_xx=1.0, sigma_xy=2.0)
 >>> print(f"{u[1] @ w[1]:.10f}")  # p(∞) = β/(ακ)
 2.0000000000
 """
 
 from __future__ import annotations
 
-from . import maths, numeric
+from . import maths, numeric, trajectory_observables
 from .bundle import derivation
 from .maths import (
     REFERENCES,
@@ -100,8 +100,10 @@ from .numeric import (
     regime,
     trajectory,
 )
+from .trajectory_observables import trajectory_loss, trajectory_ntk
 
 # the mathematics (``NAME`` is internal to the package), the numerical
 # functions, then the bundle
 __all__ = [*(name for name in maths.__all__ if name != "NAME"), *numeric.__all__,
+           *trajectory_observables.__all__,
            "derivation"]
