@@ -21,7 +21,7 @@ import numbers
 import numpy as np
 
 __all__ = ["finite_array", "integer", "learning_rate", "nonnegative_scalar",
-           "positive_scalar", "real_scalar", "tolerance"]
+           "positive_scalar", "real_scalar", "scaled_norm", "tolerance"]
 
 _TEXT = (str, bytes, bytearray, memoryview)
 
@@ -144,3 +144,10 @@ def tolerance(name: str, value, lo: float = 0.0, hi: float = 1.0,
         raise ValueError(f"{name} must be a tolerance in {left}{lo:g}, {hi:g}), "
                          f"got {x}")
     return x
+
+
+def scaled_norm(x: np.ndarray) -> np.ndarray:
+    """‖x‖ over the last axis without overflow or underflow of the squares."""
+    m = np.max(np.abs(x), axis=-1)
+    safe = np.where(m > 0, m, 1.0)[..., None]
+    return m * np.sqrt(np.sum((x / safe) ** 2, -1))

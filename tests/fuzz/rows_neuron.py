@@ -24,6 +24,12 @@ def _longer(v):
     return np.ones(v.shape[:-1] + (v.shape[-1] + 1,)) if v.ndim else np.ones(3)
 
 
+def _unit(v):
+    """v/‖v‖ without underflow of the squares (v ≠ 0, possibly subnormal)."""
+    v = v / np.max(np.abs(v))
+    return v / np.linalg.norm(v)
+
+
 @st.composite
 def start(draw, d: int, batch: int | None):
     """(a0, w0, beta_star, eta_a, eta_w): generic, balanced, aligned, saddle."""
@@ -38,9 +44,9 @@ def start(draw, d: int, batch: int | None):
         norm = np.linalg.norm(w0, axis=1)
         a0 = np.sign(a0 + 0.5) * norm * np.sqrt(ra / rw)
     elif kind == "aligned" and np.any(beta):
-        w0 = a0[:, None] * 0 + draw(real(*SCALE)) * beta / np.linalg.norm(beta)
+        w0 = a0[:, None] * 0 + draw(real(*SCALE)) * _unit(beta)
     elif kind == "saddle" and np.any(beta):  # the stable manifold: w0 ∝ −β*
-        w0 = -np.abs(a0)[:, None] * beta / np.linalg.norm(beta) * np.sqrt(rw / ra)
+        w0 = -np.abs(a0)[:, None] * _unit(beta) * np.sqrt(rw / ra)
     if batch is None:
         a0, w0 = a0[0], w0[0]
     return a0, w0, beta, eta_a, eta_w

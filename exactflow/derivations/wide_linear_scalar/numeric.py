@@ -38,6 +38,7 @@ from .._bundle import generated_kernel
 from .._checks import finite_array as _finite
 from .._checks import positive_scalar as _positive
 from .._checks import real_scalar as _real
+from .._checks import scaled_norm as _norm
 from .._renamed import renamed
 from .maths import NAME, kernels
 
@@ -129,11 +130,8 @@ def _scalars(t, u0, w0, sigma_xx, sigma_xy, kappa, eta_u, eta_w):
             t, lift(P_plus), lift(P_minus), kappa, sigma_xx, sigma_xy, eta_u, eta_w
         )
     if not all(np.all(np.isfinite(o)) for o in out[:-1]):  # τ(∞) may be ±inf
-        raise ValueError(
-            "t, u0, w0 are outside the domain of the closed form (a value "
-            "overflows): it holds for ‖u0‖, ‖w0‖ in {0} ∪ [1e-100, 1e70] and t "
-            "up to about 1e300/(κ²σ_xx(η_u + η_w)(‖u0‖² + ‖w0‖² + "
-            "|σ_xy|/(κσ_xx)))")
+        raise ValueError("t, u0, w0 are outside the domain of the closed form (a "
+                         "value overflows; see the Notes of trajectory)")
     return dict(zip(("tau", "g_plus", "g_minus", "p", "r", "ntk", "tau_inf"), out)), (
         rho, lift(e_plus), lift(e_minus), lift(u0), lift(w0)
     )
@@ -168,12 +166,10 @@ def trajectory(t, u0, w0, sigma_xx: float, sigma_xy: float, kappa: float = 1.0,
     u = √ρ(g₊Â₊ + g₋Â₋), w = (g₊Â₊ − g₋Â₋)/√ρ with g₊ = √P₊e^{cτ},
     g₋ = √(−P₋)e^{−cτ} from the ``exact`` kernel (docs §2).
 
-    Domain: ‖u0‖, ‖w0‖ in {0} ∪ [1e-100, 1e70], α, κ, rates in [1e-3, 1e3],
-    and t up to about 1e300 of the flow's time units
-    1/(κ²α(η_u + η_w)(‖u0‖² + ‖w0‖² + |β|/(κα))); the result is finite there.
-    Outside it, where a value would overflow, a ``ValueError`` is raised (never
-    a NaN).  Accuracy: relative 1e-12 against a DOP853 integration of the raw
-    flow (``tests/derivations/test_wide_linear_scalar.py``).
+    Domain: ‖u0‖, ‖w0‖ in {0} ∪ [1e-100, 1e70], σ_xx, κ, rates in [1e-3, 1e3], t
+    up to ~1e300/(κ²σ_xx(η_u + η_w)(‖u0‖² + ‖w0‖² + |σ_xy|/(κσ_xx))): finite
+    there, ``ValueError`` outside (never NaN).  Accuracy: 1e-12 relative
+    against DOP853 on the raw flow.
 
     Raises
     ------
@@ -209,14 +205,11 @@ class Observables:
 def observables(t, u0, w0, sigma_xx, sigma_xy, kappa=1.0, eta_u=1.0, eta_w=1.0):
     r"""τ, p, r, NTK, cos∠(u, w), ‖u‖, ‖w‖ and τ(∞) along the exact flow.
 
-    Same arguments and domain as :func:`trajectory`; returns an
-    :class:`Observables`.  The cosine is p/√(p² + G) with the conserved
-    G = ‖u₀‖²‖w₀‖² − p₀² (0 where u or w vanishes), evaluated with the norms
-    scaled out (no overflow of ‖u₀‖²‖w₀‖²); the norms are those of
-    the vectors u(t) = √ρ(g₊Â₊ + g₋Â₋), w(t) = (g₊Â₊ − g₋Â₋)/√ρ, scaled (absolute
-    error ~eps·(‖u‖ + ‖w‖), also next to a zero layer, where a square root of
-    a difference of conserved quantities would lose half the digits).
-    Finite on the domain of :func:`trajectory`; ``ValueError`` outside it.
+    Same arguments and domain as :func:`trajectory` (``ValueError`` outside
+    it); returns an :class:`Observables`.  cos = p/√(p² + G), the conserved
+    G = ‖u₀‖²‖w₀‖² − p₀² with the norms scaled out (0 where u or w vanishes);
+    ‖u‖, ‖w‖ are the scaled norms of the vectors of :func:`trajectory`
+    (absolute error ~eps·scale, also next to a zero layer).
     """
     s, (rho, e_plus, e_minus, u0, w0) = _scalars(t, u0, w0, sigma_xx, sigma_xy,
                                                  kappa, eta_u, eta_w)
@@ -239,13 +232,6 @@ def observables(t, u0, w0, sigma_xx, sigma_xy, kappa=1.0, eta_u=1.0, eta_w=1.0):
     return Observables(
         s["tau"], p, s["r"], s["ntk"], cos, norm_u, norm_w, s["tau_inf"]
     )
-
-
-def _norm(x: np.ndarray) -> np.ndarray:
-    """‖x‖ over the last axis without overflow or underflow of the squares."""
-    m = np.max(np.abs(x), axis=-1)
-    safe = np.where(m > 0, m, 1.0)[..., None]
-    return m * np.sqrt(np.sum((x / safe) ** 2, -1))
 
 
 def ntk(u, w, kappa: float = 1.0, eta_u: float = 1.0, eta_w: float = 1.0):
