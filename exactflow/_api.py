@@ -63,6 +63,9 @@ def _run_file(path) -> dict:
         raise ValueError(f"--model: no such file {str(path)!r}")
     try:
         return runpy.run_path(str(p), run_name="__exactflow_model__")
+    except SystemExit as exc:  # sys.exit() in a model file is not a result
+        raise ValueError(f"--model {path}: the file called sys.exit({exc.code!r}) "
+                         "instead of defining a model") from None
     except Exception as exc:  # the user's code: report it as bad input
         raise ValueError(f"--model {path}: {type(exc).__name__}: {exc}") from exc
 
@@ -97,11 +100,35 @@ def load_model(path):
 
 def reduction_of(path) -> dict:
     """The ``REDUCTION`` dict a model file may define (``{}`` when it has none)."""
-    spec = _run_file(path).get("REDUCTION") or {}
+    spec = _run_file(path).get("REDUCTION")
+    if spec is None:
+        return {}
     if not isinstance(spec, dict) or set(spec) - set(_REDUCTION_KEYS):
         raise ValueError(f"--model {path}: REDUCTION must be a dict with keys "
                          + ", ".join(_REDUCTION_KEYS))
-    return spec
+    return {key: _reduction_part(path, key, value) for key, value in spec.items()}
+
+
+def _reduction_part(path, key: str, value):
+    """``REDUCTION[key]`` checked: a dict from SymPy Symbols to SymPy expressions
+    (``coordinates`` may also be ``"invariant"``)."""
+    import sympy as sp
+
+    if key == "coordinates" and value == "invariant":
+        return value
+    where = f"--model {path}: REDUCTION[{key!r}]"
+    if not isinstance(value, dict):
+        raise ValueError(f"{where} must be a dict from SymPy Symbols to SymPy "
+                         f"expressions, got {type(value).__name__}")
+    for k, v in value.items():
+        if not isinstance(k, sp.Symbol):
+            raise ValueError(f"{where}: the key {k!r} is not a SymPy Symbol")
+        if not isinstance(v, (sp.Expr, int, float)) or isinstance(v, bool):
+            raise ValueError(f"{where}[{k}] must be a SymPy expression, got "
+                             f"{type(v).__name__} {v!r}")
+        if sp.sympify(v).has(sp.nan, sp.zoo, sp.oo, -sp.oo):
+            raise ValueError(f"{where}[{k}] is not finite: {v}")
+    return value
 
 
 def model(name: str, sizes: tuple[int, ...] | None = None):

@@ -20,6 +20,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
+import numpy as np
+
 if TYPE_CHECKING:
     import sympy as sp
 
@@ -29,7 +31,7 @@ if TYPE_CHECKING:
     from ..symbolic.spec.model import Model
 
 __all__ = ["Derivation", "KernelExprs", "KernelSource", "SolveSetup", "entry",
-           "generated_kernel"]
+           "generated_kernel", "validating"]
 
 
 def __getattr__(name: str):
@@ -235,15 +237,29 @@ class Derivation:
         return self._standard[kernel]
 
     def kernel(self, target: str | None = None, kernel: str = "exact",
-               dtype: str = "float64"):
+               dtype: str = "float64", validate: bool = False):
         """The generated kernel as a callable (``target`` None: NumPy).
 
         Targets are the names of ``exactflow.codegen.targets.TARGETS``;
         ``kernel`` is one of :attr:`kernel_names`.
+
+        Raw kernels do **not** check their arguments (they are meant for hot
+        loops, Numba code and device arrays): an argument outside the domain
+        (a non-positive learning rate, a NaN) gives NaN or a meaningless
+        number, not an error.  The entry's public numerical functions validate
+        their input; ``validate=True`` wraps the kernel in a host-side check
+        declared from its inputs' assumptions (every argument a finite real
+        array, > 0 where the input symbol is positive, ≥ 0 where it is
+        non-negative, likewise for negative and non-positive) raising
+        ``ValueError``/``TypeError`` naming the argument — for host
+        (NumPy-convertible) arguments only.
         """
         from .._build import load_kernel  # the one upward edge
 
-        return load_kernel(self, kernel, target, dtype)
+        fn = load_kernel(self, kernel, target, dtype)
+        if not validate:
+            return fn
+        return validating(fn, self.kernel_exprs(kernel).inputs)
 
     def kernel_source(self, target: str | None = None, kernel: str = "exact",
                       dtype: str = "float64") -> str:
@@ -261,3 +277,53 @@ def entry(maths, title: str, sizes: tuple = (), **fields) -> Derivation:
     return Derivation(name=maths.NAME, title=title, model=maths.model(*sizes),
                       flow=maths.flow(*sizes), references=maths.REFERENCES,
                       kernels=maths.kernels, package=maths.__package__, **fields)
+
+
+def validating(fn: Callable, inputs: tuple[sp.Symbol, ...]) -> Callable:
+    """``fn`` with its arguments checked against ``inputs``' assumptions.
+
+    Parameters
+    ----------
+    fn : callable
+        A generated kernel taking one argument per symbol of ``inputs``.
+    inputs : tuple of sympy.Symbol
+        Its input symbols: each argument must be a finite real array, > 0
+        where the symbol is positive, ≥ 0 where it is non-negative, < 0 where
+        it is negative, ≤ 0 where it is non-positive.
+
+    Returns
+    -------
+    callable
+        Same signature and results as ``fn``; raises ``TypeError`` (not a real
+        number) or ``ValueError`` (NaN, inf, outside the sign domain), naming
+        the argument, before calling ``fn``.
+    """
+    from ._checks import finite_array
+
+    names = tuple(s.name for s in inputs)
+
+    @functools.wraps(fn)
+    def checked(*args, **kwargs):
+        if len(args) > len(names):
+            raise TypeError(f"{fn.__name__} takes {len(names)} arguments "
+                            f"({', '.join(names)}), got {len(args)}")
+        values = dict(zip(names, args))
+        for key, value in kwargs.items():
+            if key not in names:
+                raise TypeError(f"{fn.__name__}: unexpected argument {key!r}")
+            values[key] = value
+        for sym in inputs:
+            if sym.name not in values:
+                raise TypeError(f"{fn.__name__}: missing argument {sym.name!r}")
+            arr = finite_array(sym.name, values[sym.name])
+            if sym.is_positive and np.any(arr <= 0):
+                raise ValueError(f"{sym.name} must be > 0 (the kernel's domain)")
+            if sym.is_nonnegative and np.any(arr < 0):
+                raise ValueError(f"{sym.name} must be >= 0 (the kernel's domain)")
+            if sym.is_negative and np.any(arr >= 0):
+                raise ValueError(f"{sym.name} must be < 0 (the kernel's domain)")
+            if sym.is_nonpositive and np.any(arr > 0):
+                raise ValueError(f"{sym.name} must be <= 0 (the kernel's domain)")
+        return fn(*args, **kwargs)
+
+    return checked

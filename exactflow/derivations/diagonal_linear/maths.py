@@ -221,8 +221,9 @@ def exact_kernel() -> tuple[tuple[str, sp.Expr], ...]:
     cancellation, so at u₀ = v₀ = α it is −2α² sinh(4ηR) to a few ulp also for
     R → 0.
     """
-    u = ku0 * sp.exp(-2 * eta_u * kr)
-    v = kv0 * sp.exp(2 * eta_v * kr)
+    # a zero start stays 0 (not 0·e^{±∞} = NaN when η|R| is large)
+    u = sp.Piecewise((0, sp.Eq(ku0, 0)), (ku0 * sp.exp(-2 * eta_u * kr), True))
+    v = sp.Piecewise((0, sp.Eq(kv0, 0)), (kv0 * sp.exp(2 * eta_v * kr), True))
     shift = -2 * (eta_u + eta_v) * kr
     log_ratio = _log_ratio_plus(shift)
     return (("u", u), ("v", v), ("beta", _beta(u, v, log_ratio)))
