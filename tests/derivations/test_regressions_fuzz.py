@@ -29,3 +29,70 @@ def test_wide_classify_tiny_start_is_not_the_origin(scale):
 def test_wide_classify_refuses_only_the_origin():
     with pytest.raises(ValueError, match="u0 and w0"):
         wl.classify(np.zeros(2), np.zeros(2), 1.0, 1.0)
+
+
+# --------------------------------------------------------------- single neuron
+def _mode_dop853(t, a0, w0, s, eta_a=1.0, eta_w=1.0, atol=1e-300):
+    """DOP853 (rtol 1e-12) on the raw flow ȧ = −η_a w(aw − s), ẇ = −η_w a(aw − s)."""
+    from scipy.integrate import solve_ivp
+
+    def f(_, y):
+        r = y[0] * y[1] - s
+        return [-eta_a * y[1] * r, -eta_w * y[0] * r]
+
+    sol = solve_ivp(f, (0.0, t), [a0, w0], method="DOP853", rtol=1e-12,
+                    atol=atol)
+    return sol.y[:, -1]
+
+
+@pytest.mark.parametrize("a0", [1e8, 1e12])
+def test_single_neuron_saddle_manifold_far_from_the_target(a0):
+    # D = √(δ̃² + 4s²) is ~1e-16 at unit scale here, and the eigenbasis used
+    # D + 1 − sign(D), which rounds to 0: NaN from 0/0 (a0 ≥ ~1e8, β* = 1)
+    pytest.importorskip("scipy")
+    from exactflow.derivations import single_neuron as sn
+
+    for t in (1e-3, 1.0):
+        a, w = sn.trajectory(t, a0, np.array([-a0]), np.array([1.0]))
+        ref = _mode_dop853(t, a0, -a0, 1.0)
+        assert abs(a - ref[0]) <= 1e-10 * abs(ref[0])
+        assert abs(w[0] - ref[1]) <= 1e-10 * abs(ref[1])
+
+
+# ---------------------------------------------------------- multi-neuron modes
+@pytest.mark.parametrize(("w0", "s", "atol"), [(1e-100, 1e-100, 1e-65),
+                                              (1e100, 1.0, 1e-215)])
+def test_multi_neuron_trajectory_at_extreme_scales(w0, s, atol):
+    # the mode kernel used to see the raw values: overflow (1e100) or a
+    # division by zero (1e-100), a NaN either way; now each mode is brought to
+    # unit scale first.  Reference: DOP853 on the raw flow of the unit-scale
+    # mode (α, γ, s, t) → (α/m, γ/m, s/m², t·m²), mapped back by hand
+    pytest.importorskip("scipy")
+    from exactflow.derivations import multi_neuron_linear as mn
+
+    A0, W0, bs = np.array([[0.0]]), np.array([[-w0]]), np.array([[-s]])
+    m = max(w0, np.sqrt(s))
+    for tau in (0.3, 3.0):
+        A, W = mn.trajectory(tau / m**2, A0, W0, bs)
+        # mode: γ = A, α = −W (u = −1, v = +1), target +s
+        g, al = _mode_dop853(tau, 0.0, w0 / m, s / m**2, atol=atol)
+        assert abs(A[0, 0] - m * g) <= 1e-10 * abs(m * g)
+        assert abs(W[0, 0] + m * al) <= 1e-10 * abs(m * al)
+
+
+def test_multi_neuron_neuron_preconditioner_at_tiny_scale():
+    # ‖β_k‖² underflowed (β_k ~ 1e-251): 0/0 in the projectors
+    from exactflow.derivations import multi_neuron_linear as mn
+
+    b = np.array([[4.2e-251]])
+    M = mn.neuron_preconditioner(b, 0.0)
+    # d = c = 1: M = (κ+δ)/2 + (κ−δ)/2 = κ = √(δ² + 4η_aη_w‖β‖²) = 2‖β‖
+    assert M.shape == (1, 1) and abs(M[0, 0] - 8.4e-251) <= 1e-15 * 8.4e-251
+
+
+@pytest.mark.parametrize("rtol", [float("nan"), -1.0, 3.0, "1e-9", 1e-9 + 1j])
+def test_multi_neuron_aligned_modes_checks_rtol(rtol):
+    from exactflow.derivations import multi_neuron_linear as mn
+
+    with pytest.raises((ValueError, TypeError), match="rtol"):
+        mn.aligned_modes(np.eye(2), np.eye(2), np.eye(2), rtol=rtol)
