@@ -96,3 +96,58 @@ def test_multi_neuron_aligned_modes_checks_rtol(rtol):
 
     with pytest.raises((ValueError, TypeError), match="rtol"):
         mn.aligned_modes(np.eye(2), np.eye(2), np.eye(2), rtol=rtol)
+
+
+# ---------------------------------------------------- two_layer_linear_balanced
+def test_balanced_mode_far_past_its_time_constant_without_overflow_warning():
+    # e^{2sηt} of the branch not taken overflowed (a RuntimeWarning, an error
+    # under this suite's filters) although the result is finite: u = s after
+    # ηst = 1e30 time constants; a², b² from the conserved balance b² − a² = λ
+    # and a²b² = u², at 40 digits
+    from exactflow.derivations import two_layer_linear_balanced as tl
+
+    s, lam = 1e30, -1e-30
+    u, a2, b2 = tl.mode_trajectory(1e6, s, lam, 0.0, eta=1e-6)
+    mpmath.mp.dps = 40
+    root = mpmath.sqrt(mpmath.mpf(lam) ** 2 + 4 * mpmath.mpf(s) ** 2)
+    assert abs(u - s) <= 1e-15 * s
+    assert abs(a2 - float((root - lam) / 2)) <= 1e-15 * s
+    assert abs(b2 - float((root + lam) / 2)) <= 1e-15 * s
+
+
+def test_balanced_trajectory_checks_balance_tol_and_names_the_shapes():
+    from exactflow.derivations import two_layer_linear_balanced as tl
+
+    W1, W2 = tl.balanced_init(np.array([[1.0]]), 0.5, 1)
+    with pytest.raises(ValueError, match="balance_tol"):
+        tl.trajectory(1.0, W1, W2, np.eye(1), balance_tol=3.0)
+    with pytest.raises(ValueError, match="W1_0"):  # β* (1, 1) vs W1_0 (1, 2)
+        tl.trajectory(1.0, np.ones((1, 2)), W2, np.eye(1))
+
+
+# ------------------------------------------------------ infinite_width, spectral
+@pytest.mark.parametrize("t", [np.array([1j]), "1.0", None, [[1.0, 2.0], [3.0]],
+                               -np.inf, np.nan])
+def test_predict_refuses_bad_times_naming_t(t):
+    # a complex t was cast with a ComplexWarning (the imaginary part dropped)
+    from exactflow.derivations import infinite_width as iw
+
+    x = np.array([[1.0, 0.0], [0.0, 1.0]])
+    with pytest.raises((ValueError, TypeError), match=r"\bt\b"):
+        iw.predict(t, x, np.array([1.0, -1.0]), x)
+
+
+def test_predict_accepts_the_limit_t_inf():
+    # t = ∞ is the minimum-norm interpolant: on the training points, y itself
+    from exactflow.derivations import infinite_width as iw
+
+    x = np.array([[1.0, 0.0], [0.0, 1.0]])
+    out = iw.predict(np.inf, x, np.array([1.0, -1.0]), x)
+    assert np.allclose(out, [1.0, -1.0], rtol=1e-12, atol=1e-12)
+
+
+def test_scales_names_both_fans_when_they_do_not_broadcast():
+    from exactflow.derivations import spectral_scaling as ss
+
+    with pytest.raises(ValueError, match="fan_in.*fan_out"):
+        ss.scales(np.ones((5, 7, 11)), np.ones(3))
