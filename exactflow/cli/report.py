@@ -79,8 +79,8 @@ def _kernels(d) -> list[str]:
 
 def run(args) -> int:
     from .._verified import verified
-    from ..codegen.cache import write_text_atomic
     from .._version import __version__
+    from ..codegen.cache import write_text_atomic
     from ..present.report import report_page
     from ..present.verification import md_cell, summary
 
