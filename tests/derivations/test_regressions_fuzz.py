@@ -64,7 +64,8 @@ def test_single_neuron_saddle_manifold_far_from_the_target(a0):
 
 # ---------------------------------------------------------- multi-neuron modes
 @pytest.mark.parametrize(("w0", "s", "atol"), [(1e-100, 1e-100, 1e-65),
-                                              (1e100, 1.0, 1e-215)])
+                                              (1e100, 1.0, 1e-215),
+                                              (1e-150, 1e-150, 1e-90)])
 def test_multi_neuron_trajectory_at_extreme_scales(w0, s, atol):
     # the mode kernel used to see the raw values: overflow (1e100) or a
     # division by zero (1e-100), a NaN either way; now each mode is brought to
@@ -154,3 +155,28 @@ def test_scales_names_both_fans_when_they_do_not_broadcast():
 
     with pytest.raises(ValueError, match="fan_in.*fan_out"):
         ss.scales(np.ones((5, 7, 11)), np.ones(3))
+
+
+@pytest.mark.parametrize(("lam", "product", "s"), [(1e30, 1.0, 2.0),
+                                                  (-1e30, 1.0, 2.0),
+                                                  (1e-30, 1e-30, 1e30)])
+def test_balanced_trajectory_at_the_domain_corners(lam, product, s):
+    # 1×1×1 network: W1 = a, W2 = b with b² − a² = λ, ȧ = b(s − ab), ḃ = a(s − ab);
+    # DOP853 (rtol 1e-12) on that raw flow over a few of its time constants
+    pytest.importorskip("scipy")
+    from scipy.integrate import solve_ivp
+
+    from exactflow.derivations import two_layer_linear_balanced as tl
+
+    W1, W2 = tl.balanced_init(np.array([[product]]), lam, 1)
+    rate = max(abs(lam), s)  # the fastest rate of the flow
+    for t in (0.5 / rate, 3.0 / rate):
+        beta, _, _ = tl.trajectory(t, W1, W2, np.array([[s]]))
+
+        def f(_, y):
+            r = s - y[0] * y[1]
+            return [y[1] * r, y[0] * r]
+
+        ref = solve_ivp(f, (0.0, t), [W1[0, 0], W2[0, 0]], method="DOP853",
+                        rtol=1e-12, atol=1e-300).y[:, -1]
+        assert abs(beta[0, 0] - ref[0] * ref[1]) <= 1e-9 * abs(ref[0] * ref[1])

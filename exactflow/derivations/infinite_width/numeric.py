@@ -213,8 +213,11 @@ def nngp(x1, x2=None, depth: int = 2, activation: str = "relu", w_std: float = 1
     Raises
     ------
     ValueError
-        For a bad shape, option or a non-finite input, or when the kernel
-        overflows float64.
+        For a bad shape, option or a non-finite input, when the kernel
+        overflows float64, or for a non-zero row of |x| below about 1e-154 with
+        ``b_std = 0`` (its squared norm underflows: rescale the inputs).  Fuzzed
+        over entries in {0} ∪ ±[1e-3, 10], depth 0 … 5, w_std in [0.1, 10] and
+        b_std in {0} ∪ [0.01, 10]: every kernel is finite there.
 
     Notes
     -----

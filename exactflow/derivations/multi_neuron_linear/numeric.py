@@ -7,6 +7,14 @@ batch axes are allowed where stated.  ``vec`` stacks columns, so index
 Only :func:`trajectory` is a closed-form solution, and only for whitened data
 and an aligned start (:func:`aligned_modes`); every other function evaluates
 an exact identity at the given parameters.
+
+Domain: finite real arrays of matching shapes and rates η_a, η_w in [1e-6, 1e6];
+entries of A, W, β, δ up to 1e±100 in magnitude (products of three or four
+factors, as in :func:`beta_dot` and :func:`ntk`, up to 1e±50, where they stay in
+float64), zeros included; singular values and κ are evaluated at unit scale, so
+their relative accuracy holds down to 1e-300.  Outside it, and for NaN, ±inf,
+complex, text, empty or mis-shaped input, a ``ValueError``/``TypeError`` names
+the argument.
 """
 
 from __future__ import annotations
@@ -20,19 +28,9 @@ from .._checks import finite_array as _finite
 from .._checks import learning_rate as _rate
 from .._checks import tolerance as _tolerance
 
-__all__ = [
-    "imbalance",
-    "beta_dot",
-    "preconditioner",
-    "neuron_preconditioner",
-    "ntk",
-    "isotropic_init",
-    "rank_aware_gh",
-    "principal_sqrt_gh",
-    "singular_value_rates",
-    "aligned_modes",
-    "trajectory",
-]
+__all__ = ["imbalance", "beta_dot", "preconditioner", "neuron_preconditioner", "ntk",
+           "isotropic_init", "rank_aware_gh", "principal_sqrt_gh",
+           "singular_value_rates", "aligned_modes", "trajectory"]
 
 
 def _weights(A, W, a="A", w="W") -> tuple[np.ndarray, np.ndarray]:
@@ -359,6 +357,9 @@ def trajectory(t, A0, W0, beta_star, eta_a: float = 1.0, eta_w: float = 1.0):
 
     Notes
     -----
+    Domain: entries of A0, W0, β* in {0} ∪ [1e-150, 1e150] in magnitude, rates
+    in [1e-6, 1e6], t·√(η_aη_w)·m_k² ≤ 1e305 with m_k = max(kγ₀, α₀/k, √|s_k|),
+    k = (η_w/η_a)^¼ (``ValueError`` beyond): each mode is brought to unit scale.
     Each mode (α_k, γ_k) follows α̇ = −η_w γ(αγ − s_k), γ̇ = −η_a α(αγ − s_k),
     solved by the overflow-safe single-neuron form with d = 1
     (docs/math/single_neuron.md §5).

@@ -148,6 +148,12 @@ def trajectory(t, W1_0, W2_0, beta_star, *, eta: float = 1.0,
     K1 : ndarray of shape ``t.shape + (d_in, d_in)``, W₁ᵀW₁
     K2 : ndarray of shape ``t.shape + (d_out, d_out)``, W₂W₂ᵀ
 
+    Notes
+    -----
+    Domain (fuzzed, with exact balance from :func:`balanced_init`): entries of
+    W1_0, W2_0 and beta_star, and λ, in {0} ∪ [1e-30, 1e30] in magnitude,
+    η in [1e-6, 1e6], ηt ≤ 1e8; every result is finite there.
+
     Raises
     ------
     ValueError
@@ -221,7 +227,9 @@ def mode_trajectory(t, beta_star, lam, u0, *, eta: float = 1.0):
     arguments broadcast; the mode's target s = ``beta_star`` ≥ 0 (a singular
     value of Σxy; formerly ``s``), any λ and u₀, the rate η > 0 (keyword only;
     Saxe's τ = 1/η, the deprecated ``tau=`` is still accepted), t ≥ 0.
-    Evaluated by the generated ``exact`` kernel.
+    Evaluated by the generated ``exact`` kernel.  Domain (fuzzed): s, |λ|, |u₀|
+    in {0} ∪ [1e-30, 1e30], η in [1e-6, 1e6], ηt ≤ 1e8; ``ValueError`` naming the
+    argument for NaN, ±inf, negative t, s < 0 or η ≤ 0, and if a result overflows.
     """
     t = _finite("t", t)
     if np.any(t < 0):

@@ -89,7 +89,8 @@ def invariants(u0, w0, eta_u: float = 1.0, eta_w: float = 1.0):
 
     ``u0``, ``w0`` have shape ``(..., d)``; the results have shape ``(...)``.
     They are the ``P_plus``, ``P_minus`` inputs of the ``exact`` kernel (computed
-    as squared norms, so P₊ ≥ 0 ≥ P₋ exactly, with no cancellation).
+    as squared norms, so P₊ ≥ 0 ≥ P₋ exactly, with no cancellation).  Domain:
+    that of :func:`trajectory`; ``ValueError`` naming the argument outside it.
     """
     u0, w0 = _init(u0, w0)
     eta_u, eta_w = _rates(eta_u, eta_w)
