@@ -8,6 +8,7 @@ from . import (
     multi_neuron_linear,
     single_neuron,
     two_layer_linear_balanced,
+    two_layer_relu,
     wide_linear_scalar,
 )
 
@@ -17,6 +18,7 @@ CATALOG = {
     "multi_neuron_linear": multi_neuron_linear,
     "single_neuron": single_neuron,
     "two_layer_linear_balanced": two_layer_linear_balanced,
+    "two_layer_relu": two_layer_relu,
     "wide_linear_scalar": wide_linear_scalar,
 }
 

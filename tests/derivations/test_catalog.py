@@ -23,6 +23,7 @@ from scipy.integrate import solve_ivp
 import exactflow
 from exactflow import _build
 from exactflow.derivations import CATALOG
+from exactflow.symbolic.laws.patterns import PIECEWISE
 from exactflow.symbolic.proof.zero import is_identically_zero
 from exactflow.symbolic.spec.flow import time_derivative
 from exactflow.symbolic.spec.kernels import STANDARD_KERNELS
@@ -40,6 +41,53 @@ def _point(symbols, seed: int, lo=0.2, hi=1.2) -> dict:
     rng = random.Random(seed)
     return {s: sp.Rational(rng.randint(int(lo * 1000), int(hi * 1000)), 1000)
             for s in symbols}
+
+
+def _signed_point(symbols, seed: int, lo=0.2, hi=1.2) -> dict:
+    """As :func:`_point`, with a random sign on every symbol not declared
+    nonnegative (data, parameters), so that piecewise atoms take every branch."""
+    rng = random.Random(seed)
+    out = {}
+    for s in symbols:
+        v = sp.Rational(rng.randint(int(lo * 1000), int(hi * 1000)), 1000)
+        out[s] = v if s.is_nonnegative or rng.random() < 0.5 else -v
+    return out
+
+
+def _is_piecewise(exprs) -> bool:
+    return any(e.atoms(*PIECEWISE) for e in exprs)
+
+
+def _branches(exprs, at) -> tuple:
+    """Which branch each piecewise atom of ``exprs`` takes at the point ``at``."""
+    atoms = sorted(set().union(*(e.atoms(*PIECEWISE) for e in exprs)),
+                   key=sp.default_sort_key)
+    out = []
+    for atom in atoms:
+        if isinstance(atom, (sp.Max, sp.Min)):
+            values = [a.xreplace(at) for a in atom.args]
+            out.append(values.index(atom.xreplace(at)))
+        elif isinstance(atom, sp.Piecewise):
+            out.append(next(i for i, (_, c) in enumerate(atom.args)
+                            if c.xreplace(at) == sp.true))
+        else:  # Heaviside, Abs, sign: the sign of the argument
+            out.append(sp.sign(atom.args[0].xreplace(at)))
+    return tuple(out)
+
+
+def _switching_functions(exprs) -> list[sp.Expr]:
+    """The surfaces where a piecewise right-hand side switches branch."""
+    out: list[sp.Expr] = []
+    for atom in sorted(set().union(*(e.atoms(*PIECEWISE) for e in exprs)),
+                       key=sp.default_sort_key):
+        if isinstance(atom, (sp.Max, sp.Min)):
+            new = [atom.args[0] - b for b in atom.args[1:]]
+        elif isinstance(atom, sp.Piecewise):
+            new = [c.lhs - c.rhs for _, c in atom.args if isinstance(c, sp.Rel)]
+        else:
+            new = [atom.args[0]]
+        out += [g for g in new if g not in out and -g not in out]
+    return out
 
 
 def test_the_catalog_is_every_package():
@@ -86,8 +134,12 @@ def test_kernel_names(d):
 def test_standard_kernel_equals_its_expressions_at_50_digits(d, kernel):
     exprs = d.kernel_exprs(kernel)
     f = d.kernel(kernel=kernel)
-    for seed in range(3):
-        at = _point(exprs.inputs, seed)
+    points = [_point(exprs.inputs, seed) for seed in range(3)]
+    outputs = [e for _, e in exprs.outputs]
+    if _is_piecewise(outputs):  # activation patterns: points on several branches
+        points += [_signed_point(exprs.inputs, seed) for seed in range(3, 9)]
+        assert len({_branches(outputs, at) for at in points}) > 3
+    for at in points:
         got = f(*[float(at[s]) for s in exprs.inputs])
         for (name, e), g in zip(exprs.outputs, got):
             ref = float(sp.N(e.xreplace(at), 50))
@@ -95,25 +147,60 @@ def test_standard_kernel_equals_its_expressions_at_50_digits(d, kernel):
                               ), (name, float(g), ref)
 
 
+def _dop853_piecewise(field, y0, t_end, switches):
+    """DOP853 from switch to switch: each run stops at the first sign change of
+    a switching function (located by the dense output), steps 1e-9 across it,
+    and restarts, so no step straddles a discontinuity of the field."""
+    events = []
+    for g in switches:
+        event = (lambda g: lambda t, y: g(*y))(g)
+        event.terminal = True
+        events.append(event)
+    t, y, crossed = 0.0, y0, 0
+    while t < t_end:
+        sol = solve_ivp(field, (t, t_end), y, method="DOP853", rtol=1e-12,
+                        atol=1e-14, events=events or None)
+        assert sol.success
+        t, y = sol.t[-1], sol.y[:, -1]
+        if sol.status == 1:
+            crossed += 1
+            assert crossed < 200, "sliding along a switching surface"
+            across = solve_ivp(field, (t, min(t + 1e-9, t_end)), y, method="DOP853",
+                               rtol=1e-12, atol=1e-14)
+            t, y = across.t[-1], across.y[:, -1]
+    return y, crossed
+
+
 def test_invariants_are_constant_along_dop853(d):
     m = d.model
     rhs, inv = d.kernel(kernel="rhs"), d.kernel(kernel="invariants")
     n = len(m.symbols)
-    consts_rhs = d.kernel_exprs("rhs").inputs[n:]
+    exprs = d.kernel_exprs("rhs")
+    consts_rhs = exprs.inputs[n:]
     consts_inv = d.kernel_exprs("invariants").inputs[n:]
-    at = _point(m.consts, 7, 0.3, 0.9)
+    piecewise = _is_piecewise([e for _, e in exprs.outputs])
+    # a piecewise flow (activation patterns) is integrated from switch to switch,
+    # from signed starts that cross switching surfaces; smooth flows in one run
+    for seed in range(11, 16) if piecewise else (11,):
+        at = (_signed_point if piecewise else _point)(m.consts, seed - 4, 0.3, 0.9)
+        y0 = np.array([float(v) for v in (_signed_point if piecewise else _point)(
+            m.symbols, seed, 0.2, 0.8).values()])
+        switches = [sp.lambdify(m.symbols, g.xreplace(at)) for g in
+                    _switching_functions([e for _, e in exprs.outputs])]
 
-    def field(_, y):
-        return np.array(rhs(*y, *[float(at[c]) for c in consts_rhs]))
+        def field(_, y):
+            return np.array(rhs(*y, *[float(at[c]) for c in consts_rhs]))
 
-    y0 = np.array([float(v) for v in _point(m.symbols, 11, 0.2, 0.8).values()])
-    sol = solve_ivp(field, (0.0, 0.5), y0, method="DOP853", rtol=1e-12, atol=1e-14)
-    assert sol.success
-    before = np.array(inv(*y0, *[float(at[c]) for c in consts_inv]))
-    after = np.array(inv(*sol.y[:, -1], *[float(at[c]) for c in consts_inv]))
-    moved = np.abs(sol.y[:, -1] - y0).max()
-    assert moved > 1e-3  # the parameters moved: the test is not vacuous
-    np.testing.assert_allclose(after, before, rtol=1e-9, atol=1e-11)
+        y1, crossed = _dop853_piecewise(field, y0, 2.0 if piecewise else 0.5,
+                                        switches)
+        before = np.array(inv(*y0, *[float(at[c]) for c in consts_inv]))
+        after = np.array(inv(*y1, *[float(at[c]) for c in consts_inv]))
+        moved = np.abs(y1 - y0).max()
+        assert moved > 1e-3  # the parameters moved: the test is not vacuous
+        np.testing.assert_allclose(after, before, rtol=1e-9, atol=1e-11)
+        if crossed:
+            break
+    assert crossed or not piecewise, "no activation pattern switched"
 
 
 def test_gd_drift_is_the_exact_change_of_each_invariant(d):
