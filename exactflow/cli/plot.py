@@ -1,4 +1,10 @@
-"""``exactflow plot STORE -o DIR``: the figures of a sweep's store (PNG)."""
+"""``exactflow plot STORE -o DIR``: the figures of a sweep's store (PNG).
+
+The figures of an experiment are drawn by its module in
+``exactflow.present.figures`` when :data:`~exactflow.present.figures.FIGURES`
+names one (``write(ds, directory)``), else by the experiment module's own
+``plot(ds, directory)``.
+"""
 
 from __future__ import annotations
 
@@ -19,7 +25,6 @@ def add_parser(sub) -> None:
 
 def run(args) -> int:
     from ..experiments._runner import needs
-    from .sweep import experiment
 
     xr = needs("xarray")
     if not Path(args.store).is_dir():
@@ -34,6 +39,17 @@ def run(args) -> int:
         raise UsageError(f"{args.store!r} is not a store written by exactflow sweep")
     directory = output_dir(args.output)
     directory.mkdir(parents=True, exist_ok=True)
-    for path in experiment(name).plot(ds.load(), directory):
+    for path in _writer(name)(ds.load(), directory):
         out(str(path))
     return 0
+
+
+def _writer(name: str):
+    import importlib
+
+    from ..present.figures import FIGURES
+    from .sweep import experiment
+
+    if name in FIGURES:
+        return importlib.import_module(FIGURES[name]).write
+    return experiment(name).plot

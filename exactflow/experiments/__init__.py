@@ -10,4 +10,6 @@ from __future__ import annotations
 __all__ = ["EXPERIMENTS"]
 
 #: registry name -> module (imported on use, so the registry is cheap)
-EXPERIMENTS: dict[str, str] = {}
+EXPERIMENTS: dict[str, str] = {
+    "teacher-student": "exactflow.experiments.teacher_student",
+}

@@ -1,0 +1,147 @@
+"""Compiled loops of the two-layer engine (optional: the ``exactflow[numba]`` extra).
+
+Two kernels; every reduction of one network is done in one fixed order by one
+thread, so the results do not depend on the number of threads:
+
+``elementwise(Z, y, a, gamma, inv_n, grad_a)``
+    One pass over the pre-activations ``Z`` (n, B·h) of B networks sharing their
+    data: f(x_i) and the residual r_i = (f(x_i) − y_i)/n of each network, the
+    readout gradient ∂L/∂a_k = Σ_i r_i σ(z_ik) into ``grad_a`` (B, h), and ``Z``
+    overwritten in place by G_ik = r_i a_k σ′(z_ik), so that the first-layer
+    gradient is the one GEMM Gᵀ X.  Used between the two GEMMs of a step, on one
+    thread: the GEMMs own the cores (two thread pools spinning in turn on the
+    same cores cost more than the pass).
+``fused_gd(X, y, W, a, eta_a, eta_w, gamma, inv_n, steps)``
+    ``steps`` whole GD steps of every network in place, each network kept in
+    cache with its first layer transposed (d, h) so that the loops over the
+    hidden units vectorise; parallel over networks (``prange``).  No GEMM: the
+    choice for small networks, where the per-call cost of BLAS and of NumPy's
+    passes dominates.
+
+Both use the activation pattern 1[z ≥ 0] (σ′(0) = 1) and allow the compiler to
+reassociate sums (``fastmath`` reassoc/contract only, no finite-math
+assumptions), so the hidden-unit reductions vectorise.
+"""
+
+from __future__ import annotations
+
+import functools
+from types import SimpleNamespace
+
+__all__ = ["available", "kernels"]
+
+# reassociation and FMA contraction only: NaN and infinity keep their meaning
+_FASTMATH = {"reassoc", "contract", "nsz"}
+
+
+def available() -> bool:
+    """True when the compiled kernels can be built (numba is installed)."""
+    try:
+        import numba  # noqa: F401
+    except ImportError:
+        return False
+    return True
+
+
+@functools.cache
+def kernels() -> SimpleNamespace:
+    """The compiled kernels (compiled on first call, cached on disk by numba).
+
+    Raises
+    ------
+    ImportError
+        When numba is missing (install the ``exactflow[numba]`` extra).
+    """
+    try:
+        import numba
+    except ImportError as exc:
+        raise ImportError("the fused two-layer kernels need numba: install the "
+                          "exactflow[numba] extra (pip install 'exactflow[numba]')"
+                          ) from exc
+    import numpy as np
+
+    serial = numba.njit(fastmath=_FASTMATH, cache=True)
+    parallel = numba.njit(parallel=True, fastmath=_FASTMATH, cache=True)
+
+    @serial
+    def elementwise(Z, y, a, gamma, inv_n, grad_a):  # pragma: no cover - compiled
+        n = Z.shape[0]
+        B, h = a.shape
+        for b in range(B):
+            lo = b * h
+            ab = a[b]
+            ga = grad_a[b]
+            for k in range(h):
+                ga[k] = 0
+            for i in range(n):
+                row = Z[i, lo:lo + h]
+                s = y[i] - y[i]
+                for k in range(h):
+                    z = row[k]
+                    s += ab[k] * (z if z >= 0 else gamma * z)
+                r = (s - y[i]) * inv_n
+                for k in range(h):
+                    z = row[k]
+                    if z >= 0:
+                        ga[k] += r * z
+                        row[k] = r * ab[k]
+                    else:
+                        ga[k] += r * (gamma * z)
+                        row[k] = r * ab[k] * gamma
+
+    @parallel
+    def fused_gd(X, y, W, a, eta_a, eta_w, gamma, inv_n, steps):  # pragma: no cover
+        G, B, h, d = W.shape
+        n = X.shape[1]
+        for gb in numba.prange(G * B):
+            g = gb // B
+            b = gb - g * B
+            Xg = X[g]
+            yg = y[g]
+            Wt = np.empty((d, h), W.dtype)
+            for k in range(h):
+                for j in range(d):
+                    Wt[j, k] = W[g, b, k, j]
+            ab = a[g, b].copy()
+            z = np.empty(h, W.dtype)
+            ga = np.empty(h, W.dtype)
+            gW = np.empty((d, h), W.dtype)
+            ea = eta_a[g, b]
+            ew = eta_w[g, b]
+            for _ in range(steps):
+                ga[:] = 0
+                gW[:, :] = 0
+                for i in range(n):
+                    z[:] = 0
+                    for j in range(d):
+                        xij = Xg[i, j]
+                        for k in range(h):
+                            z[k] += xij * Wt[j, k]
+                    s = yg[i] - yg[i]
+                    for k in range(h):
+                        zk = z[k]
+                        s += ab[k] * (zk if zk >= 0 else gamma * zk)
+                    r = (s - yg[i]) * inv_n
+                    for k in range(h):
+                        zk = z[k]
+                        if zk >= 0:
+                            ga[k] += r * zk
+                            z[k] = r * ab[k]
+                        else:
+                            ga[k] += r * (gamma * zk)
+                            z[k] = r * ab[k] * gamma
+                    for j in range(d):
+                        xij = Xg[i, j]
+                        for k in range(h):
+                            gW[j, k] += xij * z[k]
+                for k in range(h):
+                    ab[k] -= ea * ga[k]
+                for j in range(d):
+                    for k in range(h):
+                        Wt[j, k] -= ew * gW[j, k]
+            for k in range(h):
+                a[g, b, k] = ab[k]
+                for j in range(d):
+                    W[g, b, k, j] = Wt[j, k]
+
+    return SimpleNamespace(elementwise=elementwise, fused_gd=fused_gd)
