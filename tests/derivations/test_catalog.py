@@ -23,7 +23,7 @@ from scipy.integrate import solve_ivp
 import exactflow
 from exactflow import _build
 from exactflow.derivations import CATALOG
-from exactflow.symbolic.laws.patterns import PIECEWISE
+from exactflow.symbolic.laws.patterns import PIECEWISE, indicator_form
 from exactflow.symbolic.proof.zero import is_identically_zero
 from exactflow.symbolic.spec.flow import time_derivative
 from exactflow.symbolic.spec.kernels import STANDARD_KERNELS
@@ -73,21 +73,6 @@ def _branches(exprs, at) -> tuple:
         else:  # Heaviside, Abs, sign: the sign of the argument
             out.append(sp.sign(atom.args[0].xreplace(at)))
     return tuple(out)
-
-
-def _switching_functions(exprs) -> list[sp.Expr]:
-    """The surfaces where a piecewise right-hand side switches branch."""
-    out: list[sp.Expr] = []
-    for atom in sorted(set().union(*(e.atoms(*PIECEWISE) for e in exprs)),
-                       key=sp.default_sort_key):
-        if isinstance(atom, (sp.Max, sp.Min)):
-            new = [atom.args[0] - b for b in atom.args[1:]]
-        elif isinstance(atom, sp.Piecewise):
-            new = [c.lhs - c.rhs for _, c in atom.args if isinstance(c, sp.Rel)]
-        else:
-            new = [atom.args[0]]
-        out += [g for g in new if g not in out and -g not in out]
-    return out
 
 
 def test_the_catalog_is_every_package():
@@ -147,28 +132,77 @@ def test_standard_kernel_equals_its_expressions_at_50_digits(d, kernel):
                               ), (name, float(g), ref)
 
 
-def _dop853_piecewise(field, y0, t_end, switches):
-    """DOP853 from switch to switch: each run stops at the first sign change of
-    a switching function (located by the dense output), steps 1e-9 across it,
-    and restarts, so no step straddles a discontinuity of the field."""
-    events = []
-    for g in switches:
-        event = (lambda g: lambda t, y: g(*y))(g)
-        event.terminal = True
-        events.append(event)
+class _Patterns:
+    """A piecewise right-hand side on a frozen branch of each piecewise atom.
+
+    Every atom (Max, Min, Heaviside, Abs, sign) of the expressions is replaced
+    by its indicator form (``symbolic.laws.patterns``); fixing the indicators
+    gives the smooth field of one pattern.  Atom j takes its first branch where
+    its switching function g_j > 0 (Max(p, q): g = p − q; Min: q − p; the
+    others: their argument).
+    """
+
+    def __init__(self, exprs, symbols, at):
+        form = indicator_form(tuple(e.xreplace(at) for e in exprs))
+        assert all(len(g) == 1 for g in form.groups), "two-branch atoms only"
+        self.symbols, self.form, self.cache = symbols, form, {}
+        switches = []
+        for atom in form.atoms:
+            if isinstance(atom, sp.Max):
+                switches.append(atom.args[0] - atom.args[1])
+            elif isinstance(atom, sp.Min):
+                switches.append(atom.args[1] - atom.args[0])
+            else:
+                switches.append(atom.args[0])
+        self.g = [sp.lambdify(symbols, s) for s in switches]
+        self.dg = [sp.lambdify(symbols, [sp.diff(s, v) for v in symbols])
+                   for s in switches]
+
+    def pattern(self, y) -> tuple:
+        return tuple(bool(g(*y) > 0) for g in self.g)
+
+    def field(self, pattern):
+        if pattern not in self.cache:
+            chi = {c: int(b) for (c,), b in zip(self.form.groups, pattern)}
+            f = sp.lambdify(self.symbols, [e.xreplace(chi) for e in self.form.exprs])
+            self.cache[pattern] = lambda t, y: np.array(f(*y), dtype=float)
+        return self.cache[pattern]
+
+    def events(self, pattern):
+        out = []
+        for g, side in zip(self.g, pattern):
+            event = (lambda g: lambda t, y: g(*y))(g)
+            event.terminal, event.direction = True, -1 if side else 1
+            out.append(event)
+        return out
+
+
+def _dop853_piecewise(patterns, y0, t_end):
+    """DOP853 on one pattern's smooth field at a time, stopped where a switching
+    function changes sign (located on the dense output) and continued on the
+    new pattern's field; stops early where the solution starts to slide along
+    a switching surface (both fields point into it).  Returns (time reached,
+    state, switches crossed)."""
     t, y, crossed = 0.0, y0, 0
+    pattern = patterns.pattern(y0)
     while t < t_end:
-        sol = solve_ivp(field, (t, t_end), y, method="DOP853", rtol=1e-12,
-                        atol=1e-14, events=events or None)
+        sol = solve_ivp(patterns.field(pattern), (t, t_end), y, method="DOP853",
+                        rtol=1e-12, atol=1e-14, events=patterns.events(pattern))
         assert sol.success
         t, y = sol.t[-1], sol.y[:, -1]
-        if sol.status == 1:
-            crossed += 1
-            assert crossed < 200, "sliding along a switching surface"
-            across = solve_ivp(field, (t, min(t + 1e-9, t_end)), y, method="DOP853",
-                               rtol=1e-12, atol=1e-14)
-            t, y = across.t[-1], across.y[:, -1]
-    return y, crossed
+        if sol.status != 1:
+            break
+        j = next(i for i, e in enumerate(sol.t_events) if e.size)
+        # every atom switching on this surface flips with it (e.g. Max(z, γz)
+        # and the Heaviside factors of its derivative)
+        flip = {i for i, g in enumerate(patterns.g)
+                if abs(g(*y)) <= 1e-9 * (1 + np.abs(patterns.dg[i](*y)) @ np.abs(y))}
+        new = tuple(not b if i in flip | {j} else b for i, b in enumerate(pattern))
+        speed = np.dot(patterns.dg[j](*y), patterns.field(new)(t, y))
+        if (speed > 0) != new[j]:  # the new field points back: sliding
+            break
+        pattern, crossed = new, crossed + 1
+    return t, y, crossed
 
 
 def test_invariants_are_constant_along_dop853(d):
@@ -185,14 +219,21 @@ def test_invariants_are_constant_along_dop853(d):
         at = (_signed_point if piecewise else _point)(m.consts, seed - 4, 0.3, 0.9)
         y0 = np.array([float(v) for v in (_signed_point if piecewise else _point)(
             m.symbols, seed, 0.2, 0.8).values()])
-        switches = [sp.lambdify(m.symbols, g.xreplace(at)) for g in
-                    _switching_functions([e for _, e in exprs.outputs])]
-
         def field(_, y):
             return np.array(rhs(*y, *[float(at[c]) for c in consts_rhs]))
 
-        y1, crossed = _dop853_piecewise(field, y0, 2.0 if piecewise else 0.5,
-                                        switches)
+        if piecewise:
+            patterns = _Patterns([e for _, e in exprs.outputs], m.symbols, at)
+            t1, y1, crossed = _dop853_piecewise(patterns, y0, 2.0)
+            # the generated kernel is the field of the pattern it is evaluated on
+            for y in (y0, y1) if t1 == 2.0 else (y0,):
+                np.testing.assert_allclose(field(0, y), patterns.field(
+                    patterns.pattern(y))(0, y), rtol=1e-12, atol=1e-14)
+        else:
+            sol = solve_ivp(field, (0.0, 0.5), y0, method="DOP853", rtol=1e-12,
+                            atol=1e-14)
+            assert sol.success
+            y1, crossed = sol.y[:, -1], 0
         before = np.array(inv(*y0, *[float(at[c]) for c in consts_inv]))
         after = np.array(inv(*y1, *[float(at[c]) for c in consts_inv]))
         moved = np.abs(y1 - y0).max()

@@ -58,7 +58,6 @@ from .bundle import derivation
 from .maths import (
     REFERENCES,
     delta,
-    drive,
     eta_a,
     eta_w,
     flow,
@@ -71,6 +70,7 @@ from .maths import (
 )
 from .numeric import (
     activation_slopes,
+    drive,
     flow_rhs,
     forward,
     imbalance,

@@ -111,10 +111,10 @@ def _pattern_bridge():
         f"{count} points, one per pattern and slope" if ok else "differs")
 
 
-def _function_space():
+def _function_space(sizes=SIZES):
     """β̇_k = −M_k ξ_k, β_k = a_k w_k."""
     out = []
-    for d, h, n in SIZES:
+    for d, h, n in sizes:
         sy, f = m.symbols(d, h, n), m.pattern_flow(d, h, n)
         xi = m.drive(d, h, n)
         res = []

@@ -139,14 +139,16 @@ def ntk(X, a, W, gamma=0.0, eta_a=1.0, eta_w=1.0) -> np.ndarray:
 
 
 def kernel_distance(K0, K1) -> np.ndarray:
-    """S = 1 − ⟨K₀, K₁⟩_F / (‖K₀‖_F ‖K₁‖_F) over the last two axes."""
+    """S = 1 − ⟨K₀, K₁⟩_F / (‖K₀‖_F ‖K₁‖_F) over the last two axes, evaluated as
+    ½‖K₀/‖K₀‖ − K₁/‖K₁‖‖² (no cancellation for small S)."""
     K0 = _finite("K0", K0, min_ndim=2)
     K1 = _finite("K1", K1, min_ndim=2)
     n0 = np.linalg.norm(K0, axis=(-2, -1))
     n1 = np.linalg.norm(K1, axis=(-2, -1))
     if np.any(n0 == 0) or np.any(n1 == 0):
         raise ValueError("K0 and K1 must be non-zero (S is undefined for K = 0)")
-    return 1.0 - np.sum(K0 * K1, axis=(-2, -1)) / (n0 * n1)
+    diff = K0 / n0[..., None, None] - K1 / n1[..., None, None]
+    return 0.5 * np.sum(diff * diff, axis=(-2, -1))
 
 
 def flow_rhs(X, y, a, W, gamma=0.0, eta_a=1.0, eta_w=1.0):

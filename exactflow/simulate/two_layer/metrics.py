@@ -4,7 +4,9 @@ For every network, against its own start (W₀, a₀), in float64 whatever the
 training dtype:
 
 ``kernel_distance``
-    S(0, t) = 1 − ⟨K₀, K_t⟩_F / (‖K₀‖_F ‖K_t‖_F) with the empirical NTK on the
+    S(0, t) = 1 − ⟨K₀, K_t⟩_F / (‖K₀‖_F ‖K_t‖_F) (evaluated as
+    ½‖K₀/‖K₀‖ − K_t/‖K_t‖‖², which has no cancellation in the lazy regime and is
+    exactly 0 at the start) with the empirical NTK on the
     training set, K = η_a AAᵀ + η_w (D diag(a²) Dᵀ) ⊙ XXᵀ (A_ik = σ(w_kᵀx_i),
     D_ik = σ′(w_kᵀx_i)): the Gram matrix of the features σ(w_kᵀx) (for a_k) and
     a_k σ′(w_kᵀx) x (for w_k), weighted by the layer rates, formed from two
@@ -118,8 +120,10 @@ class Probe:
                 if norm == 0:
                     raise ValueError(f"the NTK of network ({g}, {b}) vanished: "
                                      "S(0, t) is undefined")
-                out["kernel_distance"][g, b] = 1.0 - np.vdot(K0, K1) / (
-                    self.K0_norm[g, b] * norm)
+                # 1 − ⟨K̂₀, K̂₁⟩ = ½‖K̂₀ − K̂₁‖²: no cancellation when S is small
+                K0 /= self.K0_norm[g, b]
+                K0 -= K1 / norm
+                out["kernel_distance"][g, b] = 0.5 * np.vdot(K0, K0)
             if self.X_test is not None:
                 m = self.X_test.shape[1]
                 step = max(1, _CHUNK_BYTES // (8 * m * h))
