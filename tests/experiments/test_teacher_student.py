@@ -201,3 +201,24 @@ def test_scheduler_address(cluster, tmp_path):
     args = {**SMALL, "seeds": [0], "steps": 20, "checkpoints": [0, 20]}
     ds = ts.sweep(**args, client=cluster.scheduler_address, store=tmp_path / "a.zarr")
     xr.testing.assert_identical(ds, ts.sweep(**args))
+
+
+def test_command_line_sweep_then_plot(tmp_path, capsys):
+    pytest.importorskip("matplotlib")
+    from exactflow.cli import main
+
+    store = tmp_path / "ts.zarr"
+    assert main(["sweep", "teacher-student", "--preset", "small", "--seeds", "1",
+                 "--steps", "10", "-o", str(store)]) == 0
+    assert "teacher-student: tau 17, delta 17, seed 1, step 2" in \
+        capsys.readouterr().out
+    assert main(["plot", str(store), "-o", str(tmp_path / "fig")]) == 0
+    printed = capsys.readouterr().out.split()
+    assert [p.rsplit("/", 1)[1] for p in printed] == [
+        f"phase_{v}.png" for v in ("kernel_distance", "hamming", "param_distance",
+                                   "train_loss", "test_loss")]
+    assert main(["sweep", "teacher-student", "--seeds", "0", "-o",
+                 str(tmp_path / "x.zarr")]) == 2
+    assert main(["sweep", "teacher-student", "--preset", "huge", "-o", "y"]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 2 and all(e.startswith("exactflow: error:") for e in err)
