@@ -8,8 +8,11 @@ import pytest
 pytest.importorskip("matplotlib")
 xr = pytest.importorskip("xarray")
 
-from exactflow.present.figures import FIGURES  # noqa: E402
-from exactflow.present.figures import neuron_paths, phase_portrait  # noqa: E402
+from exactflow.present.figures import (  # noqa: E402
+    FIGURES,  # noqa: E402
+    neuron_paths,
+    phase_portrait,
+)
 
 
 def _dataset(seed=0):
