@@ -30,8 +30,8 @@ Presets (:data:`PRESETS`): ``"paper"`` is Fig. 1(b) — τ = logspace(−1, 0.3,
 δ = linspace(−1, 1, 17), seeds 100–115, d = 100, h = 50, n = 1000, 10⁴ test
 points, lr = 5·10⁻³, 10⁵ steps, checkpoints 0, 10, …, 10⁵ — a cluster job
 (hours per seed on two cores); ``"small"`` keeps the 17 × 17 grid with 4 seeds
-(100–103), d = 20, h = 50, n = 200, 1000 test points and 10⁴ steps, and runs in
-minutes.
+(100–103), d = 20, h = 50, n = 200, 1000 test points and 10³ steps
+(checkpoints 0, 10, 100, 1000), and runs in minutes.
 
 >>> from exactflow.experiments import teacher_student as ts
 >>> sorted(ts.PRESETS)
@@ -85,8 +85,8 @@ PRESETS: dict[str, dict] = {
                   checkpoints=[0, 10, 100, 1000, 10_000, 100_000]),
     "small": dict(tau=np.logspace(-1, 0.3, 17), delta=np.linspace(-1, 1, 17),
                   seeds=range(100, 104), d=20, width=50, teacher_width=3,
-                  n_train=200, n_test=1000, lr=5e-3, steps=10_000,
-                  checkpoints=[0, 10, 100, 1000, 10_000]),
+                  n_train=200, n_test=1000, lr=5e-3, steps=1000,
+                  checkpoints=[0, 10, 100, 1000]),
 }
 
 

@@ -13,7 +13,7 @@ import numpy as np
 
 from . import pyplot
 
-__all__ = ["plot_neuron_paths"]
+__all__ = ["paths_figure", "plot_neuron_paths"]
 
 
 def plot_neuron_paths(W_path, a_path, teacher=None, ax=None, title=None):
@@ -60,3 +60,18 @@ def plot_neuron_paths(W_path, a_path, teacher=None, ax=None, title=None):
     if title:
         ax.set_title(title)
     return ax
+
+
+def paths_figure(ds):
+    """One panel per setting of ``exactflow.experiments.teacher_student
+    .neuron_paths`` (the data set with ``W``, ``a``, ``teacher_W``)."""
+    from . import new_figure
+
+    settings = ds.sizes["setting"]
+    fig, axes = new_figure(settings, size=(3.4, 3.4))
+    for s, ax in zip(range(settings), axes[0]):
+        one = ds.isel(setting=s)
+        plot_neuron_paths(one["W"].values, one["a"].values, ds["teacher_W"].values,
+                          ax=ax, title=f"τ = {float(one['tau']):g}, "
+                                       f"δ = {float(one['delta']):g}")
+    return fig
