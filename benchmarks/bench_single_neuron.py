@@ -13,7 +13,8 @@ Usage::
     python benchmarks/bench_single_neuron.py --sizes 1e6 --repeat 5 -o out.md
 
 ``--synthetic`` builds a stand-in with the same inputs and outputs from the
-unified closed form of MATH.md §1.5 in its overflow-safe orientation (one
+unified closed form of docs/math/single_neuron.md §5 in its overflow-safe orientation
+(one
 Piecewise on sign(δ̃), φ₁, sqrt, exp, expm1), for use before the catalog
 provides the kernel, or to compare code generators on a fixed expression.
 """

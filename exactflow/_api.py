@@ -147,7 +147,7 @@ def laws(model_or_name, degree: int = 2):
 
 def solve(model_or_name, conserved: Mapping | None = None,
           coordinates: Mapping | str | None = None, values: Mapping | None = None,
-          setting: str = ""):
+          setting: str = "", progress: bool | None = None):
     """Reduce and solve a model's gradient flow; returns a
     :class:`~exactflow.symbolic.solve.result.SolveResult`.
 
@@ -156,7 +156,8 @@ def solve(model_or_name, conserved: Mapping | None = None,
     ``solve_setup``).  ``conserved`` maps symbols to conserved quantities to
     reduce by (default: the degree-2 laws, discovered); ``coordinates`` maps
     new coordinates to expressions, or is ``"invariant"`` for the
-    rescaling-invariant monomials; ``values`` fixes constants.
+    rescaling-invariant monomials; ``values`` fixes constants.  ``progress``
+    shows the stages (None: only when someone watches, a terminal or a notebook).
     """
     import dataclasses
 
@@ -172,21 +173,30 @@ def solve(model_or_name, conserved: Mapping | None = None,
         if d.solve_setup is not None and conserved is None and values is None:
             st = d.solve_setup()
             return solve(st.model, st.conserved, coordinates or st.coordinates,
-                         st.values, setting=st.setting)
+                         st.values, setting=st.setting, progress=progress)
         if conserved is None:
             conserved = {sp.Symbol(k, real=True): v for k, v in d.conserved.items()}
         m = d.model
     else:
         m = _as_model(model_or_name)
+    from ._progress import progress as bar
+
+    stages = iter(bar(("conservation laws", "reduce", "solve and verify"),
+                      f"solve {m.name}", 3, progress, "stage"))
     flow = gradient_flow(m)
+    next(stages)
     if conserved is None and m.forward is None:
         conserved = {}  # law discovery needs the forward map
     if conserved is None:
         found = discover_laws(m, 2)
         conserved = {sp.Symbol(f"Q{i}", real=True): q for i, q in enumerate(found, 1)}
+    next(stages)
     system = reduce_flow(flow, coordinates=coordinates, conserved=conserved,
                          values=values)
     if setting:
         system = dataclasses.replace(system, steps=(("Setting", setting),)
                                      + system.steps)
-    return solve_system(system, flow, name=m.name)
+    next(stages)
+    result = solve_system(system, flow, name=m.name)
+    next(stages, None)  # close the bar
+    return result

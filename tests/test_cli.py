@@ -8,6 +8,7 @@ not the cost of the real proofs; the ``single_neuron`` tests check the real cata
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 import sys
 import types
@@ -144,7 +145,7 @@ def test_derive_latex(toy_catalog, capsys):
     assert r"\delta &= " in out  # conserved quantity named by its LaTeX symbol
     # text mode is escaped for pdflatex: no raw Unicode maths, no bare & or _
     assert out.isascii()
-    assert r"$\Sigma$xx = 1 \& $\Sigma$xy = $\beta$*" in out
+    assert r"$\Sigma xx$ = 1 \& $\Sigma xy$ = $\beta*$" in out
     assert r"\texttt{toy}" in out
 
 
@@ -340,17 +341,39 @@ def test_report(toy_catalog, capsys, tmp_path):
     code, out, err = run(capsys, "report", "-o", str(directory))
     assert code == 1  # toy_bad has a false claim
     assert err == ""
-    assert sorted(p.name for p in directory.iterdir()) == [
-        "index.md", "toy.md", "toy_bad.md"]
+    names = sorted(p.name for p in directory.iterdir())
+    pdfs = ["toy.pdf", "toy.tex", "toy_bad.pdf", "toy_bad.tex"] \
+        if shutil.which("pdflatex") else []
+    assert names == sorted(["index.md", "toy.md", "toy_bad.md", *pdfs])
     index = (directory / "index.md").read_text()
     assert "| [toy](toy.md) | Toy scalar network (toy) | 2 | 2 | 0 |" in index
     assert ("| [toy_bad](toy_bad.md) | Toy scalar network (toy_bad) | 3 | 2 | 1 |"
             in index)
+    assert "## Kernels" in (directory / "toy.md").read_text()
     page = (directory / "toy_bad.md").read_text()
     assert page.startswith("# toy_bad — ")
     assert "## Verification" in page and "SOME CLAIMS FAILED" in page
     assert "- **one equals two** (FAILED, exact-rational): 1 = 2" in page
     assert str(directory / "index.md") in out
+
+
+def test_report_names_and_cached_results(toy_catalog, capsys, tmp_path, monkeypatch):
+    from exactflow.derivations._bundle import Derivation
+
+    code, out, _ = run(capsys, "report", "toy", "-o", str(tmp_path / "a"))
+    assert code == 0 and "toy_bad" not in out
+    calls = []
+    original = Derivation.verify
+    def counting(self, *args, **kwargs):
+        calls.append(1)
+        return original(self, *args, **kwargs)
+
+    monkeypatch.setattr(Derivation, "verify", counting)
+    assert run(capsys, "report", "toy", "-o", str(tmp_path / "b"))[0] == 0
+    assert calls == []  # the results of the same code were reused
+    assert run(capsys, "report", "toy", "--fresh", "-o", str(tmp_path / "c"))[0] == 0
+    assert calls == [1]
+    assert_usage_error(*run(capsys, "report", "nosuch"), "unknown derivation")
 
 
 def test_report_default_directory(good_catalog, capsys, tmp_path, monkeypatch):

@@ -14,8 +14,8 @@ ROOT = Path(__file__).resolve().parents[1]
 
 def _run(capsys, *argv):
     p = argparse.ArgumentParser()
-    cli_solve.add_parser(p.add_subparsers(dest="command"))
-    code = cli_solve.run(p.parse_args(["solve", *argv]))
+    cli_solve.add_arguments(p)
+    code = cli_solve.run(p.parse_args(list(argv)))
     return code, capsys.readouterr().out
 
 

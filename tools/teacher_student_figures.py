@@ -32,7 +32,7 @@ def main(argv=None) -> int:
     t0 = time.perf_counter()
     ds = ts.sweep(**ts.PRESETS["small"], client=args.client, progress=True)
     sweep_s = time.perf_counter() - t0
-    for path in phase_portrait.write(ds, args.output):
+    for path in phase_portrait.save(ds, args.output):
         print(path)
     t0 = time.perf_counter()
     paths = ts.neuron_paths()

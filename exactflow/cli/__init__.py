@@ -22,7 +22,8 @@ from ._common import PROG, Parser, UsageError
 __all__ = ["COMMANDS", "build_parser", "main"]
 
 #: the subcommands, in the order ``exactflow --help`` lists them; each module
-#: has ``add_parser(subparsers)`` and a ``run(args) -> int``
+#: has ``NAME``, ``HELP`` (and optionally ``DESCRIPTION``), ``add_arguments(parser)``
+#: and ``run(args) -> int``
 COMMANDS = (listing, derive, verify, codegen, report, laws, solve, sweep, plot)
 
 
@@ -32,7 +33,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--version", action="version", version=f"{PROG} {__version__}")
     sub = p.add_subparsers(dest="command", metavar="COMMAND")
     for command in COMMANDS:
-        command.add_parser(sub)
+        s = sub.add_parser(command.NAME, help=command.HELP,
+                           description=getattr(command, "DESCRIPTION", None))
+        command.add_arguments(s)
+        s.set_defaults(func=command.run)
     p.set_defaults(commands=tuple(sub.choices))
     return p
 

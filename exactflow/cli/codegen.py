@@ -4,13 +4,16 @@ from __future__ import annotations
 
 from ._common import derivation, out, output_dir
 
-__all__ = ["add_parser", "run"]
+__all__ = ["HELP", "NAME", "add_arguments", "run"]
 
 
-def add_parser(sub) -> None:
+NAME = "codegen"
+HELP = "generate a kernel's source"
+
+
+def add_arguments(s) -> None:
     from ..codegen.targets import TARGETS  # the registry (cheap: no SymPy)
 
-    s = sub.add_parser("codegen", help="generate a kernel's source")
     s.add_argument("name", metavar="NAME")
     s.add_argument("--target", choices=tuple(TARGETS), required=True)
     s.add_argument("--dtype", choices=("float32", "float64"), default="float64")
@@ -20,7 +23,6 @@ def add_parser(sub) -> None:
     s.add_argument("-o", "--output", nargs="?", const=".", default=None,
                    metavar="DIR", help="write the file to DIR (bare -o: the current "
                    "directory) and print its path; without -o print the source")
-    s.set_defaults(func=run)
 
 
 def run(args) -> int:

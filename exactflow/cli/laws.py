@@ -19,24 +19,24 @@ Importing this module is cheap: SymPy and the models load inside :func:`run`.
 
 from __future__ import annotations
 
-import argparse
 import sys
 import time
 
 from ._common import add_model_arguments, model_source
 
-__all__ = ["add_parser", "run"]
+__all__ = ["HELP", "NAME", "add_arguments", "run"]
 
 MAX_DEGREE = 8
 
 
-def add_parser(subparsers) -> argparse.ArgumentParser:
-    """Add the ``laws`` sub-command to an ``argparse`` sub-parsers object."""
-    s = subparsers.add_parser(
-        "laws", help="discover, prove and count conservation laws",
-        description="Find every polynomial conservation law of degree <= K of a "
-        "model (for every dataset and loss), prove each, count all laws with the "
-        "Lie-algebra rank and say whether the list is complete.")
+NAME = "laws"
+HELP = "discover, prove and count conservation laws"
+DESCRIPTION = ("Find every polynomial conservation law of degree <= K of a model "
+               "(for every dataset and loss), prove each, count all laws with the "
+               "Lie-algebra rank and say whether the list is complete.")
+
+
+def add_arguments(s) -> None:
     add_model_arguments(s, "zoo or catalog model (e.g. single_neuron, "
                         "two_layer_linear, relu, deep_linear)")
     s.add_argument("--degree", default="2", metavar="K",
@@ -49,8 +49,6 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
                    help="also the exact one-step change of each law under gradient "
                    "descent (step sizes = rates, the model's own loss) and the "
                    "combinations GD conserves exactly")
-    s.set_defaults(func=run)
-    return s
 
 
 def _int(text, name: str, lo: int, hi: int) -> int:

@@ -4,12 +4,15 @@ from __future__ import annotations
 
 from ._common import catalog, derivation, out
 
-__all__ = ["add_parser", "run"]
+__all__ = ["HELP", "NAME", "add_arguments", "run"]
 
 
-def add_parser(sub) -> None:
-    s = sub.add_parser("list", help="catalog names with titles")
-    s.set_defaults(func=run)
+NAME = "list"
+HELP = "catalog names with titles"
+
+
+def add_arguments(parser) -> None:
+    """``list`` takes no arguments."""
 
 
 def run(args) -> int:

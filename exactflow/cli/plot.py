@@ -1,30 +1,34 @@
 """``exactflow plot STORE -o DIR``: the figures of a sweep's store (PNG).
 
-The figures of an experiment are drawn by its module in
-``exactflow.present.figures`` when :data:`~exactflow.present.figures.FIGURES`
-names one (``write(ds, directory)``), else by the experiment module's own
-``plot(ds, directory)``.
+An experiment's figures come from its module in ``exactflow.present.figures``
+(``EXPERIMENT_FIGURES``: ``save(ds, directory)``) when it has one (experiments
+and figures are siblings in the layering, so this command joins them), and
+otherwise from the experiment module's own ``plot(ds, directory)``.
 """
 
 from __future__ import annotations
 
+import importlib
 from pathlib import Path
 
 from ._common import UsageError, out, output_dir
 
-__all__ = ["add_parser", "run"]
+__all__ = ["HELP", "NAME", "add_arguments", "run"]
 
 
-def add_parser(sub) -> None:
-    s = sub.add_parser("plot", help="draw the figures of a sweep store")
+NAME = "plot"
+HELP = "draw the figures of a sweep store"
+
+
+def add_arguments(s) -> None:
     s.add_argument("store", metavar="STORE", help="a zarr store from exactflow sweep")
     s.add_argument("-o", "--output", default=".", metavar="DIR",
                    help="directory for the figures (default: the current one)")
-    s.set_defaults(func=run)
 
 
 def run(args) -> int:
     from ..experiments._runner import needs
+    from .sweep import experiment
 
     xr = needs("xarray")
     if not Path(args.store).is_dir():
@@ -39,17 +43,12 @@ def run(args) -> int:
         raise UsageError(f"{args.store!r} is not a store written by exactflow sweep")
     directory = output_dir(args.output)
     directory.mkdir(parents=True, exist_ok=True)
-    for path in _writer(name)(ds.load(), directory):
+    from ..present.figures import EXPERIMENT_FIGURES
+
+    if name in EXPERIMENT_FIGURES:
+        draw = importlib.import_module(EXPERIMENT_FIGURES[name]).save
+    else:
+        draw = experiment(name).plot
+    for path in draw(ds.load(), directory):
         out(str(path))
     return 0
-
-
-def _writer(name: str):
-    import importlib
-
-    from ..present.figures import FIGURES
-    from .sweep import experiment
-
-    if name in FIGURES:
-        return importlib.import_module(FIGURES[name]).write
-    return experiment(name).plot

@@ -23,24 +23,26 @@ from ``exactflow.cli``).
 
 from __future__ import annotations
 
-import argparse
 import sys
 
 from ._common import add_model_arguments, model_source
 
-__all__ = ["add_parser", "run"]
+__all__ = ["HELP", "NAME", "add_arguments", "run"]
 
 
-def add_parser(subparsers) -> argparse.ArgumentParser:
-    """Add the ``solve`` sub-command to an ``argparse`` sub-parsers object."""
-    s = subparsers.add_parser(
-        "solve", help="reduce and solve a model's gradient flow, print the derivation",
-        description="Reduce the gradient flow by its symmetries and conserved "
-        "quantities, recognise its structure, solve and verify it, and print the "
-        "derivation.")
+NAME = "solve"
+HELP = "reduce and solve a model's gradient flow, print the derivation"
+DESCRIPTION = ("Reduce the gradient flow by its symmetries and conserved quantities, "
+               "recognise its structure, solve and verify it, and print the "
+               "derivation.")
+
+
+def add_arguments(s) -> None:
     add_model_arguments(s, "catalog entry")
     s.add_argument("--format", choices=("text", "markdown", "latex"),
                    default="text")
+    s.add_argument("--standalone", action="store_true",
+                   help="with --format latex: a complete document, not a fragment")
     s.add_argument("--invariant", action="store_true",
                    help="reduce to rescaling-invariant coordinates (function space)")
     s.add_argument("--kernel-dir", metavar="DIR", dest="kernel_dir",
@@ -51,8 +53,6 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
                    help=f"kernel target for --kernel-dir (default {DEFAULT_TARGET})")
     s.add_argument("--dtype", choices=("float64", "float32"), default="float64",
                    help="kernel dtype for --kernel-dir (default float64)")
-    s.set_defaults(func=run)
-    return s
 
 
 def run(args) -> int:
@@ -60,6 +60,8 @@ def run(args) -> int:
     from ..present.transcript import transcript
 
     name, path = model_source(args)
+    if getattr(args, "standalone", False) and args.format != "latex":
+        raise ValueError("--standalone goes with --format latex")
     invariant = "invariant" if getattr(args, "invariant", False) else None
     if path:
         model = _api.load_model(path)
@@ -75,7 +77,8 @@ def run(args) -> int:
     kernel_dir = getattr(args, "kernel_dir", None)
     if kernel_dir is not None:
         code = max(code, _write_kernel(res, kernel_dir, args.target, args.dtype))
-    sys.stdout.write(transcript(res, args.format))
+    sys.stdout.write(transcript(res, args.format,
+                                standalone=getattr(args, "standalone", False)))
     return code
 
 

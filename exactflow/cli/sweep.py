@@ -12,7 +12,7 @@ import importlib
 
 from ._common import UsageError, out, output_dir
 
-__all__ = ["add_parser", "run"]
+__all__ = ["HELP", "NAME", "add_arguments", "run"]
 
 
 def experiment(name: str):
@@ -25,12 +25,15 @@ def experiment(name: str):
     return importlib.import_module(EXPERIMENTS[name])
 
 
-def add_parser(sub) -> None:
+NAME = "sweep"
+HELP = "run an experiment's sweep into a zarr store"
+DESCRIPTION = ("Run an experiment's sweep (locally, or on a Dask cluster with "
+               "--scheduler) and write it to a zarr store.")
+
+
+def add_arguments(s) -> None:
     from ..experiments import EXPERIMENTS
 
-    s = sub.add_parser("sweep", help="run an experiment's sweep into a zarr store",
-                       description="Run an experiment's sweep (locally, or on a Dask "
-                       "cluster with --scheduler) and write it to a zarr store.")
     experiments = s.add_subparsers(dest="experiment", metavar="EXPERIMENT")
     for name in EXPERIMENTS:
         module = experiment(name)
@@ -42,7 +45,6 @@ def add_parser(sub) -> None:
                        help="a Dask scheduler address (default: run here)")
         e.add_argument("--resume", action="store_true",
                        help="continue an interrupted store of the same sweep")
-    s.set_defaults(func=run)
 
 
 def run(args) -> int:

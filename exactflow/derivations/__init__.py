@@ -5,8 +5,10 @@ from __future__ import annotations
 from . import (
     deep_linear_modes,
     diagonal_linear,
+    infinite_width,
     multi_neuron_linear,
     single_neuron,
+    spectral_scaling,
     two_layer_linear_balanced,
     two_layer_relu,
     wide_linear_scalar,
@@ -15,8 +17,10 @@ from . import (
 CATALOG = {
     "deep_linear_modes": deep_linear_modes,
     "diagonal_linear": diagonal_linear,
+    "infinite_width": infinite_width,
     "multi_neuron_linear": multi_neuron_linear,
     "single_neuron": single_neuron,
+    "spectral_scaling": spectral_scaling,
     "two_layer_linear_balanced": two_layer_linear_balanced,
     "two_layer_relu": two_layer_relu,
     "wide_linear_scalar": wide_linear_scalar,

@@ -21,7 +21,7 @@ from ..symbolic.spec.flow import GradientFlow
 from ..symbolic.spec.kernels import STANDARD_KERNELS, KernelExprs, standard_kernel
 from ..symbolic.spec.model import Model
 
-__all__ = ["Derivation", "KernelExprs", "KernelSource", "SolveSetup",
+__all__ = ["Derivation", "KernelExprs", "KernelSource", "SolveSetup", "entry",
            "generated_kernel"]
 
 
@@ -132,23 +132,43 @@ class Derivation:
         object.__setattr__(self, "kernels", functools.cache(self.kernels))
         object.__setattr__(self, "_standard", {})
 
-    def verify(self, names: list[str] | None = None) -> VerificationReport:
-        """Run every claim (or those named) and collect the results."""
+    def __repr__(self) -> str:
+        own = [k.name for k in self.kernels()]
+        return (f"<Derivation {self.name!r}: {self.title}; {len(self.claims)} "
+                f"claims, kernels {own + list(STANDARD_KERNELS)}>")
+
+    def _repr_markdown_(self) -> str:
+        from ..present.derivation import derive_markdown  # allowlisted upward edge
+
+        return derive_markdown(self, level=2)
+
+    def verify(self, names: list[str] | None = None, progress: bool | None = None
+               ) -> VerificationReport:
+        """Run every claim (or those named) and collect the results.
+
+        ``progress`` shows a bar (None: only when a person is watching, a
+        terminal or a notebook).
+        """
+        from .._progress import progress as bar
+
         claims = self.claims
         if names is not None:
             unknown = set(names) - {c.name for c in claims}
             if unknown:
                 raise ValueError(f"unknown claim(s) {sorted(unknown)} for {self.name}")
             claims = tuple(c for c in claims if c.name in names)
-        return VerificationReport(self.name, tuple(c.run() for c in claims))
+        runs = bar(claims, f"verify {self.name}", len(claims), progress, "claim")
+        return VerificationReport(self.name, tuple(c.run() for c in runs))
 
-    def latex(self) -> str:
-        """The derivation as a LaTeX fragment (``align*`` blocks per section)."""
-        parts = [rf"\section*{{{self.title}}}"]
-        for heading, body in self.sections:
-            parts.append(rf"\paragraph{{{heading}}}")
-            parts.append("\\begin{align*}\n" + body + "\n\\end{align*}")
-        return "\n".join(parts) + "\n"
+    def latex(self, standalone: bool = False) -> str:
+        """The derivation as LaTeX: a fragment for ``\\input`` (needs
+        ``amsmath``, ``amssymb``) or, with ``standalone``, a whole document.
+
+        The same text as ``exactflow derive NAME --format latex``.
+        """
+        from ..present.derivation import derive_latex  # allowlisted upward edge
+
+        return derive_latex(self, standalone)
 
     @property
     def kernel_names(self) -> tuple[str, ...]:
@@ -186,3 +206,13 @@ class Derivation:
         from .._build import kernel_source
 
         return kernel_source(self, kernel, target, dtype)
+
+
+def entry(maths, title: str, sizes: tuple = (), **fields) -> Derivation:
+    """The :class:`Derivation` of the catalog entry whose mathematics module is
+    ``maths`` (its ``NAME``, ``REFERENCES``, ``kernels`` and the ``model`` and
+    ``flow`` at ``sizes``), with the remaining ``fields`` (``conserved``,
+    ``solution``, ``claims``, ``sections``, ``solve_setup``)."""
+    return Derivation(name=maths.NAME, title=title, model=maths.model(*sizes),
+                      flow=maths.flow(*sizes), references=maths.REFERENCES,
+                      kernels=maths.kernels, **fields)

@@ -1,4 +1,4 @@
-r"""The conservation-law theorems of MATH.md §8.2 and §11.1, as claims.
+r"""The conservation-law theorems (docs/math/conservation_laws.md §2, §3) as claims.
 
 Each claim discovers the laws of a zoo model (degree 2, exact over ℚ(η)),
 checks that they span exactly the expected space, proves each one symbolically,
@@ -26,7 +26,7 @@ from . import zoo
 
 __all__ = ["claims", "uv_table", "n_lin"]
 
-# MATH.md §8.2: (n, r, m) -> N_lin
+# docs/math/conservation_laws.md §2: (n, r, m) -> N_lin
 uv_table = {(1, 1, 1): 1, (2, 1, 3): 1, (1, 2, 1): 3, (2, 2, 2): 3, (3, 2, 1): 3,
             (2, 3, 2): 6, (1, 3, 1): 5, (1, 4, 2): 9, (2, 4, 1): 9, (3, 3, 3): 6,
             (1, 5, 1): 9, (2, 5, 2): 14}
@@ -145,18 +145,21 @@ def claims() -> tuple[Claim, ...]:
     sn_case = [(sn.model(2), [sn.delta(2)], 1)]
     return (
         Claim("single neuron: exactly one law, δ = η_w a² − η_a‖w‖²",
-              "MATH.md §1.2, §11.1", _all(lambda: sn_case)),
+              "docs/math/conservation_laws.md §2, §3", _all(lambda: sn_case)),
         Claim("U Vᵀ: laws = entries of η_v UᵀU − η_u VᵀV, N = N_lin(n, r, m)",
-              "MATH.md §8.2 table (and u_k v_k' − u_k' v_k when n = m = 1)",
+              "docs/math/conservation_laws.md §2 table (and u_k v_k' − u_k' v_k "
+              "when n = m = 1)",
               _all(_uv_cases)),
         Claim("(n, r, m) = (1, 3, 1): 9 linearly, 5 functionally independent laws",
-              "MATH.md §11.3", _example_131),
+              "docs/math/conservation_laws.md §4", _example_131),
         Claim("deep linear chains (depth 3, 4): consecutive layers, complete",
-              "MATH.md §2.7", _all(_chain_cases)),
+              "docs/math/deep_linear_modes.md §2", _all(_chain_cases)),
         Claim("two-layer ReLU / leaky ReLU, with and without biases: one law per "
-              "hidden neuron, complete", "MATH.md §3.1, §8.2", _all(_relu_cases)),
-        Claim("diagonal nets: per-coordinate laws, complete", "MATH.md §7, §11.1",
+              "hidden neuron, complete", "docs/math/conservation_laws.md §2",
+              _all(_relu_cases)),
+        Claim("diagonal nets: per-coordinate laws, complete",
+              "docs/math/conservation_laws.md §3",
               _all(_diagonal_cases)),
         Claim("u σ(v x), σ positively k-homogeneous: k η_v u² − η_u v²; tanh: none",
-              "MATH.md §8.2, §11.4 item 12", _all(_homogeneous_cases)),
+              "docs/math/conservation_laws.md §2, §5", _all(_homogeneous_cases)),
     )

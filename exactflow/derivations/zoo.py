@@ -1,4 +1,4 @@
-r"""The models of the conservation-law theorems (MATH.md §8, table §11.1).
+r"""The models of the conservation-law theorems (docs/math/conservation_laws.md §2–§3).
 
 Factories with small size arguments, each returning a frozen :class:`Model`
 whose forward map the conservation-law engine reads, and whose loss is the
@@ -7,7 +7,7 @@ squared loss over ``samples`` symbolic data points,
 gradient-descent checks; the laws themselves hold for every loss).
 
 ==========================  ================================  ==================
-name                         forward map                       laws (§8.2)
+name                         forward map                       laws (doc §2)
 ==========================  ================================  ==================
 ``two_layer_linear``         U Vᵀ x, U: n×r, V: m×r            η_v UᵀU − η_u VᵀV
 ``deep_linear``              W_L ⋯ W_1 x                       consecutive layers

@@ -15,7 +15,7 @@ def report_page(d, report) -> str:
     import sympy as sp
 
     ok = report.passed
-    out = [derive_markdown(d).rstrip(), "", "## Verification", "",
+    out = [derive_markdown(d, report=report).rstrip(), "", "## Verification", "",
            f"Result: **{'all claims hold' if ok else 'SOME CLAIMS FAILED'}** "
            f"(exactflow {__version__}, SymPy {sp.__version__}, "
            f"Python {sys.version.split()[0]}).", "",

@@ -11,12 +11,15 @@ from __future__ import annotations
 
 import sympy as sp
 
+from .equations import align_rows
 from .latex import latex_text
+from .tex import align, document
 
 __all__ = ["transcript", "FORMATS"]
 
 FORMATS = ("text", "markdown", "latex")
-MAX_CHARS = 1500  # longer closed forms are summarised, not printed
+MAX_CHARS = 1500  # longer closed forms are summarised, not printed (text)
+MAX_LATEX = 12000  # LaTeX: longer ones are summarised, the rest split and named
 
 
 def _sections(res) -> list[tuple[str, list[tuple[str, object]]]]:
@@ -38,7 +41,7 @@ def _sections(res) -> list[tuple[str, list[tuple[str, object]]]]:
         out.append((heading, [("p", text)]))
     out.append(("Reduced system", [("eq", (sp.Derivative(z, sp.Symbol("t")), f))
                                    for z, f in zip(sys.coords, sys.rhs)]
-                + [("eq", (r, sp.Integer(0))) for r in sys.constraints]))
+                + [("eq", (sp.Integer(0), r)) for r in sys.constraints]))
     if res.match is None:
         why = (res.notes[0] if res.notes and "piecewise" in res.notes[0] else
                "no structure recognised and dsolve gave no explicit solution; the "
@@ -84,17 +87,30 @@ def _text_eq(lhs, rhs) -> str:
     return f"{lhs_s} = {r}"
 
 
+def _lhs_latex(lhs) -> str:
+    return (rf"\dot{{{sp.latex(lhs.args[0])}}}" if isinstance(lhs, sp.Derivative)
+            else sp.latex(lhs))
+
+
 def _latex_eq(lhs, rhs) -> str:
     r = sp.latex(rhs)
     if len(r) > 3 * MAX_CHARS:
         r = rf"\text{{({len(r)} characters omitted)}}"
-    lhs_s = (rf"\dot{{{sp.latex(lhs.args[0])}}}" if isinstance(lhs, sp.Derivative)
-             else sp.latex(lhs))
-    return f"{lhs_s} &= {r}"
+    return f"{_lhs_latex(lhs)} &= {r}"
 
 
-def transcript(res, fmt: str = "text") -> str:
-    """The derivation of ``res`` as ``"text"``, ``"markdown"`` or ``"latex"``."""
+def _latex_rows(lhs, rhs) -> list[str]:
+    """Rows of an ``align*`` block; a closed form too large for a page
+    (more than :data:`MAX_LATEX` characters of LaTeX) is summarised."""
+    if len(sp.latex(rhs)) > MAX_LATEX:
+        return [rf"{_lhs_latex(lhs)} &= \text{{(a closed form of "
+                rf"{sp.count_ops(rhs)} operations; see the SolveResult)}}"]
+    return align_rows(_lhs_latex(lhs), rhs)
+
+
+def transcript(res, fmt: str = "text", standalone: bool = False) -> str:
+    """The derivation of ``res`` as ``"text"``, ``"markdown"`` or ``"latex"``
+    (a fragment, or with ``standalone`` a complete document)."""
     if fmt not in FORMATS:
         raise ValueError(f"format must be one of {list(FORMATS)}, got {fmt!r}")
     title = f"Derivation: {res.flow.model.name if res.flow else res.name}"
@@ -120,17 +136,17 @@ def transcript(res, fmt: str = "text") -> str:
         lines.append(rf"\section*{{{latex_text(title)}}}")
         for heading, items in _sections(res):
             lines.append(rf"\paragraph{{{latex_text(heading)}}}")
-            eqs = []
+            rows: list[str] = []
             for kind, payload in items:
                 if kind == "p":
-                    if eqs:
-                        lines.append("\\begin{align*}\n" + " \\\\\n".join(eqs)
-                                     + "\n\\end{align*}")
-                        eqs = []
+                    if rows:
+                        lines.append(align(rows))
+                        rows = []
                     lines.append(latex_text(payload))
                 else:
-                    eqs.append(_latex_eq(*payload))
-            if eqs:
-                lines.append("\\begin{align*}\n" + " \\\\\n".join(eqs)
-                             + "\n\\end{align*}")
+                    rows += _latex_rows(*payload)
+            if rows:
+                lines.append(align(rows))
+        return document("\n".join(lines), title, standalone,
+                        f"exactflow solve ({res.name})")
     return "\n".join(lines) + "\n"

@@ -197,13 +197,15 @@ def rk4(flow, state0, t_span, *, steps: int | None = None, h: float | None = Non
     Returns
     -------
     FlowSolution
+        The states at the output times, with the number of steps taken.
 
     Raises
     ------
     ValueError
         On bad arguments (each error names the argument).
     IntegrationError
-        When the solution leaves the floating-point range (step too large).
+        When the solution leaves the floating-point range: the fixed step is
+        too large for the flow (take more ``steps`` or a smaller ``h``).
     """
     prob = _problem(flow, state0, t_span, t_eval, constants)
     if (steps is None) == (h is None):

@@ -1,4 +1,4 @@
-"""Independent 40-digit references for the balanced deep-linear mode (MATH.md §5).
+"""Independent 40-digit references for the balanced deep-linear mode (the docs).
 
 Shares no code with the library: the learning time is the Gauss-hypergeometric
 antiderivative evaluated by mpmath (not the roots-of-unity sum the library

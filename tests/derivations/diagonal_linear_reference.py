@@ -1,4 +1,4 @@
-"""Independent references for the diagonal network (MATH.md §7).
+"""Independent references for the diagonal network (the docs).
 
 Shares no code with the library: the raw (u, v) gradient flow written by hand
 for scipy's integrators, Woodworth's q in its textbook form evaluated with mpmath

@@ -1,6 +1,6 @@
 """Independent 50-digit reference for the single-neuron exact solution.
 
-Evaluates the textbook unified form (cosh/sinh matrix exponential, MATH.md §1.5)
+Evaluates the textbook unified form (cosh/sinh matrix exponential, docs §5)
 with mpmath at 50 digits; shares no code with the generated kernel's stable form.
 """
 

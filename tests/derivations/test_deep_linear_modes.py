@@ -4,7 +4,7 @@ References share no code with the library: scipy's DOP853 on a hand-written
 right-hand side of the raw chain ẇ_l = η_l(s − u)∏_{k≠l}w_k, the mpmath
 Gauss-hypergeometric learning time and its root
 (``deep_linear_modes_reference.py``), mpmath quadrature, the single-neuron closed
-form of MATH.md §1.5 and the numbers of MATH.md §11.2.
+form of docs/math/single_neuron.md §5 and the numbers of docs, reference values.
 """
 
 from __future__ import annotations
@@ -77,7 +77,7 @@ def test_chain_flow_against_dop853(depth, s, mag, kind, seed):
 
 
 def test_balanced_depth2_equals_single_neuron_closed_form():
-    # the §1.5 form at δ = 0 (single_neuron, d = 1) and the Saxe sigmoid
+    # the single-neuron closed form at δ = 0 (single_neuron, d = 1) and the Saxe sigmoid
     ts = np.array([0.0, 0.3, 1.0, 4.0, 30.0, 1e3])
     for w, s, e1, e2 in ((0.1, 1.0, 1.0, 1.0), (0.7, 2.0, 0.5, 3.0),
                          (-0.2, 0.5, 2.0, 0.3)):
@@ -217,7 +217,7 @@ def test_depth_asymptotics():
 
 
 def test_math_md_reference_values():
-    # MATH.md §11.2: s = 2, u0 = 1e-3, τ = 1
+    # docs, reference values: s = 2, u0 = 1e-3, τ = 1
     u = dl.trajectory(np.arange(1.0, 5.0), 1e-3, 2.0)
     np.testing.assert_allclose(
         u, [0.0531731586, 1.1971819822, 1.9757334871, 1.9995501856], atol=1e-10)

@@ -1,4 +1,4 @@
-"""Diagonal-network facts (MATH.md §7), checked against independent references.
+"""Diagonal-network facts (the docs), checked against independent references.
 
 References (``diagonal_linear_reference.py``) share no code with the library:
 scipy's DOP853 / LSODA on the raw (u, v) flow written by hand, scipy.optimize on
@@ -78,7 +78,7 @@ def test_per_coordinate_laws_along_dop853(d, n, eta_u, eta_v, seed, kind):
 
 # ------------------------------------------------------------------ the reduction
 def test_uniform_init_beta_is_sinh_of_integrated_residual():
-    # MATH.md §7: w± = α exp(∓2Xᵀ∫ρ), β = −2α² sinh(4Xᵀ∫ρ), integrated raw
+    # the docs: w± = α exp(∓2Xᵀ∫ρ), β = −2α² sinh(4Xᵀ∫ρ), integrated raw
     X, y, _ = sparse_problem(3)
     for alpha in (0.05, 0.7):
         ts = np.linspace(0, 20, 11)
@@ -195,7 +195,7 @@ def primal_argmin(X, y, alpha):
 @pytest.mark.parametrize("seed", [0, 1])
 @pytest.mark.parametrize("alpha", ALPHAS)
 def test_gf_limit_equals_argmin_q(seed, alpha):
-    # n = 5, d = 12, 2-sparse target (the setting of MATH.md §7's illustration)
+    # n = 5, d = 12, 2-sparse target (the setting of the docs's illustration)
     X, y, _ = sparse_problem(seed)
     d = X.shape[1]
     ref = integrate(
@@ -229,7 +229,7 @@ def test_kernel_and_rich_limits_of_the_bias():
     alphas = (0.05, 1e-3, 1e-8, 1e-20, 1e-100)
     errs = [np.linalg.norm(dl.implicit_bias(X, y, a) - l1) for a in alphas]
     assert all(a > b for a, b in zip(errs, errs[1:])) and errs[-1] < 1e-10
-    # the qualitative statements of MATH.md §7: ‖β‖₂ at α = 3 is the minimum ℓ₂
+    # the qualitative statements of the docs: ‖β‖₂ at α = 3 is the minimum ℓ₂
     # norm to 4 digits, and small α gives the smaller ℓ₁ norm
     b3, b005 = dl.implicit_bias(X, y, 3.0), dl.implicit_bias(X, y, 0.05)
     assert np.linalg.norm(b3) == pytest.approx(np.linalg.norm(l2), rel=1e-4)

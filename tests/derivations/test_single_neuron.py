@@ -2,7 +2,7 @@
 
 References used here share no code with the library's closed forms: scipy's DOP853
 integrating a hand-written right-hand side, the 50-digit textbook evaluation of
-``single_neuron_reference.py``, and the numbers printed in MATH.md §11.2.
+``single_neuron_reference.py``, and the numbers printed in docs, reference values.
 """
 
 from __future__ import annotations
@@ -112,7 +112,7 @@ def test_zero_target_and_fully_degenerate_point():
         assert np.max(np.abs(w - y[1:].T)) < 1e-10
 
 
-# MATH.md §11.2: unit rates, β* = (0, 1), β₀ = (−1, 0), a₀ > 0
+# docs, reference values: unit rates, β* = (0, 1), β₀ = (−1, 0), a₀ > 0
 REFERENCE = [
     (-2, 1, 0.1721155620, (-1.3946560667, 0.2907889652), 0.2452042025, 0.2041127585),
     (-2, 5, 0.4676174082, (-0.9716992922, 1.1289227281), 0.6965248870, 0.7579110669),
@@ -192,7 +192,7 @@ def test_basin_rule_against_integration(a0, w00, w01, s, eta_a, eta_w):
     delta = eta_w * a0**2 - eta_a * w0 @ w0
     D = np.sqrt(delta**2 + 4 * eta_a * eta_w * s**2)
     P = eta_a * w0 @ beta_star + a0 * (delta + D) / 2
-    lam = (D + delta) / 2  # slowest (transverse) rate of approach, MATH.md §1.5
+    lam = (D + delta) / 2  # slowest (transverse) rate of approach, docs §5
     # too close to the saddle's stable manifold, or too slow, to integrate to ∞
     assume(abs(P) > 1e-2 and lam > 0.02)
     y = integrate(a0, w0, np.eye(2), beta_star, eta_a, eta_w, 25 / lam + 25 / D)
@@ -201,7 +201,7 @@ def test_basin_rule_against_integration(a0, w00, w01, s, eta_a, eta_w):
 
 
 def test_kernel_distance_reference_and_definition():
-    # MATH.md §11.2 reference value (the authors' notebook gives 0.6037, a bug)
+    # docs, reference values reference value (the authors' notebook gives 0.6037, a bug)
     s = sn.kernel_distance_between(
         1.0, np.array([-1.0, 0.0]), 0.3, np.array([0.4, 1.7])
     )

@@ -1,7 +1,7 @@
 """Independent references for the λ-balanced two-layer linear network.
 
 ``integrate`` runs scipy's DOP853 on the raw (W₁, W₂) ODE; ``mode_mp`` evaluates the
-textbook 2×2 closed form (cosh/sinh, MATH.md §6) at high precision with mpmath.
+textbook 2×2 closed form (cosh/sinh, the docs) at high precision with mpmath.
 Neither shares code with the library's factored forms.
 """
 

@@ -1,7 +1,7 @@
 """Independent high-precision reference for the wide scalar-data network.
 
 Evaluates the *textbook* linearisation of the Riccati equation, z = e^{2cτ} = N/M
-with (N, M) = e^{tH}(1, 1) written with cosh/sinh (MATH.md §4.2), in mpmath with a
+with (N, M) = e^{tH}(1, 1) written with cosh/sinh (docs §2), in mpmath with a
 working precision raised by the cancellation the cosh/sinh form suffers
 (up to Dt nats); shares no code with the overflow-safe kernel.  The residual uses
 the Wronskian identity N Ṁ − M Ṅ = A − b − B (trace H = 0), so r needs no

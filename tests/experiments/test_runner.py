@@ -1,4 +1,4 @@
-"""The sweep runner: blocks, zarr store, resume, and a Dask cluster that loses a worker."""
+"""The sweep runner: blocks, zarr store, resume, and a cluster that loses a worker."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Figures: the data drawn on the axes, not the pixels."""
+"""The figures draw what the catalog computes: the data on the axes, not pixels."""
 
 from __future__ import annotations
 
@@ -6,77 +6,71 @@ import numpy as np
 import pytest
 
 pytest.importorskip("matplotlib")
-xr = pytest.importorskip("xarray")
 
-from exactflow.present.figures import (  # noqa: E402
-    FIGURES,  # noqa: E402
-    neuron_paths,
-    phase_portrait,
-)
+from exactflow.derivations import single_neuron as sn  # noqa: E402
+from exactflow.present.figures import single_neuron as snf  # noqa: E402
+from exactflow.present.figures._mpl import pyplot  # noqa: E402
 
-
-def _dataset(seed=0):
-    rng = np.random.default_rng(seed)
-    tau, delta = np.logspace(-1, 0.3, 4), np.linspace(-1, 1, 3)
-    shape = (4, 3, 2, 3)
-    data = {v: (("tau", "delta", "seed", "step"), rng.uniform(1e-3, 1.0, shape))
-            for v in phase_portrait.LABELS}
-    return xr.Dataset(data, coords={"tau": tau, "delta": delta, "seed": [5, 6],
-                                    "step": [0, 10, 100]})
+T = np.linspace(0.0, 8.0, 41)
 
 
-def test_the_heat_map_shows_the_seed_mean():
-    ds = _dataset()
-    ax = phase_portrait.plot_phase_portrait(ds, "test_loss", 10)
-    mesh = ax.collections[0]
-    want = ds["test_loss"].sel(step=10).mean("seed").transpose("delta", "tau").values
-    np.testing.assert_allclose(np.asarray(mesh.get_array()).reshape(3, 4), want)
-    coords = mesh.get_coordinates()  # (delta edges + 1, tau edges + 1, 2)
-    x_edges = coords[0, :, 0]
-    # τ centres are the geometric midpoints of their cells (log axis)
-    np.testing.assert_allclose(np.sqrt(x_edges[1:] * x_edges[:-1]), ds["tau"].values,
-                               rtol=1e-12)
-    np.testing.assert_allclose((coords[1:, 0, 1] + coords[:-1, 0, 1]) / 2,
-                               ds["delta"].values, rtol=1e-12)
-    assert ax.get_xscale() == "log" and "step 10" in ax.get_title()
-    assert mesh.norm.__class__.__name__ == "LogNorm"  # losses on a log scale
-    ax = phase_portrait.plot_phase_portrait(ds, "kernel_distance")  # last step
-    assert ax.collections[0].norm.__class__.__name__ == "Normalize"
+@pytest.fixture(autouse=True)
+def _close():
+    yield
+    pyplot().close("all")
 
 
-def test_a_row_per_metric_with_a_shared_scale(tmp_path):
-    ds = _dataset(1)
-    fig = phase_portrait.portrait_figure(ds, "hamming")
-    panels = [ax for ax in fig.axes if ax.get_label() != "<colorbar>"]
-    assert len(panels) == 2  # steps 10 and 100 (not 0)
-    assert panels[0].collections[0].norm.vmin == panels[1].collections[0].norm.vmin
-    paths = phase_portrait.write(ds, tmp_path)
-    assert [p.name for p in paths] == [f"phase_{v}.png" for v in phase_portrait.LABELS]
-    assert all(p.stat().st_size > 1000 for p in paths)
-    assert FIGURES["teacher-student"] == phase_portrait.__name__
+def test_function_paths_are_a_times_w():
+    ax = snf.plot_function_paths(deltas=(-2.0, 1.0), t=T, eta_a=0.5, eta_w=2.0)
+    lines = [ln for ln in ax.get_lines() if ln.get_label().startswith("δ")]
+    assert len(lines) == 2
+    for line, delta in zip(lines, (-2.0, 1.0)):
+        a0, w0 = sn.initial(snf.BETA0, delta, 0.5, 2.0)
+        # the start has the requested function and imbalance
+        np.testing.assert_allclose(a0 * w0, snf.BETA0, atol=1e-15)
+        assert abs(2.0 * a0**2 - 0.5 * w0 @ w0 - delta) < 1e-12
+        a, w = sn.trajectory(T, a0, w0, snf.BETA_STAR, 0.5, 2.0)
+        np.testing.assert_allclose(line.get_xdata(), a * w[:, 0], rtol=1e-14)
+        np.testing.assert_allclose(line.get_ydata(), a * w[:, 1], rtol=1e-14)
 
 
-def test_bad_variable_or_step():
-    ds = _dataset()
-    with pytest.raises(ValueError, match="variable"):
-        phase_portrait.plot_phase_portrait(ds, "nope")
-    with pytest.raises(ValueError, match="step"):
-        phase_portrait.plot_phase_portrait(ds, "hamming", 7)
+def test_kernel_distance_and_loss_panels():
+    ax = snf.plot_kernel_distance(deltas=(0.0, 3.0), t=T)
+    for line, delta in zip(ax.get_lines(), (0.0, 3.0)):
+        a0, w0 = sn.initial(snf.BETA0, delta)
+        np.testing.assert_allclose(line.get_ydata(),
+                                   sn.kernel_distance(T, a0, w0, snf.BETA_STAR))
+    ax = snf.plot_loss(deltas=(0.0,), t=T)
+    (line,) = ax.get_lines()
+    a0, w0 = sn.initial(snf.BETA0, 0.0)
+    a, w = sn.trajectory(T, a0, w0, snf.BETA_STAR)
+    np.testing.assert_allclose(line.get_ydata(),
+                               0.5 * np.sum((a[:, None] * w - snf.BETA_STAR) ** 2, -1))
+    assert line.get_ydata()[0] == pytest.approx(1.0)  # ½‖β₀ − β*‖²
 
 
-def test_neuron_paths_draw_abs_a_times_w():
-    rng = np.random.default_rng(2)
-    W, a = rng.normal(size=(5, 4, 2)), rng.normal(size=(5, 4))
-    teacher = rng.normal(size=(3, 2))
-    ax = neuron_paths.plot_neuron_paths(W, a, teacher)
-    for k in range(4):
-        x, y = ax.lines[k].get_data()
-        np.testing.assert_allclose(x, np.abs(a[:, k]) * W[:, k, 0])
-        np.testing.assert_allclose(y, np.abs(a[:, k]) * W[:, k, 1])
-    dashed = [ln for ln in ax.lines[4:] if ln.get_linestyle() == "--"]
-    assert len(dashed) == 3
-    for ln, w in zip(dashed, teacher):  # along the teacher's directions
-        x, y = ln.get_data()
-        assert abs(x[1] * w[1] - y[1] * w[0]) < 1e-12 and x[1] * w[0] + y[1] * w[1] > 0
-    with pytest.raises(ValueError, match="W_path"):
-        neuron_paths.plot_neuron_paths(W[..., :1], a)
+def test_implicit_bias_points_lie_on_the_constraint():
+    ax = snf.plot_implicit_bias(deltas=np.array([-4.0, 0.0, 4.0]))
+    points = ax.collections[0].get_offsets()
+    assert points.shape == (3, 2)
+    np.testing.assert_allclose(points @ np.array([0.5, 1.0]), 1.1, rtol=1e-12)
+    for p, d in zip(points, (-4.0, 0.0, 4.0)):
+        np.testing.assert_allclose(p, sn.implicit_bias([[0.5, 1.0]], [1.1],
+                                                       [0.4, 0.05], d))
+
+
+def test_paper_figure_has_the_four_panels(tmp_path):
+    fig = snf.paper_figure(deltas=(-2.0, 0.0, 2.0), t=T)
+    assert len(fig.axes) == 4
+    assert fig.axes[0].name == "3d" and len(fig.axes[0].get_lines()) == 3
+    paths = snf.report_figures(tmp_path)
+    assert [p.name for p in paths] == ["single_neuron_paper.png",
+                                       "single_neuron_implicit_bias.png"]
+    assert all(p.stat().st_size > 10_000 for p in paths)
+
+
+def test_initial_refuses_an_undetermined_start():
+    with pytest.raises(ValueError, match="beta0 = 0 with delta < 0"):
+        sn.initial([0.0, 0.0], -1.0)
+    a0, w0 = sn.initial([0.0, 0.0], 2.0, eta_w=0.5)
+    assert a0 == 2.0 and not w0.any()

@@ -7,7 +7,8 @@ import numpy as np
 
 
 def sn_whitened_rhs(y, eta_a, eta_w, beta_star):
-    """Single neuron on whitened data (MATH.md §1.1): y = (a, w) of shape (..., 1+d),
+    """Single neuron on whitened data (docs/math/single_neuron.md §3): y = (a, w) of
+    shape (..., 1+d),
     ȧ = η_a(wᵀβ* − a‖w‖²), ẇ = η_w(aβ* − a²w)."""
     a, w = y[..., 0], y[..., 1:]
     eta_a, eta_w = np.asarray(eta_a), np.asarray(eta_w)

@@ -50,7 +50,7 @@ def _problem(seed: int, batch: int):
 
 @functools.cache
 def _closed_form():
-    """The derivation's exact solution (MATH.md §1.5), lambdified with NumPy.
+    """The exact solution (docs/math/single_neuron.md §5), lambdified with NumPy.
 
     ``sn.solution(D)`` is the unified closed form itself; ``trajectory`` (its
     overflow-safe generated kernel) is checked in the slow test below, because

@@ -1,4 +1,7 @@
-"""Shared cases and helpers of the conservation-law tests (MATH.md §8.2)."""
+"""Shared cases and helpers of the conservation-law tests.
+
+The cases are the tables of docs/math/conservation_laws.md §2.
+"""
 
 from __future__ import annotations
 
@@ -9,14 +12,16 @@ from sympy.polys.domains import QQ
 
 from exactflow.symbolic.laws.echelon import Echelon
 
-# (n, r, m) of the table in MATH.md §8.2 and the expected counts N_lin
+# (n, r, m) of the table in docs/math/conservation_laws.md §2 and the expected counts
+# N_lin
 TABLE = {
     (1, 1, 1): 1, (2, 1, 3): 1, (1, 2, 1): 3, (2, 2, 2): 3, (3, 2, 1): 3,
     (2, 3, 2): 6, (1, 3, 1): 5, (1, 4, 2): 9, (2, 4, 1): 9, (3, 3, 3): 6,
     (1, 5, 1): 9, (2, 5, 2): 14,
 }
 
-# two-layer ReLU (n outputs, r hidden, m inputs) of §8.2 and their counts
+# two-layer ReLU (n outputs, r hidden, m inputs) and their counts
+# (docs/math/conservation_laws.md §2)
 RELU_TABLE = {(1, 1, 2): 1, (1, 3, 2): 3, (2, 2, 3): 2, (3, 4, 2): 4, (1, 5, 5): 5}
 
 
@@ -80,7 +85,8 @@ def uv_antisymmetric(model) -> list[sp.Expr]:
 
 
 def chain_laws(model) -> list[sp.Expr]:
-    """η_l W_{l+1}ᵀW_{l+1} − η_{l+1} W_l W_lᵀ for consecutive layers (§2.7)."""
+    """η_l W_{l+1}ᵀW_{l+1} − η_{l+1} W_l W_lᵀ for consecutive layers
+    (docs/math/deep_linear_modes.md §2)."""
     mats = [(sp.Matrix(*g.shape, g.symbols), g.rate) for g in model.params]
     out = []
     for (W, eta), (W2, eta2) in zip(mats, mats[1:]):

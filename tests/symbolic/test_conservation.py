@@ -1,4 +1,6 @@
-"""Discovery of polynomial conservation laws: the theorems of MATH.md §8.2, §11.1.
+"""Discovery of polynomial conservation laws.
+
+The theorems of docs/math/conservation_laws.md §2–§3.
 
 Each test states the law space exactly (equality of spans over ℚ(η)) and proves
 every discovered law with :meth:`ConservationLaws.verify`.
@@ -90,7 +92,8 @@ def test_uv_presented_in_reduced_form():
 
 
 def test_the_131_example_six_quadratics_rank_five():
-    # MATH.md §11.3: the six u_k u_k' − v_k v_k' are linearly independent but
+    # docs/math/conservation_laws.md §4: the six u_k u_k' − v_k v_k' are linearly
+    # independent but
     # only five are functionally independent (det(uuᵀ − vvᵀ) ≡ 0)
     model = zoo.two_layer_linear(1, 3, 1)
     six = uv_laws(model)
@@ -180,7 +183,7 @@ def test_homogeneous_neuron_law(k, activation):
     laws = discover_laws(model)
     u, v = model.symbols
     eta_u, eta_v = rates_of(model)
-    # MATH.md §8.2 / §11.4 item 12: d/dt(k u² − v²) = 0 at unit rates
+    # docs/math/conservation_laws.md §5: d/dt(k u² − v²) = 0 at unit rates
     assert laws.laws == (sp.expand(k * eta_v * u**2 - eta_u * v**2),)
     _proved(laws)
 

@@ -1,4 +1,6 @@
-"""Counting conservation laws, N = D − dim Lie(W)(θ) (MATH.md §8.1–8.2).
+"""Counting conservation laws, N = D − dim Lie(W)(θ).
+
+The theorem and its table: docs/math/conservation_laws.md §1, §2.
 
 Counts come from exact rational ranks of iterated Lie brackets of the gradient
 fields at random points; the discovered laws give the lower bound (their

@@ -1,4 +1,7 @@
-"""Conservation laws under gradient descent: exact one-step changes (MATH.md §11.1)."""
+"""Conservation laws under gradient descent: exact one-step changes.
+
+See docs/math/conservation_laws.md §3.
+"""
 
 from __future__ import annotations
 

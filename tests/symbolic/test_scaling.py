@@ -2,7 +2,8 @@
 
 References are independent of the code under test: invariance is checked by
 substituting θ_i → c^{k_i} θ_i into the loss, the symmetry counts by hand, the
-charges by d/dt along the flow and against MATH.md §1.2's δ, the invariant
+charges by d/dt along the flow and against docs/math/single_neuron.md §2's δ, the
+invariant
 monomials by brute-force enumeration.
 """
 
@@ -104,7 +105,7 @@ def test_single_neuron_symmetry_is_the_known_one():
     for d in (2, 3):
         model = single_neuron.model(d, whitened=True)
         (sym,) = scaling_symmetries(model)
-        # MATH.md §1.1: (a, w) → (a/c, c w), up to the orientation of c
+        # docs/math/single_neuron.md §1: (a, w) → (a/c, c w), up to the orientation of c
         hand = sp.Matrix([[-1] + [1] * d])
         assert vector(sym, model) in (hand, -hand)
         assert sym.describe() == "(a, w) → (c·a, w/c)"
@@ -144,7 +145,7 @@ def test_noether_charges_are_conserved(name):
 
 
 def test_single_neuron_charge_is_delta_over_rates():
-    # MATH.md §1.2: δ = η_w a² − η_a‖w‖²
+    # docs/math/single_neuron.md §2: δ = η_w a² − η_a‖w‖²
     for d in (2, 3):
         model = single_neuron.model(d, whitened=True)
         (sym,) = scaling_symmetries(model)

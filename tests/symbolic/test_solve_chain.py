@@ -1,4 +1,5 @@
-"""The solver on scalar chains: re-derivations (Saxe et al. 2014, MATH.md §5)
+"""The solver on scalar chains: re-derivations (Saxe et al. 2014, see
+docs/math/deep_linear_modes.md)
 and the new three-layer result with three rates and unbalanced initialisation."""
 
 from __future__ import annotations
@@ -35,7 +36,8 @@ def test_depth2_balanced_sigmoid_equals_saxe():
     assert sp.simplify(sys_.rhs[0] - 2 * sp.sqrt(ea * eb) * up * (s - up)) == 0
     res = solve(sys_, flow, "chain2")
     assert res.structure == "riccati" and res.verified
-    # MATH.md §5, overflow-safe orientation, τ = 1/η with η = √(η_aη_b)
+    # docs/math/deep_linear_modes.md, overflow-safe orientation, τ = 1/η with η =
+    # √(η_aη_b)
     u0 = sp.Symbol("u_init", positive=True)
     saxe = s * u0 / (u0 + (s - u0) * sp.exp(-2 * s * sp.sqrt(ea * eb) * t))
     assert is_identically_zero(res.reduced_solution[up] - saxe).is_zero
@@ -49,7 +51,8 @@ def test_depth3_balanced_quadrature_equals_saxe():
                        {d1: 0, d2: 0})
     res = solve(sys_, flow, "chain3_balanced")
     assert res.structure == "separable"
-    # Saxe (MATH.md §5), N_l − 1 = 3 equal rates η = 1/τ: τu̇ = 3u^{4/3}(s − u)
+    # Saxe (docs/math/deep_linear_modes.md), N_l − 1 = 3 equal rates η = 1/τ: τu̇ =
+    # 3u^{4/3}(s − u)
     eta = sp.Symbol("eta", positive=True)
     F = sys_.rhs[0].subs({ea: eta, eb: eta, ec: eta})
     assert is_identically_zero(F - 3 * eta * up ** sp.Rational(4, 3) * (s - up))

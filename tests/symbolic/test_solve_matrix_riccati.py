@@ -1,5 +1,6 @@
 """The matrix Riccati recogniser and the λ-balanced two-layer linear network
-(Dominé et al. 2024, MATH.md §6), re-derived and compared with the catalog."""
+(Dominé et al. 2024, docs/math/two_layer_linear_balanced.md), re-derived and compared
+with the catalog."""
 
 from __future__ import annotations
 
@@ -255,7 +256,8 @@ def test_general_target_recognised(size):
     assert res.structure == "matrix-riccati"
     assert res.notes and "larger than 2×2" in res.notes[0]
     F = res.match.data["F"]
-    lam = c / tl.eta  # F = η·f_matrix(Σyx, λ) and γ = η/2 (MATH.md §6)
+    # F = η·f_matrix(Σyx, λ) and γ = η/2 (docs/math/two_layer_linear_balanced.md)
+    lam = c / tl.eta
     ref = tl.eta * tl.f_matrix(tl.symbols(*size)["Syx"], lam)
     assert (F - ref).applyfunc(sp.simplify) == sp.zeros(*F.shape)
     assert res.match.data["gamma"] == tl.eta / 2

@@ -1,4 +1,7 @@
-"""Recognisers, kernels and the single-neuron re-derivation (MATH.md §1.5)."""
+"""Recognisers, kernels and the single-neuron re-derivation.
+
+See docs/math/single_neuron.md §5.
+"""
 
 from __future__ import annotations
 
@@ -55,7 +58,8 @@ def test_single_neuron_rederived():  # ~25 s on 2 shared cores
     # the solver's own proof: structural lemmas (symbolic) and the residuals
     # decided exactly in t at random rational constants
     assert {c.method for c in res.checks} <= {"symbolic", "exact-rational"}
-    # equal to the catalog's closed form (MATH.md §1.5): is_identically_zero on
+    # equal to the catalog's closed form (docs/math/single_neuron.md §5):
+    # is_identically_zero on
     # the difference.  Its two square roots √Λ differ by the factor e^{δt/2}
     # (the catalog factors the trace of K out), which the exact stages treat as
     # independent radicals, so the decision is the mpmath stage at 50 digits

@@ -1,5 +1,6 @@
 """reduce_flow(..., coordinates="invariant"): the single neuron in function space
-(MATH.md §1.2, §1.6), the u⊙v diagonal net, chain3, and the quadratic radical."""
+(docs/math/single_neuron.md §2, §6), the u⊙v diagonal net, chain3, and the quadratic
+radical."""
 
 from __future__ import annotations
 
@@ -28,7 +29,8 @@ ea, ew = sn.eta_a, sn.eta_w
 
 
 def _math_rhs(beta, delta, s):
-    """MATH.md §1.6 Eq. (3)–(4) on the slice, β* = (s, 0): β̇ = M(β* − β)."""
+    """Eq. (3)–(4) of docs/math/single_neuron.md §6 on the slice, β* = (s, 0):
+    β̇ = M(β* − β)."""
     beta = sp.Matrix(beta)
     nb2 = (beta.T * beta)[0, 0]
     kappa = sp.sqrt(delta**2 + 4 * ea * ew * nb2)
@@ -52,7 +54,7 @@ def test_single_neuron_invariant_reduction_is_function_space_flow(d):
     if sys_.definitions[p1] != a * u:
         p1, p2 = p2, p1
     (c,) = sys_.constants
-    # the Noether constant is δ/(η_aη_w), δ of MATH.md §1.2
+    # the Noether constant is δ/(η_aη_w), δ of docs/math/single_neuron.md §2
     assert sp.simplify(sys_.constants[c] * ea * ew - sn.delta(d)) == 0
     assert sp.simplify(time_derivative(flow, sys_.constants[c])) == 0
     ref = _math_rhs([p1, p2], ea * ew * c, sl.s)

@@ -1,4 +1,5 @@
-"""The solver on the wide scalar-data linear network (MATH.md §4.2): the
+"""The solver on the wide scalar-data linear network (see
+docs/math/wide_linear_scalar.md §2): the
 time-reparametrised linear flow ż = g(z)·K z, then the Riccati time change."""
 
 from __future__ import annotations

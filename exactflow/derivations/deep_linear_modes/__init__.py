@@ -1,14 +1,14 @@
 r"""Deep linear networks in mode coordinates: the scalar chain f = w_N⋯w_1 x.
 
-Model (MATH.md §5, §2.7): with whitened inputs and a decoupled initialisation
+Model (docs §1): with whitened inputs and a decoupled initialisation
 (Saxe, McClelland & Ganguli 2014) every singular mode of the input–output map
 evolves on its own, as a chain of N scalar weights w_1, …, w_N (N = number of
-weight layers, written N_l − 1 in MATH.md §5) trained on the mode strength
+weight layers, written N_l − 1 in Saxe et al.) trained on the mode strength
 s = E[xy] > 0 with layer rates η_l:
 
     L = ½E[(y − u x)²],  u = w_N⋯w_1,  ẇ_l = η_l (s − u) u / w_l.
 
-Conserved (the scalar case of §2.7): every consecutive difference
+Conserved (docs §2): every consecutive difference
 D_l = w_{l+1}²/η_{l+1} − w_l²/η_l.  On the balanced set (all D_l = 0) the mode
 obeys, with the time constant τ = (η_1⋯η_N)^{−1/N} (τ = 1/η for equal rates),
 
@@ -47,12 +47,14 @@ factor N in the ODE wins over the plateau).  With the rate scaled as 1/N
 depth-independent for an initial product u₀ of order s (Saxe et al.'s
 "special class of initial conditions"), but growing like 1/u₀ when u₀ = a^N.
 
-The decoupled unbalanced depth-2 mode is the single neuron of MATH.md §1 with
-d = 1 (a = w_2, w = w_1, η_a = η_2, η_w = η_1, β* = s), whose §1.5 closed form
-is exact for every initialisation (:func:`two_layer_trajectory`).
+The decoupled unbalanced depth-2 mode is the single neuron with d = 1
+(a = w_2, w = w_1, η_a = η_2, η_w = η_1, β* = s), whose closed form
+(docs/math/single_neuron.md §5) is exact for every initialisation
+(:func:`two_layer_trajectory`).
 
 References
 ----------
+Mathematics: ``docs/math/deep_linear_modes.md`` (cited here as "docs §N").
 Saxe, McClelland, Ganguli (2014), "Exact solutions to the nonlinear dynamics of
 learning in deep linear neural networks", ICLR 2014, arXiv:1312.6120.
 Kunin et al. (2024), arXiv:2406.06158, §4 and App. B (conserved differences).
@@ -61,7 +63,7 @@ Examples
 --------
 >>> import numpy as np
 >>> from exactflow.derivations.deep_linear_modes import learning_time, trajectory
->>> u = trajectory(np.array([1.0, 2.0]), 1e-3, 2.0)  # MATH.md §11.2
+>>> u = trajectory(np.array([1.0, 2.0]), 1e-3, 2.0)  # docs, reference values
 >>> print(np.array2string(u, precision=10))
 [0.0531731586 1.1971819822]
 >>> print(f"{learning_time(1e-3, 2.0 - 1e-3, 2.0):.10f}")
@@ -70,6 +72,7 @@ Examples
 
 from __future__ import annotations
 
+from . import maths, numeric
 from .bundle import derivation
 from .maths import (
     REFERENCES,
@@ -112,11 +115,7 @@ from .maths import (
 )
 from .numeric import balanced_weights, learning_time, trajectory, two_layer_trajectory
 
-__all__ = [
-    "symbols", "model", "flow", "product", "conserved_differences", "time_constant",
-    "mode_rhs", "sigmoid", "textbook_sigmoid", "mode_solution", "solution",
-    "learning_time_depth2", "integrand", "antiderivative", "roots_antiderivative",
-    "hyper_antiderivative", "learning_time_expr", "exact_kernel",
-    "learning_time_kernel", "kernels", "trajectory", "learning_time",
-    "balanced_weights", "two_layer_trajectory", "derivation",
-]
+# the mathematics (``NAME`` is internal to the package), the numerical
+# functions, then the bundle
+__all__ = [*(name for name in maths.__all__ if name != "NAME"), *numeric.__all__,
+           "derivation"]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import functools
 
-from .._bundle import Derivation
+from .._bundle import Derivation, entry
 from . import maths as dl
 from .claims import claims
 
@@ -38,9 +38,9 @@ def _sections():
             r"t &= \tau s^{2/N-2}\big[\Phi_N(y_f)-\Phi_N(y_0)\big],\quad"
             r" y=(u/s)^{1/N},\quad \Phi_N'(y)=\frac{1}{y^{N-1}(1-y^N)}\\"
             r"\Phi_N(y) &= \frac{y^{2-N}}{2-N}-\frac1N\sum_{k=0}^{N-1}\Big["
-            r"\cos2\theta_k\,\tfrac12\ln(1-2y\cos\theta_k+y^2)"
-            r"-\sin2\theta_k\,\operatorname{atan2}(y\sin\theta_k,1-y\cos\theta_k)\Big],"
-            r"\ \theta_k=\tfrac{2\pi k}{N}\\"
+            r"\cos2\theta_k\,\tfrac12\ln(1-2y\cos\theta_k+y^2)\\"
+            r"&\qquad-\sin2\theta_k\,\operatorname{atan2}(y\sin\theta_k,"
+            r"1-y\cos\theta_k)\Big],\quad \theta_k=\tfrac{2\pi k}{N}\\"
             r"\int\frac{z^{-p}\,dz}{1-z} &= \frac{z^{a}}{a}\,"
             r"{}_2F_1(1,a;a+1;z),\quad a = \tfrac2N-1\ \text{(real depth)}",
         ),
@@ -58,16 +58,13 @@ def _sections():
 @functools.cache
 def derivation() -> Derivation:
     """The deep-linear-modes derivation bundle (reference depth 2)."""
-    return Derivation(
-        name=dl.NAME,
-        title="Deep linear networks in mode coordinates, f = w_N⋯w_1 x "
+    return entry(
+        dl,
+        "Deep linear networks in mode coordinates, f = w_N⋯w_1 x "
         "(Saxe et al. 2014)",
-        model=dl.model(2),
-        flow=dl.flow(2),
+        (2,),
         conserved={"D1": dl.conserved_differences(2)[0]},
         solution=dl.solution(),
         claims=claims(),
-        references=dl.REFERENCES,
         sections=_sections(),
-        kernels=dl.kernels,
     )

@@ -13,35 +13,18 @@ import sympy as sp
 from sympy.codegen.cfunctions import log1p
 from sympy.integrals.rationaltools import ratint
 
-from ...symbolic.spec.flow import GradientFlow, gradient_flow
+from ...symbolic.proof.verify import Solution
+from ...symbolic.spec.flow import flow_of
 from ...symbolic.spec.functions import intexp
 from ...symbolic.spec.kernels import KernelExprs
 from ...symbolic.spec.model import Model, ParamGroup, moment_loss
-from ...symbolic.proof.verify import Solution
 
-__all__ = [
-    "NAME",
-    "kernels",
-    "symbols",
-    "model",
-    "flow",
-    "product",
-    "conserved_differences",
-    "time_constant",
-    "mode_rhs",
-    "sigmoid",
-    "textbook_sigmoid",
-    "mode_solution",
-    "solution",
-    "learning_time_depth2",
-    "integrand",
-    "antiderivative",
-    "roots_antiderivative",
-    "hyper_antiderivative",
-    "learning_time_expr",
-    "exact_kernel",
-    "learning_time_kernel",
-]
+__all__ = ["NAME", "kernels", "symbols", "model", "flow", "product",
+           "conserved_differences", "time_constant", "mode_rhs", "sigmoid",
+           "textbook_sigmoid", "mode_solution", "solution", "learning_time_depth2",
+           "integrand", "antiderivative", "roots_antiderivative",
+           "hyper_antiderivative", "learning_time_expr", "exact_kernel",
+           "learning_time_kernel"]
 
 NAME = "deep_linear_modes"
 REFERENCES = (
@@ -111,14 +94,11 @@ def model(depth: int = 2, whitened: bool = True) -> Model:
     )
 
 
-@functools.cache
-def flow(depth: int = 2, whitened: bool = True) -> GradientFlow:
-    """ẇ_l = −η_l ∂L/∂w_l for :func:`model`."""
-    return gradient_flow(model(depth, whitened))
+flow = flow_of(model)
 
 
 def conserved_differences(depth: int) -> tuple[sp.Expr, ...]:
-    """D_l = w_{l+1}²/η_{l+1} − w_l²/η_l, l = 1, …, N − 1 (MATH.md §2.7)."""
+    """D_l = w_{l+1}²/η_{l+1} − w_l²/η_l, l = 1, …, N − 1 (docs §2)."""
     sy = symbols(depth)
     w, eta = sy["w"], sy["eta"]
     return tuple(
@@ -138,7 +118,7 @@ def mode_rhs(depth, value=u, strength=s, time_const=tau) -> sp.Expr:
 
 
 def textbook_sigmoid(time=t, init=u0, strength=s, time_const=tau) -> sp.Expr:
-    """u(t) = s e^{2st/τ}/(e^{2st/τ} − 1 + s/u₀), MATH.md §5 (u₀ ≠ 0)."""
+    """u(t) = s e^{2st/τ}/(e^{2st/τ} − 1 + s/u₀), the docs (u₀ ≠ 0)."""
     e = sp.exp(2 * strength * time / time_const)
     return strength * e / (e - 1 + strength / init)
 
@@ -193,7 +173,7 @@ def solution() -> Solution:
 
 
 def learning_time_depth2(init=u0, final=uf, strength=s, time_const=tau) -> sp.Expr:
-    """t(u₀ → u_f) = (τ/2s) ln(u_f(s − u₀)/(u₀(s − u_f))), MATH.md §5."""
+    """t(u₀ → u_f) = (τ/2s) ln(u_f(s − u₀)/(u₀(s − u_f))), the docs."""
     return (
         time_const
         / (2 * strength)
@@ -296,7 +276,7 @@ def learning_time_kernel() -> tuple[tuple[str, sp.Expr], ...]:
     """Depth-2 learning time t(u₀ → u_f), written with log1p.
 
     t = sgn(u₀)(τ/2s)[log1p((u_f − u₀)/u₀) + log1p((u_f − u₀)/(s − u_f))]: the
-    two logarithms of MATH.md §5 without cancellation (u_f − u₀ is exact when
+    two logarithms of the docs without cancellation (u_f − u₀ is exact when
     u_f is near u₀, s − u_f when u_f is near s).  Domain: u₀, u_f on one
     trajectory, both in (0, s), both above s, or both negative (sgn = −1
     there, since τu̇ = −2u(s − u) for u < 0).

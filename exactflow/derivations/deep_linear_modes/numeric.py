@@ -1,4 +1,4 @@
-"""Vector-level deep-linear-mode functions on plain arrays (MATH.md §5).
+"""Vector-level deep-linear-mode functions on plain arrays (the docs).
 
 Depth 1 and 2 are closed forms (depth 2 through the generated ``exact`` and
 ``learning_time`` kernels).  For depth N ≥ 3 the learning time is the
@@ -89,7 +89,7 @@ def trajectory(t, u0, s, depth: int = 2, tau: float = 1.0) -> np.ndarray:
     N = 1: u = s − (s − u₀)e^{−t/τ}.  N = 2: the closed form
     u = u₀/(e^{−2st/τ} + 2u₀∫₀^{t/τ}e^{−2sσ}dσ) (u₀ ≥ 0), of the generated
     ``exact`` kernel, exact and overflow-free for every t.  N ≥ 3: the exact
-    learning time (elementary, MATH.md §5) inverted numerically, to ≤ 1e-12
+    learning time (elementary, the docs) inverted numerically, to ≤ 1e-12
     relative or within the conditioning of the problem (module docstring).
     u₀ = 0 and u₀ = s are fixed points; for N ≥ 2 a negative u₀ decays to 0.
     """
@@ -139,7 +139,7 @@ def _check_reachable(n, u0, uf, s):
 
 
 def learning_time(u0, uf, s, depth=2, tau: float = 1.0) -> np.ndarray:
-    r"""Exact time for a balanced mode to go from u₀ to u_f (MATH.md §5).
+    r"""Exact time for a balanced mode to go from u₀ to u_f (the docs).
 
     t = (τ/N) ∫_{u₀}^{u_f} du/(|u|^{2−2/N}(s − u)).
 
@@ -233,7 +233,8 @@ def balanced_weights(u, rates) -> np.ndarray:
 def two_layer_trajectory(t, w1_0, w2_0, s, eta1: float = 1.0, eta2: float = 1.0):
     r"""Exact (w1, w2)(t) of the depth-2 chain for every initialisation.
 
-    The decoupled unbalanced mode is the single neuron of MATH.md §1 with d = 1
+    The decoupled unbalanced mode is the single neuron of docs/math/single_neuron.md
+    with d = 1
     (a = w2, w = w1, η_a = η2, η_w = η1, β* = s); this delegates to
     :func:`exactflow.derivations.single_neuron.trajectory`.  ``w1_0``, ``w2_0``
     are scalars or arrays of shape (B,); results have shape ``t.shape`` or

@@ -1,4 +1,4 @@
-"""Depth N ≥ 3 (and real depth) of the balanced mode in NumPy (MATH.md §5).
+"""Depth N ≥ 3 (and real depth) of the balanced mode in NumPy (the docs).
 
 The elementary roots-of-unity antiderivative Φ of
 :func:`~exactflow.derivations.deep_linear_modes.roots_antiderivative`, the three
@@ -150,7 +150,7 @@ def gauss(n: int, a, b, s, tau: float):
 
 
 def learning_time_real(u0, uf, s, n: float, tau: float) -> np.ndarray:
-    """Gauss-hypergeometric form (MATH.md §5; :func:`hyper_antiderivative`)."""
+    """Gauss-hypergeometric form (the docs; :func:`hyper_antiderivative`)."""
     out = np.zeros(u0.shape)
     with mpmath.workdps(30):
         N = mpmath.mpf(n)

@@ -1,13 +1,14 @@
 r"""Diagonal linear network β = u⊙u − v⊙v, squared loss, layer rates η_u, η_v.
 
-Model (MATH.md §7): f(x) = βᵀx with β = u⊙u − v⊙v, u, v ∈ ℝᵈ, loss
+Model (the docs): f(x) = βᵀx with β = u⊙u − v⊙v, u, v ∈ ℝᵈ, loss
 L = ½E[(y − βᵀx)²] = ½(E[y²] − 2βᵀΣxy + βᵀΣxxβ), gradient flow
 u̇ = −η_u ∇_u L = −2η_u u⊙g, v̇ = −η_v ∇_v L = +2η_v v⊙g with g = ∇_β L =
-Σxxβ − Σxy.  With samples X ∈ ℝⁿˣᵈ, y ∈ ℝⁿ and the sum convention of MATH.md §7
+Σxxβ − Σxy.  With samples X ∈ ℝⁿˣᵈ, y ∈ ℝⁿ and the sum convention of the docs
 (L = ½‖Xβ − y‖²) the moments are Σxx = XᵀX, Σxy = Xᵀy and g = Xᵀρ, ρ = Xβ − y.
 
 Conserved per coordinate: since u̇_i/u_i = −2η_u g_i and v̇_i/v_i = +2η_v g_i,
-c_i = |u_i|^{η_v} |v_i|^{η_u} (u_i v_i at equal rates, MATH.md §11.1); u_i and
+c_i = |u_i|^{η_v} |v_i|^{η_u} (u_i v_i at equal rates, docs/math/conservation_laws.md
+§3); u_i and
 v_i never change sign.
 
 Exact reduction to the integrated residual R(t) = ∫₀ᵗ g (= Xᵀ∫₀ᵗ ρ):
@@ -29,14 +30,16 @@ if the flow interpolates, β(∞) = argmin_{Xβ=y} Q_α(β) with
 Q_α(β) = α² Σ q(β_i/α²), q(z) = 2 − √(4+z²) + z arcsinh(z/2), q' = arcsinh(z/2)
 (Woodworth et al. 2020).  Limits: 4α²Q_α(β) → ‖β‖₂² as α → ∞ (minimum ℓ₂,
 kernel regime) and Q_α(β)/ln(1/α²) → ‖β‖₁ as α → 0 (minimum ℓ₁, rich regime).
-Kunin et al.'s q_δ (MATH.md §2.6) is q_δ(x) = ½α²q(x/α²) with α² = |δ|/4.
+Kunin et al.'s q_δ (docs/math/multi_neuron_linear.md §6) is q_δ(x) = ½α²q(x/α²) with α²
+= |δ|/4.
 
 References
 ----------
+Mathematics: ``docs/math/diagonal_linear.md`` (cited here as "docs §N").
 Woodworth, Gunasekar, Lee, Moroshko, Savarese, Golan, Soudry, Srebro (2020),
 "Kernel and Rich Regimes in Overparametrized Models", arXiv:2002.09277, COLT 2020
 (the model, the potential Q_α and its limits; attribution of the theorem number as
-recalled in MATH.md §7).
+recalled in the docs).
 
 Examples
 --------
@@ -49,6 +52,7 @@ Examples
 
 from __future__ import annotations
 
+from . import maths, numeric, numeric_bias
 from .bundle import derivation
 from .maths import (
     REFERENCES,
@@ -86,9 +90,7 @@ from .maths import (
 from .numeric import Q, grad_Q, trajectory, whitened_trajectory
 from .numeric_bias import implicit_bias
 
-__all__ = [
-    "symbols", "model", "flow", "conserved", "sigma_xx", "beta_of", "exact_map", "q",
-    "potential", "potential_gradient", "kunin_q", "riccati_pair", "solution",
-    "exact_kernel", "potential_kernel", "whitened_kernel", "kernels", "trajectory",
-    "whitened_trajectory", "implicit_bias", "Q", "grad_Q", "derivation",
-]
+# the mathematics (``NAME`` is internal to the package), the numerical
+# functions, then the bundle
+__all__ = [*(name for name in maths.__all__ if name != "NAME"), *numeric.__all__,
+           *numeric_bias.__all__, "derivation"]

@@ -7,7 +7,7 @@ import functools
 import sympy as sp
 
 from ...symbolic.spec.model import Model, ParamGroup
-from .._bundle import Derivation, SolveSetup
+from .._bundle import Derivation, SolveSetup, entry
 from . import maths as dl
 from .claims import claims
 
@@ -83,16 +83,13 @@ def _solve_setup() -> SolveSetup:
 def derivation() -> Derivation:
     """The diagonal-network derivation bundle."""
     d = 2
-    return Derivation(
+    return entry(
+        dl,
+        "Diagonal linear network β = u⊙u − v⊙v (Woodworth et al. 2020)",
+        (d,),
         solve_setup=_solve_setup,
-        name=dl.NAME,
-        title="Diagonal linear network β = u⊙u − v⊙v (Woodworth et al. 2020)",
-        model=dl.model(d),
-        flow=dl.flow(d),
         conserved=dl.conserved(d),
         solution=dl.solution(d),
         claims=claims(),
-        references=dl.REFERENCES,
         sections=_sections(),
-        kernels=dl.kernels,
     )

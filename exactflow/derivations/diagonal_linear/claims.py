@@ -10,9 +10,9 @@ import mpmath
 import numpy as np
 import sympy as sp
 
+from ...symbolic.proof.verify import Claim
 from ...symbolic.spec.flow import time_derivative
-from ...symbolic.proof.verify import Claim, identity_claim
-from .._standard import FlowForm, Invariance, standard_claims
+from .._standard import Check, FlowForm, Identity, Invariance, standard_claims
 from . import claims_kernels
 from . import maths as dl
 from .numeric import trajectory
@@ -38,9 +38,17 @@ def _flow_written():
     return [(dl.flow(D), written)]
 
 
+FLOW = FlowForm("flow equals −η⊙∇L (d = 3)",
+                "u̇ = −2η_u u⊙g, v̇ = +2η_v v⊙g, g = Σxxβ − Σxy", _flow_written)
+
+
 def _sign_flips():
     sy, m = dl.symbols(D), dl.model(D)
     return [(m, {flip: -flip}) for i in range(D) for flip in (sy["u"][i], sy["v"][i])]
+
+
+SYMMETRY = Invariance("sign flips u_i → −u_i, v_i → −v_i leave f and L invariant",
+                      "β depends on u_i², v_i² only", _sign_flips)
 
 
 def _positive_orthant(d: int):
@@ -64,6 +72,11 @@ def _conserved():
         # equal rates: the polynomial u_i v_i, every sign
         out.append(time_derivative(f, u * v).subs(dl.eta_v, dl.eta_u))
     return out
+
+
+CONSERVED = Identity("per-coordinate laws conserved (d = 3)",
+                     "|u_i|^{η_v}|v_i|^{η_u} (general rates), u_i v_i (equal rates)",
+                     _conserved)
 
 
 def _reduction():
@@ -93,6 +106,14 @@ def _reduction():
     return out
 
 
+REDUCTION = Identity(
+    "exact reduction to the integrated residual R (d = 3)",
+    "u = u₀e^{−2η_uR}, v = v₀e^{2η_vR} solve the flow iff Ṙ = g(β); "
+    "R(0) = 0; g = Xᵀρ for samples, so R = Xᵀ∫ρ ∈ row(X)",
+    _reduction,
+)
+
+
 def _uniform_beta():
     """β(R) = −2α² sinh(4ηR) for u₀ = v₀ = α𝟙, η_u = η_v = η."""
     r = sp.Symbol("R", real=True)
@@ -109,6 +130,13 @@ def _uniform_beta():
     return out
 
 
+UNIFORM_BETA = Identity(
+    "β(t) = −2α² sinh(4ηR(t)) (uniform), 2c sinh(γ − 4ηR(t)) (general)",
+    "u₀ = v₀ = α𝟙 resp. c = u₀v₀, γ = log(u₀/v₀); η_u = η_v = η",
+    _uniform_beta,
+)
+
+
 def _function_space():
     """β̇ = −4(η_u u² + η_v v²) ⊙ g, and 4η(u² + v²) = 4η√(β² + 4(uv)²)."""
     sy, f, g = dl.symbols(D), dl.flow(D), _grad(D)
@@ -121,6 +149,10 @@ def _function_space():
         up, vp = pos[u], pos[v]
         out.append(up**2 + vp**2 - sp.sqrt((up**2 - vp**2) ** 2 + 4 * up**2 * vp**2))
     return out
+
+
+FUNCTION_SPACE = Identity("function-space flow β̇ = −4(η_u u² + η_v v²)⊙g",
+                          "and u² + v² = √(β² + 4(uv)²)", _function_space)
 
 
 def _mirror():
@@ -140,6 +172,10 @@ def _mirror():
     return out
 
 
+MIRROR = Identity("mirror identity d/dt arcsinh(β/(2uv)) = −4η g (equal rates)",
+                  "∇Q_α(β(t)) = −4ηR(t) stays in row(X) (uniform init)", _mirror)
+
+
 def _q_facts():
     q = dl.q()
     beta = sp.symbols("b0:2", real=True)
@@ -157,6 +193,10 @@ def _q_facts():
     return out
 
 
+Q_FACTS = Identity("q' = arcsinh(z/2), q'' = 1/√(4+z²), q(0) = 0, q even; ∇Q_α, ∇²Q_α",
+                   "q(z) = 2 − √(4+z²) + z arcsinh(z/2), Q_α = α²Σq(β_i/α²)", _q_facts)
+
+
 def _limits():
     """Per coordinate (Q_α is a sum, q is even, so β > 0 suffices):
     4α²·α²q(β/α²) → β² (α → ∞) and α²q(β/α²)/ln(1/α²) → β (α → 0⁺)."""
@@ -167,6 +207,10 @@ def _limits():
     even = sp.simplify(dl.q(-dl.z) - dl.q(dl.z))
     ok = sp.simplify(lazy - b**2) == 0 and sp.simplify(rich - b) == 0 and even == 0
     return ok, "symbolic", 0.0, f"sympy.limit: lazy {lazy}, rich {rich}"
+
+
+LIMITS = Check("limits: 4α²Q_α(β) → ‖β‖₂² (α → ∞), Q_α/ln(1/α²) → ‖β‖₁ (α → 0)",
+               "sympy.limit per coordinate, q even", _limits)
 
 
 def _limits_mpmath():
@@ -190,11 +234,20 @@ def _limits_mpmath():
     return worst < 1e-20, "mpmath-50", float(worst), "ℓ₂ at α = 1e6, ℓ₁ at α = 1e-100"
 
 
+LIMITS_MPMATH = Check("limits at 50 digits (α = 1e6, 1e-100)",
+                      "relative error of the ℓ₂ limit < 1e-20; ℓ₁ within its log rate",
+                      _limits_mpmath, ("numeric",))
+
+
 def _kunin():
     x = sp.Symbol("x", real=True)
     ad = sp.Symbol("abs_delta", positive=True)  # |δ| > 0
     half = dl.alpha**2 * dl.q(x / dl.alpha**2) / 2
     return [dl.kunin_q(x, ad) - half.subs(dl.alpha, sp.sqrt(ad) / 2)]
+
+
+KUNIN = Identity("Kunin's q_δ(x) = ½α²q(x/α²) with α² = |δ|/4", "δ ≠ 0",
+                 _kunin)
 
 
 # ------------------------------------------------------------------ numeric claims
@@ -214,6 +267,10 @@ def _bias_equals_flow():
     return err < 1e-9, "numeric: LSODA (rtol 1e-12) vs dual Newton", err, "α = 0.5"
 
 
+BIAS = Check("GF limit equals argmin_{Xβ=y} Q_α (n = 2, d = 4, 2-sparse)",
+             "|error| < 1e-9", _bias_equals_flow, ("numeric",))
+
+
 def _kkt():
     """The argmin satisfies KKT: Xβ = y and ∇Q_α(β) ∈ row(X)."""
     X, y = _sparse_problem(1)
@@ -228,82 +285,12 @@ def _kkt():
     return worst < 1e-10, "numeric: KKT residual", worst, "α = 0.05, 0.5, 3"
 
 
-FLOW = FlowForm(
-    "flow equals −η⊙∇L (d = 3)",
-    "u̇ = −2η_u u⊙g, v̇ = +2η_v v⊙g, g = Σxxβ − Σxy",
-    _flow_written,
-)
-SYMMETRY = Invariance(
-    "sign flips u_i → −u_i, v_i → −v_i leave f and L invariant",
-    "β depends on u_i², v_i² only",
-    _sign_flips,
-)
+KKT = Check("argmin Q_α satisfies KKT (Xβ = y, ∇Q_α(β) ∈ row X)", "residual < 1e-10",
+            _kkt, ("numeric",))
 
 
 def claims() -> tuple[Claim, ...]:
     """The generic facts (:mod:`.._standard`) and the diagonal network's theorems."""
-    ic = identity_claim
-    return (
-        *standard_claims(FLOW, SYMMETRY),
-        ic(
-            "per-coordinate laws conserved (d = 3)",
-            "|u_i|^{η_v}|v_i|^{η_u} (general rates), u_i v_i (equal rates)",
-            _conserved,
-        ),
-        ic(
-            "exact reduction to the integrated residual R (d = 3)",
-            "u = u₀e^{−2η_uR}, v = v₀e^{2η_vR} solve the flow iff Ṙ = g(β); "
-            "R(0) = 0; g = Xᵀρ for samples, so R = Xᵀ∫ρ ∈ row(X)",
-            _reduction,
-        ),
-        ic(
-            "β(t) = −2α² sinh(4ηR(t)) (uniform), 2c sinh(γ − 4ηR(t)) (general)",
-            "u₀ = v₀ = α𝟙 resp. c = u₀v₀, γ = log(u₀/v₀); η_u = η_v = η",
-            _uniform_beta,
-        ),
-        ic(
-            "function-space flow β̇ = −4(η_u u² + η_v v²)⊙g",
-            "and u² + v² = √(β² + 4(uv)²)",
-            _function_space,
-        ),
-        ic(
-            "mirror identity d/dt arcsinh(β/(2uv)) = −4η g (equal rates)",
-            "∇Q_α(β(t)) = −4ηR(t) stays in row(X) (uniform init)",
-            _mirror,
-        ),
-        ic(
-            "q' = arcsinh(z/2), q'' = 1/√(4+z²), q(0) = 0, q even; ∇Q_α, ∇²Q_α",
-            "q(z) = 2 − √(4+z²) + z arcsinh(z/2), Q_α = α²Σq(β_i/α²)",
-            _q_facts,
-        ),
-        Claim(
-            "limits: 4α²Q_α(β) → ‖β‖₂² (α → ∞), Q_α/ln(1/α²) → ‖β‖₁ (α → 0)",
-            "sympy.limit per coordinate, q even",
-            _limits,
-            ("symbolic",),
-        ),
-        Claim(
-            "limits at 50 digits (α = 1e6, 1e-100)",
-            "relative error of the ℓ₂ limit < 1e-20; ℓ₁ within its log rate",
-            _limits_mpmath,
-            ("numeric",),
-        ),
-        ic(
-            "Kunin's q_δ(x) = ½α²q(x/α²) with α² = |δ|/4 (MATH.md §2.6)",
-            "δ ≠ 0",
-            _kunin,
-        ),
-        *claims_kernels.claims(),
-        Claim(
-            "GF limit equals argmin_{Xβ=y} Q_α (n = 2, d = 4, 2-sparse)",
-            "|error| < 1e-9",
-            _bias_equals_flow,
-            ("numeric",),
-        ),
-        Claim(
-            "argmin Q_α satisfies KKT (Xβ = y, ∇Q_α(β) ∈ row X)",
-            "residual < 1e-10",
-            _kkt,
-            ("numeric",),
-        ),
-    )
+    return standard_claims(FLOW, SYMMETRY, CONSERVED, REDUCTION, UNIFORM_BETA,
+                           FUNCTION_SPACE, MIRROR, Q_FACTS, LIMITS, LIMITS_MPMATH,
+                           KUNIN, *claims_kernels.FACTS, BIAS, KKT)

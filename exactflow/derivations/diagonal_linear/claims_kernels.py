@@ -10,12 +10,12 @@ from __future__ import annotations
 import mpmath
 import sympy as sp
 
-from ...symbolic.proof.verify import Claim, combine, identity_claim
+from ...symbolic.proof.verify import Claim, combine
 from ...symbolic.proof.zero import is_identically_zero
-from .._standard import StartsAt, standard_claims
+from .._standard import Check, Identity, StartsAt, standard_claims
 from . import maths as dl
 
-__all__ = ["claims"]
+__all__ = ["FACTS", "claims"]
 
 
 def _potential_kernel_forms():
@@ -26,6 +26,13 @@ def _potential_kernel_forms():
         plain["q"] - textbook,
         plain["grad"] - sp.asinh(dl.kbeta / (2 * dl.alpha**2)),
     ]
+
+
+POTENTIAL_FORMS = Identity(
+    "potential kernel (hypot form) equals α²q(β/α²) and arcsinh(β/(2α²))",
+    "branch |β|/(2α²) ≤ 1e8",
+    _potential_kernel_forms,
+)
 
 
 def _asinh_switch():
@@ -40,6 +47,14 @@ def _asinh_switch():
                     return False, "mpmath-50", float(err), f"x = {x}"
                 worst = max(worst, float(err * 4 * x**2))
     return True, "mpmath-50", 0.0, f"error/(1/(4x²)) ≤ {worst:.3f}"
+
+
+ASINH_SWITCH = Check(
+    "potential kernel large-|x| branch: |arcsinh x − log 2|x|| ≤ 1/(4x²)",
+    "|x| ≥ 1e8: relative error ≤ 2.5e-17",
+    _asinh_switch,
+    ("numeric",),
+)
 
 
 def _exact_kernel_forms():
@@ -64,6 +79,10 @@ def _exact_kernel_forms():
     )
     checks.append(is_identically_zero(dict(dl.exact_kernel())["beta"] - ref))
     return combine(checks)
+
+
+EXACT_KERNEL_FORMS = Check("exact-map kernel (expm1 branches) equals u² − v²",
+                           "δ = log|u/v| ≥ 0 and < 0", _exact_kernel_forms)
 
 
 def _whitened_solution():
@@ -91,6 +110,15 @@ def _whitened_solution():
     return out
 
 
+WHITENED_SOLUTION = Identity(
+    "whitened closed form solves the flow (η_u = η_v)",
+    "Riccati lemma L1 and reduction lemma L2, every init and β*",
+    _whitened_solution,
+)
+STARTS = StartsAt("whitened closed form: initial condition", "θ(0) = θ₀",
+                  lambda: [dl.solution(2)])
+
+
 def _whitened_stable():
     """Kernel pair (D ∓ s as 4u₀²v₀²/(D ± s)) equals the plain pair, both signs of
     s, and ŷ₂ − ŷ₁ = 4(s + v₀² − u₀²)I (the log1p form of log(ŷ₂/ŷ₁))."""
@@ -106,6 +134,13 @@ def _whitened_stable():
         gap = 4 * (s + v0**2 - u0**2) * dl.intexp(-4 * D, tau)
         out.append(plain[1] - plain[0] - gap)
     return out
+
+
+WHITENED_STABLE = Identity(
+    "whitened kernel pair (cancellation-free D ∓ s) equals the plain pair",
+    "s > 0 and s < 0",
+    _whitened_stable,
+)
 
 
 def _whitened_kernel_sample(rng):
@@ -136,49 +171,15 @@ def _whitened_kernel():
     return combine(checks)
 
 
-STARTS = StartsAt(
-    "whitened closed form: initial condition",
-    "θ(0) = θ₀",
-    lambda: [dl.solution(2)],
-)
+WHITENED_KERNEL = Check("whitened kernel equals the closed form (u, v, β)",
+                        "Piecewise/log1p/expm1 form; random points, 30% with u₀ = v₀",
+                        _whitened_kernel, ("numeric",))
+
+#: this module's declarations, in verification order (:mod:`.claims` lists them)
+FACTS = (POTENTIAL_FORMS, ASINH_SWITCH, EXACT_KERNEL_FORMS, WHITENED_SOLUTION, STARTS,
+         WHITENED_KERNEL, WHITENED_STABLE)
 
 
 def claims() -> tuple[Claim, ...]:
     """The kernel-form and whitened-closed-form claims, in verification order."""
-    ic = identity_claim
-    return (
-        ic(
-            "potential kernel (hypot form) equals α²q(β/α²) and arcsinh(β/(2α²))",
-            "branch |β|/(2α²) ≤ 1e8",
-            _potential_kernel_forms,
-        ),
-        Claim(
-            "potential kernel large-|x| branch: |arcsinh x − log 2|x|| ≤ 1/(4x²)",
-            "|x| ≥ 1e8: relative error ≤ 2.5e-17",
-            _asinh_switch,
-            ("numeric",),
-        ),
-        Claim(
-            "exact-map kernel (expm1 branches) equals u² − v²",
-            "δ = log|u/v| ≥ 0 and < 0",
-            _exact_kernel_forms,
-            ("symbolic",),
-        ),
-        ic(
-            "whitened closed form solves the flow (η_u = η_v)",
-            "Riccati lemma L1 and reduction lemma L2, every init and β*",
-            _whitened_solution,
-        ),
-        *standard_claims(STARTS),
-        Claim(
-            "whitened kernel equals the closed form (u, v, β)",
-            "Piecewise/log1p/expm1 form; random points, 30% with u₀ = v₀",
-            _whitened_kernel,
-            ("numeric",),
-        ),
-        ic(
-            "whitened kernel pair (cancellation-free D ∓ s) equals the plain pair",
-            "s > 0 and s < 0",
-            _whitened_stable,
-        ),
-    )
+    return standard_claims(*FACTS)

@@ -12,32 +12,22 @@ import functools
 import sympy as sp
 from sympy.codegen.cfunctions import expm1, hypot, log1p
 
-from ...symbolic.spec.flow import GradientFlow, gradient_flow
+from ...symbolic.proof.verify import Solution
+from ...symbolic.spec.flow import flow_of
 from ...symbolic.spec.functions import intexp, logz
 from ...symbolic.spec.kernels import KernelExprs
-from ...symbolic.spec.model import Model, ParamGroup, moment_loss, symmetric_matrix
-from ...symbolic.proof.verify import Solution
+from ...symbolic.spec.model import (
+    Model,
+    ParamGroup,
+    data_symbols,
+    moment_loss,
+    symmetric_matrix,
+)
 
-__all__ = [
-    "NAME",
-    "kernels",
-    "symbols",
-    "model",
-    "flow",
-    "conserved",
-    "sigma_xx",
-    "beta_of",
-    "exact_map",
-    "q",
-    "potential",
-    "potential_gradient",
-    "kunin_q",
-    "riccati_pair",
-    "solution",
-    "exact_kernel",
-    "potential_kernel",
-    "whitened_kernel",
-]
+__all__ = ["NAME", "kernels", "symbols", "model", "flow", "conserved", "sigma_xx",
+           "beta_of", "exact_map", "q", "potential", "potential_gradient", "kunin_q",
+           "riccati_pair", "solution", "exact_kernel", "potential_kernel",
+           "whitened_kernel"]
 
 NAME = "diagonal_linear"
 REFERENCES = ("Woodworth et al. (2020), arXiv:2002.09277",)
@@ -51,19 +41,13 @@ z = sp.Symbol("z", real=True)
 def symbols(d: int) -> dict[str, tuple[sp.Symbol, ...]]:
     """Component symbols at dimension ``d``: ``u``, ``v``, their initial values,
     the integrated residual ``r`` (R), ``beta_star``, ``x`` and the Σ's."""
-    if not isinstance(d, int) or d < 1:
-        raise ValueError(f"d must be a positive integer, got {d!r}")
-    idx = [(i, j) for i in range(d) for j in range(i, d)]
     return {
+        **data_symbols(d),
         "u": sp.symbols(f"u0:{d}", real=True),
         "v": sp.symbols(f"v0:{d}", real=True),
         "u_init": sp.symbols(f"u_init0:{d}", real=True),
         "v_init": sp.symbols(f"v_init0:{d}", real=True),
         "r": sp.symbols(f"r0:{d}", real=True),
-        "beta_star": sp.symbols(f"beta_star0:{d}", real=True),
-        "x": sp.symbols(f"x0:{d}", real=True),
-        "sigma_xx": tuple(sp.Symbol(f"sigma_xx{i}{j}", real=True) for i, j in idx),
-        "sigma_xy": sp.symbols(f"sigma_xy0:{d}", real=True),
     }
 
 
@@ -108,10 +92,7 @@ def model(d: int = 2, whitened: bool = False) -> Model:
     )
 
 
-@functools.cache
-def flow(d: int = 2, whitened: bool = False) -> GradientFlow:
-    """θ̇ = −η ⊙ ∇L for :func:`model`."""
-    return gradient_flow(model(d, whitened))
+flow = flow_of(model)
 
 
 def conserved(d: int = 2) -> dict[str, sp.Expr]:
@@ -149,7 +130,8 @@ def potential_gradient(beta, alpha_: sp.Expr = alpha) -> sp.Matrix:
 
 
 def kunin_q(x: sp.Expr, abs_delta: sp.Expr) -> sp.Expr:
-    """Kunin et al.'s q_δ(x) = ¼(2x arcsinh(2x/|δ|) − √(4x² + δ²) + |δ|) (§2.6)."""
+    """Kunin et al.'s q_δ(x) = ¼(2x arcsinh(2x/|δ|) − √(4x² + δ²) + |δ|)
+    (docs/math/multi_neuron_linear.md §6)."""
     return (
         2 * x * sp.asinh(2 * x / abs_delta)
         - sp.sqrt(4 * x**2 + abs_delta**2)

@@ -1,6 +1,6 @@
-"""Vector-level diagonal-network functions on plain arrays (MATH.md §7).
+"""Vector-level diagonal-network functions on plain arrays (the docs).
 
-The data are samples X ∈ ℝⁿˣᵈ, y ∈ ℝⁿ with the sum convention of MATH.md §7,
+The data are samples X ∈ ℝⁿˣᵈ, y ∈ ℝⁿ with the sum convention of the docs,
 L = ½‖Xβ − y‖² (Σxx = XᵀX, Σxy = Xᵀy); for the expectation convention pass
 X/√n and y/√n.
 
@@ -66,6 +66,15 @@ def _init(d: int, alpha, u0, v0) -> tuple[np.ndarray, np.ndarray]:
     return u, v
 
 
+def _problem(X, y, alpha, u0, v0, eta_u, eta_v):
+    """The checked data, initialisation and rates of :func:`trajectory` and
+    :func:`~.numeric_bias.implicit_bias`: ``(X, y, u0, v0, eta_u, eta_v)``."""
+    X, y = _data(X, y)
+    eta_u, eta_v = _rate("eta_u", eta_u), _rate("eta_v", eta_v)
+    u0, v0 = _init(X.shape[1], alpha, u0, v0)
+    return X, y, u0, v0, eta_u, eta_v
+
+
 def _kernel(name: str):
     return generated_kernel(NAME, kernels, kernel=name)
 
@@ -106,7 +115,7 @@ def trajectory(
     r"""(u(t), v(t), β(t)) of the diagonal network under gradient flow.
 
     This is an exact reduction with R integrated numerically: u = u₀e^{−2η_uR},
-    v = v₀e^{2η_vR} hold exactly (MATH.md §7), and the integrated residual
+    v = v₀e^{2η_vR} hold exactly (the docs), and the integrated residual
     R(t) = Xᵀ∫₀ᵗ(Xβ − y) — which has no closed form in general — is obtained by
     integrating the d-dimensional ODE Ṙ = Xᵀ(X b(R) − y), R(0) = 0, with
     ``scipy.integrate.solve_ivp`` (SciPy is imported here, on first use; it is
@@ -143,10 +152,7 @@ def trajectory(
         When SciPy is not installed.
     """
     t = _times(t)
-    X, y = _data(X, y)
-    d = X.shape[1]
-    eta_u, eta_v = _rate("eta_u", eta_u), _rate("eta_v", eta_v)
-    u0, v0 = _init(d, alpha, u0, v0)
+    X, y, u0, v0, eta_u, eta_v = _problem(X, y, alpha, u0, v0, eta_u, eta_v)
     if u0.ndim == 2:
         parts = [
             _one_trajectory(t, X, y, a, b, eta_u, eta_v, rtol, atol, method)
@@ -234,7 +240,7 @@ def whitened_trajectory(
 ):
     r"""Closed-form (u, v, β)(t) for whitened data, XᵀX = I, Xᵀy = β*, rates η.
 
-    Each coordinate follows a Riccati equation in e^{4R} (MATH.md §7 model,
+    Each coordinate follows a Riccati equation in e^{4R} (the docs model,
     solution of :func:`~exactflow.derivations.diagonal_linear.solution`); no
     integration, overflow-safe for any t ≥ 0.
 

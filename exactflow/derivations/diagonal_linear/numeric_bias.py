@@ -1,4 +1,4 @@
-"""The implicit bias of the diagonal network on plain arrays (MATH.md §7).
+"""The implicit bias of the diagonal network on plain arrays (the docs).
 
 β(∞) of the flow when it interpolates — the minimiser of the mirror potential on
 {Xβ = y} (Q_α for the uniform initialisation) — by Newton's method on the convex
@@ -9,8 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .._checks import learning_rate as _rate
-from .numeric import _beta_and_slope, _data, _init, _log_abs, _row_space
+from .numeric import _beta_and_slope, _log_abs, _problem, _row_space
 
 __all__ = ["implicit_bias"]
 
@@ -30,7 +29,7 @@ def implicit_bias(
     r"""β(∞) of the flow when it interpolates: the minimiser on {Xβ = y} of the
     mirror potential (Q_α(β) for u₀ = v₀ = α𝟙 and equal rates).
 
-    Along the flow β = b(R) with R ∈ row(X) (MATH.md §7), so β(∞) = b(Xᵀμ) for
+    Along the flow β = b(R) with R ∈ row(X) (the docs), so β(∞) = b(Xᵀμ) for
     the μ with X b(Xᵀμ) = y.  That μ minimises the convex dual
     J(μ) = Σᵢ F(Xᵀμ)ᵢ + yᵀμ with F(s) = u₀²e^{−4η_us}/(4η_u) + v₀²e^{4η_vs}/(4η_v)
     (F' = −b, F'' = 4(η_uu² + η_vv²) > 0), found by damped Newton with
@@ -64,10 +63,8 @@ def implicit_bias(
         When Newton's method does not converge (e.g. coordinates initialised at
         u₀ᵢ = v₀ᵢ = 0 cannot move and no interpolant exists without them).
     """
-    X, y = _data(X, y)
-    n, d = X.shape
-    eta_u, eta_v = _rate("eta_u", eta_u), _rate("eta_v", eta_v)
-    u0, v0 = _init(d, alpha, u0, v0)
+    X, y, u0, v0, eta_u, eta_v = _problem(X, y, alpha, u0, v0, eta_u, eta_v)
+    d = X.shape[1]
     if u0.ndim != 1:
         raise ValueError(
             "implicit_bias takes one initialisation: alpha scalar, "

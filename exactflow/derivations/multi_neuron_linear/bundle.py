@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import functools
 
-from .._bundle import Derivation
+from .._bundle import Derivation, entry
 from . import maths as mnl
 from .claims import claims
 
@@ -54,12 +54,11 @@ def _sections():
 @functools.cache
 def derivation() -> Derivation:
     """The multi-neuron linear derivation bundle (reference size h = d = c = 2)."""
-    return Derivation(
-        name=mnl.NAME,
-        title="Two-layer linear network f(x) = AᵀWx, h neurons, c outputs "
+    return entry(
+        mnl,
+        "Two-layer linear network f(x) = AᵀWx, h neurons, c outputs "
         "(Kunin et al. 2024, §4)",
-        model=mnl.model(2, 2, 2),
-        flow=mnl.flow(2, 2, 2),
+        (2, 2, 2),
         conserved={
             f"Delta{i}{j}": mnl.conserved_matrix(2, 2, 2)[i, j]
             for i in range(2)
@@ -67,7 +66,5 @@ def derivation() -> Derivation:
         },
         solution=None,  # no closed form in general: the singular vectors rotate
         claims=claims(),
-        references=mnl.REFERENCES,
         sections=_sections(),
-        kernels=mnl.kernels,
     )

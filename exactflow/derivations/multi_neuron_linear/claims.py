@@ -6,9 +6,17 @@ import dataclasses
 
 import sympy as sp
 
+from ...symbolic.proof.verify import Claim
 from ...symbolic.spec.flow import time_derivative
-from ...symbolic.proof.verify import Claim, identity_claim
-from .._standard import Conserved, FlowForm, Invariance, StartsAt, standard_claims
+from .._standard import (
+    Check,
+    Conserved,
+    FlowForm,
+    Identity,
+    Invariance,
+    StartsAt,
+    standard_claims,
+)
 from ..single_neuron import maths as sn
 from . import maths as mnl
 from .isotropic import (
@@ -48,6 +56,13 @@ def _flow_written():
     return out
 
 
+FLOW = FlowForm(
+    "flow equals −η⊙∇L",
+    "Ẇ = −η_w A Rᵀ, Ȧ = −η_a W R, R = Σxxβ − Σxy; (h,d,c) = (2,2,3), (3,1,2)",
+    _flow_written,
+)
+
+
 def _upper(M):
     """The entries M[i, j], i ≤ j, of a symmetric matrix."""
     return [M[i, j] for i in range(M.rows) for j in range(i, M.cols)]
@@ -72,6 +87,15 @@ def _rotation():
     return [(scalar, dict(zip((*A, *W), (*(Q * A), *(Q * W))))) for Q in (C, flip * C)]
 
 
+SYMMETRY = Invariance("hidden-layer rotation A → QA, W → QW leaves f and L invariant",
+                      "Q ∈ O(h), (h,d,c) = (2,2,3)", _rotation)
+CONSERVED = Conserved(
+    "conserved matrix Δ = η_wAAᵀ − η_aWWᵀ (all entries)",
+    "dΔ/dt ≡ 0, general Σxx, Σxy; (h,d,c) ∈ {(1,2,2),(2,2,3),(3,1,2)}",
+    lambda: [(mnl.flow(*size), _upper(mnl.conserved_matrix(*size))) for size in _SIZES],
+)
+
+
 def _preconditioner():
     out = []
     for h, d, c in _SIZES[1:]:
@@ -87,6 +111,11 @@ def _preconditioner():
         out += list(M - Mk)
         out += list(bdot + mnl.eta_a * W.T * W * R + mnl.eta_w * R * A.T * A)
     return out
+
+
+PRECONDITIONER = Identity("function-space flow: vec β̇ = −M vec R, M = Σ_k M_k",
+                          "M = η_w AᵀA⊗I_d + η_a I_c⊗WᵀW; β̇ = −(η_aWᵀW R + η_w R AᵀA)",
+                          _expanded(_preconditioner))
 
 
 def _kronecker_sum():
@@ -109,6 +138,13 @@ def _kronecker_sum():
     return out
 
 
+KRONECKER_SUM = Identity(
+    "M_k as a Kronecker sum in β_k and δ_k",
+    "M_k = (κ+δ)/2 β̂ᵀβ̂⊗I + (κ−δ)/2 I⊗β̂β̂ᵀ, (d,c) ∈ {(2,3),(3,2)}",
+    _expanded(_kronecker_sum),
+)
+
+
 def _ntk():
     """Θ(x,x') = Σ_p η_p ∂f(x)/∂θ_p ∂f(x')ᵀ/∂θ_p equals the closed form."""
     h, d, c = 2, 2, 3
@@ -122,6 +158,10 @@ def _ntk():
     return list(theta - mnl.ntk_expr(h, d, c))
 
 
+NTK = Identity("NTK Θ(x,x') = η_a xᵀWᵀWx' I_c + η_w xᵀx' AᵀA",
+               "rate-weighted Σ_p η_p ∂f(x)∂f(x')ᵀ, (h,d,c) = (2,2,3)", _expanded(_ntk))
+
+
 def _limits():
     """δ_k → ±∞ with β_k fixed: the coefficients of M_k's Kronecker sum."""
     dl, n2 = sp.Symbol("delta_k", real=True), sp.Symbol("b2", positive=True)
@@ -133,6 +173,11 @@ def _limits():
         sp.limit(g, dl, -sp.oo),  # M_k − |δ_k| I_c ⊗ ŵ ŵᵀ → 0
         sp.limit(h + dl, dl, -sp.oo),
     ]
+
+
+LIMITS = Identity("per-neuron limits of M_k",
+                  "δ_k → +∞: M_k − δ_k â âᵀ⊗I_d → 0; δ_k → −∞: M_k − |δ_k| I_c⊗ŵŵᵀ → 0",
+                  _limits)
 
 
 def _self_consistent():
@@ -150,6 +195,33 @@ def _self_consistent():
     return out
 
 
+SELF_CONSISTENT = Identity(
+    "self-consistent equations (Theorem 4.2 structure)",
+    "G² − δG − η_aη_wβᵀβ = η_wAᵀ(Δ−δI)A, H² + δH − η_aη_wββᵀ = −η_aWᵀ(Δ−δI)W",
+    _expanded(_self_consistent),
+)
+ISOTROPIC = Check(
+    "isotropic construction: Δ = δI_h and WᵀA = U diag(σ) Vᵀ",
+    "W = R S_w Uᵀ, A = R S_a Vᵀ (Cayley R, U, V), (h,d,c) ∈ "
+    "{(2,2,3),(2,3,2),(2,2,2)}",
+    lambda: iso_check(construction_terms),
+)
+RANK_AWARE = Check("rank-aware form is exact under Δ = δI, rank β = h",
+                   "η_wAᵀA = Σ(κ_i+δ)/2 v_iv_iᵀ, η_aWᵀW = Σ(κ_i−δ)/2 u_iu_iᵀ",
+                   lambda: iso_check(rank_aware_terms))
+PRINCIPAL_SQRT = Check(
+    "principal-sqrt form: wrong by ½(δ+|δ|) on the c−h null directions",
+    "G_p − G = ½(δ+|δ|)(I−VVᵀ), H_p − H = ½(|δ|−δ)(I−UUᵀ); exact if h = c "
+    "(h = d)",
+    lambda: iso_check(principal_terms),
+)
+SINGULAR_MIRROR = Check(
+    "mirror flow on singular values (Theorem B.6, exact form)",
+    "λ̇_i = −κ_i u_iᵀ∇_βL v_i under Δ = δI, rank β = h, general Σxx, Σxy",
+    lambda: iso_check(mirror_terms, data_gens=True, draws=1),
+)
+
+
 def _mirror_potential():
     """q_δ' = ½ asinh(2x/|δ|), q_δ'' = 1/√(δ² + 4x²) (|δ| > 0, Theorem B.6)."""
     x, ad = sp.Symbol("x", real=True), sp.Symbol("abs_delta", positive=True)
@@ -159,6 +231,13 @@ def _mirror_potential():
         sp.diff(q, x, 2) - 1 / sp.sqrt(ad**2 + 4 * x**2),
         q.subs(x, 0),
     ]
+
+
+MIRROR_POTENTIAL = Identity(
+    "mirror potential q_δ: q' = ½asinh(2x/|δ|), q'' = 1/√(δ²+4x²)",
+    "so −(q'')⁻¹∂L/∂λ = −κ ∂L/∂λ at unit rates",
+    _mirror_potential,
+)
 
 
 def _aligned_reduction():
@@ -184,6 +263,13 @@ def _aligned_reduction():
     return out
 
 
+ALIGNED_REDUCTION = Identity(
+    "aligned start, whitened data: the flow decouples into scalar neurons",
+    "off-diagonal rates ≡ 0; mode k is the d = 1 single neuron (h,d,c)=(2,3,4)",
+    _expanded(_aligned_reduction),
+)
+
+
 def _aligned_mirror():
     """Aligned mode: μ̇ = −(η_wγ² + η_aα²)(μ − s) and (η_wγ² + η_aα²)² = δ_k² +
     4η_aη_wμ², i.e. the mirror flow λ̇ = −κ ∂L/∂λ with fixed singular vectors."""
@@ -206,6 +292,17 @@ def _aligned_mirror():
     return out
 
 
+ALIGNED_MIRROR = Identity(
+    "aligned mode: μ̇ = −κ(μ − s), κ² = δ_k² + 4η_aη_wμ²; sign flip of s",
+    "mirror flow with fixed singular vectors; (γ, sgn(s)α, |s|) is a single "
+    "neuron (the exact kernel's inputs)",
+    _expanded(_aligned_mirror),
+)
+STARTS = StartsAt("aligned solution: initial condition (h = 2)",
+                  "θ(0) = θ₀; its ODE residual is the single-neuron claim (d = 1)",
+                  lambda: [mnl.aligned_solution(2)])
+
+
 def _spectra_branches():
     out = []
     kappa = sp.sqrt(mnl.delta**2 + 4 * mnl.eta_a * mnl.eta_w * mnl.ksigma**2)
@@ -215,105 +312,13 @@ def _spectra_branches():
     return out
 
 
-FLOW = FlowForm(
-    "flow equals −η⊙∇L (MATH §2.1)",
-    "Ẇ = −η_w A Rᵀ, Ȧ = −η_a W R, R = Σxxβ − Σxy; (h,d,c) = (2,2,3), (3,1,2)",
-    _flow_written,
-)
-SYMMETRY = Invariance(
-    "hidden-layer rotation A → QA, W → QW leaves f and L invariant",
-    "Q ∈ O(h), (h,d,c) = (2,2,3)",
-    _rotation,
-)
-CONSERVED = Conserved(
-    "conserved matrix Δ = η_wAAᵀ − η_aWWᵀ (all entries)",
-    "dΔ/dt ≡ 0, general Σxx, Σxy; (h,d,c) ∈ {(1,2,2),(2,2,3),(3,1,2)}",
-    lambda: [(mnl.flow(*size), _upper(mnl.conserved_matrix(*size))) for size in _SIZES],
-)
-STARTS = StartsAt(
-    "aligned solution: initial condition (h = 2)",
-    "θ(0) = θ₀; its ODE residual is the single-neuron claim (d = 1)",
-    lambda: [mnl.aligned_solution(2)],
-)
+SPECTRA = Identity("spectra kernel branches equal (κ ± δ)/2",
+                   "cancellation-free forms for δ ≥ 0 and δ < 0", _spectra_branches)
 
 
 def claims() -> tuple[Claim, ...]:
     """The generic facts (:mod:`.._standard`) and the multi-neuron theorems."""
-    ic = identity_claim
-    return (
-        *standard_claims(FLOW, SYMMETRY, CONSERVED),
-        ic(
-            "function-space flow: vec β̇ = −M vec R, M = Σ_k M_k",
-            "M = η_w AᵀA⊗I_d + η_a I_c⊗WᵀW; β̇ = −(η_aWᵀW R + η_w R AᵀA)",
-            _expanded(_preconditioner),
-        ),
-        ic(
-            "M_k as a Kronecker sum in β_k and δ_k (§2.2)",
-            "M_k = (κ+δ)/2 β̂ᵀβ̂⊗I + (κ−δ)/2 I⊗β̂β̂ᵀ, (d,c) ∈ {(2,3),(3,2)}",
-            _expanded(_kronecker_sum),
-        ),
-        ic(
-            "NTK Θ(x,x') = η_a xᵀWᵀWx' I_c + η_w xᵀx' AᵀA",
-            "rate-weighted Σ_p η_p ∂f(x)∂f(x')ᵀ, (h,d,c) = (2,2,3)",
-            _expanded(_ntk),
-        ),
-        ic(
-            "per-neuron limits of M_k",
-            "δ_k → +∞: M_k − δ_k â âᵀ⊗I_d → 0; δ_k → −∞: M_k − |δ_k| I_c⊗ŵŵᵀ → 0",
-            _limits,
-        ),
-        ic(
-            "self-consistent equations (Theorem 4.2 structure)",
-            "G² − δG − η_aη_wβᵀβ = η_wAᵀ(Δ−δI)A, H² + δH − η_aη_wββᵀ = −η_aWᵀ(Δ−δI)W",
-            _expanded(_self_consistent),
-        ),
-        Claim(
-            "isotropic construction: Δ = δI_h and WᵀA = U diag(σ) Vᵀ",
-            "W = R S_w Uᵀ, A = R S_a Vᵀ (Cayley R, U, V), (h,d,c) ∈ "
-            "{(2,2,3),(2,3,2),(2,2,2)}",
-            lambda: iso_check(construction_terms),
-            ("symbolic",),
-        ),
-        Claim(
-            "rank-aware form is exact under Δ = δI, rank β = h",
-            "η_wAᵀA = Σ(κ_i+δ)/2 v_iv_iᵀ, η_aWᵀW = Σ(κ_i−δ)/2 u_iu_iᵀ",
-            lambda: iso_check(rank_aware_terms),
-            ("symbolic",),
-        ),
-        Claim(
-            "principal-sqrt form: wrong by ½(δ+|δ|) on the c−h null directions",
-            "G_p − G = ½(δ+|δ|)(I−VVᵀ), H_p − H = ½(|δ|−δ)(I−UUᵀ); exact if h = c "
-            "(h = d)",
-            lambda: iso_check(principal_terms),
-            ("symbolic",),
-        ),
-        Claim(
-            "mirror flow on singular values (Theorem B.6, exact form)",
-            "λ̇_i = −κ_i u_iᵀ∇_βL v_i under Δ = δI, rank β = h, general Σxx, Σxy",
-            lambda: iso_check(mirror_terms, data_gens=True, draws=1),
-            ("symbolic",),
-        ),
-        ic(
-            "mirror potential q_δ: q' = ½asinh(2x/|δ|), q'' = 1/√(δ²+4x²)",
-            "so −(q'')⁻¹∂L/∂λ = −κ ∂L/∂λ at unit rates",
-            _mirror_potential,
-        ),
-        ic(
-            "aligned start, whitened data: the flow decouples into scalar neurons",
-            "off-diagonal rates ≡ 0; mode k is the d = 1 single neuron (h,d,c)=(2,3,4)",
-            _expanded(_aligned_reduction),
-        ),
-        ic(
-            "aligned mode: μ̇ = −κ(μ − s), κ² = δ_k² + 4η_aη_wμ²; sign flip of s",
-            "mirror flow with fixed singular vectors; (γ, sgn(s)α, |s|) is a single "
-            "neuron (the exact kernel's inputs)",
-            _expanded(_aligned_mirror),
-        ),
-        *standard_claims(STARTS),
-        ic(
-            "spectra kernel branches equal (κ ± δ)/2",
-            "cancellation-free forms for δ ≥ 0 and δ < 0",
-            _spectra_branches,
-        ),
-    )
-
+    return standard_claims(FLOW, SYMMETRY, CONSERVED, PRECONDITIONER, KRONECKER_SUM,
+                           NTK, LIMITS, SELF_CONSISTENT, ISOTROPIC, RANK_AWARE,
+                           PRINCIPAL_SQRT, SINGULAR_MIRROR, MIRROR_POTENTIAL,
+                           ALIGNED_REDUCTION, ALIGNED_MIRROR, STARTS, SPECTRA)

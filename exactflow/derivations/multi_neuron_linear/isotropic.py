@@ -1,6 +1,6 @@
 """Isotropic starts in exact arithmetic, for the multi-neuron linear claims.
 
-Every isotropic (A, W) with rank β = h is W = R S_w Uᵀ, A = R S_a Vᵀ (MATH.md §2.4;
+Every isotropic (A, W) with rank β = h is W = R S_w Uᵀ, A = R S_a Vᵀ (docs §4;
 :func:`multi_neuron_linear.isotropic_construction`).  Here R, U, V are exact
 orthogonal matrices at random rational Cayley parameters and everything else lives
 in the fraction field ℚ(p_i, δ, r_a, r_w, |δ|[, Σxx, Σxy]), so each identity is
@@ -31,7 +31,7 @@ _ISO_SIZES = ((2, 2, 3), (2, 3, 2), (2, 2, 2))
 
 
 class _Iso:
-    """One isotropic start (MATH.md §2.4) in exact arithmetic: the rotations R, U, V
+    """One isotropic start (docs §4) in exact arithmetic: the rotations R, U, V
     at rational Cayley parameters, everything else symbolic in the fraction field
     ℚ(p_i, δ, r_a, r_w, |δ|, Σxx, Σxy) (η_a = r_a², η_w = r_w², see
     :func:`multi_neuron_linear.isotropic_construction`)."""

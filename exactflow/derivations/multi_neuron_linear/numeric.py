@@ -2,7 +2,7 @@ r"""Vector-level functions of the multi-neuron linear network on plain arrays.
 
 Shapes: A (h, c), W (h, d), β = WᵀA (d, c), Σxx (d, d), Σxy (d, c); leading
 batch axes are allowed where stated.  ``vec`` stacks columns, so index
-``i*d + p`` of vec β is β[p, i] (MATH.md §2.2).
+``i*d + p`` of vec β is β[p, i] (docs §2).
 
 Only :func:`trajectory` is a closed-form solution, and only for whitened data
 and an aligned start (:func:`aligned_modes`); every other function evaluates
@@ -92,7 +92,7 @@ def preconditioner(A, W, eta_a: float = 1.0, eta_w: float = 1.0) -> np.ndarray:
 
 
 def neuron_preconditioner(beta_k, delta_k, eta_a: float = 1.0, eta_w: float = 1.0):
-    r"""M_k from the rank-one β_k = w_ka_kᵀ and δ_k alone (MATH.md §2.2).
+    r"""M_k from the rank-one β_k = w_ka_kᵀ and δ_k alone (docs §2).
 
     M_k = (κ+δ)/2 â âᵀ ⊗ I_d + (κ−δ)/2 I_c ⊗ ŵ ŵᵀ with â âᵀ = β_kᵀβ_k/‖β_k‖²,
     ŵ ŵᵀ = β_kβ_kᵀ/‖β_k‖², κ = √(δ² + 4η_aη_w‖β_k‖²).  Needs β_k ≠ 0 of rank one.
@@ -138,7 +138,7 @@ def isotropic_init(
     eta_w: float = 1.0,
     mixing=None,
 ):
-    r"""(A, W) with η_w AAᵀ − η_a WWᵀ = δ I_h and WᵀA = β (MATH.md §2.4, §6).
+    r"""(A, W) with η_w AAᵀ − η_a WWᵀ = δ I_h and WᵀA = β (docs §4, §6).
 
     With the SVD β = Σ σ_i u_iv_iᵀ (completed to h triplets by orthonormal
     complements): rows W_i = s_{w,i} u_iᵀ, A_i = s_{a,i} v_iᵀ, η_w s_a² = (κ_i+δ)/2,
@@ -196,7 +196,7 @@ def rank_aware_gh(beta, delta, eta_a: float = 1.0, eta_w: float = 1.0):
     r"""(G, H) = (Σ (κ_i+δ)/2 v_iv_iᵀ, Σ (κ_i−δ)/2 u_iu_iᵀ) over the compact SVD.
 
     Equals (η_w AᵀA, η_a WᵀW) for every (A, W) with η_w AAᵀ − η_a WWᵀ = δ I_h and
-    rank β = h (MATH.md §2.5); then vec β̇ = −(G ⊗ I_d + I_c ⊗ H) vec R.
+    rank β = h (docs §5); then vec β̇ = −(G ⊗ I_d + I_c ⊗ H) vec R.
     """
     b = _finite("beta", beta, ndim=(2,))
     dl = float(_finite("delta", delta, ndim=(0,)))
@@ -210,7 +210,7 @@ def principal_sqrt_gh(beta, delta, eta_a: float = 1.0, eta_w: float = 1.0):
     r"""½(δI_c + √(δ²I + 4η_aη_wβᵀβ)), ½(−δI_d + √(δ²I + 4η_aη_wββᵀ)).
 
     The principal-square-root form (Tu et al. 2024); for comparison only: it is
-    exact only when h = c (δ > 0), h = d (δ < 0) or δ = 0 (MATH.md §2.5).
+    exact only when h = c (δ > 0), h = d (δ < 0) or δ = 0 (docs §5).
     """
     b = _finite("beta", beta, ndim=(2,))
     dl = float(_finite("delta", delta, ndim=(0,)))
@@ -229,7 +229,7 @@ def singular_value_rates(
 ):
     r"""(λ, λ̇): non-zero singular values of β and λ̇_i = −κ_i u_iᵀ R v_i.
 
-    The exact form of the mirror flow of Theorem B.6 (MATH.md §2.6) for an
+    The exact form of the mirror flow of Theorem B.6 (docs §6) for an
     isotropic start with rank β = h and simple singular values:
     κ_i = √(δ² + 4η_aη_wλ_i²) = 1/q''_δ(λ_i) at unit rates, and u_iᵀRv_i is
     ∂L/∂λ_i with the singular vectors held at their current values.
@@ -341,7 +341,8 @@ def trajectory(t, A0, W0, beta_star, eta_a: float = 1.0, eta_w: float = 1.0):
     Notes
     -----
     Each mode (α_k, γ_k) follows α̇ = −η_w γ(αγ − s_k), γ̇ = −η_a α(αγ − s_k),
-    solved by the overflow-safe single-neuron form with d = 1 (MATH.md §1.5).
+    solved by the overflow-safe single-neuron form with d = 1
+    (docs/math/single_neuron.md §5).
     """
     t = _finite("t", t)
     if np.any(t < 0):

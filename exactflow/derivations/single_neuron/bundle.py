@@ -6,7 +6,7 @@ import functools
 
 import sympy as sp
 
-from .._bundle import Derivation, SolveSetup
+from .._bundle import Derivation, SolveSetup, entry
 from . import maths as sn
 from .claims import claims
 
@@ -58,7 +58,7 @@ def _sections():
 
 @functools.cache
 def _solve_setup() -> SolveSetup:
-    """Whitened inputs at d = 2 (MATH.md §1.3): the closed form's setting."""
+    """Whitened inputs at d = 2 (docs §3): the closed form's setting."""
     return SolveSetup(sn.model(2, whitened=True),
                       {sp.Symbol("delta", real=True): sn.delta(2)},
                       "whitened inputs Σxx = I, Σxy = β*, d = 2 (the setting of "
@@ -68,16 +68,13 @@ def _solve_setup() -> SolveSetup:
 def derivation() -> Derivation:
     """The single-neuron derivation bundle."""
     d = 2
-    return Derivation(
+    return entry(
+        sn,
+        "Single hidden neuron f(x) = a wᵀx (Kunin et al. 2024)",
+        (d,),
         solve_setup=_solve_setup,
-        name=sn.NAME,
-        title="Single hidden neuron f(x) = a wᵀx (Kunin et al. 2024)",
-        model=sn.model(d),
-        flow=sn.flow(d),
         conserved={"delta": sn.delta(d)},
         solution=sn.solution(d),
         claims=claims(),
-        references=sn.REFERENCES,
         sections=_sections(),
-        kernels=sn.kernels,
     )

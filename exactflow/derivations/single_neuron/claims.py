@@ -7,12 +7,14 @@ import random
 import numpy as np
 import sympy as sp
 
-from ...symbolic.proof.verify import Claim, combine, identity_claim
+from ...symbolic.proof.verify import Claim, combine
 from ...symbolic.proof.zero import is_identically_zero
 from ...symbolic.spec.flow import time_derivative
 from .._standard import (
+    Check,
     Conserved,
     FlowForm,
+    Identity,
     Invariance,
     Reference,
     SolvesFlow,
@@ -36,10 +38,22 @@ def _flow_written():
     return [(sn.flow(d), written)]
 
 
+FLOW = FlowForm("flow equals −η⊙∇L (d = 3)",
+                "ȧ = −η_a wᵀ(Σxxβ − Σxy), ẇ = −η_w a(Σxxβ − Σxy)", _flow_written)
+
+
 def _rescaling():
     d = 3
     c = sp.Symbol("c", positive=True)
-    return [(sn.model(d), {sn.a: sn.a / c, **{wi: c * wi for wi in sn.symbols(d)["w"]}})]
+    scale = {wi: c * wi for wi in sn.symbols(d)["w"]}
+    return [(sn.model(d), {sn.a: sn.a / c, **scale})]
+
+
+SYMMETRY = Invariance("rescaling symmetry leaves f and L invariant",
+                      "f(x; a/c, c w) = f(x; a, w)", _rescaling)
+CONSERVED = Conserved("δ = η_w a² − η_a‖w‖² conserved, d = 1…4",
+                      "dδ/dt ≡ 0 for general Σxx, Σxy, η_a, η_w",
+                      lambda: [(sn.flow(d), [sn.delta(d)]) for d in (1, 2, 3, 4)])
 
 
 def _preconditioner():
@@ -56,8 +70,12 @@ def _preconditioner():
     return out
 
 
+PRECONDITIONER = Identity("function-space flow β̇ = −M∇_βL, M of Eq. 4 (d = 2, 3)",
+                          "M = (κ+δ)/2 I + (κ−δ)/2 β̂β̂ᵀ", _preconditioner)
+
+
 def _rate_map():
-    """Unit-rate flow in (ã, w̃, τ) ⇔ general-rate flow in (a, w, t), MATH.md §1.4."""
+    """Unit-rate flow in (ã, w̃, τ) ⇔ general-rate flow in (a, w, t), docs §4."""
     d = 3
     f = sn.flow(d, whitened=True)
     sy = sn.symbols(d)
@@ -72,6 +90,10 @@ def _rate_map():
     out += [eq[wi] / (k * c) - uw for wi, uw in zip(sy["w"], unit_w)]
     out.append(sn.delta(d) / c - (at**2 - (wt.T * wt)[0, 0]))
     return out
+
+
+RATE_MAP = Identity("rate reduction to unit rates is exact",
+                    "ã = (η_w/η_a)^¼ a, w̃ = (η_a/η_w)^¼ w, τ = √(η_aη_w) t", _rate_map)
 
 
 def _structure():
@@ -119,6 +141,18 @@ def _structure():
     return out
 
 
+STRUCTURE = Identity("unified solution: structural proof, every d",
+                     "lemmas L1–L4 of the matrix-exponential form", _structure)
+SOLVES = SolvesFlow(
+    "unified solution: ODE residual ≡ 0 (d = 1, 2)",
+    "general rates, every δ, every a₀",
+    lambda: [(sn.solution(d), sn.flow(d, whitened=True)) for d in (1, 2)],
+    {"max_ops": 0, "points": 3},
+)
+STARTS = StartsAt("unified solution: initial condition (d = 1, 2, 3)", "θ(0) = θ₀",
+                  lambda: [sn.solution(d) for d in (1, 2, 3)])
+
+
 def _kernel_sampler(branch):
     def sample(rng: random.Random):
         while True:
@@ -159,6 +193,13 @@ def _stable_equals_textbook():
     return combine(checks)
 
 
+STABLE_FORMS = Check(
+    "overflow-safe kernel forms equal the unified form",
+    "log-scaled (kernel) and e^{Dτ}-scaled forms, branches δ ≥ 0, δ < 0",
+    _stable_equals_textbook,
+)
+
+
 def _limit():
     """t → ∞ of the overflow-safe form (proven equal to the solution above)."""
     checks = []
@@ -179,6 +220,10 @@ def _limit():
             )
         )
     return combine(checks)
+
+
+LIMIT = Check("t → ∞: η_w a∞² = (D+δ)/2 and sign a∞ = sign P (basin rule)",
+              "P = η_a w₀ᵀβ* + a₀(δ+D)/2", _limit)
 
 
 def _kernel_distance_identity():
@@ -203,7 +248,14 @@ def _kernel_distance_identity():
     return [frob - formula_inner, n0**2 - formula_n0**2, n1**2 - formula_n1**2]
 
 
-# MATH.md §11.2: whitened single neuron, unit rates, β* = (0, 1), β₀ = (−1, 0)
+KERNEL_DISTANCE = Identity(
+    "kernel distance formula equals the Frobenius definition",
+    "S = 1 − ⟨M₀,M_t⟩/(‖M₀‖‖M_t‖)",
+    _kernel_distance_identity,
+)
+
+
+# docs, reference values: whitened single neuron, unit rates, β* = (0, 1), β₀ = (−1, 0)
 _REFERENCE = (
     (-2, 1, 0.1721155620, (-1.3946560667, 0.2907889652)),
     (-2, 5, 0.4676174082, (-0.9716992922, 1.1289227281)),
@@ -213,7 +265,7 @@ _REFERENCE = (
     (2, 5, 1.5537737021, (-4.315e-6, 0.6435935963)),
 )
 
-# MATH.md §11.2: low-rank implicit bias, x = (0.5, 1), β₀ = (0.4, 0.05)
+# docs, reference values: low-rank implicit bias, x = (0.5, 1), β₀ = (0.4, 0.05)
 _BIAS_UNIT = (
     (-4, (1.5510769402, 0.3244615299)),
     (-2, (1.3644442143, 0.4177778928)),
@@ -245,6 +297,11 @@ def _reference_values():
     return worst, "6 rows"
 
 
+REFERENCE = Reference("exact trajectory matches the reference table",
+                      "|error| < 1e-9", _reference_values, 1e-9,
+                      "reference table (docs, reference values)")
+
+
 def _implicit_bias_values():
     x = np.array([[0.5, 1.0]])
     beta0 = np.array([0.4, 0.05])
@@ -270,85 +327,13 @@ def _implicit_bias_values():
     return worst, "14 rows"
 
 
-FLOW = FlowForm(
-    "flow equals −η⊙∇L (MATH §1.1, d=3)",
-    "ȧ = −η_a wᵀ(Σxxβ − Σxy), ẇ = −η_w a(Σxxβ − Σxy)",
-    _flow_written,
-)
-SYMMETRY = Invariance(
-    "rescaling symmetry leaves f and L invariant",
-    "f(x; a/c, c w) = f(x; a, w)",
-    _rescaling,
-)
-CONSERVED = Conserved(
-    "δ = η_w a² − η_a‖w‖² conserved, d = 1…4",
-    "dδ/dt ≡ 0 for general Σxx, Σxy, η_a, η_w",
-    lambda: [(sn.flow(d), [sn.delta(d)]) for d in (1, 2, 3, 4)],
-)
-SOLVES = SolvesFlow(
-    "unified solution: ODE residual ≡ 0 (d = 1, 2)",
-    "general rates, every δ, every a₀",
-    lambda: [(sn.solution(d), sn.flow(d, whitened=True)) for d in (1, 2)],
-    {"max_ops": 0, "points": 3},
-)
-STARTS = StartsAt(
-    "unified solution: initial condition (d = 1, 2, 3)",
-    "θ(0) = θ₀",
-    lambda: [sn.solution(d) for d in (1, 2, 3)],
-)
-REFERENCE = Reference(
-    "exact trajectory matches MATH.md §11.2 reference values",
-    "|error| < 1e-9",
-    _reference_values,
-    1e-9,
-    "reference table (MATH.md §11.2)",
-)
-BIAS = Reference(
-    "implicit bias (Theorem 3.1) matches MATH.md §11.2 and Newton",
-    "|error| < 1e-9",
-    _implicit_bias_values,
-    1e-9,
-    "reference table + Newton",
-)
+BIAS = Reference("implicit bias (Theorem 3.1) matches the reference values and Newton",
+                 "|error| < 1e-9", _implicit_bias_values, 1e-9,
+                 "reference table + Newton")
 
 
 def claims() -> tuple[Claim, ...]:
     """The generic facts (:mod:`.._standard`) and the single neuron's theorems."""
-    ic = identity_claim
-    return (
-        *standard_claims(FLOW, SYMMETRY, CONSERVED),
-        ic(
-            "function-space flow β̇ = −M∇_βL, M of Eq. 4 (d = 2, 3)",
-            "M = (κ+δ)/2 I + (κ−δ)/2 β̂β̂ᵀ",
-            _preconditioner,
-        ),
-        ic(
-            "rate reduction to unit rates (§1.4) is exact",
-            "ã = (η_w/η_a)^¼ a, w̃ = (η_a/η_w)^¼ w, τ = √(η_aη_w) t",
-            _rate_map,
-        ),
-        ic(
-            "unified solution: structural proof, every d",
-            "lemmas L1–L4 of the matrix-exponential form",
-            _structure,
-        ),
-        *standard_claims(SOLVES, STARTS),
-        Claim(
-            "overflow-safe kernel forms equal the unified form",
-            "log-scaled (kernel) and e^{Dτ}-scaled forms, branches δ ≥ 0, δ < 0",
-            _stable_equals_textbook,
-            ("symbolic",),
-        ),
-        Claim(
-            "t → ∞: η_w a∞² = (D+δ)/2 and sign a∞ = sign P (basin rule)",
-            "P = η_a w₀ᵀβ* + a₀(δ+D)/2",
-            _limit,
-            ("symbolic",),
-        ),
-        ic(
-            "kernel distance formula (§1.6) equals the Frobenius definition",
-            "S = 1 − ⟨M₀,M_t⟩/(‖M₀‖‖M_t‖)",
-            _kernel_distance_identity,
-        ),
-        *standard_claims(REFERENCE, BIAS),
-    )
+    return standard_claims(FLOW, SYMMETRY, CONSERVED, PRECONDITIONER, RATE_MAP,
+                           STRUCTURE, SOLVES, STARTS, STABLE_FORMS, LIMIT,
+                           KERNEL_DISTANCE, REFERENCE, BIAS)

@@ -10,26 +10,20 @@ import functools
 
 import sympy as sp
 
-from ...symbolic.spec.flow import GradientFlow, gradient_flow
+from ...symbolic.proof.verify import Solution
+from ...symbolic.spec.flow import flow_of
 from ...symbolic.spec.functions import intexp, logz
 from ...symbolic.spec.kernels import KernelExprs
-from ...symbolic.spec.model import Model, ParamGroup, moment_loss, symmetric_matrix
-from ...symbolic.proof.verify import Solution
+from ...symbolic.spec.model import (
+    Model,
+    ParamGroup,
+    data_symbols,
+    moment_loss,
+    symmetric_matrix,
+)
 
-__all__ = [
-    "NAME",
-    "kernels",
-    "model",
-    "flow",
-    "delta",
-    "preconditioner",
-    "solution",
-    "symbols",
-    "exact_kernel",
-    "scaled_kernel",
-    "textbook_kernel",
-    "limit",
-]
+__all__ = ["NAME", "kernels", "model", "flow", "delta", "preconditioner", "solution",
+           "symbols", "exact_kernel", "scaled_kernel", "textbook_kernel", "limit"]
 
 NAME = "single_neuron"
 REFERENCES = ("Kunin et al. (2024), arXiv:2406.06158",)
@@ -42,16 +36,10 @@ a_init = sp.Symbol("a_init", real=True)
 @functools.cache
 def symbols(d: int) -> dict[str, tuple[sp.Symbol, ...]]:
     """Component symbols at dimension ``d``: ``w``, ``w_init``, ``beta_star``, Σ's."""
-    if not isinstance(d, int) or d < 1:
-        raise ValueError(f"d must be a positive integer, got {d!r}")
-    idx = [(i, j) for i in range(d) for j in range(i, d)]
     return {
+        **data_symbols(d),
         "w": sp.symbols(f"w0:{d}", real=True),
         "w_init": sp.symbols(f"w_init0:{d}", real=True),
-        "beta_star": sp.symbols(f"beta_star0:{d}", real=True),
-        "x": sp.symbols(f"x0:{d}", real=True),
-        "sigma_xx": tuple(sp.Symbol(f"sigma_xx{i}{j}", real=True) for i, j in idx),
-        "sigma_xy": sp.symbols(f"sigma_xy0:{d}", real=True),
     }
 
 
@@ -88,10 +76,7 @@ def model(d: int = 2, whitened: bool = False) -> Model:
     )
 
 
-@functools.cache
-def flow(d: int = 2, whitened: bool = False) -> GradientFlow:
-    """θ̇ = −η ⊙ ∇L for :func:`model`."""
-    return gradient_flow(model(d, whitened))
+flow = flow_of(model)
 
 
 def delta(d: int = 2) -> sp.Expr:
@@ -110,7 +95,7 @@ def preconditioner(beta: sp.Matrix, delta_: sp.Expr) -> sp.Matrix:
 
 @functools.cache
 def solution(d: int = 2) -> Solution:
-    """The unified closed form for whitened inputs (MATH.md §1.5), needs β* ≠ 0."""
+    """The unified closed form for whitened inputs (docs §5), needs β* ≠ 0."""
     sy = symbols(d)
     b = sp.Matrix(sy["beta_star"])
     k = (eta_w / eta_a) ** sp.Rational(1, 4)
@@ -149,7 +134,7 @@ def solution(d: int = 2) -> Solution:
 def limit(a0, w0_dot_b, s, delta_):
     """(a∞, sign) of the whitened flow: η_w a∞² = (D+δ)/2, sign(a∞) = sign(P).
 
-    ``P = η_a w₀ᵀβ* + a₀ (δ + D)/2`` with ``D = √(δ² + 4η_aη_w s²)`` (MATH.md §1.3,
+    ``P = η_a w₀ᵀβ* + a₀ (δ + D)/2`` with ``D = √(δ² + 4η_aη_w s²)`` (docs §3,
     general rates); ``P = 0`` is the saddle's stable manifold (a∞ = 0).
     """
     D = sp.sqrt(delta_**2 + 4 * eta_a * eta_w * s**2)
@@ -171,7 +156,7 @@ def scaled_kernel(
     are ``a(t)``, ``p(t) = w(t)·β̂*`` and ``g(t)`` with ``Π⊥w(t) = g(t) Π⊥w₀``.
     The growing exponentials e^{Dτ/2} (in u, q) and e^{Dτ} (in Λ) are factored out,
     so every term left is bounded; Λ is a sum of non-negative terms (eigen-split
-    of z₀ on A, §1.5).  On the saddle's stable manifold (P = 0) the scaled Λ
+    of z₀ on A, docs §5).  On the saddle's stable manifold (P = 0) the scaled Λ
     underflows for Dτ ≳ 745; :func:`exact_kernel` is the log-scaled form that
     the kernel uses.  ``branch="pos"``/``"neg"`` returns the branch δ̃ ≥ 0 /
     δ̃ < 0 without Piecewise (used by the proof that this form equals
@@ -294,7 +279,7 @@ def exact_kernel(branch: str | None = None) -> tuple[tuple[str, sp.Expr], ...]:
 
 
 def textbook_kernel() -> tuple[tuple[str, sp.Expr], ...]:
-    """The same three outputs from the unified matrix-exponential form (§1.5)."""
+    """The same three outputs from the unified matrix-exponential form (docs §5)."""
     k = (eta_w / eta_a) ** sp.Rational(1, 4)
     q0, u0, rho0 = k * ka0, kp0 / k, kr0 / k
     dl = q0**2 - u0**2 - rho0**2

@@ -1,4 +1,4 @@
-"""Vector-level single-neuron functions on plain arrays (MATH.md §1.5–§1.7).
+"""Vector-level single-neuron functions on plain arrays (docs §5–§7).
 
 These wrap the generated ``exact`` kernel: the whitened solution reduces to three
 scalars per point (a, the component of w along β*, and the decay factor of the
@@ -51,7 +51,7 @@ def trajectory(t, a0, w0, beta_star, eta_a: float = 1.0, eta_w: float = 1.0):
 
     Notes
     -----
-    One formula for every δ = η_w a₀² − η_a‖w₀‖² (MATH.md §1.5); overflow-safe for
+    One formula for every δ = η_w a₀² − η_a‖w₀‖² (docs §5); overflow-safe for
     large t.
     """
     t = _finite("t", t)
@@ -119,7 +119,7 @@ def ntk(a, w, eta_a: float = 1.0, eta_w: float = 1.0, X=None) -> np.ndarray:
 
 
 def kernel_distance_between(a0, w0, a1, w1, eta_a: float = 1.0, eta_w: float = 1.0):
-    r"""S = 1 − ⟨K₀, K₁⟩_F / (‖K₀‖_F ‖K₁‖_F) for whitened data (MATH.md §1.6)."""
+    r"""S = 1 − ⟨K₀, K₁⟩_F / (‖K₀‖_F ‖K₁‖_F) for whitened data (docs §6)."""
     a0, a1 = _finite("a0", a0), _finite("a1", a1)
     w0, w1 = _finite("w0", w0), _finite("w1", w1)
     eta_a, eta_w = _rate("eta_a", eta_a), _rate("eta_w", eta_w)
@@ -171,7 +171,7 @@ def implicit_bias(
     r"""β(∞) of Theorem 3.1 (Kunin et al. 2024) for low-rank data.
 
     Minimises Ψ_δ̃(β) − ψ_δ̃ β̂₀ᵀβ subject to Xβ = y, with δ̃ = δ/√(η_aη_w).  With a
-    one-dimensional null space of X this is the closed form of MATH.md §1.7;
+    one-dimensional null space of X this is the closed form of docs §7;
     otherwise the convex problem is solved by damped Newton on the null space.
 
     Parameters

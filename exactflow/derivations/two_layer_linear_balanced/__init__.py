@@ -1,4 +1,4 @@
-r"""λ-balanced two-layer linear network, f(x) = W₂W₁x, whitened inputs (MATH.md §6).
+r"""λ-balanced two-layer linear network, f(x) = W₂W₁x, whitened inputs (the docs).
 
 Model: W₁ ∈ ℝ^{h×d_in}, W₂ ∈ ℝ^{d_out×h}, Σxx = I, Σyx = E[yxᵀ]; loss
 L = ½E‖y − W₂W₁x‖² = ½(E‖y‖² − 2 tr(Σyxᵀ W₂W₁) + ‖W₂W₁‖²_F); gradient flow with layer
@@ -23,10 +23,12 @@ aligned initialisation (the generated ``exact`` kernel).
 
 Limits: |λ| → ∞ is lazy (the NTK blocks move by O(1/|λ|) relative, the network map
 follows the linearised dynamics); λ = 0 with aligned initialisation decouples into
-Saxe et al.'s sigmoids u(t) = s u₀/(u₀ + (s − u₀)e^{−2st/τ}) per mode (MATH.md §5).
+Saxe et al.'s sigmoids u(t) = s u₀/(u₀ + (s − u₀)e^{−2st/τ}) per mode
+(docs/math/deep_linear_modes.md).
 
 References
 ----------
+Mathematics: ``docs/math/two_layer_linear_balanced.md`` (cited here as "docs §N").
 Dominé, Anguita, Proca, Braun, Kunin, Mediano, Saxe (2024), "From lazy to rich: exact
 learning dynamics in deep linear networks", arXiv:2409.14623 (ICLR 2025).
 Saxe, McClelland, Ganguli (2014), arXiv:1312.6120 (the λ = 0 limit).

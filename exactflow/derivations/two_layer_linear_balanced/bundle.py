@@ -8,7 +8,7 @@ import itertools
 
 import sympy as sp
 
-from .._bundle import Derivation, SolveSetup
+from .._bundle import Derivation, SolveSetup, entry
 from . import maths as tl
 from .claims import claims
 
@@ -71,12 +71,11 @@ def _solve_setup() -> SolveSetup:
 
 def derivation() -> Derivation:
     """The λ-balanced two-layer linear derivation bundle."""
-    return Derivation(
+    return entry(
+        tl,
+        "λ-balanced two-layer linear network W₂W₁x (Dominé et al. 2024)",
+        (2, 2, 2),
         solve_setup=_solve_setup,
-        name=tl.NAME,
-        title="λ-balanced two-layer linear network W₂W₁x (Dominé et al. 2024)",
-        model=tl.model(2, 2, 2),
-        flow=tl.flow(2, 2, 2),
         conserved={
             f"C_{i}_{j}": c
             for (i, j), c in zip(
@@ -86,7 +85,5 @@ def derivation() -> Derivation:
         },
         solution=tl.solution(),
         claims=claims(),
-        references=tl.REFERENCES,
         sections=_sections(),
-        kernels=tl.kernels,
     )

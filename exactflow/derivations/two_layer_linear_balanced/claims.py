@@ -7,9 +7,9 @@ import itertools
 
 import sympy as sp
 
+from ...symbolic.proof.verify import Claim
 from ...symbolic.spec.functions import intexp
-from ...symbolic.proof.verify import Claim, identity_claim
-from .._standard import Conserved, FlowForm, StartsAt, standard_claims
+from .._standard import Conserved, FlowForm, Identity, StartsAt, standard_claims
 from . import claims_numeric
 from . import maths as tl
 
@@ -32,6 +32,16 @@ def _flow_written():
     return out
 
 
+FLOW = FlowForm("flow equals −η⊙∇L in matrix form",
+                "Ẇ₁ = η₁W₂ᵀ(Σyx − W₂W₁), Ẇ₂ = η₂(Σyx − W₂W₁)W₁ᵀ, (2,2,2) and (3,2,1)",
+                _flow_written)
+CONSERVED = Conserved(
+    "η₁W₂ᵀW₂ − η₂W₁W₁ᵀ conserved, (d_in, h, d_out) ∈ {1,2}³",
+    "λ-balancedness W₂ᵀW₂ − W₁W₁ᵀ = λI is conserved at equal rates 1/τ",
+    lambda: [(tl.flow(*size), list(tl.conserved_matrix(*size))) for size in SIZES],
+)
+
+
 def _q_flow():
     """τQ̇ − (FQ − ½QQᵀQ) = ½ diag(−I, I) Q (W₂ᵀW₂ − W₁W₁ᵀ − λI), τ = 1/η."""
     out = []
@@ -47,6 +57,10 @@ def _q_flow():
         res = Qdot / tl.eta - (F * Q - Q * Q.T * Q / 2) - sign * Q * defect / 2
         out += [sp.expand(e) for e in res]
     return out
+
+
+Q_FLOW = Identity("Q-flow reduces to the Riccati form under λ-balancedness, {1,2}³",
+                  "τQ̇ − (FQ − ½QQᵀQ) = ½ diag(−I, I) Q (W₂ᵀW₂ − W₁W₁ᵀ − λI)", _q_flow)
 
 
 def _sym_matrix(name, n):
@@ -65,6 +79,13 @@ def _p_flow():
     return out
 
 
+P_FLOW = Identity(
+    "𝒫 = QQᵀ obeys τ𝒫̇ = F𝒫 + 𝒫F − 𝒫²",
+    "from τQ̇ = FQ − ½QQᵀQ, any symmetric F, (n, h) ∈ {(2,2), (3,1), (4,1)}",
+    _p_flow,
+)
+
+
 def _structure():
     """Z' = FZ, (M⁻¹)' = −M⁻¹ZᵀZM⁻¹ (M' = ZᵀZ) ⇒ 𝒫 = ZM⁻¹Zᵀ solves the Riccati ODE."""
     out = []
@@ -76,6 +97,11 @@ def _structure():
         Pd = F * Z * Mi * Z.T + Z * Mi * Z.T * F - Z * (Mi * Z.T * Z * Mi) * Z.T
         out += [sp.expand(e) for e in Pd - (F * P + P * F - P * P)]
     return out
+
+
+STRUCTURE = Identity("closed form solves the Riccati ODE: structural proof",
+                     "𝒫 = ZM⁻¹Zᵀ, Z = e^{FT}Q₀, M = I + Q₀ᵀ∫e^{2Fσ}Q₀ (every size)",
+                     _structure)
 
 
 def _eigen_parts(n, zero=(), cayley=False):
@@ -112,12 +138,25 @@ def _eigen_lemmas():
     return out
 
 
+EIGEN_LEMMAS = Identity(
+    "eigenbasis/intexp form of e^{FT} and ∫e^{2Fσ}: the structural lemmas",
+    "Z' = FZ and M' = ZᵀZ for F = V diag(Λ)Vᵀ (Cayley V at n = 2; n = 3 "
+    "with Λ₁ = 0 and Λ₀ = Λ₂ = 0)",
+    _eigen_lemmas,
+)
+
+
 def _eigen_initial():
     out = []
     for n, zero, cay in _EIGEN_CASES:
         T, _, _, E, J = _eigen_parts(n, zero, cay)
         out += list(E.subs(T, 0) - sp.eye(n)) + list(J.subs(T, 0))
     return out
+
+
+EIGEN_INITIAL = Identity("closed form: 𝒫(0) = Q₀Q₀ᵀ",
+                         "e^{F·0} = I, ∫₀⁰ = 0 (so Z(0) = Q₀, M(0) = I)",
+                         _eigen_initial)
 
 
 def _spectrum():
@@ -147,6 +186,13 @@ def _spectrum():
     return out
 
 
+SPECTRUM = Identity(
+    "spectrum of F: ±√(sᵢ² + λ²/4), −λ/2 (input), +λ/2 (output complement)",
+    "characteristic polynomial, (d_in, d_out) ∈ {1,2}² ∪ {(1,3), (3,1)}",
+    _spectrum,
+)
+
+
 def _eigenpairs():
     """The eigenvectors trajectory() builds: F v± = ±(D/2) v± on a singular pair."""
     s = sp.Symbol("s", positive=True)
@@ -165,6 +211,11 @@ def _eigenpairs():
         out += list(F * vp - D / 2 * vp) + list(F * vm + D / 2 * vm)
         out += [c**2 + sn**2 - 1]
     return out
+
+
+EIGENPAIRS = Identity("eigenvectors used by trajectory(): F v± = ±(D/2) v±",
+                      "c² = (D−λ)/2D, σ² = (D+λ)/2D, cσ = s/D, both signs of λ",
+                      _eigenpairs)
 
 
 def _solution_residual():
@@ -188,69 +239,15 @@ def _solution_residual():
     return out
 
 
-FLOW = FlowForm(
-    "flow equals −η⊙∇L in matrix form",
-    "Ẇ₁ = η₁W₂ᵀ(Σyx − W₂W₁), Ẇ₂ = η₂(Σyx − W₂W₁)W₁ᵀ, (2,2,2) and (3,2,1)",
-    _flow_written,
-)
-CONSERVED = Conserved(
-    "η₁W₂ᵀW₂ − η₂W₁W₁ᵀ conserved, (d_in, h, d_out) ∈ {1,2}³",
-    "λ-balancedness W₂ᵀW₂ − W₁W₁ᵀ = λI is conserved at equal rates 1/τ",
-    lambda: [(tl.flow(*size), list(tl.conserved_matrix(*size))) for size in SIZES],
-)
-STARTS = StartsAt(
-    "solution (d_in = h = d_out = 1): initial condition",
-    "𝒫(0) = q₀q₀ᵀ",
-    lambda: [tl.solution()],
-)
+SOLUTION_RESIDUAL = Identity("solution (d_in = h = d_out = 1): Riccati residual ≡ 0",
+                             "textbook cosh/sinh form, every λ = b₀² − a₀²",
+                             _solution_residual)
+STARTS = StartsAt("solution (d_in = h = d_out = 1): initial condition", "𝒫(0) = q₀q₀ᵀ",
+                  lambda: [tl.solution()])
 
 
 def claims() -> tuple[Claim, ...]:
     """The generic facts (:mod:`.._standard`) and the λ-balanced theorems."""
-    ic = identity_claim
-    return (
-        *standard_claims(FLOW, CONSERVED),
-        ic(
-            "Q-flow reduces to the Riccati form under λ-balancedness, {1,2}³",
-            "τQ̇ − (FQ − ½QQᵀQ) = ½ diag(−I, I) Q (W₂ᵀW₂ − W₁W₁ᵀ − λI)",
-            _q_flow,
-        ),
-        ic(
-            "𝒫 = QQᵀ obeys τ𝒫̇ = F𝒫 + 𝒫F − 𝒫²",
-            "from τQ̇ = FQ − ½QQᵀQ, any symmetric F, (n, h) ∈ {(2,2), (3,1), (4,1)}",
-            _p_flow,
-        ),
-        ic(
-            "closed form solves the Riccati ODE: structural proof",
-            "𝒫 = ZM⁻¹Zᵀ, Z = e^{FT}Q₀, M = I + Q₀ᵀ∫e^{2Fσ}Q₀ (every size)",
-            _structure,
-        ),
-        ic(
-            "eigenbasis/intexp form of e^{FT} and ∫e^{2Fσ}: the structural lemmas",
-            "Z' = FZ and M' = ZᵀZ for F = V diag(Λ)Vᵀ (Cayley V at n = 2; n = 3 "
-            "with Λ₁ = 0 and Λ₀ = Λ₂ = 0)",
-            _eigen_lemmas,
-        ),
-        ic(
-            "closed form: 𝒫(0) = Q₀Q₀ᵀ",
-            "e^{F·0} = I, ∫₀⁰ = 0 (so Z(0) = Q₀, M(0) = I)",
-            _eigen_initial,
-        ),
-        ic(
-            "spectrum of F: ±√(sᵢ² + λ²/4), −λ/2 (input), +λ/2 (output complement)",
-            "characteristic polynomial, (d_in, d_out) ∈ {1,2}² ∪ {(1,3), (3,1)}",
-            _spectrum,
-        ),
-        ic(
-            "eigenvectors used by trajectory(): F v± = ±(D/2) v±",
-            "c² = (D−λ)/2D, σ² = (D+λ)/2D, cσ = s/D, both signs of λ",
-            _eigenpairs,
-        ),
-        ic(
-            "solution (d_in = h = d_out = 1): Riccati residual ≡ 0",
-            "textbook cosh/sinh form, every λ = b₀² − a₀²",
-            _solution_residual,
-        ),
-        *standard_claims(STARTS),
-        *claims_numeric.claims(),
-    )
+    return standard_claims(FLOW, CONSERVED, Q_FLOW, P_FLOW, STRUCTURE, EIGEN_LEMMAS,
+                           EIGEN_INITIAL, SPECTRUM, EIGENPAIRS, SOLUTION_RESIDUAL,
+                           STARTS, *claims_numeric.FACTS)

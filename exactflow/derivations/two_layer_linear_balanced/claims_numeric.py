@@ -10,11 +10,12 @@ import mpmath
 import numpy as np
 import sympy as sp
 
-from ...symbolic.proof.verify import Claim, identity_claim
+from ...symbolic.proof.verify import Claim
+from .._standard import Check, Identity, standard_claims
 from . import maths as tl
 from . import numeric
 
-__all__ = ["claims"]
+__all__ = ["FACTS", "claims"]
 
 
 def _mode_sampler(branch):
@@ -56,6 +57,11 @@ def _mode_equals_textbook():
     return worst < mpmath.mpf(10) ** -40, "mpmath-50", float(worst), "16 points"
 
 
+MODE_KERNEL = Check("per-mode kernel (aligned init) equals the textbook form",
+                    "u, a², b² for u₀ > 0 and u₀ < 0, every sign of λ",
+                    _mode_equals_textbook, ("numeric",))
+
+
 def _saxe_limit():
     """λ = 0, u₀ > 0: the mode is Saxe's sigmoid s u₀/(u₀ + (s − u₀)e^{−2sT})."""
     s, u0 = sp.symbols("s u0", positive=True)
@@ -71,6 +77,10 @@ def _saxe_limit():
     )
     T = tl.t / tl.tau
     return [u - s * u0 / (u0 + (s - u0) * sp.exp(-2 * s * T))]
+
+
+SAXE_LIMIT = Identity("rich limit λ = 0: each mode is Saxe's sigmoid (kernel form)",
+                      "u = s u₀/(u₀ + (s − u₀)e^{−2st/τ})", _saxe_limit)
 
 
 def _saxe_numeric():
@@ -94,6 +104,11 @@ def _saxe_numeric():
     want = np.einsum("ik,mk,jk->mij", U[:, :2], u, V[:, :2])
     err = float(np.max(np.abs(beta - want)))
     return err < 1e-10, "numeric: closed form vs Saxe sigmoids", err, "49 times"
+
+
+SAXE_NUMERIC = Check("rich limit λ = 0: aligned init decouples into Saxe sigmoids",
+                     "W₂W₁(t) = U diag(uᵢ(t)) Vᵀ, error < 1e-10", _saxe_numeric,
+                     ("numeric",))
 
 
 def _lazy_case(lam):
@@ -135,6 +150,15 @@ def _lazy_limit():
               "(reported); log10 slopes per decade of |λ| "
               + ", ".join(f"{x:.2f}" for x in slopes))
     return ok, "numeric: closed form at λ = ±1e2, ±1e3", worst / 1000.0, detail
+
+
+LAZY_LIMIT = Check(
+    "lazy limit |λ| → ∞: NTK frozen and linearised dynamics to O(1/|λ|)",
+    "relative NTK drift and gap to the frozen-NTK map shrink ≥ 1 decade per "
+    "decade of |λ|",
+    _lazy_limit,
+    ("numeric",),
+)
 
 
 def _mp_closed_form(t, W1, W2, Syx, tau, dps=50):
@@ -209,38 +233,14 @@ def _trajectory_vs_mpmath():
     return worst < 1e-12, "numeric: vs mpmath (≥ 50 digits)", worst, f"{cases} points"
 
 
+TRAJECTORY = Check("trajectory() (overflow-safe factored form) equals the closed form",
+                   "vs 50-digit mpmath, incl. h > d_in, d_out, singular F, Σyx = 0",
+                   _trajectory_vs_mpmath, ("numeric",))
+
+#: this module's declarations, in verification order (:mod:`.claims` lists them)
+FACTS = (MODE_KERNEL, SAXE_LIMIT, SAXE_NUMERIC, LAZY_LIMIT, TRAJECTORY)
+
+
 def claims() -> tuple[Claim, ...]:
     """The per-mode kernel, the rich and lazy limits, trajectory() (in this order)."""
-    ic = identity_claim
-    return (
-        Claim(
-            "per-mode kernel (aligned init) equals the textbook form",
-            "u, a², b² for u₀ > 0 and u₀ < 0, every sign of λ",
-            _mode_equals_textbook,
-            ("numeric",),
-        ),
-        ic(
-            "rich limit λ = 0: each mode is Saxe's sigmoid (kernel form)",
-            "u = s u₀/(u₀ + (s − u₀)e^{−2st/τ})",
-            _saxe_limit,
-        ),
-        Claim(
-            "rich limit λ = 0: aligned init decouples into Saxe sigmoids",
-            "W₂W₁(t) = U diag(uᵢ(t)) Vᵀ, error < 1e-10",
-            _saxe_numeric,
-            ("numeric",),
-        ),
-        Claim(
-            "lazy limit |λ| → ∞: NTK frozen and linearised dynamics to O(1/|λ|)",
-            "relative NTK drift and gap to the frozen-NTK map shrink ≥ 1 decade per "
-            "decade of |λ|",
-            _lazy_limit,
-            ("numeric",),
-        ),
-        Claim(
-            "trajectory() (overflow-safe factored form) equals the closed form",
-            "vs 50-digit mpmath, incl. h > d_in, d_out, singular F, Σyx = 0",
-            _trajectory_vs_mpmath,
-            ("numeric",),
-        ),
-    )
+    return standard_claims(*FACTS)

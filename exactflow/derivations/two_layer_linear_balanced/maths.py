@@ -11,25 +11,14 @@ import functools
 
 import sympy as sp
 
-from ...symbolic.spec.flow import GradientFlow, gradient_flow
+from ...symbolic.proof.verify import Solution
+from ...symbolic.spec.flow import flow_of
 from ...symbolic.spec.functions import intexp, logz
 from ...symbolic.spec.kernels import KernelExprs
 from ...symbolic.spec.model import Model, ParamGroup
-from ...symbolic.proof.verify import Solution
 
-__all__ = [
-    "NAME",
-    "kernels",
-    "symbols",
-    "model",
-    "flow",
-    "conserved_matrix",
-    "f_matrix",
-    "stack",
-    "solution",
-    "mode_kernel",
-    "mode_textbook",
-]
+__all__ = ["NAME", "kernels", "symbols", "model", "flow", "conserved_matrix",
+           "f_matrix", "stack", "solution", "mode_kernel", "mode_textbook"]
 
 NAME = "two_layer_linear_balanced"
 REFERENCES = (
@@ -100,12 +89,7 @@ def model(
     )
 
 
-@functools.cache
-def flow(
-    d_in: int = 2, h: int = 2, d_out: int = 2, equal_rates: bool = False
-) -> GradientFlow:
-    """θ̇ = −η ⊙ ∇L for :func:`model`."""
-    return gradient_flow(model(d_in, h, d_out, equal_rates))
+flow = flow_of(model)
 
 
 def conserved_matrix(d_in: int = 2, h: int = 2, d_out: int = 2) -> sp.Matrix:

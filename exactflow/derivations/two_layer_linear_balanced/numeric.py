@@ -1,8 +1,8 @@
-r"""Vector-level λ-balanced two-layer linear functions on plain arrays (MATH.md §6).
+r"""Vector-level λ-balanced two-layer linear functions on plain arrays (the docs).
 
 :func:`trajectory` evaluates 𝒫(T) = e^{FT}Q₀[I + Q₀ᵀJ(T)Q₀]⁻¹Q₀ᵀe^{FT},
-J(T) = ∫₀^T e^{2Fσ}dσ, in the eigenbasis F = VΛVᵀ (built from the SVD of Σyx, MATH.md
-§6) without overflow at any T:
+J(T) = ∫₀^T e^{2Fσ}dσ, in the eigenbasis F = VΛVᵀ (built from the SVD of Σyx,
+the docs) without overflow at any T:
 
 1. Y₀ = VᵀQ₀; its rows are visited by decreasing eigenvalue and an orthogonal
    column transform H (Householder reflections) makes each visited row's part in
@@ -43,7 +43,7 @@ def _intexp(k: np.ndarray, T: np.ndarray) -> np.ndarray:
 
 
 def eigen_f(Syx, lam: float) -> tuple[np.ndarray, np.ndarray]:
-    r"""Eigenvalues Λ and orthonormal eigenvectors V (columns) of F (MATH.md §6).
+    r"""Eigenvalues Λ and orthonormal eigenvectors V (columns) of F (the docs).
 
     Each singular triple (sᵢ, uᵢ, vᵢ) of Σyx spans a 2×2 block [[−λ/2, s],[s, λ/2]]
     with eigenvalues ±D/2, D = √(λ² + 4s²), and eigenvectors (c vᵢ, σ uᵢ),
@@ -225,7 +225,7 @@ def mode_trajectory(t, s, lam, u0, tau: float = 1.0):
 
 
 def balanced_init(product, lam: float, h: int, R=None):
-    r"""A λ-balanced (W₁, W₂) with W₂W₁ = ``product`` (MATH.md §6).
+    r"""A λ-balanced (W₁, W₂) with W₂W₁ = ``product`` (the docs).
 
     With the full SVD product = U Σ Vᵀ: W₂ = U S₂ Rᵀ, W₁ = R S₁ Vᵀ, zero-padded, with
     S₂² = (√(λ² + 4σ²) + λ)/2 and S₁² = (√(λ² + 4σ²) − λ)/2 per singular value σ

@@ -1,13 +1,13 @@
 r"""Width-d linear network on scalar data, f(x) = κ Σᵢ uᵢwᵢ x, layer rates η_u, η_w.
 
-Model (MATH.md §4.2): x ∈ ℝ, u, w ∈ ℝᵈ, output scale κ > 0, p = u·w, loss
+Model (docs §2): x ∈ ℝ, u, w ∈ ℝᵈ, output scale κ > 0, p = u·w, loss
 L = ½E[(y − κpx)²] = ½(E[y²] − 2κβp + ακ²p²) with α = E[x²] > 0, β = E[xy];
 gradient flow u̇ = η_u κ w r, ẇ = η_w κ u r with the residual r = β − ακp.
 
 **Parametrisation.** Xu & Ziyin (2024) solve this network exactly, but their exact
 parametrisation (how width enters κ, the initialisation and the rates), their phase
 boundaries and their formal definitions of the three mechanisms are *not found*
-(MATH.md §4.1, §11.5).  Everything here is defined for the parametrisation just
+(docs §1).  Everything here is defined for the parametrisation just
 stated; the regime rule and the mechanism observables are this module's own
 definitions, not the paper's.
 
@@ -42,8 +42,9 @@ are defined in :mod:`.numeric` (:func:`regime`, :func:`classify`,
 
 References
 ----------
+Mathematics: ``docs/math/wide_linear_scalar.md`` (cited here as "docs §N").
 Xu, Ziyin (2024), "Three Mechanisms of Feature Learning in a Linear Network",
-arXiv:2401.07085 (ICLR 2025); the closed form is MATH.md §4.2 (derived).
+arXiv:2401.07085 (ICLR 2025); the closed form is docs §2 (derived).
 
 Examples
 --------
@@ -57,6 +58,7 @@ Examples
 
 from __future__ import annotations
 
+from . import maths, numeric
 from .bundle import derivation
 from .maths import (
     REFERENCES,
@@ -99,25 +101,7 @@ from .numeric import (
     trajectory,
 )
 
-__all__ = [
-    "model",
-    "flow",
-    "symbols",
-    "conserved_matrix",
-    "gram_determinant",
-    "tau_solution",
-    "riccati_coefficients",
-    "textbook_y",
-    "stable_y",
-    "solution",
-    "exact_kernel",
-    "kernels",
-    "trajectory",
-    "invariants",
-    "observables",
-    "ntk",
-    "classify",
-    "regime",
-    "Regime",
-    "derivation",
-]
+# the mathematics (``NAME`` is internal to the package), the numerical
+# functions, then the bundle
+__all__ = [*(name for name in maths.__all__ if name != "NAME"), *numeric.__all__,
+           "derivation"]

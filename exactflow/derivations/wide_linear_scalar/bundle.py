@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import functools
 
-from .._bundle import Derivation
+from .._bundle import Derivation, entry
 from . import maths as wl
 from .claims import claims
 
@@ -14,7 +14,7 @@ __all__ = ["derivation"]
 def _sections():
     d = 2
     return (
-        ("Model (parametrisation of MATH.md §4.2; the paper's is not found)",
+        ("Model (parametrisation of docs §2; the paper's is not found)",
          r"f(x) &= \kappa\,(u\cdot w)\,x,\quad \mathcal L = \tfrac12\mathbb E[(y-f)^2],"
          r"\quad \alpha=\mathbb E[x^2],\ \beta=\mathbb E[xy]"),
         ("Gradient flow (d = 2)", wl.flow(d).latex()),
@@ -57,15 +57,12 @@ def derivation() -> Derivation:
     Q = wl.conserved_matrix(d)
     conserved = {f"Q{i}{j}": Q[i, j] for i in range(d) for j in range(i, d)}
     conserved["gram"] = wl.gram_determinant(d)
-    return Derivation(
-        name=wl.NAME,
-        title="Width-d linear network on scalar data, f(x) = κ(u·w)x (Xu & Ziyin 2024)",
-        model=wl.model(d),
-        flow=wl.flow(d),
+    return entry(
+        wl,
+        "Width-d linear network on scalar data, f(x) = κ(u·w)x (Xu & Ziyin 2024)",
+        (d,),
         conserved=conserved,
         solution=wl.solution(d),
         claims=claims(),
-        references=wl.REFERENCES,
         sections=_sections(),
-        kernels=wl.kernels,
     )

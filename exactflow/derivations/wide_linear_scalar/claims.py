@@ -1,5 +1,9 @@
 """The wide scalar-data network's claims: the generic facts as data, then its own
-theorems."""
+theorems.
+
+The claims on the NTK, the mechanisms and the regime rule are in
+:mod:`.claims_regimes`; :func:`claims` lists them all, in order.
+"""
 
 from __future__ import annotations
 
@@ -8,17 +12,19 @@ import random
 import sympy as sp
 from sympy.codegen.cfunctions import log1p
 
-from ...symbolic.proof.verify import Claim, combine, identity_claim
+from ...symbolic.proof.verify import Claim, combine
 from ...symbolic.proof.zero import is_identically_zero
-from ...symbolic.spec.flow import time_derivative
 from .._standard import (
+    Check,
     Conserved,
     FlowForm,
+    Identity,
     Invariance,
     SolvesFlow,
     StartsAt,
     standard_claims,
 )
+from . import claims_regimes
 from . import maths as wl
 
 __all__ = ["claims"]
@@ -44,6 +50,10 @@ def _flow_written():
     return [(wl.flow(d), written)]
 
 
+FLOW = FlowForm("flow equals −η⊙∇L (d = 3)",
+                "u̇ = η_u κ w r, ẇ = η_w κ u r, r = β − ακ u·w", _flow_written)
+
+
 def _rescaling():
     d = 3
     s = sp.Symbol("s", positive=True)
@@ -52,13 +62,23 @@ def _rescaling():
     return [(wl.model(d), sub)]
 
 
+SYMMETRY = Invariance("rescaling symmetry leaves f and L invariant",
+                      "f(x; u/s, s w) = f(x; u, w)", _rescaling)
+
+
 def _conserved_entries(d):
     Q = wl.conserved_matrix(d)
     return [Q[i, j] for i in range(d) for j in range(i, d)]
 
 
+CONSERVED = Conserved("Q = uuᵀ/η_u − wwᵀ/η_w conserved entrywise, d = 1…3", "dQ/dt ≡ 0",
+                      lambda: [(wl.flow(d), _conserved_entries(d)) for d in (1, 2, 3)])
+GRAM = Conserved("Gram determinant ‖u‖²‖w‖² − (u·w)² conserved, d = 2, 3", "dG/dt ≡ 0",
+                 lambda: [(wl.flow(d), [wl.gram_determinant(d)]) for d in (2, 3)])
+
+
 def _tau_form():
-    """du/dτ = η_u w, dw/dτ = η_w u, p(τ) = P₊e^{2cτ} + P₋e^{−2cτ}, P± of §4.2."""
+    """du/dτ = η_u w, dw/dτ = η_w u, p(τ) = P₊e^{2cτ} + P₋e^{−2cτ}, P± of docs §2."""
     d = 3
     sy = wl.symbols(d)
     sol = wl.tau_solution(d)
@@ -70,7 +90,7 @@ def _tau_form():
     p = wl._dot([sol[u] for u in sy["u"]], [sol[w] for w in sy["w"]])
     y = 2 * wl.c * wl.tau
     out.append(p - (Pp * sp.exp(y) + Pm * sp.exp(-y)))
-    # MATH.md's form P± = ½[p₀ ± ½(‖u₀‖²/ρ + ρ‖w₀‖²)]
+    # the docs' form P± = ½[p₀ ± ½(‖u₀‖²/ρ + ρ‖w₀‖²)]
     p0 = wl._dot(sy["u_init"], sy["w_init"])
     m0 = (wl._dot(sy["u_init"], sy["u_init"]) / wl.rho
           + wl.rho * wl._dot(sy["w_init"], sy["w_init"])) / 2
@@ -80,8 +100,13 @@ def _tau_form():
     return out
 
 
+TAU_FORM = Identity("τ-form solution: residual in τ, p(τ), P± and τ = 0 (d = 3)",
+                    "u = u₀cosh cτ + ρw₀ sinh cτ, w = w₀cosh cτ + u₀ sinh cτ/ρ",
+                    _tau_form)
+
+
 def _riccati():
-    """τ̇ = κr(τ) ⇔ ẏ = b − Ae^y + Be^{−y}; y = log(N/M) solves it; MATH.md's form."""
+    """τ̇ = κr(τ) ⇔ ẏ = b − Ae^y + Be^{−y}; y = log(N/M) solves it; the docs' form."""
     A, B, b, _ = wl.riccati_coefficients()
     yv = sp.Symbol("y", real=True)
     p_of_y = wl.P_plus * sp.exp(yv) + wl.P_minus * sp.exp(-yv)
@@ -94,6 +119,13 @@ def _riccati():
     zp, zm = (_b + _D) / (2 * _A), (_b - _D) / (2 * _A)
     out.append((z - zp) * (1 - zm) - (1 - zp) * (z - zm) * sp.exp(-_D * wl.t))
     return out
+
+
+RICCATI = Identity(
+    "τ(t) Riccati ODE: residual, τ(0) = 0, the (z − z₊)/(z − z₋) form",
+    "ẏ = b − Ae^y + Be^{−y}, y = 2cτ = log(N/M)",
+    _riccati,
+)
 
 
 def _composition():
@@ -115,6 +147,19 @@ def _composition():
         res = res.subs(sp.Derivative(T, wl.t), tdot)
         out.append(res.xreplace({T: wl.tau}))
     return out
+
+
+COMPOSITION = Identity(
+    "closed form in t: u(τ(t)), w(τ(t)) solve the flow given τ̇ = κr(τ)",
+    "chain rule with the τ-form and p(τ) (d = 1)",
+    _composition,
+)
+SOLVES = SolvesFlow("closed form in t (textbook e^{2cτ} = N/M): ODE residual (d = 1)",
+                    "Derivation.solution checked end to end",
+                    lambda: [(wl.solution(1), wl.flow(1))],
+                    {"exact": False, "points": 2})
+STARTS = StartsAt("closed form in t: initial condition (d = 1, 2, 3)", "θ(0) = θ₀",
+                  lambda: [wl.solution(d) for d in (1, 2, 3)])
 
 
 def _stable_branches():
@@ -139,6 +184,13 @@ def _stable_branches():
         yd = wl.stable_ydot(A, B, b, D, branch, case)
         checks.append(is_identically_zero(yd - sp.diff(ty, wl.t)))
     return combine(checks)
+
+
+STABLE_BRANCHES = Check(
+    "overflow-safe y(t), ẏ(t) branches equal the textbook form",
+    "b ≥ 0 / b < 0 × g₀ ≥ 0 / g₀ < 0, and the escapes σ₋ = 0, σ₊ = 0",
+    _stable_branches,
+)
 
 
 def _kernel_sampler(rng: random.Random):
@@ -203,6 +255,11 @@ def _kernel_equals_textbook():
     return passed, "mpmath-50", float(worst), "12 points, 6 outputs"
 
 
+KERNEL_FORMS = Check("exact kernel expressions equal the textbook forms",
+                     "τ, g±, p, r, NTK at random points incl. P± = 0, β = 0, t = 0",
+                     _kernel_equals_textbook, ("numeric",))
+
+
 def _limit():
     """t → ∞: e^{y∞} = σ₊/σ₋ = z₊ and the residual vanishes there (p = β/(ακ))."""
     checks = []
@@ -224,146 +281,12 @@ def _limit():
     return combine(checks)
 
 
-def _ntk_identity():
-    """Θ(x, x') = Σ η ∂f∂f = K x x'; K(τ) in the three forms of §4.2; ḟ = K r x."""
-    d = 2
-    sy = wl.symbols(d)
-    m = wl.model(d)
-    x2 = sp.Symbol("x2", real=True)
-    fx, fx2 = m.forward, m.forward.xreplace({wl.x: x2})
-    theta = sum(rate * sp.diff(fx, s) * sp.diff(fx2, s) for s, rate in m.rates.items())
-    U, W = wl._dot(sy["u"], sy["u"]), wl._dot(sy["w"], sy["w"])
-    K = wl.kappa**2 * (wl.eta_u * W + wl.eta_w * U)
-    out = [theta - K * wl.x * x2]
-    # along the τ-solution
-    sol = wl.tau_solution(d)
-    Kt = K.xreplace(sol)
-    Pp, Pm = wl.initial_amplitudes(d)
-    y = 2 * wl.c * wl.tau
-    U0, W0 = wl._dot(sy["u_init"], sy["u_init"]), wl._dot(sy["w_init"], sy["w_init"])
-    E0 = wl.eta_u * W0 + wl.eta_w * U0
-    p0 = wl._dot(sy["u_init"], sy["w_init"])
-    out.append(Kt - wl.kappa**2 * (E0 * sp.cosh(y) + 2 * wl.c * p0 * sp.sinh(y)))
-    out.append(Kt - 2 * wl.c * wl.kappa**2 * (Pp * sp.exp(y) - Pm * sp.exp(-y)))
-    # K² = 4c²κ⁴(p² + T²/4 + G) at every state; T, G conserved, −4P₊P₋ = G + T²/4
-    p = wl._dot(sy["u"], sy["w"])
-    T = U / wl.rho - wl.rho * W
-    out.append(K**2 - 4 * wl.c**2 * wl.kappa**4 * (p**2 + T**2 / 4 + U * W - p**2))
-    # function space: d(κp)/dt = K r
-    f = wl.flow(d)
-    r = wl.beta - wl.alpha * wl.kappa * p
-    out.append(time_derivative(f, wl.kappa * p) - K * r)
-    return out
-
-
-def _mechanisms():
-    """H = −4P₊P₋ = G + T²/4; N = √(p²+G), C = p/N: N dC = G/(p²+G) dp = d(√G atan)."""
-    d = 2
-    sy = wl.symbols(d)
-    u0, w0 = sy["u_init"], sy["w_init"]
-    Pp, Pm = wl.initial_amplitudes(d)
-    U0, W0, p0 = wl._dot(u0, u0), wl._dot(w0, w0), wl._dot(u0, w0)
-    G = U0 * W0 - p0**2
-    T = U0 / wl.rho - wl.rho * W0
-    out = [-4 * Pp * Pm - (G + T**2 / 4)]
-    # T = c·tr Q
-    Q = wl.conserved_matrix(d).xreplace(dict(zip(sy["u"] + sy["w"], u0 + w0)))
-    out.append(T - wl.c * Q.trace())
-    p, g = sp.Symbol("p", real=True), sp.Symbol("g", positive=True)  # g = √G
-    N = sp.sqrt(p**2 + g**2)
-    C = p / N
-    out.append(N * sp.diff(C, p) - g**2 / (p**2 + g**2))
-    out.append(C * sp.diff(N, p) - p**2 / (p**2 + g**2))
-    out.append(sp.diff(g * sp.atan(p / g), p) - g**2 / (p**2 + g**2))
-    return out
-
-
-def _regime_limits():
-    """The typical-init rule: Δ_K = √(1+q²) − 1 and its limits (SymPy ``limit``)."""
-    d, sig, rho, kap = sp.symbols("d sigma rho kappa", positive=True)
-    al, be = wl.alpha, sp.Symbol("beta", positive=True)
-    n = d * sig**2
-    H = (n * (rho + 1 / rho) / 2) ** 2  # −4P₊P₋ at ‖u₀‖² = ‖w₀‖² = dσ², p₀ = 0
-    target = be / (al * kap)
-    q = 2 * target / (n * (rho + 1 / rho))
-    dK = sp.sqrt(target**2 + H) / sp.sqrt(H) - 1  # the rule at p₀ = 0, p∞ = p*
-    ok = [is_identically_zero(dK - (sp.sqrt(1 + q**2) - 1)).is_zero]
-    # Δ_K is increasing in |q|: kernel ⇔ q → 0, feature learning ⇔ q large
-    qs = q.subs(kap, 1 / sp.sqrt(d))
-    ok.append(sp.limit(qs, d, sp.oo) == 0)  # NTK scaling → kernel
-    lim = sp.limit(d * qs**2 / 2, d, sp.oo)  # Δ_K ≈ q²/2 ∝ 1/d
-    expected = 2 * be**2 / (al**2 * sig**4 * (rho + 1 / rho) ** 2)
-    ok.append(is_identically_zero(lim - expected).is_zero)
-    ok.append(sp.diff(q.subs(kap, 1 / d), d) == 0)  # mean field: width-independent
-    ok.append(sp.limit(q, sig, sp.oo) == 0)  # large init → kernel
-    ok.append(sp.limit(q, kap, sp.oo) == 0)  # large output scale → kernel
-    ok.append(sp.limit(q, rho, sp.oo) == 0 and sp.limit(q, rho, 0) == 0)  # rates
-    ok.append(sp.limit(q, sig, 0) == sp.oo)  # small init → feature learning
-    # angular share atan(q')/q' → 0 as q' = β/(ακdσ²) → ∞ (σ → 0): rescaling
-    x = sp.Symbol("x", positive=True)
-    ok.append(sp.limit(sp.atan(x) / x, x, sp.oo) == 0)
-    passed = all(ok)
-    return passed, "symbolic", 0.0, f"{sum(ok)}/{len(ok)} limits"
-
-
-FLOW = FlowForm(
-    "flow equals −η⊙∇L (d = 3)",
-    "u̇ = η_u κ w r, ẇ = η_w κ u r, r = β − ακ u·w",
-    _flow_written,
-)
-SYMMETRY = Invariance(
-    "rescaling symmetry leaves f and L invariant",
-    "f(x; u/s, s w) = f(x; u, w)",
-    _rescaling,
-)
-CONSERVED = Conserved(
-    "Q = uuᵀ/η_u − wwᵀ/η_w conserved entrywise, d = 1…3",
-    "dQ/dt ≡ 0",
-    lambda: [(wl.flow(d), _conserved_entries(d)) for d in (1, 2, 3)],
-)
-GRAM = Conserved(
-    "Gram determinant ‖u‖²‖w‖² − (u·w)² conserved, d = 2, 3",
-    "dG/dt ≡ 0",
-    lambda: [(wl.flow(d), [wl.gram_determinant(d)]) for d in (2, 3)],
-)
-SOLVES = SolvesFlow(
-    "closed form in t (textbook e^{2cτ} = N/M): ODE residual (d = 1)",
-    "Derivation.solution checked end to end",
-    lambda: [(wl.solution(1), wl.flow(1))],
-    {"exact": False, "points": 2},
-)
-STARTS = StartsAt(
-    "closed form in t: initial condition (d = 1, 2, 3)",
-    "θ(0) = θ₀",
-    lambda: [wl.solution(d) for d in (1, 2, 3)],
-)
+LIMIT = Check("τ(∞) = log(σ₊/σ₋)/(2c) = log z₊/(2c), where p = β/(ακ)",
+              "finite unless σ₊ or σ₋ = 0", _limit)
 
 
 def claims() -> tuple[Claim, ...]:
     """The generic facts (:mod:`.._standard`) and the network's own theorems."""
-    ic = identity_claim
-    return (
-        *standard_claims(FLOW, SYMMETRY, CONSERVED, GRAM),
-        ic("τ-form solution: residual in τ, p(τ), P± and τ = 0 (d = 3)",
-           "u = u₀cosh cτ + ρw₀ sinh cτ, w = w₀cosh cτ + u₀ sinh cτ/ρ", _tau_form),
-        ic("τ(t) Riccati ODE: residual, τ(0) = 0, MATH.md's (z − z₊)/(z − z₋) form",
-           "ẏ = b − Ae^y + Be^{−y}, y = 2cτ = log(N/M)", _riccati),
-        ic("closed form in t: u(τ(t)), w(τ(t)) solve the flow given τ̇ = κr(τ)",
-           "chain rule with the τ-form and p(τ) (d = 1)", _composition),
-        *standard_claims(SOLVES, STARTS),
-        Claim("overflow-safe y(t), ẏ(t) branches equal the textbook form",
-              "b ≥ 0 / b < 0 × g₀ ≥ 0 / g₀ < 0, and the escapes σ₋ = 0, σ₊ = 0",
-              _stable_branches, ("symbolic",)),
-        Claim("exact kernel expressions equal the textbook forms",
-              "τ, g±, p, r, NTK at random points incl. P± = 0, β = 0, t = 0",
-              _kernel_equals_textbook, ("numeric",)),
-        Claim("τ(∞) = log(σ₊/σ₋)/(2c) = log z₊/(2c), where p = β/(ακ)",
-              "finite unless σ₊ or σ₋ = 0", _limit, ("symbolic",)),
-        ic("NTK: Θ = K xx', K = κ²(E₀cosh 2cτ + 2cp₀ sinh 2cτ) = 2cκ²√(p² − 4P₊P₋)",
-           "and d(κp)/dt = K r", _ntk_identity),
-        ic("mechanisms: H = G + T²/4 = −4P₊P₋, dp = N dC + C dN, angular part",
-           "A = √G[atan(p/√G)]", _mechanisms),
-        Claim("regime rule (typical init): Δ_K = √(1+q²) − 1 and its limits",
-              "NTK scaling, mean field, large σ, κ, η ratio → kernel; σ → 0: rescaling",
-              _regime_limits, ("symbolic",)),
-    )
+    return standard_claims(FLOW, SYMMETRY, CONSERVED, GRAM, TAU_FORM, RICCATI,
+                           COMPOSITION, SOLVES, STARTS, STABLE_BRANCHES, KERNEL_FORMS,
+                           LIMIT, *claims_regimes.FACTS)

@@ -12,34 +12,21 @@ import functools
 import sympy as sp
 from sympy.codegen.cfunctions import log1p
 
-from ...symbolic.spec.flow import GradientFlow, gradient_flow
+from ...symbolic.proof.verify import Solution
+from ...symbolic.spec.flow import flow_of
 from ...symbolic.spec.functions import intexp, logz
 from ...symbolic.spec.kernels import KernelExprs
 from ...symbolic.spec.model import Model, ParamGroup, moment_loss
-from ...symbolic.proof.verify import Solution
 
-__all__ = [
-    "NAME",
-    "kernels",
-    "model",
-    "flow",
-    "symbols",
-    "conserved_matrix",
-    "gram_determinant",
-    "tau_solution",
-    "initial_amplitudes",
-    "riccati_coefficients",
-    "textbook_y",
-    "stable_parts",
-    "stable_y",
-    "stable_ydot",
-    "solution",
-    "exact_kernel",
-]
+__all__ = ["NAME", "kernels", "model", "flow", "symbols", "conserved_matrix",
+           "gram_determinant", "tau_solution", "initial_amplitudes",
+           "riccati_coefficients", "textbook_y", "stable_parts", "stable_y",
+           "stable_ydot", "solution", "exact_kernel"]
 
 NAME = "wide_linear_scalar"
 REFERENCES = (
-    "Xu & Ziyin (2024), arXiv:2401.07085 (parametrisation not found; MATH.md §4.2)",
+    "Xu & Ziyin (2024), arXiv:2401.07085 (the paper's parametrisation is not "
+    "known to us; docs §2)",
 )
 eta_u, eta_w, kappa, alpha = sp.symbols("eta_u eta_w kappa alpha", positive=True)
 beta = sp.Symbol("beta", real=True)
@@ -93,10 +80,7 @@ def model(d: int = 2) -> Model:
     )
 
 
-@functools.cache
-def flow(d: int = 2) -> GradientFlow:
-    """θ̇ = −η ⊙ ∇L for :func:`model`."""
-    return gradient_flow(model(d))
+flow = flow_of(model)
 
 
 def conserved_matrix(d: int = 2) -> sp.Matrix:
@@ -113,7 +97,7 @@ def gram_determinant(d: int = 2) -> sp.Expr:
 
 
 def tau_solution(d: int = 2) -> dict[sp.Symbol, sp.Expr]:
-    """u(τ), w(τ) in the reparametrised time τ (MATH.md §4.2), cosh/sinh form."""
+    """u(τ), w(τ) in the reparametrised time τ (docs §2), cosh/sinh form."""
     sy = symbols(d)
     C, S = sp.cosh(c * tau), sp.sinh(c * tau)
     out = {}

@@ -1,4 +1,4 @@
-r"""Vector-level functions of the width-d scalar-data network (MATH.md §4.2).
+r"""Vector-level functions of the width-d scalar-data network (docs §2).
 
 The exact solution depends on the initialisation only through the amplitudes
 P± = ±‖u₀ ± ρw₀‖²/(4ρ) (and, for the reconstruction of the vectors, the unit vectors
@@ -162,7 +162,7 @@ def trajectory(
     Notes
     -----
     u = √ρ(g₊Â₊ + g₋Â₋), w = (g₊Â₊ − g₋Â₋)/√ρ with g₊ = √P₊e^{cτ},
-    g₋ = √(−P₋)e^{−cτ} from the ``exact`` kernel: finite for every t (MATH.md §4.2).
+    g₋ = √(−P₋)e^{−cτ} from the ``exact`` kernel: finite for every t (docs §2).
 
     Raises
     ------

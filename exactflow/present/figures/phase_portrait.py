@@ -16,7 +16,7 @@ import numpy as np
 from . import new_figure, pyplot
 
 __all__ = ["LABELS", "cell_values", "plot_phase_portrait", "portrait_figure",
-           "write"]
+           "save"]
 
 #: variable -> (colour-bar label, logarithmic colour scale)
 LABELS = {
@@ -112,7 +112,7 @@ def portrait_figure(ds, variable: str, steps=None):
     return fig
 
 
-def write(ds, directory) -> list[Path]:
+def save(ds, directory) -> list[Path]:
     """One PNG per metric (``phase_<variable>.png``) in ``directory``."""
     directory = Path(directory)
     out = []

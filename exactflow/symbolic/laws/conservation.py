@@ -2,7 +2,8 @@ r"""Discovery of the polynomial conservation laws of a model.
 
 A conservation law holds along gradient flow for *every* dataset and loss iff
 :math:`\nabla Q(\theta)\perp\eta\odot\nabla_\theta f_c(x;\theta)` for all inputs
-x and output components c (Marcotte, Gribonval & Peyré 2023; MATH.md §8.1), and
+x and output components c (Marcotte, Gribonval & Peyré 2023;
+docs/math/conservation_laws.md §1), and
 for a piecewise-linear network on every activation pattern (``patterns``).
 :func:`discover_laws` finds a basis of all such Q of degree ≤ K with rational
 coefficients depending on the rates η, by exact linear algebra:
@@ -85,6 +86,16 @@ class ConservationLaws:
 
     def __getitem__(self, i: int) -> sp.Expr:
         return self.laws[i]
+
+    def __repr__(self) -> str:
+        return (f"<ConservationLaws of {self.model.name!r}: {len(self.laws)} "
+                f"law(s) of degree <= {self.degree}>")
+
+    def _repr_markdown_(self) -> str:
+        head = (f"**{len(self.laws)} conservation law(s)** of `{self.model.name}`, "
+                f"degree ≤ {self.degree} (a basis over ℚ(η)):")
+        rows = [f"- $Q_{{{i}}} = {sp.latex(q)}$" for i, q in enumerate(self.laws, 1)]
+        return "\n".join([head, "", *rows]) if rows else head
 
     def pretty(self) -> list[str]:
         """One line per law, terms grouped by rate monomial (``η_w a² − η_a(…)``)."""

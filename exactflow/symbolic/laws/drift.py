@@ -7,8 +7,8 @@ finite Taylor sum
 .. math:: Q(\theta')-Q(\theta)=\sum_{j=1}^{\deg Q}\frac1{j!}D^jQ(\theta)[h]^j .
 
 The j = 1 term is :math:`-\nabla Q\cdot(\eta\odot\nabla L)=\dot Q`, zero for a
-law, so the change is the sum from j = 2: a polynomial of order η² (MATH.md
-§11.1: for the single neuron
+law, so the change is the sum from j = 2: a polynomial of order η²
+(docs/math/conservation_laws.md §3: for the single neuron
 :math:`\delta'-\delta=\eta_a\eta_w(\eta_a(w^\top g)^2-\eta_w a^2\lVert g\rVert^2)`).
 :func:`gd_drift` returns these expressions (``h`` written through the model's
 own loss) and the subspace of the span of the laws that one GD step conserves

@@ -11,7 +11,8 @@ the nullspace (one vector per free direction, in the order of the symbols),
 each row scaled to a primitive integer vector whose first non-zero entry is
 positive.  The single neuron f = a wᵀx thus gets k_a = +1, k_w = −1,
 (a, w) → (c·a, w/c), whose charge is +δ/(η_aη_w) with δ = η_w a² − η_a‖w‖²
-(MATH.md §1.2).  The basis spans the symmetries over ℚ (not necessarily the
+(docs/math/single_neuron.md §2).  The basis spans the symmetries over ℚ (not necessarily
+the
 integer lattice of all of them).
 
 **Noether charge.**  With layer-wise rates, Q = Σ_i k_i θ_i²/η_i is conserved:

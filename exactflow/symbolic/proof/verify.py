@@ -76,6 +76,21 @@ class VerificationReport:
     def __bool__(self) -> bool:
         return self.passed
 
+    def __repr__(self) -> str:
+        failed = sum(not r.passed for r in self.results)
+        state = "all passed" if not failed else f"{failed} FAILED"
+        return (f"<VerificationReport {self.derivation!r}: {len(self.results)} "
+                f"claims, {state}>")
+
+    def _repr_markdown_(self) -> str:
+        rows = ["| claim | result | method | residual / max error | time [s] |",
+                "|---|---|---|---:|---:|"]
+        for r in self.results:
+            name = " ".join(r.name.split()).replace("|", r"\|")
+            rows.append(f"| {name} | {'ok' if r.passed else '**FAILED**'} | "
+                        f"{r.method} | {r.residual:.1e} | {r.seconds:.2f} |")
+        return f"**{self.derivation}**: {repr(self)[1:-1]}\n\n" + "\n".join(rows)
+
     def table(self) -> str:
         """A plain-text table: claim, result, method, residual, seconds."""
         rows = [("claim", "result", "method", "residual / max error", "time [s]")]

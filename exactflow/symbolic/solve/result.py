@@ -41,6 +41,19 @@ class SolveResult:
     checks: list[ClaimResult] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
 
+    def __repr__(self) -> str:
+        state = ("no closed form" if self.reduced_solution is None and
+                 self.quadrature is None else
+                 "verified" if self.verified else
+                 "not verified" if self.checks else "unchecked")
+        return (f"<SolveResult {self.name!r}: {self.structure or 'no structure'}, "
+                f"{len(self.system.coords)} reduced coordinate(s), {state}>")
+
+    def _repr_markdown_(self) -> str:
+        from ...present.transcript import transcript  # allowlisted upward edge
+
+        return transcript(self, "markdown")
+
     @property
     def structure(self) -> str | None:
         """The recognised structure's registry name (None: not recognised)."""

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 
 import sympy as sp
 
 from .model import Model
 
-__all__ = ["GradientFlow", "gradient_flow", "time_derivative"]
+__all__ = ["GradientFlow", "flow_of", "gradient_flow", "time_derivative"]
 
 
 @dataclass(frozen=True)
@@ -36,6 +37,31 @@ def gradient_flow(model: Model) -> GradientFlow:
     rates = model.rates
     rhs = tuple(sp.expand(-rates[s] * sp.diff(model.loss, s)) for s in model.symbols)
     return GradientFlow(model, rhs)
+
+
+def flow_of(model_factory):
+    """The cached ``flow(*sizes)``: :func:`gradient_flow` of
+    ``model_factory(*sizes)`` (a catalog entry's ``flow`` beside its ``model``).
+
+    >>> import sympy as sp
+    >>> from exactflow.symbolic.spec.model import Model, ParamGroup
+    >>> eta, x = sp.Symbol("eta", positive=True), sp.Symbol("x", real=True)
+    >>> def model(scale=1):
+    ...     return Model("m", (ParamGroup("x", (x,), eta),), (eta,), scale * x**2)
+    >>> flow = flow_of(model)
+    >>> flow(3).equations
+    {x: -6*eta*x}
+    """
+
+    @functools.cache
+    @functools.wraps(model_factory)
+    def flow(*args, **kwargs) -> GradientFlow:
+        return gradient_flow(model_factory(*args, **kwargs))
+
+    flow.__doc__ = (f"θ̇ = −η ⊙ ∇L of :func:`{model_factory.__name__}` "
+                    "(same arguments).")
+    flow.__name__ = flow.__qualname__ = "flow"
+    return flow
 
 
 def time_derivative(flow: GradientFlow, expr: sp.Expr) -> sp.Expr:

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 
 import sympy as sp
 
-__all__ = ["ParamGroup", "Model", "moment_loss", "symmetric_matrix"]
+__all__ = ["Model", "ParamGroup", "data_symbols", "moment_loss", "symmetric_matrix"]
 
 
 @dataclass(frozen=True)
@@ -158,6 +158,25 @@ class Model:
         object.__setattr__(self, "loss", loss)
         object.__setattr__(self, "symbols", flat)
 
+    def __repr__(self) -> str:
+        groups = ", ".join(f"{g.name}{list(g.shape) if g.shape else ''}"
+                           for g in self.params)
+        return (f"<Model {self.name!r}: {len(self.symbols)} parameters ({groups}), "
+                f"{len(self.consts)} constants>")
+
+    def _repr_markdown_(self) -> str:
+        rows = ["| group | shape | learning rate |", "|---|---|---|"]
+        rows += [f"| `{g.name}` | {tuple(g.shape) or 'scalar'} | "
+                 f"${sp.latex(g.rate)}$ |" for g in self.params]
+        parts = [f"**Model `{self.name}`**"
+                 + (f" ({self.assumptions})" if self.assumptions else ""), ""]
+        if self.forward is not None:
+            parts += [f"$$f = {sp.latex(self.forward)}$$", ""]
+        loss = sp.latex(self.loss)
+        parts += [f"$$L = {loss}$$" if len(loss) < 2000 else
+                  f"L: {len(loss)} characters of LaTeX", "", *rows]
+        return "\n".join(parts)
+
     def group(self, name: str) -> ParamGroup:
         """The parameter group called ``name``."""
         for g in self.params:
@@ -169,3 +188,18 @@ class Model:
     def rates(self) -> dict[sp.Symbol, sp.Symbol]:
         """Map from each parameter symbol to its learning-rate symbol."""
         return {s: g.rate for g in self.params for s in g.symbols}
+
+
+def data_symbols(d: int) -> dict[str, tuple[sp.Symbol, ...]]:
+    """The data symbols of a model with ``d`` inputs: the inputs ``x0…``, the
+    whitened target ``beta_star0…`` and the moments ``sigma_xx<ij>`` (upper
+    triangle, row-major) and ``sigma_xy0…`` (see :func:`symmetric_matrix`)."""
+    if isinstance(d, bool) or not isinstance(d, int) or d < 1:
+        raise ValueError(f"d must be a positive integer, got {d!r}")
+    idx = [(i, j) for i in range(d) for j in range(i, d)]
+    return {
+        "beta_star": sp.symbols(f"beta_star0:{d}", real=True),
+        "x": sp.symbols(f"x0:{d}", real=True),
+        "sigma_xx": tuple(sp.Symbol(f"sigma_xx{i}{j}", real=True) for i, j in idx),
+        "sigma_xy": sp.symbols(f"sigma_xy0:{d}", real=True),
+    }
