@@ -15,7 +15,7 @@ from scipy.integrate import solve_ivp
 
 from exactflow.simulate import two_layer
 from exactflow.simulate.two_layer import fused
-from exactflow.simulate.two_layer.steps import GemmSteps
+from exactflow.simulate.two_layer.steps import FusedSteps, GemmSteps
 
 from . import two_layer_reference as ref
 
@@ -87,6 +87,28 @@ def test_the_numpy_pass_equals_the_loop_too():
     for b in range(4):
         W1, a1, _ = ref.gd_loop(X[0], y[0], W0[0, b], a0[0, b], lr[0, b], 1000, 0.05)
         assert _rel(W[0, b], W1) < 1e-12 and _rel(a[0, b], a1) < 1e-12
+
+
+@pytest.mark.parametrize("d", [1, 2])
+@pytest.mark.parametrize("kind", [
+    "gemm-blocks", "numpy-blocks", pytest.param("fused", marks=needs_numba)])
+def test_small_inputs_and_blocks_of_networks_equal_the_loop(kind, d):
+    # d = 1 and 2 take the compiled loop's special first/last coordinate paths;
+    # blocks of 2 networks out of 5 (uneven) take the blocked GEMM path
+    X, y, W0, a0, lr, _, _ = _batch(8, G=2, B=5, h=6, d=d, n=10)
+    W, a = W0.copy(), a0.copy()
+    eta = np.ascontiguousarray(2 * lr)
+    if kind == "fused":
+        FusedSteps(X, y, W, a, eta, eta, 0.1).advance(300)
+    else:
+        GemmSteps(X, y, W, a, eta, eta, 0.1, compiled=kind == "gemm-blocks"
+                  and fused.available(), block=2).advance(300)
+    for g in range(2):
+        for b in range(5):
+            W1, a1, _ = ref.gd_loop(X[g], y[g], W0[g, b], a0[g, b], lr[g, b], 300,
+                                    0.1)
+            assert _rel(W[g, b], W1) < 1e-12 and _rel(a[g, b], a1) < 1e-12
+            assert _rel(W1, W0[g, b]) > 1e-3  # it moved
 
 
 @needs_numba

@@ -67,6 +67,7 @@ def kernels() -> SimpleNamespace:
     def elementwise(Z, y, a, gamma, inv_n, grad_a):  # pragma: no cover - compiled
         n = Z.shape[0]
         B, h = a.shape
+        one = Z.dtype.type(1)
         for b in range(B):
             lo = b * h
             ab = a[b]
@@ -80,19 +81,17 @@ def kernels() -> SimpleNamespace:
                     z = row[k]
                     s += ab[k] * (z if z >= 0 else gamma * z)
                 r = (s - y[i]) * inv_n
-                for k in range(h):
+                for k in range(h):  # branch-free, so that it vectorises
                     z = row[k]
-                    if z >= 0:
-                        ga[k] += r * z
-                        row[k] = r * ab[k]
-                    else:
-                        ga[k] += r * (gamma * z)
-                        row[k] = r * ab[k] * gamma
+                    sk = one if z >= 0 else gamma
+                    ga[k] += r * (z * sk)
+                    row[k] = r * ab[k] * sk
 
     @parallel
     def fused_gd(X, y, W, a, eta_a, eta_w, gamma, inv_n, steps):  # pragma: no cover
         G, B, h, d = W.shape
         n = X.shape[1]
+        one = W.dtype.type(1)
         for gb in numba.prange(G * B):
             g = gb // B
             b = gb - g * B
@@ -104,6 +103,7 @@ def kernels() -> SimpleNamespace:
                     Wt[j, k] = W[g, b, k, j]
             ab = a[g, b].copy()
             z = np.empty(h, W.dtype)
+            slope = np.empty(h, W.dtype)  # a_k σ′(z_k)
             ga = np.empty(h, W.dtype)
             gW = np.empty((d, h), W.dtype)
             ea = eta_a[g, b]
@@ -112,25 +112,33 @@ def kernels() -> SimpleNamespace:
                 ga[:] = 0
                 gW[:, :] = 0
                 for i in range(n):
-                    z[:] = 0
-                    for j in range(d):
+                    # few, branch-free loops over the hidden units (they vectorise);
+                    # the last input coordinate is added in the activation loop
+                    x0, xl = Xg[i, 0], Xg[i, d - 1]
+                    if d > 1:
+                        for k in range(h):
+                            z[k] = x0 * Wt[0, k]
+                    else:
+                        z[:] = 0
+                    for j in range(1, d - 1):
                         xij = Xg[i, j]
                         for k in range(h):
                             z[k] += xij * Wt[j, k]
                     s = yg[i] - yg[i]
                     for k in range(h):
-                        zk = z[k]
-                        s += ab[k] * (zk if zk >= 0 else gamma * zk)
+                        zk = z[k] + xl * Wt[d - 1, k]
+                        sk = one if zk >= 0 else gamma
+                        zk = zk * sk  # σ(z_k)
+                        z[k] = zk
+                        s += ab[k] * zk
+                        slope[k] = ab[k] * sk  # a_k σ′(z_k)
                     r = (s - yg[i]) * inv_n
                     for k in range(h):
-                        zk = z[k]
-                        if zk >= 0:
-                            ga[k] += r * zk
-                            z[k] = r * ab[k]
-                        else:
-                            ga[k] += r * (gamma * zk)
-                            z[k] = r * ab[k] * gamma
-                    for j in range(d):
+                        ga[k] += r * z[k]
+                        t = r * slope[k]
+                        z[k] = t
+                        gW[0, k] += x0 * t
+                    for j in range(1, d):
                         xij = Xg[i, j]
                         for k in range(h):
                             gW[j, k] += xij * z[k]

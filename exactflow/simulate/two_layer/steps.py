@@ -27,14 +27,23 @@ __all__ = ["METHODS", "GemmSteps", "FusedSteps"]
 METHODS = ("auto", "gemm", "fused")
 
 
+#: bytes of the pre-activations of one block of networks (kept in cache)
+BLOCK_BYTES = 1 << 23
+
+
 class GemmSteps:
-    """Steps by two stacked GEMMs per group; updates ``W`` and ``a`` in place.
+    """Steps by two stacked GEMMs per block of networks; updates ``W`` and ``a``
+    in place.
 
     Shapes: X (G, n, d), y (G, n), W (G, B, h, d), a (G, B, h), eta_a and
-    eta_w (G, B); all of one dtype, C-contiguous.
+    eta_w (G, B); all of one dtype, C-contiguous.  The networks of a group are
+    stepped ``block`` at a time (default: as many as keep the n × block·h
+    pre-activations within :data:`BLOCK_BYTES`, so they stay in cache between
+    the two GEMMs).
     """
 
-    def __init__(self, X, y, W, a, eta_a, eta_w, gamma, compiled: bool) -> None:
+    def __init__(self, X, y, W, a, eta_a, eta_w, gamma, compiled: bool,
+                 block: int | None = None) -> None:
         self.X, self.y, self.W, self.a = X, y, W, a
         G, B, h, d = W.shape
         n = X.shape[1]
@@ -42,36 +51,46 @@ class GemmSteps:
         self.gamma, self.inv_n = dt(gamma), dt(1.0 / n)
         self.eta_a = eta_a
         self.eta_w_rows = np.repeat(eta_w, h, axis=1)[..., None]  # (G, B·h, 1)
-        self.Z = np.empty((n, B * h), W.dtype)
-        self.GW = np.empty((B * h, d), W.dtype)
-        self.grad_a = np.empty((B, h), W.dtype)
+        if block is None:
+            block = max(1, BLOCK_BYTES // (n * h * W.dtype.itemsize))
+        self.block = min(B, block)
+        self.Z = np.empty((n, self.block * h), W.dtype)
+        self.GW = np.empty((self.block * h, d), W.dtype)
+        self.grad_a = np.empty((self.block, h), W.dtype)
         self.compiled = fused.kernels().elementwise if compiled else None
 
-    def _numpy_pass(self, Z, y, a) -> None:
+    def _numpy_pass(self, Z, y, a, grad_a) -> None:
         n, B, h = Z.shape[0], *a.shape
         S = np.where(Z >= 0, np.ones((), Z.dtype), self.gamma)
         A = (Z * S).reshape(n, B, h)
         f = np.einsum("nbh,bh->nb", A, a)
         r = (f - y[:, None]) * self.inv_n
-        self.grad_a[...] = np.einsum("nb,nbh->bh", r, A)
-        np.multiply(S.reshape(n, B, h), r[:, :, None] * a[None], out=Z.reshape(n, B, h))
+        grad_a[...] = np.einsum("nb,nbh->bh", r, A)
+        Z[...] = (S.reshape(n, B, h) * (r[:, :, None] * a[None])).reshape(n, B * h)
 
     def advance(self, steps: int) -> None:
         G, B, h, d = self.W.shape
         for _ in range(steps):
             for g in range(G):
-                Wg = self.W[g].reshape(B * h, d)
-                np.matmul(self.X[g], Wg.T, out=self.Z)
-                if self.compiled is not None:
-                    self.compiled(self.Z, self.y[g], self.a[g], self.gamma, self.inv_n,
-                                  self.grad_a)
-                else:
-                    self._numpy_pass(self.Z, self.y[g], self.a[g])
-                np.matmul(self.Z.T, self.X[g], out=self.GW)
-                self.GW *= self.eta_w_rows[g]
-                Wg -= self.GW
-                self.grad_a *= self.eta_a[g][:, None]
-                self.a[g] -= self.grad_a
+                for lo in range(0, B, self.block):
+                    hi = min(B, lo + self.block)
+                    self._step(g, lo, hi, h, d)
+
+    def _step(self, g, lo, hi, h, d) -> None:
+        m = (hi - lo) * h
+        Z, GW, grad_a = self.Z[:, :m], self.GW[:m], self.grad_a[:hi - lo]
+        Wg = self.W[g, lo:hi].reshape(m, d)
+        a = self.a[g, lo:hi]
+        np.matmul(self.X[g], Wg.T, out=Z)
+        if self.compiled is not None:
+            self.compiled(Z, self.y[g], a, self.gamma, self.inv_n, grad_a)
+        else:
+            self._numpy_pass(Z, self.y[g], a, grad_a)
+        np.matmul(Z.T, self.X[g], out=GW)
+        GW *= self.eta_w_rows[g, lo * h:hi * h]
+        Wg -= GW
+        grad_a *= self.eta_a[g, lo:hi, None]
+        a -= grad_a
 
 
 class FusedSteps:
