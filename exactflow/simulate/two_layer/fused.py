@@ -91,7 +91,7 @@ def kernels() -> SimpleNamespace:
     def fused_gd(X, y, W, a, eta_a, eta_w, gamma, inv_n, steps):  # pragma: no cover
         G, B, h, d = W.shape
         n = X.shape[1]
-        one = W.dtype.type(1)
+        one, zero = W.dtype.type(1), W.dtype.type(0)
         for gb in numba.prange(G * B):
             g = gb // B
             b = gb - g * B
@@ -112,19 +112,18 @@ def kernels() -> SimpleNamespace:
                 ga[:] = 0
                 gW[:, :] = 0
                 for i in range(n):
-                    # few, branch-free loops over the hidden units (they vectorise);
-                    # the last input coordinate is added in the activation loop
-                    x0, xl = Xg[i, 0], Xg[i, d - 1]
-                    if d > 1:
-                        for k in range(h):
-                            z[k] = x0 * Wt[0, k]
-                    else:
-                        z[:] = 0
+                    # few, branch-free loops over the hidden units (they vectorise):
+                    # the first and last input coordinates are done inside the
+                    # activation and gradient loops (xl = 0 when d = 1 adds zeros)
+                    x0 = Xg[i, 0]
+                    xl = Xg[i, d - 1] if d > 1 else zero
+                    for k in range(h):
+                        z[k] = x0 * Wt[0, k]
                     for j in range(1, d - 1):
                         xij = Xg[i, j]
                         for k in range(h):
                             z[k] += xij * Wt[j, k]
-                    s = yg[i] - yg[i]
+                    s = zero
                     for k in range(h):
                         zk = z[k] + xl * Wt[d - 1, k]
                         sk = one if zk >= 0 else gamma
@@ -138,7 +137,8 @@ def kernels() -> SimpleNamespace:
                         t = r * slope[k]
                         z[k] = t
                         gW[0, k] += x0 * t
-                    for j in range(1, d):
+                        gW[d - 1, k] += xl * t
+                    for j in range(1, d - 1):
                         xij = Xg[i, j]
                         for k in range(h):
                             gW[j, k] += xij * z[k]
