@@ -89,13 +89,14 @@ def test_the_numpy_pass_equals_the_loop_too():
         assert _rel(W[0, b], W1) < 1e-12 and _rel(a[0, b], a1) < 1e-12
 
 
-@pytest.mark.parametrize("d", [1, 2])
+@pytest.mark.parametrize("d", [1, 2, 4])
 @pytest.mark.parametrize("kind", [
     "gemm-blocks", "numpy-blocks", pytest.param("fused", marks=needs_numba)])
 def test_small_inputs_and_blocks_of_networks_equal_the_loop(kind, d):
-    # d = 1 and 2 take the compiled loop's special first/last coordinate paths;
-    # blocks of 2 networks out of 5 (uneven) take the blocked GEMM path
-    X, y, W0, a0, lr, _, _ = _batch(8, G=2, B=5, h=6, d=d, n=10)
+    # d = 1 and 2 take the compiled loop's special first/last coordinate paths,
+    # n odd its last unpaired sample; blocks of 2 networks out of 5 (uneven) take
+    # the blocked GEMM path
+    X, y, W0, a0, lr, _, _ = _batch(8, G=2, B=5, h=6, d=d, n=9)
     W, a = W0.copy(), a0.copy()
     eta = np.ascontiguousarray(2 * lr)
     if kind == "fused":

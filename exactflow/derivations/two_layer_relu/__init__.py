@@ -33,6 +33,9 @@ There is no closed form (the patterns switch along the flow), so
 in :mod:`exactflow.simulate.two_layer` and the teacher–student phase portrait in
 :mod:`exactflow.experiments.teacher_student`.
 
+Mathematics: ``docs/math/two_layer_relu.md``; the experiment and the training
+engine's measurements: ``docs/teacher_student.md``.
+
 References
 ----------
 Kunin, Raventós, Dominé, Chen, Klindt, Saxe, Ganguli (2024), "Get rich quick: exact

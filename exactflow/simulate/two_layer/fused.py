@@ -14,7 +14,8 @@ thread, so the results do not depend on the number of threads:
 ``fused_gd(X, y, W, a, eta_a, eta_w, gamma, inv_n, steps)``
     ``steps`` whole GD steps of every network in place, each network kept in
     cache with its first layer transposed (d, h) so that the loops over the
-    hidden units vectorise; parallel over networks (``prange``).  No GEMM: the
+    hidden units vectorise, two samples at a time (each weight and accumulator
+    loaded once for both); parallel over networks (``prange``).  No GEMM: the
     choice for small networks, where the per-call cost of BLAS and of NumPy's
     passes dominates.
 
@@ -102,8 +103,11 @@ def kernels() -> SimpleNamespace:
                 for j in range(d):
                     Wt[j, k] = W[g, b, k, j]
             ab = a[g, b].copy()
-            z = np.empty(h, W.dtype)
-            slope = np.empty(h, W.dtype)  # a_k σ′(z_k)
+            # two samples at a time (u, v): each weight and accumulator is loaded
+            # once for both; with n odd the last pair is (n − 1, n − 1) with the
+            # second residual set to 0, which adds exact zeros
+            zu, zv = np.empty(h, W.dtype), np.empty(h, W.dtype)
+            su, sv = np.empty(h, W.dtype), np.empty(h, W.dtype)  # a_k σ′(z_k)
             ga = np.empty(h, W.dtype)
             gW = np.empty((d, h), W.dtype)
             ea = eta_a[g, b]
@@ -111,37 +115,53 @@ def kernels() -> SimpleNamespace:
             for _ in range(steps):
                 ga[:] = 0
                 gW[:, :] = 0
-                for i in range(n):
+                for p in range((n + 1) // 2):
                     # few, branch-free loops over the hidden units (they vectorise):
                     # the first and last input coordinates are done inside the
                     # activation and gradient loops (xl = 0 when d = 1 adds zeros)
-                    x0 = Xg[i, 0]
-                    xl = Xg[i, d - 1] if d > 1 else zero
+                    iu = 2 * p
+                    iv = min(iu + 1, n - 1)
+                    x0u, x0v = Xg[iu, 0], Xg[iv, 0]
+                    xlu = Xg[iu, d - 1] if d > 1 else zero
+                    xlv = Xg[iv, d - 1] if d > 1 else zero
                     for k in range(h):
-                        z[k] = x0 * Wt[0, k]
+                        zu[k] = x0u * Wt[0, k]
+                        zv[k] = x0v * Wt[0, k]
                     for j in range(1, d - 1):
-                        xij = Xg[i, j]
+                        xu, xv = Xg[iu, j], Xg[iv, j]
                         for k in range(h):
-                            z[k] += xij * Wt[j, k]
-                    s = zero
+                            zu[k] += xu * Wt[j, k]
+                            zv[k] += xv * Wt[j, k]
+                    fu = zero
+                    fv = zero
                     for k in range(h):
-                        zk = z[k] + xl * Wt[d - 1, k]
+                        wl = Wt[d - 1, k]
+                        zk = zu[k] + xlu * wl
                         sk = one if zk >= 0 else gamma
                         zk = zk * sk  # σ(z_k)
-                        z[k] = zk
-                        s += ab[k] * zk
-                        slope[k] = ab[k] * sk  # a_k σ′(z_k)
-                    r = (s - yg[i]) * inv_n
+                        zu[k] = zk
+                        fu += ab[k] * zk
+                        su[k] = ab[k] * sk
+                        zk = zv[k] + xlv * wl
+                        sk = one if zk >= 0 else gamma
+                        zk = zk * sk
+                        zv[k] = zk
+                        fv += ab[k] * zk
+                        sv[k] = ab[k] * sk
+                    ru = (fu - yg[iu]) * inv_n
+                    rv = (fv - yg[iv]) * inv_n if iv > iu else zero
                     for k in range(h):
-                        ga[k] += r * z[k]
-                        t = r * slope[k]
-                        z[k] = t
-                        gW[0, k] += x0 * t
-                        gW[d - 1, k] += xl * t
+                        ga[k] += ru * zu[k] + rv * zv[k]
+                        tu = ru * su[k]
+                        tv = rv * sv[k]
+                        zu[k] = tu
+                        zv[k] = tv
+                        gW[0, k] += x0u * tu + x0v * tv
+                        gW[d - 1, k] += xlu * tu + xlv * tv
                     for j in range(1, d - 1):
-                        xij = Xg[i, j]
+                        xu, xv = Xg[iu, j], Xg[iv, j]
                         for k in range(h):
-                            gW[j, k] += xij * z[k]
+                            gW[j, k] += xu * zu[k] + xv * zv[k]
                 for k in range(h):
                     ab[k] -= ea * ga[k]
                 for j in range(d):

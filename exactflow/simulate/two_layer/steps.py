@@ -114,7 +114,7 @@ class FusedSteps:
 
 def choose(method: str, d: int, h: int, n: int) -> str:
     """The method ``"auto"`` picks: compiled loops for small networks (d ≤ 8),
-    stacked GEMMs otherwise or when numba is missing (see docs/two_layer_relu.md
+    stacked GEMMs otherwise or when numba is missing (see docs/teacher_student.md §5
     for the measurements behind the threshold)."""
     if method != "auto":
         return method
