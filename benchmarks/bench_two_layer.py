@@ -273,6 +273,10 @@ def main(argv=None) -> int:
 
 
 def _get(rows, size, dtype, contender, batch=None):
+    if contender == "loop":  # measured beside each batch: its fastest run (the
+        # conservative comparison for the engine)
+        return min((r.us for r in rows if (r.size, r.dtype, r.contender) ==
+                    (size, dtype, "loop")), default=float("nan"))
     for r in rows:
         if (r.size, r.dtype, r.contender) == (size, dtype, contender) and (
                 batch is None or r.batch in (batch, 1)):
