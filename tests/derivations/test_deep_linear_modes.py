@@ -68,7 +68,7 @@ def test_chain_flow_against_dop853(depth, s, mag, kind, seed):
     u_ref = np.prod(y, axis=0)
     if kind != "unbalanced":
         tau = np.prod(rates) ** (-1.0 / depth)
-        u = dl.trajectory(ts, u_ref[0], s, depth, tau)
+        u = dl.trajectory(ts, u_ref[0], s, depth, eta=1 / tau)
         np.testing.assert_allclose(u, u_ref, rtol=1e-9, atol=1e-12)
     elif depth == 2:
         w1, w2 = dl.two_layer_trajectory(ts, w0[0], w0[1], s, rates[0], rates[1])
@@ -83,7 +83,7 @@ def test_balanced_depth2_equals_single_neuron_closed_form():
                          (-0.2, 0.5, 2.0, 0.3)):
         w2 = np.sqrt(e2 / e1) * w
         w1t, w2t = dl.two_layer_trajectory(ts, w, w2, s, e1, e2)
-        u = dl.trajectory(ts, w * w2, s, 2, tau=1 / np.sqrt(e1 * e2))
+        u = dl.trajectory(ts, w * w2, s, 2, eta=np.sqrt(e1 * e2))
         np.testing.assert_allclose(w1t * w2t, u, rtol=1e-12)
     # batched initial weights
     w1b, w2b = dl.two_layer_trajectory(ts, np.array([0.1, -0.4]), 0.3, 1.0)
@@ -104,7 +104,7 @@ def test_balanced_depth2_equals_single_neuron_closed_form():
 def test_trajectory_against_mpmath(depth, regime, frac, s, t, tau):
     u0 = {"rise": frac * s, "fall": s / frac, "neg": -frac * s,
           "tiny": 1e-9 * frac * s}[regime]
-    u = float(dl.trajectory(t, u0, s, depth, tau))
+    u = float(dl.trajectory(t, u0, s, depth, eta=1 / tau))
     assert_matches_mp(u, t, u0, s, depth, tau)
 
 
@@ -171,7 +171,7 @@ def test_learning_time_against_mpmath(depth):
     cases = CASES + (NEG if depth > 1 else [(-0.5, 0.9, 1.0)])
     for u0, uf, s in cases:
         for tau in (1.0, 0.3):
-            got = float(dl.learning_time(u0, uf, s, depth, tau))
+            got = float(dl.learning_time(u0, uf, s, depth, eta=1 / tau))
             ref = float(time_mp(u0, uf, s, depth, tau))
             assert abs(got - ref) <= 1e-12 * abs(ref), (u0, uf, s, got, ref)
 
@@ -205,12 +205,12 @@ def test_depth_asymptotics():
     # N = 2: t(ε → s − ε) = (τ/s) ln(s/ε) + O(ε);  N ≥ 3: ~ τ ε^{−(1−2/N)}/(s(N−2))
     s, tau = 2.0, 0.7
     for eps in (2.0**-20, 2.0**-30):  # s − ε exact in binary
-        t2 = float(dl.learning_time(eps, s - eps, s, 2, tau))
+        t2 = float(dl.learning_time(eps, s - eps, s, 2, eta=1 / tau))
         assert t2 - tau / s * np.log(s / eps) == pytest.approx(0, abs=2 * eps)
     for depth in (3, 4, 6):
         ratios = []
         for eps in (1e-6, 1e-9, 1e-12):
-            tn = float(dl.learning_time(eps, s - eps, s, depth, tau))
+            tn = float(dl.learning_time(eps, s - eps, s, depth, eta=1 / tau))
             ratios.append(tn * eps ** (1 - 2 / depth) * s * (depth - 2) / tau)
         errs = np.abs(np.array(ratios) - 1)
         assert errs[-1] < 1e-2 and errs[2] < errs[1] < errs[0]
@@ -340,11 +340,11 @@ def test_balanced_weights():
 @pytest.mark.parametrize(
     "func,kwargs,exc,match",
     [
-        ("trajectory", {"tau": 0.0}, ValueError, "tau"),
-        ("trajectory", {"tau": -1.0}, ValueError, "tau"),
+        ("trajectory", {"eta": 0.0}, ValueError, "eta"),
+        ("trajectory", {"eta": -1.0}, ValueError, "eta"),
         ("trajectory", {"t": -1.0}, ValueError, "t must"),
         ("trajectory", {"t": np.nan}, ValueError, "t must"),
-        ("trajectory", {"s": 0.0}, ValueError, "s must"),
+        ("trajectory", {"beta_star": 0.0}, ValueError, "beta_star must"),
         ("trajectory", {"u0": np.inf}, ValueError, "u0"),
         ("trajectory", {"depth": 0}, ValueError, "depth"),
         ("trajectory", {"depth": 2.5}, TypeError, "depth"),
@@ -356,21 +356,22 @@ def test_balanced_weights():
         ("learning_time", {"u0": -0.5, "uf": 0.5}, ValueError, "uf"),
         ("learning_time", {"depth": 0.5}, ValueError, "depth"),
         ("learning_time", {"depth": 2.5, "u0": -0.2, "uf": -0.1}, ValueError, "u0"),
-        ("learning_time", {"s": -1.0}, ValueError, "s must"),
-        ("learning_time", {"tau": 0.0}, ValueError, "tau"),
+        ("learning_time", {"beta_star": -1.0}, ValueError, "beta_star must"),
+        ("learning_time", {"eta": 0.0}, ValueError, "eta"),
         ("balanced_weights", {"rates": np.array([1.0, 0.0])}, ValueError, "rates"),
         ("balanced_weights", {"rates": np.ones((2, 2))}, ValueError, "rates"),
-        ("two_layer_trajectory", {"eta1": 0.0}, ValueError, "eta1"),
+        ("two_layer_trajectory", {"eta_w1": 0.0}, ValueError, "eta_w1"),
         ("two_layer_trajectory", {"w1_0": np.ones(2), "w2_0": np.ones(3)},
          ValueError, "w1_0"),
     ],
 )
 def test_bad_input_names_the_argument(func, kwargs, exc, match):
     base = {
-        "trajectory": {"t": 1.0, "u0": 0.1, "s": 1.0, "depth": 3},
-        "learning_time": {"u0": 0.1, "uf": 0.5, "s": 1.0, "depth": 3},
+        "trajectory": {"t": 1.0, "u0": 0.1, "beta_star": 1.0, "depth": 3},
+        "learning_time": {"u0": 0.1, "uf": 0.5, "beta_star": 1.0, "depth": 3},
         "balanced_weights": {"u": 0.5, "rates": np.ones(3)},
-        "two_layer_trajectory": {"t": 1.0, "w1_0": 0.1, "w2_0": 0.2, "s": 1.0},
+        "two_layer_trajectory": {"t": 1.0, "w1_0": 0.1, "w2_0": 0.2,
+                                 "beta_star": 1.0},
     }[func]
     with pytest.raises(exc, match=match):
         getattr(dl, func)(**{**base, **kwargs})
@@ -388,3 +389,20 @@ def test_every_claim_verifies():
     report = dl.derivation().verify()
     failed = [r for r in report.results if not r.passed]
     assert not failed, report.table()
+
+
+def test_old_argument_names_still_work_with_a_warning():
+    new = dl.trajectory(2.0, 0.1, 1.5, 3, eta=0.5)
+    with pytest.warns(DeprecationWarning, match="'tau' is deprecated.*eta = 1/tau"):
+        old = dl.trajectory(2.0, 0.1, 1.5, depth=3, tau=2.0)
+    assert old == new
+    with pytest.warns(DeprecationWarning, match="'s' is deprecated"):
+        assert dl.learning_time(0.1, 0.5, s=1.0) == dl.learning_time(0.1, 0.5, 1.0)
+    with pytest.warns(DeprecationWarning, match="'eta2' is deprecated"):
+        old = dl.two_layer_trajectory(1.0, 0.1, 0.2, 1.0, 0.5 * 4, eta2=0.5)
+    new = dl.two_layer_trajectory(1.0, 0.1, 0.2, 1.0, eta_w1=2.0, eta_w2=0.5)
+    np.testing.assert_array_equal(old, new)
+    with pytest.raises(TypeError, match="got both 'tau' and 'eta'"):
+        dl.trajectory(1.0, 0.1, 1.0, tau=1.0, eta=1.0)
+    with pytest.warns(DeprecationWarning), pytest.raises(ValueError, match="tau"):
+        dl.trajectory(1.0, 0.1, 1.0, tau=0.0)

@@ -118,7 +118,9 @@ def test_trajectory_matches_raw_integration(d, n, eta_u, eta_v, seed, kind):
     ts = np.array([[0.0, 0.3], [1.0, 4.0]])  # any shape
     u, v, beta = dl.trajectory(ts, X, y, u0=u0, v0=v0, eta_u=eta_u, eta_v=eta_v)
     assert u.shape == v.shape == beta.shape == (2, 2, d)
-    ref = integrate(X, y, u0, v0, np.sort(ts.ravel()), eta_u, eta_v)
+    # the library's loss is ½·mean: the raw sum-loss flow of X/√n, y/√n
+    ref = integrate(X / np.sqrt(n), y / np.sqrt(n), u0, v0, np.sort(ts.ravel()),
+                    eta_u, eta_v)
     ref = ref[np.argsort(np.argsort(ts.ravel()))].reshape(2, 2, 2 * d)
     np.testing.assert_allclose(u, ref[..., :d], rtol=1e-8, atol=1e-10)
     np.testing.assert_allclose(v, ref[..., d:], rtol=1e-8, atol=1e-10)
@@ -136,7 +138,7 @@ def test_trajectory_batches_and_rank_deficient_data():
     u, v, b = dl.trajectory(t, X, y, alpha=np.array([0.1, 1.0]))
     assert u.shape == (2, 2, 4)
     for i, a in enumerate((0.1, 1.0)):
-        ref = integrate(X, y, np.full(4, a), np.full(4, a), t)
+        ref = integrate(X / np.sqrt(3), y / np.sqrt(3), np.full(4, a), np.full(4, a), t)
         np.testing.assert_allclose(u[i], ref[:, :4], rtol=1e-8, atol=1e-11)
         np.testing.assert_allclose(
             b[i], ref[:, :4] ** 2 - ref[:, 4:] ** 2, rtol=1e-8, atol=1e-11
@@ -214,7 +216,8 @@ def test_gf_limit_equals_argmin_q(seed, alpha):
     assert np.max(np.abs(got - beta_gf)) < 1e-6
     assert np.max(np.abs(got - primal_argmin(X, y, alpha))) < 1e-6
     # and the exact reduction reaches the same point
-    _, _, beta_traj = dl.trajectory(np.array([2e3]), X, y, alpha=alpha)
+    # (½·mean loss: the time n·t of the sum-loss flow above)
+    _, _, beta_traj = dl.trajectory(np.array([2e3 * len(y)]), X, y, alpha=alpha)
     assert np.max(np.abs(beta_traj[0] - beta_gf)) < 1e-6
 
 
@@ -324,7 +327,9 @@ def test_whitened_equals_reduction_with_orthonormal_data():
     s = np.array([0.8, -0.4, 0.1])
     t = np.array([0.5, 2.0])
     a = dl.whitened_trajectory(t, s, alpha=0.2, eta=0.7)
-    b = dl.trajectory(t, np.eye(d), s, alpha=0.2, eta_u=0.7, eta_v=0.7)
+    # XᵀX/n = I and Xᵀy/n = s with X = √d·I (the ½·mean loss)
+    b = dl.trajectory(t, np.sqrt(d) * np.eye(d), np.sqrt(d) * s, alpha=0.2, eta_u=0.7,
+                      eta_v=0.7)
     for x, z in zip(a, b):
         np.testing.assert_allclose(x, z, rtol=1e-9, atol=1e-13)
     # a batch of initialisations: (B,) + t.shape + (d,)
@@ -521,3 +526,18 @@ def test_derivation_bundle():
 def test_every_claim_verifies():
     report = dl.derivation().verify()
     assert report.passed, report.table()
+
+
+def test_the_loss_is_half_the_mean_squared_error():
+    # the flow of L = ‖Xβ − y‖²/(2n) is the sum-loss flow slowed by n: compare the
+    # library at time t with the raw sum-loss flow at time t/n, and the rate of
+    # change of L at t = 0 with −‖∇L‖² weighted by the rates, from first principles
+    rng = np.random.default_rng(2)
+    n, d = 4, 3
+    X, y = rng.normal(size=(n, d)), rng.normal(size=n)
+    u0, v0 = rng.uniform(0.2, 1.0, d), rng.uniform(0.2, 1.0, d)
+    t = np.array([0.7, 2.0])
+    u, v, beta = dl.trajectory(t, X, y, u0=u0, v0=v0)
+    ref = integrate(X, y, u0, v0, t / n)
+    np.testing.assert_allclose(beta, ref[:, :d] ** 2 - ref[:, d:] ** 2, rtol=1e-8,
+                               atol=1e-11)

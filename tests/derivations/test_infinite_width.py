@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 from scipy.integrate import solve_ivp
 from scipy.linalg import expm
@@ -75,6 +75,8 @@ def test_zero_input_without_bias_is_zero():
 
 
 @settings(max_examples=30)
+@example(0, "relu", 1, 1.0, 4.622434714603869e-178, 0.0)  # b² underflows
+@example(0, "relu", 1, 1.0, 0.0, 1e-195)  # a row whose |x|² underflows
 @given(st.integers(0, 2**32 - 1), st.sampled_from(["relu", "leaky_relu", "erf",
                                                       "linear"]),
        st.integers(1, 4), st.floats(0.2, 3.0), st.floats(0.0, 2.0),
@@ -86,6 +88,11 @@ def test_gram_matrices_are_valid_kernels(seed, activation, depth, w_std, b_std, 
     x = rng.standard_normal((4, 3)) * rng.uniform(0.01, 10)
     x = np.vstack([x, c * x[0], -x[1], np.zeros(3)])
     slope = 0.1 if activation == "leaky_relu" else None
+    tiny = np.einsum("ij,ij->i", x, x) * w_std**2 / 3 < np.finfo(float).tiny
+    if b_std * b_std == 0 and np.any(tiny & np.any(x != 0, axis=1)):
+        with pytest.raises(ValueError, match="x1 row .* too small for b_std = 0"):
+            iw.kernel_pair(x, x, depth, activation, w_std, b_std, slope)
+        return
     k, t = iw.kernel_pair(x, x, depth, activation, w_std, b_std, slope)
     for m in (k, t):
         assert np.all(np.isfinite(m))

@@ -64,7 +64,7 @@ def test_closed_form_matches_dop853(d_in, h, d_out, lam_kind, rank, tau, seed):
     W1, W2, Syx, _ = make_case(d_in, h, d_out, lam_kind, rank, seed)
     ts = np.linspace(0.0, 3.0, 7)
     want = integrate(W1, W2, Syx, tau, ts)
-    got = tl.trajectory(ts, W1, W2, Syx, tau=tau)
+    got = tl.trajectory(ts, W1, W2, Syx.T, eta=1 / tau)
     for g, w in zip(got, want):
         assert g.shape == w.shape
         np.testing.assert_allclose(
@@ -132,7 +132,7 @@ def test_long_time_limit(lam, h, rank, d_in):
     W1, W2 = tl.balanced_init(product, lam, h, R=random_orthogonal(rng, h))
     t = np.array([1e3, 1e6, 1e8])
     with np.errstate(**RAISE):
-        beta, K1, K2 = tl.trajectory(t, W1, W2, Syx, tau=0.5)
+        beta, K1, K2 = tl.trajectory(t, W1, W2, Syx.T, eta=1 / 0.5)
     # positive eigen-directions: modes (rate D/2), output complement (+λ/2)
     dirs = [(np.hypot(lam, 2 * si) / 2, "mode", i) for i, si in enumerate(s)]
     if lam > 0:
@@ -164,7 +164,7 @@ def test_saddle_stays_put_for_all_times():
     W1, W2 = tl.balanced_init(np.diag([0.01, 0.0]), 0.0, 2)
     t = np.array([0.0, 5.0, 1e3, 1e6, 1e8])
     with np.errstate(**RAISE):
-        beta, K1, K2 = tl.trajectory(t, W1, W2, Syx)
+        beta, K1, K2 = tl.trajectory(t, W1, W2, Syx.T)
     np.testing.assert_allclose(
         beta[2:], np.broadcast_to(np.diag([2.0, 0.0]), (3, 2, 2)), atol=1e-13
     )
@@ -176,11 +176,11 @@ def test_small_time_steps_and_zero_init():
     # all-zero start: 𝒫 ≡ 0 (a fixed point); tiny t: first-order Taylor
     Syx = np.array([[1.0, 0.5]])
     W1, W2 = np.zeros((2, 2)), np.zeros((1, 2))
-    beta, K1, K2 = tl.trajectory(np.array([0.0, 1e-300, 1e8]), W1, W2, Syx)
+    beta, K1, K2 = tl.trajectory(np.array([0.0, 1e-300, 1e8]), W1, W2, Syx.T)
     assert np.all(beta == 0) and np.all(K1 == 0) and np.all(K2 == 0)
     W1, W2 = tl.balanced_init(np.array([[0.3, -0.2]]), 0.5, 1)
     dt = 1e-7
-    beta, _, _ = tl.trajectory(np.array([dt]), W1, W2, Syx, tau=2.0)
+    beta, _, _ = tl.trajectory(np.array([dt]), W1, W2, Syx.T, eta=0.5)
     R = Syx - W2 @ W1
     slope = (W2 @ W2.T @ R + R @ W1.T @ W1) / 2.0
     np.testing.assert_allclose(beta[0], W2 @ W1 + dt * slope, atol=1e-13)
@@ -189,10 +189,10 @@ def test_small_time_steps_and_zero_init():
 def test_shapes_of_batched_times():
     W1, W2, Syx, _ = make_case(3, 2, 2, "pos", 2, 0)
     t = np.linspace(0, 1, 6).reshape(2, 3)
-    beta, K1, K2 = tl.trajectory(t, W1, W2, Syx)
+    beta, K1, K2 = tl.trajectory(t, W1, W2, Syx.T)
     assert beta.shape == (2, 3, 2, 3) and K1.shape == (2, 3, 3, 3)
     assert K2.shape == (2, 3, 2, 2)
-    b1, _, _ = tl.trajectory(t[1, 2], W1, W2, Syx)
+    b1, _, _ = tl.trajectory(t[1, 2], W1, W2, Syx.T)
     assert b1.shape == (2, 3)
     np.testing.assert_allclose(b1, beta[1, 2], rtol=1e-14, atol=1e-15)
 
@@ -206,8 +206,8 @@ def test_mode_kernel_matches_full_trajectory_for_aligned_init():
     for lam in (-1.3, 0.0, 0.8):
         W1, W2 = tl.balanced_init(U[:, :2] @ np.diag(u0) @ V.T, lam, 2)
         t = np.linspace(0, 6, 13)
-        beta, K1, K2 = tl.trajectory(t, W1, W2, Syx, tau=0.7)
-        u, a2, b2 = tl.mode_trajectory(t[:, None], s, lam, u0, 0.7)
+        beta, K1, K2 = tl.trajectory(t, W1, W2, Syx.T, eta=1 / 0.7)
+        u, a2, b2 = tl.mode_trajectory(t[:, None], s, lam, u0, eta=1 / 0.7)
         np.testing.assert_allclose(
             beta, np.einsum("ik,mk,jk->mij", U[:, :2], u, V), atol=1e-12
         )
@@ -277,7 +277,7 @@ def test_kernel_at_extreme_times(lam, u0):
 def test_kernel_is_the_saxe_sigmoid_at_zero_imbalance():
     t = np.linspace(0, 10, 21)
     s, u0 = 2.0, 1e-3
-    u, a2, b2 = tl.mode_trajectory(t, s, 0.0, u0, tau=1.3)
+    u, a2, b2 = tl.mode_trajectory(t, s, 0.0, u0, eta=1 / 1.3)
     sig = s * u0 / (u0 + (s - u0) * np.exp(-2 * s * t / 1.3))
     np.testing.assert_allclose(u, sig, rtol=1e-13)
     np.testing.assert_allclose(a2, sig, rtol=1e-13)
@@ -291,7 +291,7 @@ def test_lazy_limit_ntk_moves_little(lam):
     Syx = rng.normal(size=(2, 2))
     W1, W2 = tl.balanced_init(0.2 * rng.normal(size=(2, 2)), lam, 2)
     t = np.concatenate([[0.0], np.geomspace(1e-4, 1e2, 40) / abs(lam), [1e6]])
-    beta, K1, K2 = tl.trajectory(t, W1, W2, Syx)
+    beta, K1, K2 = tl.trajectory(t, W1, W2, Syx.T)
     np.testing.assert_allclose(beta[-1], Syx, atol=1e-10)
     size = np.hypot(np.linalg.norm(K1[0]), np.linalg.norm(K2[0]))
     move = (
@@ -307,7 +307,7 @@ def test_lazy_limit_ntk_moves_little(lam):
 def test_rich_regime_ntk_moves_a_lot():
     Syx = np.diag([2.0, 1.0])
     W1, W2 = tl.balanced_init(1e-4 * np.eye(2), 0.0, 2)
-    _, K1, _ = tl.trajectory(np.array([0.0, 50.0]), W1, W2, Syx)
+    _, K1, _ = tl.trajectory(np.array([0.0, 50.0]), W1, W2, Syx.T)
     assert np.linalg.norm(K1[1] - K1[0]) > 1e3 * np.linalg.norm(K1[0])
 
 
@@ -317,7 +317,7 @@ def _base():
         "t": np.array([0.0, 1.0]),
         "W1_0": W1,
         "W2_0": W2,
-        "Syx": np.array([[1.0, -0.5]]),
+        "beta_star": np.array([[1.0], [-0.5]]),
     }
 
 
@@ -333,9 +333,9 @@ def _base():
         ),
         ({"W2_0": np.ones((1, 2))}, "W2_0"),
         ({"W1_0": np.ones(2)}, "W1_0"),
-        ({"Syx": np.ones((2, 2))}, "Syx"),
-        ({"tau": 0.0}, "tau"),
-        ({"tau": -1.0}, "tau"),
+        ({"beta_star": np.ones((2, 2))}, "beta_star"),
+        ({"eta": 0.0}, "eta"),
+        ({"eta": -1.0}, "eta"),
         ({"t": np.array([-1.0])}, "t"),
         ({"t": np.array([np.inf])}, "t"),
         ({"W1_0": np.array([[np.nan, 0.0]])}, "W1_0"),
@@ -352,7 +352,7 @@ def test_imbalance_message_reports_the_measured_value():
     W1 = np.array([[1.0, 0.0], [0.0, 2.0]])
     W2 = np.array([[1.0, 1.0]])
     with pytest.raises(ValueError, match=r"W1_0, W2_0 .*imbalance .*= \d\.\d+e[+-]\d+"):
-        tl.trajectory(1.0, W1, W2, np.zeros((1, 2)))
+        tl.trajectory(1.0, W1, W2, np.zeros((2, 1)))
 
 
 @pytest.mark.parametrize(
@@ -379,14 +379,14 @@ def test_balanced_init_rejects_non_orthogonal_gauge():
 @pytest.mark.parametrize(
     "kwargs,match",
     [
-        ({"s": -1.0}, "s"),
-        ({"tau": 0.0}, "tau"),
+        ({"beta_star": -1.0}, "beta_star"),
+        ({"eta": 0.0}, "eta"),
         ({"t": -1.0}, "t"),
         ({"u0": np.nan}, "u0"),
     ],
 )
 def test_mode_trajectory_bad_input(kwargs, match):
-    args = {"t": 1.0, "s": 1.0, "lam": 0.0, "u0": 0.1, "tau": 1.0}
+    args = {"t": 1.0, "beta_star": 1.0, "lam": 0.0, "u0": 0.1, "eta": 1.0}
     args.update(kwargs)
     with pytest.raises(ValueError, match=match):
         tl.mode_trajectory(**args)
@@ -404,3 +404,18 @@ def test_every_claim_verifies():
     report = tl.derivation().verify()
     failed = [r for r in report.results if not r.passed]
     assert not failed, report.table()
+
+
+def test_old_argument_names_still_work_with_a_warning():
+    W1, W2 = tl.balanced_init(np.array([[0.3, -0.2]]), 0.5, 1)
+    Syx = np.array([[1.0, 0.5]])
+    new = tl.trajectory([0.5, 2.0], W1, W2, Syx.T, eta=0.5)
+    with pytest.warns(DeprecationWarning, match="'Syx' is deprecated.*Syx transposed"):
+        old = tl.trajectory([0.5, 2.0], W1, W2, Syx=Syx, eta=0.5)
+    for a, b in zip(old, new):
+        np.testing.assert_array_equal(a, b)
+    with pytest.warns(DeprecationWarning, match="'tau' is deprecated"):
+        old = tl.mode_trajectory([1.0, 3.0], 2.0, 0.5, 0.1, tau=[2.0, 4.0])
+    new = tl.mode_trajectory([1.0, 3.0], 2.0, 0.5, 0.1, eta=[0.5, 0.25])
+    for a, b in zip(old, new):
+        np.testing.assert_array_equal(a, b)

@@ -225,11 +225,15 @@ def test_shapes_and_batches():
     u0 = np.arange(12.0).reshape(4, 3) / 10 - 0.5
     w0 = np.cos(np.arange(12.0)).reshape(4, 3)
     u, w = wl.trajectory(t, u0, w0, 1.0, 0.5)
-    assert u.shape == w.shape == (2, 3, 4, 3)
+    assert u.shape == w.shape == (4, 2, 3, 3)  # batch, then time, then d
+    ob = wl.observables(t, u0, w0, 1.0, 0.5)
+    assert ob.p.shape == ob.ntk.shape == (4, 2, 3)
     for i in range(4):
         ui, wi = wl.trajectory(t, u0[i], w0[i], 1.0, 0.5)
-        np.testing.assert_allclose(u[:, :, i], ui, rtol=1e-14, atol=1e-15)
-        np.testing.assert_allclose(w[:, :, i], wi, rtol=1e-14, atol=1e-15)
+        np.testing.assert_allclose(u[i], ui, rtol=1e-14, atol=1e-15)
+        np.testing.assert_allclose(w[i], wi, rtol=1e-14, atol=1e-15)
+        np.testing.assert_allclose(ob.p[i], np.sum(ui * wi, -1), rtol=1e-12,
+                                   atol=1e-14)
     u1, _ = wl.trajectory(0.5, u0[0], w0[0], 1.0, 0.5)
     assert u1.shape == (3,)
 
@@ -241,8 +245,8 @@ def test_shapes_and_batches():
         ({"eta_w": -1.0}, "eta_w"),
         ({"eta_u": float("nan")}, "eta_u"),
         ({"kappa": 0.0}, "kappa"),
-        ({"alpha": -1.0}, "alpha"),
-        ({"beta": np.inf}, "beta"),
+        ({"sigma_xx": -1.0}, "sigma_xx"),
+        ({"sigma_xy": np.inf}, "sigma_xy"),
         ({"t": -1.0}, "t"),
         ({"t": np.nan}, "t"),
         ({"u0": np.array([np.nan, 0.0])}, "u0"),
@@ -252,7 +256,7 @@ def test_shapes_and_batches():
 )
 def test_bad_input_names_the_argument(kwargs, match):
     args = {"t": 1.0, "u0": np.array([0.1, 0.2]), "w0": np.array([0.3, -0.1]),
-            "alpha": 1.0, "beta": 0.5}
+            "sigma_xx": 1.0, "sigma_xy": 0.5}
     args.update(kwargs)
     with pytest.raises(ValueError, match=match):
         wl.trajectory(**args)
@@ -265,7 +269,7 @@ def test_bad_input_names_the_argument(kwargs, match):
     [({"width": 0}, "width"), ({"width": 2.5}, "width"),
      ({"eta_ratio": 0.0}, "eta_ratio"), ({"kappa": -1.0}, "kappa"),
      ({"init_scale": 0.0}, "init_scale"),
-     ({"tol": 0.0}, "tol"), ({"alpha": 0.0}, "alpha")],
+     ({"tol": 0.0}, "tol"), ({"sigma_xx": 0.0}, "sigma_xx")],
 )
 def test_regime_bad_input(kwargs, match):
     args = {"width": 4, "eta_ratio": 1.0, "kappa": 1.0, "init_scale": 1.0}
@@ -310,7 +314,7 @@ def numeric_regime(d, ratio, kappa, sigma, alpha=1.0, beta=1.0, t_end=None):
 )
 def test_regime_against_integration(d, ratio, kappa, sigma, beta, t_end, kind,
                                     mechanism):
-    reg = wl.regime(d, ratio, kappa, sigma, beta=beta)
+    reg = wl.regime(d, ratio, kappa, sigma, sigma_xy=beta)
     assert (reg.kind, reg.mechanism) == (kind, mechanism)
     change, share, dcos = numeric_regime(d, ratio, kappa, sigma, beta=beta,
                                          t_end=t_end)
@@ -381,3 +385,14 @@ def test_every_claim_verifies():
     report = wl.derivation().verify()
     failed = [r for r in report.results if not r.passed]
     assert not failed, report.table()
+
+
+def test_old_argument_names_still_work_with_a_warning():
+    u0, w0 = np.array([0.3, 0.1]), np.array([0.2, -0.4])
+    new = wl.trajectory([0.5, 3.0], u0, w0, 1.5, 0.7)
+    with pytest.warns(DeprecationWarning, match="'alpha' is deprecated.*sigma_xx"):
+        old = wl.trajectory([0.5, 3.0], u0, w0, alpha=1.5, sigma_xy=0.7)
+    for a, b in zip(old, new):
+        np.testing.assert_array_equal(a, b)
+    with pytest.raises(TypeError, match="got both 'beta' and 'sigma_xy'"):
+        wl.classify(u0, w0, 1.0, beta=1.0, sigma_xy=1.0)

@@ -219,7 +219,7 @@ def _scaled_rate_limit():
         want = f(u0v, ufv, sv, 1.0)
         scaled = []  # N·(relative error): converges when the error is O(1/N)
         for n in (100, 1000):
-            got = float(learning_time(u0v, ufv, sv, n, tau=float(n)))
+            got = float(learning_time(u0v, ufv, sv, n, eta=1.0 / n))
             scaled.append(n * abs(got - want) / abs(want))
         ok &= abs(scaled[1] - scaled[0]) <= 0.05 * scaled[1]
         worst = max(worst, scaled[1] / 1000)

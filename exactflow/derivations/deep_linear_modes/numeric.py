@@ -21,6 +21,7 @@ import numpy as np
 from .._bundle import generated_kernel
 from .._checks import finite_array as _finite
 from .._checks import positive_scalar as _positive_scalar
+from .._renamed import reciprocal, renamed
 from ..single_neuron.numeric import trajectory as _neuron
 from .maths import NAME, kernels
 from .numeric_deep import Regime, classify, gauss, invert, learning_time_real
@@ -61,8 +62,9 @@ def _broadcast(**arrays) -> list[np.ndarray]:
         raise ValueError(f"arguments do not broadcast together: {shapes}") from None
 
 
-def trajectory(t, u0, s, depth: int = 2, tau: float = 1.0) -> np.ndarray:
-    r"""Exact u(t) of a balanced decoupled mode, τu̇ = N|u|^{2−2/N}(s − u).
+@renamed(s="beta_star", tau=("eta", reciprocal("tau")))
+def trajectory(t, u0, beta_star, depth: int = 2, *, eta: float = 1.0) -> np.ndarray:
+    r"""Exact u(t) of a balanced decoupled mode, u̇ = ηN|u|^{2−2/N}(s − u), s = β*.
 
     Parameters
     ----------
@@ -70,13 +72,15 @@ def trajectory(t, u0, s, depth: int = 2, tau: float = 1.0) -> np.ndarray:
         Times, ``t ≥ 0``.
     u0 : array_like
         Initial mode strength(s) u₀ = w_N(0)⋯w_1(0); any real value.
-    s : array_like
-        Target mode strength(s) (singular values), ``s > 0``.
+    beta_star : array_like
+        Target mode strength(s) s = β* (singular values of Σxy), ``β* > 0``
+        (formerly ``s``).
     depth : int
         Number of weight layers N ≥ 1.
-    tau : float
-        Time constant τ > 0 (τ = 1/η for equal rates η; for layer rates η_l on
-        the balanced set, τ = (η_1⋯η_N)^{−1/N}).
+    eta : float
+        Learning rate η > 0, keyword only; Saxe's time constant is τ = 1/η (the
+        deprecated ``tau=`` is still accepted).  For layer rates η_l on the
+        balanced set, η = (η_1⋯η_N)^{1/N}.
 
     Returns
     -------
@@ -94,12 +98,13 @@ def trajectory(t, u0, s, depth: int = 2, tau: float = 1.0) -> np.ndarray:
     u₀ = 0 and u₀ = s are fixed points; for N ≥ 2 a negative u₀ decays to 0.
     """
     n = _depth(depth)
-    tau = _positive_scalar("tau", tau)
-    t, u0, s = _broadcast(t=_finite("t", t), u0=_finite("u0", u0), s=_finite("s", s))
+    tau = 1.0 / _positive_scalar("eta", eta)
+    t, u0, s = _broadcast(t=_finite("t", t), u0=_finite("u0", u0),
+                          beta_star=_finite("beta_star", beta_star))
     if np.any(t < 0):
         raise ValueError("t must be non-negative (the flow runs forward)")
     if np.any(s <= 0):
-        raise ValueError("s must be positive (a mode strength)")
+        raise ValueError("beta_star must be positive (a mode strength)")
     if n == 1:
         return s - (s - u0) * np.exp(-t / tau)
     if n == 2:
@@ -134,27 +139,29 @@ def _check_reachable(n, u0, uf, s):
         raise ValueError(
             "uf must lie on the forward trajectory from u0, between u0 (inclusive) "
             f"and the attractor (exclusive); got u0={u0.ravel()[i]}, "
-            f"uf={uf.ravel()[i]}, s={s.ravel()[i]}, depth={n}"
+            f"uf={uf.ravel()[i]}, beta_star={s.ravel()[i]}, depth={n}"
         )
 
 
-def learning_time(u0, uf, s, depth=2, tau: float = 1.0) -> np.ndarray:
+@renamed(s="beta_star", tau=("eta", reciprocal("tau")))
+def learning_time(u0, uf, beta_star, depth=2, *, eta: float = 1.0) -> np.ndarray:
     r"""Exact time for a balanced mode to go from u₀ to u_f (the docs).
 
-    t = (τ/N) ∫_{u₀}^{u_f} du/(|u|^{2−2/N}(s − u)).
+    t = (τ/N) ∫_{u₀}^{u_f} du/(|u|^{2−2/N}(s − u)), τ = 1/η, s = β*.
 
     Parameters
     ----------
     u0, uf : array_like
         Start and end; ``uf`` must lie on the forward trajectory from ``u0``
         (between ``u0`` and the attractor: s, or 0 for u₀ < 0 when N ≥ 2).
-    s : array_like
-        Mode strength(s), ``s > 0``.
+    beta_star : array_like
+        Target mode strength(s) s = β*, ``β* > 0`` (formerly ``s``).
     depth : int or float
         Number of weight layers N ≥ 1 (integer, any regime), or a real N > 1
         (then only u₀ > 0; the Gauss-hypergeometric form, evaluated with mpmath).
-    tau : float
-        Time constant τ > 0.
+    eta : float
+        Learning rate η = 1/τ > 0, keyword only (the deprecated ``tau=`` is
+        still accepted).
 
     Returns
     -------
@@ -167,12 +174,13 @@ def learning_time(u0, uf, s, depth=2, tau: float = 1.0) -> np.ndarray:
     elementary roots-of-unity antiderivative in NumPy.
     """
     n = _depth(depth, allow_real=True)
-    tau = _positive_scalar("tau", tau)
+    tau = 1.0 / _positive_scalar("eta", eta)
     u0, uf, s = _broadcast(
-        u0=_finite("u0", u0), uf=_finite("uf", uf), s=_finite("s", s)
+        u0=_finite("u0", u0), uf=_finite("uf", uf),
+        beta_star=_finite("beta_star", beta_star)
     )
     if np.any(s <= 0):
-        raise ValueError("s must be positive (a mode strength)")
+        raise ValueError("beta_star must be positive (a mode strength)")
     if isinstance(n, float):
         if np.any(u0 <= 0):
             raise ValueError("u0 must be positive for a non-integer depth")
@@ -230,17 +238,19 @@ def balanced_weights(u, rates) -> np.ndarray:
     return w
 
 
-def two_layer_trajectory(t, w1_0, w2_0, s, eta1: float = 1.0, eta2: float = 1.0):
+@renamed(s="beta_star", eta1="eta_w1", eta2="eta_w2")
+def two_layer_trajectory(t, w1_0, w2_0, beta_star, eta_w1: float = 1.0,
+                         eta_w2: float = 1.0):
     r"""Exact (w1, w2)(t) of the depth-2 chain for every initialisation.
 
     The decoupled unbalanced mode is the single neuron of docs/math/single_neuron.md
     with d = 1
-    (a = w2, w = w1, η_a = η2, η_w = η1, β* = s); this delegates to
+    (a = w2, w = w1, η_a = η_w2, η_w = η_w1, β* = s); this delegates to
     :func:`exactflow.derivations.single_neuron.trajectory`.  ``w1_0``, ``w2_0``
     are scalars or arrays of shape (B,); results have shape ``t.shape`` or
     ``(B,) + t.shape``.
     """
-    eta1, eta2 = _positive_scalar("eta1", eta1), _positive_scalar("eta2", eta2)
+    eta1, eta2 = _positive_scalar("eta_w1", eta_w1), _positive_scalar("eta_w2", eta_w2)
     w1_0, w2_0 = _finite("w1_0", w1_0), _finite("w2_0", w2_0)
     if w1_0.ndim > 1 or w2_0.ndim > 1 or (
         w1_0.ndim == 1 and w2_0.ndim == 1 and w1_0.shape != w2_0.shape
@@ -249,9 +259,9 @@ def two_layer_trajectory(t, w1_0, w2_0, s, eta1: float = 1.0, eta2: float = 1.0)
             f"w1_0 and w2_0 must be scalars or of one shape (B,), got "
             f"{w1_0.shape} and {w2_0.shape}"
         )
-    s = _finite("s", s)
+    s = _finite("beta_star", beta_star)
     if s.ndim != 0:
-        raise ValueError(f"s must be a scalar, got shape {s.shape}")
+        raise ValueError(f"beta_star must be a scalar, got shape {s.shape}")
     batch = max(w1_0.ndim, w2_0.ndim)
     if batch:
         size = max(w1_0.size, w2_0.size)

@@ -1,8 +1,9 @@
 """Vector-level diagonal-network functions on plain arrays (the docs).
 
-The data are samples X ∈ ℝⁿˣᵈ, y ∈ ℝⁿ with the sum convention of the docs,
-L = ½‖Xβ − y‖² (Σxx = XᵀX, Σxy = Xᵀy); for the expectation convention pass
-X/√n and y/√n.
+The data are samples X ∈ ℝⁿˣᵈ, y ∈ ℝⁿ with the catalog's loss (docs/conventions.md),
+half the mean squared error L = ‖Xβ − y‖²/(2n) (Σxx = XᵀX/n, Σxy = Xᵀy/n).
+Before exactflow 0.2 :func:`trajectory` used the sum ½‖Xβ − y‖², which runs n
+times faster: the old result at time t is the new one at time n·t.
 
 - :func:`trajectory`: an *exact reduction* with one numerical step.  The flow is
   u = u₀e^{−2η_uR}, v = v₀e^{2η_vR} exactly, with R(t) = Xᵀ∫₀ᵗρ the integrated
@@ -130,7 +131,9 @@ def trajectory(
         Times ``t ≥ 0``, any shape.
     X : array of shape (n, d)
     y : array of shape (n,)
-        Data; the loss is ½‖Xβ − y‖² (pass X/√n, y/√n for ½·mean).
+        Data; the loss is half the mean squared error ‖Xβ − y‖²/(2n) (the
+        catalog convention; pass X·√n, y·√n, or times n·t, for the sum
+        ½‖Xβ − y‖² used before exactflow 0.2).
     alpha : float or array of shape (B,), optional
         Uniform initialisation u₀ = v₀ = α𝟙 (β₀ = 0).
     u0, v0 : arrays of shape (d,) or (B, d), optional
@@ -153,6 +156,7 @@ def trajectory(
     """
     t = _times(t)
     X, y, u0, v0, eta_u, eta_v = _problem(X, y, alpha, u0, v0, eta_u, eta_v)
+    X, y = X / np.sqrt(len(y)), y / np.sqrt(len(y))  # ½·mean loss
     if u0.ndim == 2:
         parts = [
             _one_trajectory(t, X, y, a, b, eta_u, eta_v, rtol, atol, method)

@@ -130,7 +130,7 @@ def two_layer_linear_balanced_gap(lam: float, taus=TAUS) -> float:
     syx = np.array([[1.0, 0.5, 0.0], [0.0, -0.7, 0.3]])
     w1, w2 = tl.balanced_init(np.array([[0.2, 0.0, 0.1], [0.0, 0.1, 0.0]]), lam, 2)
     t = np.asarray(taus) / lam
-    product = tl.trajectory(t, w1, w2, syx)[0]
+    product = tl.trajectory(t, w1, w2, syx.T)[0]
     e0 = syx - w2 @ w1
     kernel = syx - _expm_sym(w2 @ w2.T, t) @ e0 @ _expm_sym(w1.T @ w1, t)
     return float(np.abs(product - kernel).max() / np.abs(e0).max())

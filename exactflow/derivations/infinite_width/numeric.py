@@ -40,6 +40,8 @@ def _check_options(depth, activation, w_std, b_std, slope):
     b_std = float(finite_array("b_std", b_std, ndim=(0,)))
     if b_std < 0:
         raise ValueError(f"b_std must be non-negative, got {b_std}")
+    if b_std * b_std == 0.0:  # b² below float64's range: exactly the b = 0 kernels
+        b_std = 0.0           # (else b and b² would disagree about it)
     if activation == "leaky_relu":
         if slope is None:
             raise ValueError("slope must be given for activation='leaky_relu' "
@@ -63,6 +65,18 @@ def _inputs(x1, x2):
         raise ValueError(f"x2 must have shape (n2, {x1.shape[1]}) to match x1, got "
                          f"{x2.shape}")
     return x1, x2
+
+
+def _check_resolvable(x, name, w_std):
+    """Without a bias, a nonzero row whose K⁰(x, x) = W²|x|²/d underflows float64
+    has kernels that float64 cannot hold consistently (K(x, x) = 0 < |K(x, y)|)."""
+    with np.errstate(under="ignore"):
+        k0 = np.einsum("ij,ij->i", x, x) * (w_std * w_std / x.shape[1])
+    bad = np.flatnonzero((k0 < np.finfo(np.float64).tiny) & np.any(x != 0, axis=1))
+    if bad.size:
+        raise ValueError(
+            f"{name} row {bad[0]} is too small for b_std = 0: W²|x|²/d_in underflows "
+            "float64 (about |x| < 1e-154); rescale the inputs or use b_std > 0")
 
 
 def _two_product_error(a, b):
@@ -135,6 +149,9 @@ def kernel_pair(x1, x2=None, depth: int = 2, activation: str = "relu",
     depth, w_std, b_std, slope = _check_options(depth, activation, w_std, b_std,
                                                 slope)
     x1, x2 = _inputs(x1, x2)
+    if b_std == 0.0:
+        _check_resolvable(x1, "x1", w_std)
+        _check_resolvable(x2, "x2", w_std)
     with np.errstate(over="ignore", invalid="ignore"):
         return _recursion(x1, x2, depth, activation, w_std, b_std, slope, target)
 

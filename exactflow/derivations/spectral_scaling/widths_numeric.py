@@ -89,10 +89,10 @@ def ntk_change(d: int, a: float, b: float, e: float, seeds: int = 8, *,
     T = _DECAY / (2 * alpha * c * kappa**2 * float(root_h.min()))
     obs = wls.observables(np.array([0.0, T]), u0, w0, alpha, beta, kappa,
                           eta_u, eta_w)
-    r0, rT = obs.residual
+    r0, rT = np.moveaxis(obs.residual, -1, 0)  # (seeds, 2): batch first
     if np.any(np.abs(rT) > 1e-12 * np.abs(r0)):  # guaranteed by the bound
         raise ValueError("the exact solution has not converged at T")
-    K0, KT = obs.ntk
+    K0, KT = np.moveaxis(obs.ntk, -1, 0)
     return np.abs(KT - K0) / K0
 
 

@@ -98,7 +98,7 @@ def _saxe_numeric():
         R=np.linalg.qr(rng.normal(size=(2, 2)))[0],
     )
     t = np.linspace(0, 12, 49)
-    beta, _, _ = numeric.trajectory(t, W1, W2, Syx, tau=1.5)
+    beta, _, _ = numeric.trajectory(t, W1, W2, Syx.T, eta=1 / 1.5)
     T = t[:, None] / 1.5
     u = s[:2] * u0 / (u0 + (s[:2] - u0) * np.exp(-2 * s[:2] * T))
     want = np.einsum("ik,mk,jk->mij", U[:, :2], u, V[:, :2])
@@ -116,7 +116,7 @@ def _lazy_case(lam):
     Syx = rng.normal(size=(2, 3))
     W1, W2 = numeric.balanced_init(0.3 * rng.normal(size=(2, 3)), lam, 2)
     t = np.concatenate([[0.0], np.geomspace(1e-3, 60.0, 80) / abs(lam)])
-    beta, K1, K2 = numeric.trajectory(t, W1, W2, Syx)
+    beta, K1, K2 = numeric.trajectory(t, W1, W2, Syx.T)
     drift = np.max(
         np.hypot(
             np.linalg.norm(K1 - K1[0], axis=(1, 2)),
@@ -223,7 +223,7 @@ def _trajectory_vs_mpmath():
             R=np.linalg.qr(rng.normal(size=(h, h)))[0],
         )
         for t in (0.0, 0.37, 4.0, 25.0):
-            beta, K1, K2 = numeric.trajectory(np.array(t), W1, W2, Syx, tau=0.8)
+            beta, K1, K2 = numeric.trajectory(np.array(t), W1, W2, Syx.T, eta=1 / 0.8)
             P, _ = _mp_closed_form(t, W1, W2, Syx, 0.8)
             got = np.block([[K1, beta.T], [beta, K2]])
             worst = max(

@@ -27,6 +27,7 @@ import numpy as np
 from .._bundle import generated_kernel
 from .._checks import finite_array as _finite
 from .._checks import positive_scalar as _positive
+from .._renamed import reciprocal, renamed, transposed
 from .maths import NAME, kernels
 
 __all__ = ["trajectory", "mode_trajectory", "balanced_init", "imbalance", "eigen_f"]
@@ -114,24 +115,30 @@ def imbalance(W1_0, W2_0) -> tuple[float, float]:
     return lam, float(np.linalg.norm(G - lam * np.eye(h)))
 
 
-def trajectory(t, W1_0, W2_0, Syx, tau: float = 1.0, *, balance_tol: float = 1e-9):
+@renamed(Syx=("beta_star", transposed("Syx")), tau=("eta", reciprocal("tau")))
+def trajectory(t, W1_0, W2_0, beta_star, *, eta: float = 1.0,
+               balance_tol: float = 1e-9):
     r"""Exact (W₂W₁, W₁ᵀW₁, W₂W₂ᵀ)(t) of a λ-balanced two-layer linear network.
 
-    Whitened inputs, equal layer rates 1/τ: τẆ₁ = W₂ᵀ(Σyx − W₂W₁),
-    τẆ₂ = (Σyx − W₂W₁)W₁ᵀ, from a λ-balanced start W₂ᵀW₂ − W₁W₁ᵀ = λI_h.
+    Whitened inputs, equal layer rates η = 1/τ: Ẇ₁ = ηW₂ᵀ(Σyx − W₂W₁),
+    Ẇ₂ = η(Σyx − W₂W₁)W₁ᵀ with Σyx = β*ᵀ, from a λ-balanced start
+    W₂ᵀW₂ − W₁W₁ᵀ = λI_h.
 
     Parameters
     ----------
     t : array_like
-        Times t ≥ 0, any shape (finite; t/τ up to 1e8 and beyond is fine).
+        Times t ≥ 0, any shape (finite; ηt up to 1e8 and beyond is fine).
     W1_0 : array of shape (h, d_in)
     W2_0 : array of shape (d_out, h)
         A λ-balanced initialisation (see :func:`balanced_init`); any λ, any shapes
         for which one exists (λ > 0 needs h ≤ d_out, λ < 0 needs h ≤ d_in).
-    Syx : array of shape (d_out, d_in)
-        The input–output correlation E[yxᵀ]; may be rank-deficient or zero.
-    tau : float
-        Positive time constant (1/learning rate).
+    beta_star : array of shape (d_in, d_out)
+        The whitened target β* = Σxy = E[xyᵀ] (the transpose of the former
+        ``Syx``, which is still accepted as a keyword); may be rank-deficient
+        or zero.
+    eta : float
+        Positive learning rate, keyword only (Saxe's time constant τ = 1/η;
+        the deprecated ``tau=`` is still accepted).
     balance_tol : float
         Accepted imbalance ‖W₂ᵀW₂ − W₁W₁ᵀ − λI‖_F relative to ‖W₁‖²_F + ‖W₂‖²_F.
 
@@ -145,7 +152,7 @@ def trajectory(t, W1_0, W2_0, Syx, tau: float = 1.0, *, balance_tol: float = 1e-
     ------
     ValueError
         Naming the argument: negative or non-finite t, shapes that do not match,
-        a non-positive tau, or W1_0, W2_0 that are not λ-balanced (the message
+        a non-positive eta, or W1_0, W2_0 that are not λ-balanced (the message
         gives the measured imbalance).
     """
     t = _finite("t", t)
@@ -160,12 +167,14 @@ def trajectory(t, W1_0, W2_0, Syx, tau: float = 1.0, *, balance_tol: float = 1e-
             f"W2_0 must have shape (d_out, h) with h = {h} (the rows of W1_0), "
             f"got {W2_0.shape}"
         )
-    Syx = _finite("Syx", Syx, ndim=(2,))
-    if Syx.shape != (d_out, d_in):
+    beta_star = _finite("beta_star", beta_star, ndim=(2,))
+    if beta_star.shape != (d_in, d_out):
         raise ValueError(
-            f"Syx must have shape (d_out, d_in) = {(d_out, d_in)}, got {Syx.shape}"
+            f"beta_star must have shape (d_in, d_out) = {(d_in, d_out)} (β* = Σxy, "
+            f"the transpose of the former Syx), got {beta_star.shape}"
         )
-    tau = _positive("tau", tau)
+    Syx = beta_star.T
+    tau = 1.0 / _positive("eta", eta)
     balance_tol = _positive("balance_tol", balance_tol)
     lam, imb = imbalance(W1_0, W2_0)
     scale = float(np.sum(W1_0**2) + np.sum(W2_0**2))
@@ -201,27 +210,35 @@ def _kernel():
     return generated_kernel(NAME, kernels)
 
 
-def mode_trajectory(t, s, lam, u0, tau: float = 1.0):
+@renamed(s="beta_star", tau=("eta", reciprocal("tau")))
+def mode_trajectory(t, beta_star, lam, u0, *, eta: float = 1.0):
     r"""One mode of an aligned λ-balanced initialisation: (u, a², b²)(t).
 
     With W₁(0) = R S₁Vᵀ, W₂(0) = U S₂Rᵀ sharing the singular vectors U, V of Σyx
     (:func:`balanced_init` of a product U diag(u₀) Vᵀ), each mode evolves alone:
     u = the singular value of W₂W₁, a² of W₁ᵀW₁ and b² of W₂W₂ᵀ along it.  All
-    arguments broadcast; s ≥ 0, any λ and u₀, τ > 0, t ≥ 0.  Evaluated by the
-    generated ``exact`` kernel.
+    arguments broadcast; the mode's target s = ``beta_star`` ≥ 0 (a singular
+    value of Σxy; formerly ``s``), any λ and u₀, the rate η > 0 (keyword only;
+    Saxe's τ = 1/η, the deprecated ``tau=`` is still accepted), t ≥ 0.
+    Evaluated by the generated ``exact`` kernel.
     """
     t = _finite("t", t)
     if np.any(t < 0):
         raise ValueError("t must be non-negative (the closed form runs forward)")
-    s = _finite("s", s)
+    s = _finite("beta_star", beta_star)
     if np.any(s < 0):
-        raise ValueError("s must be a non-negative singular value")
+        raise ValueError("beta_star must be a non-negative singular value")
     lam = _finite("lam", lam)
     u0 = _finite("u0", u0)
-    tau = _finite("tau", tau)
-    if np.any(tau <= 0):
-        raise ValueError("tau must be positive")
+    tau = 1.0 / _positive_array("eta", eta)
     return _kernel()(t, s, lam, u0, tau)
+
+
+def _positive_array(name, value):
+    value = _finite(name, value)
+    if np.any(value <= 0):
+        raise ValueError(f"{name} must be positive")
+    return value
 
 
 def balanced_init(product, lam: float, h: int, R=None):

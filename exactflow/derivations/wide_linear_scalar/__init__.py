@@ -51,7 +51,7 @@ Examples
 >>> import numpy as np
 >>> from exactflow.derivations.wide_linear_scalar import trajectory
 >>> u, w = trajectory(np.array([0.0, 50.0]), np.array([0.3, 0.0]),
-...                   np.array([0.0, 0.4]), alpha=1.0, beta=2.0)
+...                   np.array([0.0, 0.4]), sigma_xx=1.0, sigma_xy=2.0)
 >>> print(f"{u[1] @ w[1]:.10f}")  # p(∞) = β/(ακ)
 2.0000000000
 """

@@ -38,6 +38,7 @@ from .._bundle import generated_kernel
 from .._checks import finite_array as _finite
 from .._checks import positive_scalar as _positive
 from .._checks import real_scalar as _real
+from .._renamed import renamed
 from .maths import NAME, kernels
 
 __all__ = [
@@ -96,10 +97,10 @@ def invariants(u0, w0, eta_u: float = 1.0, eta_w: float = 1.0):
     return P_plus, P_minus
 
 
-def _data(alpha, beta, kappa):
+def _data(sigma_xx, sigma_xy, kappa):
     return (
-        _positive("alpha", alpha, "positive (α = E[x²])"),
-        _real("beta", beta),
+        _positive("sigma_xx", sigma_xx, "positive (σxx = E[x²])"),
+        _real("sigma_xy", sigma_xy),
         _positive("kappa", kappa, "a positive output scale"),
     )
 
@@ -111,45 +112,41 @@ def _times(t) -> np.ndarray:
     return t
 
 
-def _scalars(t, u0, w0, alpha, beta, kappa, eta_u, eta_w):
+def _scalars(t, u0, w0, sigma_xx, sigma_xy, kappa, eta_u, eta_w):
     t = _times(t)
     u0, w0 = _init(u0, w0)
-    alpha, beta, kappa = _data(alpha, beta, kappa)
+    sigma_xx, sigma_xy, kappa = _data(sigma_xx, sigma_xy, kappa)
     eta_u, eta_w = _rates(eta_u, eta_w)
     rho = math.sqrt(eta_u / eta_w)
     P_plus, P_minus, e_plus, e_minus = _amplitudes(u0, w0, rho)
-    batch = u0.shape[:-1]
-    expand = (...,) + (None,) * len(batch)  # t.shape + batch
+    nb = u0.ndim - 1  # batch first, then time (docs/conventions.md)
+
+    def lift(x):  # batch + rest -> batch + (1,)*t.ndim + rest
+        return x.reshape(x.shape[:nb] + (1,) * t.ndim + x.shape[nb:])
+
     out = _kernel()(
-        t[expand], P_plus, P_minus, kappa, alpha, beta, eta_u, eta_w
+        t, lift(P_plus), lift(P_minus), kappa, sigma_xx, sigma_xy, eta_u, eta_w
     )
     return dict(zip(("tau", "g_plus", "g_minus", "p", "r", "ntk", "tau_inf"), out)), (
-        rho, e_plus, e_minus, u0, w0
+        rho, lift(e_plus), lift(e_minus), lift(u0), lift(w0)
     )
 
 
-def trajectory(
-    t,
-    u0,
-    w0,
-    alpha: float,
-    beta: float,
-    kappa: float = 1.0,
-    eta_u: float = 1.0,
-    eta_w: float = 1.0,
-):
+@renamed(alpha="sigma_xx", beta="sigma_xy")
+def trajectory(t, u0, w0, sigma_xx: float, sigma_xy: float, kappa: float = 1.0,
+               eta_u: float = 1.0, eta_w: float = 1.0):
     r"""Exact (u(t), w(t)) of the gradient flow of f(x) = κ(u·w)x on scalar data.
 
     Parameters
     ----------
     t : array_like
         Times, ``t ≥ 0``, any shape.
-    u0, w0 : array of shape (..., d)
-        Initial layers (leading axes are a batch); any values, including 0.
-    alpha : float
-        α = E[x²] > 0.
-    beta : float
-        β = E[xy], any sign.
+    u0, w0 : array of shape (d,) or batch + (d,)
+        Initial layers (leading axes: a batch of starts); any values, even 0.
+    sigma_xx : float
+        α = E[x²] > 0 (formerly ``alpha``, still accepted as a keyword).
+    sigma_xy : float
+        β = E[xy], any sign (formerly ``beta``).
     kappa : float
         Output scale κ > 0.
     eta_u, eta_w : float
@@ -157,7 +154,7 @@ def trajectory(
 
     Returns
     -------
-    u, w : ndarray of shape ``t.shape + u0.shape``
+    u, w : ndarray of shape ``batch + t.shape + (d,)``, batch first
 
     Notes
     -----
@@ -171,7 +168,7 @@ def trajectory(
         κ ≤ 0 or a non-positive rate (the message names the argument).
     """
     s, (rho, e_plus, e_minus, _, _) = _scalars(
-        t, u0, w0, alpha, beta, kappa, eta_u, eta_w
+        t, u0, w0, sigma_xx, sigma_xy, kappa, eta_u, eta_w
     )
     gp, gm = s["g_plus"][..., None], s["g_minus"][..., None]
     a_plus, a_minus = gp * e_plus, gm * e_minus
@@ -181,7 +178,7 @@ def trajectory(
 
 @dataclass(frozen=True)
 class Observables:
-    """Exact scalar time courses (arrays of shape ``t.shape + batch``)."""
+    """Exact scalar time courses (arrays of shape ``batch + t.shape``)."""
 
     tau: np.ndarray  # reparametrised time τ(t)
     p: np.ndarray  # output coefficient u·w
@@ -193,7 +190,8 @@ class Observables:
     tau_inf: np.ndarray  # τ(∞) (±inf when the orbit escapes to the origin)
 
 
-def observables(t, u0, w0, alpha, beta, kappa=1.0, eta_u=1.0, eta_w=1.0):
+@renamed(alpha="sigma_xx", beta="sigma_xy")
+def observables(t, u0, w0, sigma_xx, sigma_xy, kappa=1.0, eta_u=1.0, eta_w=1.0):
     r"""τ, p, r, NTK, cos∠(u, w), ‖u‖, ‖w‖ and τ(∞) along the exact flow.
 
     Same arguments as :func:`trajectory`; returns an :class:`Observables`.  The
@@ -201,7 +199,8 @@ def observables(t, u0, w0, alpha, beta, kappa=1.0, eta_u=1.0, eta_w=1.0):
     u or w vanishes), the norms are ‖u‖² = ρ(S + T/2), ‖w‖² = (S − T/2)/ρ with
     S = g₊² + g₋² and the conserved T = ‖u₀‖²/ρ − ρ‖w₀‖².
     """
-    s, (rho, _, _, u0, w0) = _scalars(t, u0, w0, alpha, beta, kappa, eta_u, eta_w)
+    s, (rho, _, _, u0, w0) = _scalars(t, u0, w0, sigma_xx, sigma_xy, kappa, eta_u,
+                                      eta_w)
     nu0, nw0 = np.sum(u0 * u0, -1), np.sum(w0 * w0, -1)
     p0 = np.sum(u0 * w0, -1)
     G = np.maximum(nu0 * nw0 - p0 * p0, 0.0)
@@ -300,16 +299,9 @@ def _tol(tol) -> float:
     return _positive("tol", tol, "a positive tolerance")
 
 
-def classify(
-    u0,
-    w0,
-    alpha: float,
-    beta: float,
-    kappa: float = 1.0,
-    eta_u: float = 1.0,
-    eta_w: float = 1.0,
-    tol: float = 0.1,
-) -> Regime:
+@renamed(alpha="sigma_xx", beta="sigma_xy")
+def classify(u0, w0, sigma_xx: float, sigma_xy: float, kappa: float = 1.0,
+             eta_u: float = 1.0, eta_w: float = 1.0, tol: float = 0.1) -> Regime:
     r"""Kernel regime or feature learning (with its mechanism) for one init.
 
     ``u0``, ``w0`` have shape ``(d,)``; the rule is the module docstring's, on the
@@ -318,7 +310,7 @@ def classify(
     u0, w0 = _init(u0, w0)
     if u0.ndim != 1:
         raise ValueError(f"u0 must have shape (d,), got {u0.shape}")
-    alpha, beta, kappa = _data(alpha, beta, kappa)
+    sigma_xx, sigma_xy, kappa = _data(sigma_xx, sigma_xy, kappa)
     eta_u, eta_w = _rates(eta_u, eta_w)
     tol = _tol(tol)
     rho = math.sqrt(eta_u / eta_w)
@@ -327,21 +319,22 @@ def classify(
     p0 = float(u0 @ w0)
     G = max(float(u0 @ u0) * float(w0 @ w0) - p0 * p0, 0.0)
     H = -4.0 * P_plus * P_minus
-    target = beta / (alpha * kappa)
+    target = sigma_xy / (sigma_xx * kappa)
     # τ(∞) is infinite exactly when P₊ = 0 and β ≥ 0 or P₋ = 0 and β ≤ 0
-    escapes = (P_plus == 0 and beta >= 0) or (P_minus == 0 and beta <= 0)
+    escapes = (P_plus == 0 and sigma_xy >= 0) or (P_minus == 0 and sigma_xy <= 0)
     p_inf = 0.0 if escapes else target
     return _rule(p0, p_inf, G, H, tol)
 
 
+@renamed(alpha="sigma_xx", beta="sigma_xy")
 def regime(
     width: int,
     eta_ratio: float,
     kappa: float,
     init_scale: float,
     *,
-    alpha: float = 1.0,
-    beta: float = 1.0,
+    sigma_xx: float = 1.0,
+    sigma_xy: float = 1.0,
     tol: float = 0.1,
 ) -> Regime:
     r"""Classify a hyper-parameter setting: kernel regime or feature learning.
@@ -358,8 +351,8 @@ def regime(
         σ > 0: entries of u₀, w₀ i.i.d. with variance σ²; the rule is applied to
         the expected invariants ‖u₀‖² = ‖w₀‖² = dσ², p₀ = 0, hence
         G = d²σ⁴, H = d²σ⁴(ρ + 1/ρ)²/4 (ρ² = η_u/η_w).
-    alpha, beta : float
-        Data moments α = E[x²] > 0, β = E[xy].
+    sigma_xx, sigma_xy : float
+        Data moments α = E[x²] > 0, β = E[xy] (formerly ``alpha``, ``beta``).
     tol : float
         Kernel-regime tolerance on the relative NTK change.
 
@@ -379,11 +372,11 @@ def regime(
     ratio = _positive("eta_ratio", eta_ratio, "a positive learning-rate ratio")
     kappa = _positive("kappa", kappa, "a positive output scale")
     sigma = _positive("init_scale", init_scale, "a positive initialisation scale")
-    alpha = _positive("alpha", alpha, "positive (α = E[x²])")
-    beta = _real("beta", beta)
+    sigma_xx = _positive("sigma_xx", sigma_xx, "positive (σxx = E[x²])")
+    sigma_xy = _real("sigma_xy", sigma_xy)
     tol = _tol(tol)
     rho = math.sqrt(ratio)
     n = int(width) * sigma * sigma
     G = n * n
     H = (n * (rho + 1.0 / rho) / 2.0) ** 2
-    return _rule(0.0, beta / (alpha * kappa), G, H, tol)
+    return _rule(0.0, sigma_xy / (sigma_xx * kappa), G, H, tol)

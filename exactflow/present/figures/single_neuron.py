@@ -37,22 +37,29 @@ def _colors(n):
     return pyplot().get_cmap("coolwarm")(np.linspace(0.0, 1.0, n))
 
 
-def _paths(deltas, beta0, beta_star, t, eta_a, eta_w):
-    """(δ, a(t), w(t)) for each δ."""
-    for delta in deltas:
+def _per_delta(ax, deltas, beta0, beta_star, eta_a, eta_w, series, plot="plot"):
+    """One line ``series(a0, w0)`` per δ, from the paper's start for (β₀, δ)."""
+    for color, delta in zip(_colors(len(deltas)), deltas):
         a0, w0 = sn.initial(beta0, delta, eta_a, eta_w)
-        a, w = sn.trajectory(t, a0, w0, beta_star, eta_a, eta_w)
-        yield delta, a, w
+        getattr(ax, plot)(*series(a0, w0), color=color, label=f"δ = {delta:g}")
+    ax.set_xlabel("$t$")
+    ax.legend(fontsize="x-small")
+    return ax
+
+
+def _along(t, beta_star, eta_a, eta_w, coordinates):
+    """The series ``coordinates(a(t), w(t))`` of the exact trajectory from (a₀, w₀)."""
+    return lambda a0, w0: coordinates(
+        *sn.trajectory(t, a0, w0, beta_star, eta_a, eta_w))
 
 
 def plot_parameter_paths(deltas=(-2.0, 0.0, 2.0), beta0=BETA0, beta_star=BETA_STAR,
                          t=None, eta_a: float = 1.0, eta_w: float = 1.0, ax=None):
     """Parameter space (Fig. 2a): the path (w₀(t), w₁(t), a(t)) for each δ (3-D)."""
-    t = _times(t)
-    ax = axes(ax, projection="3d")
-    for color, (delta, a, w) in zip(_colors(len(deltas)),
-                                    _paths(deltas, beta0, beta_star, t, eta_a, eta_w)):
-        ax.plot(w[:, 0], w[:, 1], a, color=color, label=f"δ = {delta:g}")
+    series = _along(_times(t), beta_star, eta_a, eta_w,
+                    lambda a, w: (w[:, 0], w[:, 1], a))
+    ax = _per_delta(axes(ax, projection="3d"), deltas, beta0, beta_star, eta_a,
+                    eta_w, series)
     ax.set_xlabel("$w_1$")
     ax.set_ylabel("$w_2$")
     ax.set_zlabel("$a$")
@@ -63,28 +70,14 @@ def plot_parameter_paths(deltas=(-2.0, 0.0, 2.0), beta0=BETA0, beta_star=BETA_ST
 def plot_function_paths(deltas=DELTAS, beta0=BETA0, beta_star=BETA_STAR, t=None,
                         eta_a: float = 1.0, eta_w: float = 1.0, ax=None):
     """Function space (Fig. 2b): β(t) = a(t)w(t) for each δ, from β₀ to β*."""
-    t = _times(t)
-    ax = axes(ax)
-    for color, (delta, a, w) in zip(_colors(len(deltas)),
-                                    _paths(deltas, beta0, beta_star, t, eta_a, eta_w)):
-        beta = a[:, None] * w
-        ax.plot(beta[:, 0], beta[:, 1], color=color, label=f"δ = {delta:g}")
+    series = _along(_times(t), beta_star, eta_a, eta_w,
+                    lambda a, w: (a * w[:, 0], a * w[:, 1]))
+    ax = _per_delta(axes(ax), deltas, beta0, beta_star, eta_a, eta_w, series)
     ax.plot(*beta0, "ko", markersize=4)
     ax.plot(*beta_star, "k*", markersize=8)
     ax.set_xlabel(r"$\beta_1$")
     ax.set_ylabel(r"$\beta_2$")
     ax.set_aspect("equal", adjustable="datalim")
-    ax.legend(fontsize="x-small")
-    return ax
-
-
-def _per_delta(ax, deltas, beta0, beta_star, eta_a, eta_w, series, plot="plot"):
-    """One line ``series(a0, w0)`` per δ, from the paper's start for (β₀, δ)."""
-    for color, delta in zip(_colors(len(deltas)), deltas):
-        a0, w0 = sn.initial(beta0, delta, eta_a, eta_w)
-        getattr(ax, plot)(*series(a0, w0), color=color, label=f"δ = {delta:g}")
-    ax.set_xlabel("$t$")
-    ax.legend(fontsize="x-small")
     return ax
 
 
