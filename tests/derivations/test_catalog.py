@@ -123,7 +123,11 @@ def test_standard_kernel_equals_its_expressions_at_50_digits(d, kernel):
     outputs = [e for _, e in exprs.outputs]
     if _is_piecewise(outputs):  # activation patterns: points on several branches
         points += [_signed_point(exprs.inputs, seed) for seed in range(3, 9)]
-        assert len({_branches(outputs, at) for at in points}) > 3
+        # several patterns, and every atom on each of its sides (atoms that switch
+        # together, like Max(0, z) and Heaviside(z), limit the number of patterns)
+        seen = {_branches(outputs, at) for at in points}
+        assert len(seen) >= 3
+        assert all(len({b[i] for b in seen}) >= 2 for i in range(len(next(iter(seen)))))
     for at in points:
         got = f(*[float(at[s]) for s in exprs.inputs])
         for (name, e), g in zip(exprs.outputs, got):
@@ -214,14 +218,17 @@ def test_invariants_are_constant_along_dop853(d):
     consts_inv = d.kernel_exprs("invariants").inputs[n:]
     piecewise = _is_piecewise([e for _, e in exprs.outputs])
     # a piecewise flow (activation patterns) is integrated from switch to switch,
-    # from signed starts that cross switching surfaces; smooth flows in one run
-    for seed in range(11, 16) if piecewise else (11,):
+    # from signed starts until the first whose path switches pattern (each start
+    # checked on the way); smooth flows in one run
+    for seed in range(11, 41) if piecewise else (11,):
         at = (_signed_point if piecewise else _point)(m.consts, seed - 4, 0.3, 0.9)
         y0 = np.array([float(v) for v in (_signed_point if piecewise else _point)(
             m.symbols, seed, 0.2, 0.8).values()])
         def field(_, y):
             return np.array(rhs(*y, *[float(at[c]) for c in consts_rhs]))
 
+        if piecewise and not np.any(field(0, y0)):
+            continue  # every unit inactive: a stationary start, nothing to follow
         if piecewise:
             patterns = _Patterns([e for _, e in exprs.outputs], m.symbols, at)
             t1, y1, crossed = _dop853_piecewise(patterns, y0, 2.0)
