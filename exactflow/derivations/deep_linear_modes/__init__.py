@@ -72,7 +72,7 @@ Examples
 
 from __future__ import annotations
 
-from . import maths, numeric
+from . import maths, numeric, observables
 from .bundle import derivation
 from .maths import (
     REFERENCES,
@@ -114,8 +114,9 @@ from .maths import (
     z,
 )
 from .numeric import balanced_weights, learning_time, trajectory, two_layer_trajectory
+from .observables import trajectory_loss, trajectory_ntk
 
 # the mathematics (``NAME`` is internal to the package), the numerical
 # functions, then the bundle
 __all__ = [*(name for name in maths.__all__ if name != "NAME"), *numeric.__all__,
-           "derivation"]
+           *observables.__all__, "derivation"]

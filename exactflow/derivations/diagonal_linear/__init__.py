@@ -52,7 +52,7 @@ Examples
 
 from __future__ import annotations
 
-from . import maths, numeric, numeric_bias
+from . import maths, numeric, numeric_bias, observables
 from .bundle import derivation
 from .maths import (
     REFERENCES,
@@ -89,8 +89,9 @@ from .maths import (
 )
 from .numeric import Q, grad_Q, trajectory, whitened_trajectory
 from .numeric_bias import implicit_bias
+from .observables import trajectory_loss, trajectory_ntk
 
 # the mathematics (``NAME`` is internal to the package), the numerical
 # functions, then the bundle
 __all__ = [*(name for name in maths.__all__ if name != "NAME"), *numeric.__all__,
-           *numeric_bias.__all__, "derivation"]
+           *numeric_bias.__all__, *observables.__all__, "derivation"]

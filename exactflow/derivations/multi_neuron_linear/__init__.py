@@ -50,7 +50,7 @@ array([[1., 0.],
 
 from __future__ import annotations
 
-from . import maths, numeric
+from . import maths, numeric, observables
 from .bundle import derivation
 from .maths import (
     MODE_INPUTS,
@@ -92,6 +92,7 @@ from .numeric import (
     singular_value_rates,
     trajectory,
 )
+from .observables import trajectory_loss, trajectory_ntk
 
 # the old module's public names, in its order: the mathematics, the bundle, then
 # the numerical functions (``NAME`` is internal to the package)
@@ -99,4 +100,5 @@ __all__ = [
     *(name for name in maths.__all__ if name != "NAME"),
     "derivation",
     *numeric.__all__,
+    *observables.__all__,
 ]

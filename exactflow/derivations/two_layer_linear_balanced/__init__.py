@@ -50,7 +50,7 @@ Examples
 
 from __future__ import annotations
 
-from . import maths
+from . import maths, observables
 from .bundle import derivation
 from .maths import (
     K1,
@@ -86,6 +86,7 @@ from .maths import (
     tau,
 )
 from .numeric import balanced_init, mode_trajectory, trajectory
+from .observables import trajectory_loss, trajectory_ntk
 
 # the mathematics (``NAME`` is internal to the package), the numerical functions
 # of the old module (numeric's helpers ``imbalance`` and ``eigen_f`` stay there)
@@ -95,5 +96,6 @@ __all__ = [
     "trajectory",
     "mode_trajectory",
     "balanced_init",
+    *observables.__all__,
     "derivation",
 ]

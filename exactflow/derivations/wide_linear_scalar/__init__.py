@@ -58,7 +58,7 @@ Examples
 
 from __future__ import annotations
 
-from . import maths, numeric
+from . import maths, numeric, trajectory_observables
 from .bundle import derivation
 from .maths import (
     REFERENCES,
@@ -100,8 +100,10 @@ from .numeric import (
     regime,
     trajectory,
 )
+from .trajectory_observables import trajectory_loss, trajectory_ntk
 
 # the mathematics (``NAME`` is internal to the package), the numerical
 # functions, then the bundle
 __all__ = [*(name for name in maths.__all__ if name != "NAME"), *numeric.__all__,
+           *trajectory_observables.__all__,
            "derivation"]

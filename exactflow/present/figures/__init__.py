@@ -20,6 +20,11 @@ __all__ = ["EXPERIMENT_FIGURES", "FIGURES", "new_figure", "pyplot"]
 #: catalog entry -> module with ``report_figures(directory) -> list[Path]``
 FIGURES: dict[str, str] = {
     "single_neuron": "exactflow.present.figures.single_neuron",
+    "deep_linear_modes": "exactflow.present.figures.deep_linear_modes",
+    "diagonal_linear": "exactflow.present.figures.diagonal_linear",
+    "multi_neuron_linear": "exactflow.present.figures.multi_neuron_linear",
+    "two_layer_linear_balanced": "exactflow.present.figures.two_layer_linear_balanced",
+    "wide_linear_scalar": "exactflow.present.figures.wide_linear_scalar",
 }
 
 #: experiment registry name -> figure module with ``save(ds, directory)``
