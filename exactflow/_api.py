@@ -63,6 +63,9 @@ def _run_file(path) -> dict:
         raise ValueError(f"--model: no such file {str(path)!r}")
     try:
         return runpy.run_path(str(p), run_name="__exactflow_model__")
+    except SystemExit as exc:  # sys.exit() in a model file is not a result
+        raise ValueError(f"--model {path}: the file called sys.exit({exc.code!r}) "
+                         "instead of defining a model") from None
     except Exception as exc:  # the user's code: report it as bad input
         raise ValueError(f"--model {path}: {type(exc).__name__}: {exc}") from exc
 
@@ -97,11 +100,35 @@ def load_model(path):
 
 def reduction_of(path) -> dict:
     """The ``REDUCTION`` dict a model file may define (``{}`` when it has none)."""
-    spec = _run_file(path).get("REDUCTION") or {}
+    spec = _run_file(path).get("REDUCTION")
+    if spec is None:
+        return {}
     if not isinstance(spec, dict) or set(spec) - set(_REDUCTION_KEYS):
         raise ValueError(f"--model {path}: REDUCTION must be a dict with keys "
                          + ", ".join(_REDUCTION_KEYS))
-    return spec
+    return {key: _reduction_part(path, key, value) for key, value in spec.items()}
+
+
+def _reduction_part(path, key: str, value):
+    """``REDUCTION[key]`` checked: a dict from SymPy Symbols to SymPy expressions
+    (``coordinates`` may also be ``"invariant"``)."""
+    import sympy as sp
+
+    if key == "coordinates" and value == "invariant":
+        return value
+    where = f"--model {path}: REDUCTION[{key!r}]"
+    if not isinstance(value, dict):
+        raise ValueError(f"{where} must be a dict from SymPy Symbols to SymPy "
+                         f"expressions, got {type(value).__name__}")
+    for k, v in value.items():
+        if not isinstance(k, sp.Symbol):
+            raise ValueError(f"{where}: the key {k!r} is not a SymPy Symbol")
+        if not isinstance(v, (sp.Expr, int, float)) or isinstance(v, bool):
+            raise ValueError(f"{where}[{k}] must be a SymPy expression, got "
+                             f"{type(v).__name__} {v!r}")
+        if sp.sympify(v).has(sp.nan, sp.zoo, sp.oo, -sp.oo):
+            raise ValueError(f"{where}[{k}] is not finite: {v}")
+    return value
 
 
 def model(name: str, sizes: tuple[int, ...] | None = None):
@@ -158,7 +185,24 @@ def solve(model_or_name, conserved: Mapping | None = None,
     new coordinates to expressions, or is ``"invariant"`` for the
     rescaling-invariant monomials; ``values`` fixes constants.  ``progress``
     shows the stages (None: only when someone watches, a terminal or a notebook).
+
+    A catalog entry solved in its own setting (no ``conserved``, ``values`` or
+    ``setting`` given) is cached across processes (``exactflow._solved``): a
+    repeated solve reads the stored result, which is the one a fresh solve
+    returns.
     """
+    if (isinstance(model_or_name, str) and model_or_name in catalog()
+            and conserved is None and values is None and not setting
+            and (coordinates is None or isinstance(coordinates, str))):
+        from ._solved import cached_solve
+
+        return cached_solve(model_or_name, coordinates,
+                            lambda: _solve(model_or_name, None, coordinates, None,
+                                           setting, progress))
+    return _solve(model_or_name, conserved, coordinates, values, setting, progress)
+
+
+def _solve(model_or_name, conserved, coordinates, values, setting, progress=None):
     import dataclasses
 
     import sympy as sp
@@ -172,8 +216,8 @@ def solve(model_or_name, conserved: Mapping | None = None,
         d = derivation(model_or_name)
         if d.solve_setup is not None and conserved is None and values is None:
             st = d.solve_setup()
-            return solve(st.model, st.conserved, coordinates or st.coordinates,
-                         st.values, setting=st.setting, progress=progress)
+            return _solve(st.model, st.conserved, coordinates or st.coordinates,
+                          st.values, st.setting, progress)
         if conserved is None:
             conserved = {sp.Symbol(k, real=True): v for k, v in d.conserved.items()}
         m = d.model

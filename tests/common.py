@@ -31,11 +31,14 @@ def tolerance(dtype) -> float:
             from None
 
 
-# `dev` for quick local runs, `ci` reproducible and thorough (HYPOTHESIS_PROFILE=ci)
+# `dev` for quick local runs, `ci` reproducible and thorough (HYPOTHESIS_PROFILE=ci),
+# `nightly` 100 times the examples of `ci`, freshly random (the fuzz suite,
+# tests/fuzz, scales its own counts the same way)
 PROFILES: dict[str, dict] = {
     "dev": {"max_examples": 25, "deadline": None},
     "ci": {"max_examples": 30, "derandomize": True, "deadline": None,
            "print_blob": True},
+    "nightly": {"max_examples": 3000, "deadline": None, "print_blob": True},
 }
 
 

@@ -15,6 +15,11 @@ if str(_TESTS) not in sys.path:  # `from common import …` from any sub-directo
     sys.path.insert(0, str(_TESTS))
 
 from common import register_profiles  # noqa: E402
+from fuzz.summary import (  # noqa: E402,F401 - the fuzz summary hooks
+    pytest_sessionfinish,
+    pytest_terminal_summary,
+    pytest_testnodedown,
+)
 
 HYPOTHESIS_PROFILE = register_profiles()
 

@@ -15,8 +15,8 @@ import json
 import sys
 
 import exactflow
+from exactflow.codegen.targets import TARGETS
 
-TARGETS = ("numpy", "numba", "cuda")
 DTYPES = ("float64", "float32")
 
 

@@ -61,8 +61,10 @@ def _int(text, name: str, lo: int, hi: int) -> int:
     return value
 
 
-def _named_model(name: str, dims: str | None):
+def _named_model(name: str, dims: str | None, degree: int):
     from .._api import model
+    from ..derivations.zoo import parameter_count
+    from ..symbolic.laws.ansatz import check_size
 
     sizes = None
     if dims is not None:
@@ -71,6 +73,9 @@ def _named_model(name: str, dims: str | None):
         except ValueError:
             raise ValueError(f"--dims must be comma-separated integers, got {dims!r}") \
                 from None
+    count = parameter_count(name, sizes)
+    if count is not None and all(d > 0 for d in sizes or (1,)):
+        check_size(count, degree)  # before building a model too large to use
     return model(name, sizes)
 
 
@@ -93,7 +98,7 @@ def run(args) -> int:
     points = _int(args.points, "--points", 1, 20)
     from .._api import load_model
 
-    model = load_model(path) if path else _named_model(name, args.dims)
+    model = load_model(path) if path else _named_model(name, args.dims, degree)
     if path and args.dims is not None:
         raise ValueError("--dims is only for zoo models")
 

@@ -16,9 +16,18 @@ invariant by the loss's rescaling symmetries, their Noether charges as
 constants).
 ``--kernel-dir DIR [--target numpy|numba|cuda] [--dtype float64|float32]``
 writes the solution's generated kernel there (named in the transcript).
-Exit 0 when the result (if any) verifies, 1 when a verification fails (or a
-kernel was asked for and there is no closed form), 2 on bad input (one line,
-from ``exactflow.cli``).
+Exit status:
+
+* 0 — solved and every check verified; or no closed form, reported as the
+  result (the reduced system with "no closed form found", or "does not reduce"
+  when the requested or ``--invariant`` coordinates do not close on the flow);
+* 1 — a verification of the solution failed, or ``--kernel-dir`` was given and
+  there is no closed form to generate a kernel from;
+* 2 — bad input, one line on stderr, no traceback: an unknown name, a model
+  file that fails to run, calls ``sys.exit``, defines no ``Model``, has a loss
+  that is not finite, not real or contains ``DiracDelta``, or a malformed
+  ``REDUCTION``; a claimed conserved quantity that is not conserved;
+* 130 — interrupted (SIGINT); nothing is left half-written in ``--kernel-dir``.
 """
 
 from __future__ import annotations
@@ -62,17 +71,29 @@ def run(args) -> int:
     name, path = model_source(args)
     if getattr(args, "standalone", False) and args.format != "latex":
         raise ValueError("--standalone goes with --format latex")
+    from ..symbolic.solve.reduce import NotReducible
+
     invariant = "invariant" if getattr(args, "invariant", False) else None
-    if path:
-        model = _api.load_model(path)
-        spec = _api.reduction_of(path)
-        res = _api.solve(model, spec.get("conserved"),
-                         invariant or spec.get("coordinates"), spec.get("values"))
-    else:
-        if name not in _api.catalog():
-            raise ValueError(f"unknown derivation {name!r}; expected one of "
-                             f"{_api.catalog()} or --model FILE.py")
-        res = _api.solve(name, coordinates=invariant)
+    try:
+        if path:
+            model = _api.load_model(path)
+            spec = _api.reduction_of(path)
+            label = model.name
+            res = _api.solve(model, spec.get("conserved"),
+                             invariant or spec.get("coordinates"), spec.get("values"))
+        else:
+            if name not in _api.catalog():
+                raise ValueError(f"unknown derivation {name!r}; expected one of "
+                                 f"{_api.catalog()} or --model FILE.py")
+            label = name
+            res = _api.solve(name, coordinates=invariant)
+    except NotReducible as exc:  # a result about the model: reported, exit 0
+        if getattr(args, "kernel_dir", None) is not None:
+            sys.stdout.write(f"{label}: does not reduce, so no kernel was written: "
+                             f"{' '.join(str(exc).split())}\n")
+            return 1
+        sys.stdout.write(f"{label}: does not reduce: {' '.join(str(exc).split())}\n")
+        return 0
     code = 0 if (not res.checks or res.verified) else 1
     kernel_dir = getattr(args, "kernel_dir", None)
     if kernel_dir is not None:

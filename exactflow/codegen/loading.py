@@ -9,18 +9,17 @@ generated lines (:func:`load_source`).
 from __future__ import annotations
 
 import linecache
-import warnings
 from collections.abc import Callable
-from pathlib import Path
 
-from .cache import cache_dir, source_hash, write_atomic
-from .spec import KernelSpec
+from .artefacts import store
+from .cache import source_hash
 
 __all__ = ["filename", "load_source", "store"]
 
 
-def filename(spec: KernelSpec, target: str) -> str:
-    """The fake file name the generated code is compiled under."""
+def filename(spec, target: str) -> str:
+    """The fake file name the generated code is compiled under (``spec``: a
+    :class:`~.spec.KernelSpec` or :class:`~.info.KernelInfo`)."""
     return f"<exactflow:{spec.derivation}:{spec.name}:{target}:{spec.dtype}>"
 
 
@@ -41,15 +40,3 @@ def load_source(source: str, name: str, function: str,
     namespace: dict = {"__name__": module, "__file__": name}
     exec(code, namespace)
     return namespace[function]
-
-
-def store(source: str, suffix: str = ".py") -> Path | None:
-    """Write ``source`` to the cache directory; warn (never fail) when it cannot."""
-    try:
-        return write_atomic(cache_dir(), source, suffix)
-    except OSError as exc:
-        warnings.warn(f"exactflow: cannot write to the kernel cache: {exc}",
-                      RuntimeWarning, stacklevel=3)
-        return None
-
-

@@ -142,8 +142,19 @@ def c99_rewrites(temps: list, exprs: list[sp.Expr]) -> list[sp.Expr]:
 
 
 def _multiple(a: sp.Expr, b: sp.Expr) -> int:
+    """``n`` when ``a = n·b`` for an integer n (also when SymPy keeps ``a/b``
+    unsimplified, as for ``(x + y)/((x + y)/2)``), else 0."""
     ratio = a / b
-    return int(ratio) if ratio.is_Integer else 0
+    if ratio.is_Integer:
+        return int(ratio)
+    if a.free_symbols != b.free_symbols:
+        return 0
+    small = sp.count_ops(a) <= 60 and sp.count_ops(b) <= 60
+    for n in (2, 3, 4):
+        difference = a - n * b  # n·(x/2 + y/2) is distributed: x + y
+        if difference == 0 or (small and sp.expand(difference) == 0):
+            return n
+    return 0
 
 
 def share_exponentials(exprs: list[sp.Expr]) -> tuple[list, list[sp.Expr]]:

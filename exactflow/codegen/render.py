@@ -48,12 +48,16 @@ def render(template: str, context: dict[str, str | list[str]]) -> str:
     return environment().get_template(template).render(context)
 
 
-def header_context(spec) -> dict[str, str]:
-    """The context keys of every generated file's header line (origin and
-    versions), for :class:`~exactflow.codegen.spec.KernelSpec` ``spec``."""
+def header_context(spec, kernel=None) -> dict[str, str | list[str]]:
+    """The context keys of every generated file's header (origin, versions and,
+    given the lowered ``kernel``, its transcendental calls per point), for
+    :class:`~exactflow.codegen.spec.KernelSpec` ``spec``."""
     import sympy
 
     from .._version import __version__
+    from .counts import describe
 
+    counts = [] if kernel is None else describe(kernel, spec.input_names)
     return {"version": __version__, "sympy_version": sympy.__version__,
-            "derivation": spec.derivation, "kernel": spec.name, "dtype": spec.dtype}
+            "derivation": spec.derivation, "kernel": spec.name, "dtype": spec.dtype,
+            "counts": counts}

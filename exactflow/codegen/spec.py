@@ -13,9 +13,9 @@ from dataclasses import dataclass
 
 import sympy as sp
 
-__all__ = ["DTYPES", "KernelSpec"]
+from .info import DTYPES, KernelInfo
 
-DTYPES = ("float64", "float32")
+__all__ = ["DTYPES", "KernelSpec"]
 
 
 def _check_name(what: str, name: object) -> str:
@@ -140,3 +140,9 @@ class KernelSpec:
     def output_names(self) -> tuple[str, ...]:
         """Output names, in return order."""
         return tuple(n for n, _ in self.outputs)
+
+    @property
+    def info(self) -> KernelInfo:
+        """The names and dtype alone (what loading a cached kernel needs)."""
+        return KernelInfo(self.name, self.derivation, self.dtype, self.input_names,
+                          self.output_names)

@@ -6,23 +6,47 @@ is the public way to get it.  Kernels are reached through :meth:`Derivation.kern
 ``gd_step``, ``invariants``, ``gd_drift`` of every model) and, for an entry's own
 numerical functions, :func:`generated_kernel`: both go through
 ``exactflow._build``, the one place a model meets a printer.
+
+Importing this module loads no SymPy: an entry's numerical functions import it,
+and a kernel found in the cache needs none (the SymPy names below are loaded on
+first use).
 """
 
 from __future__ import annotations
 
 import functools
+import importlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
-import sympy as sp
+import numpy as np
 
-from ..symbolic.proof.verify import Claim, Solution, VerificationReport
-from ..symbolic.spec.flow import GradientFlow
-from ..symbolic.spec.kernels import STANDARD_KERNELS, KernelExprs, standard_kernel
-from ..symbolic.spec.model import Model
+if TYPE_CHECKING:
+    import sympy as sp
+
+    from ..symbolic.proof.verify import Claim, Solution, VerificationReport
+    from ..symbolic.spec.flow import GradientFlow
+    from ..symbolic.spec.kernels import KernelExprs
+    from ..symbolic.spec.model import Model
 
 __all__ = ["Derivation", "KernelExprs", "KernelSource", "SolveSetup", "entry",
-           "generated_kernel"]
+           "generated_kernel", "validating"]
+
+
+def __getattr__(name: str):
+    if name == "KernelExprs":  # re-exported, loaded with SymPy on first use
+        from ..symbolic.spec.kernels import KernelExprs
+
+        globals()[name] = KernelExprs
+        return KernelExprs
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def _standard_kernels() -> tuple[str, ...]:
+    from ..symbolic.spec.kernels import STANDARD_KERNELS
+
+    return STANDARD_KERNELS
 
 
 @dataclass(frozen=True)
@@ -55,29 +79,48 @@ class KernelSource:
     """An entry's own kernels, without the rest of its derivation.
 
     ``build()`` returns the entry's :class:`KernelExprs`; it should be cached
-    (building a closed form's expressions takes seconds).
+    (building a closed form's expressions takes seconds).  ``package`` is the
+    catalog package that defines them (``exactflow.derivations.<name>``): its
+    kernels are found in the cache by what defines them, without SymPy.
     """
 
     name: str
     build: Callable[[], tuple[KernelExprs, ...]] = field(repr=False)
+    package: str | None = None
 
     def kernel_exprs(self, kernel: str = "exact") -> KernelExprs:
         own = self.build()
         return _find(own, kernel, self.name, [k.name for k in own])
 
 
-def generated_kernel(name: str, build: Callable[[], tuple[KernelExprs, ...]],
+@functools.cache
+def _source(package: str) -> KernelSource:
+    def build():  # SymPy: only when a kernel must be generated
+        return importlib.import_module(".maths", package).kernels()
+
+    return KernelSource(package.rpartition(".")[2], build, package)
+
+
+def generated_kernel(package: str, build: Callable | None = None,
                      kernel: str = "exact", target: str | None = None,
                      dtype: str = "float64"):
-    """Kernel ``kernel`` of the catalog entry ``name`` as a callable.
+    """Kernel ``kernel`` of the catalog entry whose package is ``package`` (its
+    ``__package__``; the kernels are its ``maths.kernels()``) as a callable.
 
     For an entry's numerical functions: the same memoised kernel as
     ``exactflow.derivation(name).kernel(target, kernel, dtype)``, without
-    building the rest of the derivation.
+    building the rest of the derivation, and without SymPy when the kernel is
+    in the cache.  (``generated_kernel(name, build, ...)`` with a name and a
+    function returning the kernel expressions also works; it is not cached
+    across processes.)
     """
     from .._build import load_kernel  # the one upward edge (see CONTRIBUTING.md)
 
-    return load_kernel(KernelSource(name, build), kernel, target, dtype)
+    if build is None:
+        source = _source(package)
+    else:
+        source = KernelSource(package.rpartition(".")[2], build)
+    return load_kernel(source, kernel, target, dtype)
 
 
 @dataclass(frozen=True)
@@ -126,6 +169,7 @@ class Derivation:
         default=lambda: (), repr=False
     )
     solve_setup: Callable[[], SolveSetup] | None = field(default=None, repr=False)
+    package: str | None = field(default=None, repr=False)
 
     def __post_init__(self) -> None:
         # building a closed form's kernel expressions takes seconds: once only
@@ -135,7 +179,7 @@ class Derivation:
     def __repr__(self) -> str:
         own = [k.name for k in self.kernels()]
         return (f"<Derivation {self.name!r}: {self.title}; {len(self.claims)} "
-                f"claims, kernels {own + list(STANDARD_KERNELS)}>")
+                f"claims, kernels {own + list(_standard_kernels())}>")
 
     def _repr_markdown_(self) -> str:
         from ..present.derivation import derive_markdown  # allowlisted upward edge
@@ -150,6 +194,7 @@ class Derivation:
         terminal or a notebook).
         """
         from .._progress import progress as bar
+        from ..symbolic.proof.verify import VerificationReport
 
         claims = self.claims
         if names is not None:
@@ -174,10 +219,12 @@ class Derivation:
     def kernel_names(self) -> tuple[str, ...]:
         """The entry's own kernels, then the standard ones."""
         own = tuple(k.name for k in self.kernels())
-        return own + tuple(k for k in STANDARD_KERNELS if k not in own)
+        return own + tuple(k for k in _standard_kernels() if k not in own)
 
     def kernel_exprs(self, kernel: str = "exact") -> KernelExprs:
         """The :class:`KernelExprs` of ``kernel`` (one of :attr:`kernel_names`)."""
+        from ..symbolic.spec.kernels import STANDARD_KERNELS, standard_kernel
+
         own = self.kernels()
         if any(k.name == kernel for k in own) or kernel not in STANDARD_KERNELS:
             return _find(own, kernel, self.name, list(self.kernel_names))
@@ -190,15 +237,29 @@ class Derivation:
         return self._standard[kernel]
 
     def kernel(self, target: str | None = None, kernel: str = "exact",
-               dtype: str = "float64"):
+               dtype: str = "float64", validate: bool = False):
         """The generated kernel as a callable (``target`` None: NumPy).
 
         Targets are the names of ``exactflow.codegen.targets.TARGETS``;
         ``kernel`` is one of :attr:`kernel_names`.
+
+        Raw kernels do **not** check their arguments (they are meant for hot
+        loops, Numba code and device arrays): an argument outside the domain
+        (a non-positive learning rate, a NaN) gives NaN or a meaningless
+        number, not an error.  The entry's public numerical functions validate
+        their input; ``validate=True`` wraps the kernel in a host-side check
+        declared from its inputs' assumptions (every argument a finite real
+        array, > 0 where the input symbol is positive, ≥ 0 where it is
+        non-negative, likewise for negative and non-positive) raising
+        ``ValueError``/``TypeError`` naming the argument — for host
+        (NumPy-convertible) arguments only.
         """
         from .._build import load_kernel  # the one upward edge
 
-        return load_kernel(self, kernel, target, dtype)
+        fn = load_kernel(self, kernel, target, dtype)
+        if not validate:
+            return fn
+        return validating(fn, self.kernel_exprs(kernel).inputs)
 
     def kernel_source(self, target: str | None = None, kernel: str = "exact",
                       dtype: str = "float64") -> str:
@@ -215,4 +276,54 @@ def entry(maths, title: str, sizes: tuple = (), **fields) -> Derivation:
     ``solution``, ``claims``, ``sections``, ``solve_setup``)."""
     return Derivation(name=maths.NAME, title=title, model=maths.model(*sizes),
                       flow=maths.flow(*sizes), references=maths.REFERENCES,
-                      kernels=maths.kernels, **fields)
+                      kernels=maths.kernels, package=maths.__package__, **fields)
+
+
+def validating(fn: Callable, inputs: tuple[sp.Symbol, ...]) -> Callable:
+    """``fn`` with its arguments checked against ``inputs``' assumptions.
+
+    Parameters
+    ----------
+    fn : callable
+        A generated kernel taking one argument per symbol of ``inputs``.
+    inputs : tuple of sympy.Symbol
+        Its input symbols: each argument must be a finite real array, > 0
+        where the symbol is positive, ≥ 0 where it is non-negative, < 0 where
+        it is negative, ≤ 0 where it is non-positive.
+
+    Returns
+    -------
+    callable
+        Same signature and results as ``fn``; raises ``TypeError`` (not a real
+        number) or ``ValueError`` (NaN, inf, outside the sign domain), naming
+        the argument, before calling ``fn``.
+    """
+    from ._checks import finite_array
+
+    names = tuple(s.name for s in inputs)
+
+    @functools.wraps(fn)
+    def checked(*args, **kwargs):
+        if len(args) > len(names):
+            raise TypeError(f"{fn.__name__} takes {len(names)} arguments "
+                            f"({', '.join(names)}), got {len(args)}")
+        values = dict(zip(names, args))
+        for key, value in kwargs.items():
+            if key not in names:
+                raise TypeError(f"{fn.__name__}: unexpected argument {key!r}")
+            values[key] = value
+        for sym in inputs:
+            if sym.name not in values:
+                raise TypeError(f"{fn.__name__}: missing argument {sym.name!r}")
+            arr = finite_array(sym.name, values[sym.name])
+            if sym.is_positive and np.any(arr <= 0):
+                raise ValueError(f"{sym.name} must be > 0 (the kernel's domain)")
+            if sym.is_nonnegative and np.any(arr < 0):
+                raise ValueError(f"{sym.name} must be >= 0 (the kernel's domain)")
+            if sym.is_negative and np.any(arr >= 0):
+                raise ValueError(f"{sym.name} must be < 0 (the kernel's domain)")
+            if sym.is_nonpositive and np.any(arr > 0):
+                raise ValueError(f"{sym.name} must be <= 0 (the kernel's domain)")
+        return fn(*args, **kwargs)
+
+    return checked

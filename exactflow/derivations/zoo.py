@@ -41,7 +41,8 @@ import sympy as sp
 from ..symbolic.spec.model import Model, ParamGroup
 from . import single_neuron as _single_neuron
 
-__all__ = ["ZOO", "zoo_model", "single_neuron", "two_layer_linear", "deep_linear",
+__all__ = ["ZOO", "zoo_model", "parameter_count", "single_neuron", "two_layer_linear",
+           "deep_linear",
            "two_layer_relu", "diagonal_net", "homogeneous_neuron"]
 
 REFERENCES = ("Marcotte, Gribonval, Peyré (2023), arXiv:2307.00144",)
@@ -226,6 +227,46 @@ ZOO = {
     "tanh_neuron": (lambda: homogeneous_neuron(1, "tanh"), (), ""),
     "generic_neuron": (lambda: homogeneous_neuron(1, "generic"), (), ""),
 }
+
+
+def _pairs(w):
+    return sum(a * b for a, b in zip(w[:-1], w[1:]))
+
+
+# name -> the number of parameters at the given sizes (without building the model)
+_COUNTS = {
+    "single_neuron": lambda d: d + 1,
+    "two_layer_linear": lambda n, r, m: n * r + m * r,
+    "deep_linear": lambda *w: _pairs(w),
+    "relu": lambda d, h: h * (d + 1), "leaky_relu": lambda d, h: h * (d + 1),
+    "abs_net": lambda d, h: h * (d + 1),
+    "relu_bias": lambda d, h: h * (d + 2), "leaky_relu_bias": lambda d, h: h * (d + 2),
+    "diagonal_uv": lambda d: 2 * d, "diagonal_pm": lambda d: 2 * d,
+}
+
+
+def parameter_count(name: str, dims: tuple[int, ...] | None = None) -> int | None:
+    """The number of parameters of zoo model ``name`` at sizes ``dims``, computed
+    without building it (None for a model of fixed size or an unknown name).
+
+    Parameters
+    ----------
+    name : str
+        A key of :data:`ZOO`.
+    dims : tuple of int, optional
+        Its sizes (default: the defaults of :data:`ZOO`).
+
+    Returns
+    -------
+    int or None
+    """
+    if name not in _COUNTS:
+        return None
+    dims = ZOO[name][1] if dims is None else tuple(dims)
+    try:
+        return int(_COUNTS[name](*dims))
+    except TypeError:  # the wrong number of sizes: zoo_model reports it
+        return None
 
 
 def zoo_model(name: str, dims: tuple[int, ...] | None = None) -> Model:

@@ -57,7 +57,7 @@ def test_derivation_kernel_and_source_go_through_the_glue():
     "kwargs, message",
     [
         ({"target": "fortran"},
-         r"target must be one of \['numpy', 'cuda', 'numba'\]"),
+         r"target must be one of \['numpy', 'cuda', 'numba', 'jax'\]"),
         ({"dtype": "float16"}, r"dtype must be one of \['float64', 'float32'\]"),
     ],
 )
@@ -72,7 +72,7 @@ def test_unknown_target_or_dtype(kwargs, message):
 def test_write_kernel_writes_an_importable_module(tmp_path):
     d = toy()
     path = _build.write_kernel(d, "exact", "numpy", "float64", tmp_path / "out")
-    assert path == tmp_path / "out" / "codegen_build_toy_exact_float64.py"
+    assert path == tmp_path / "out" / "codegen_build_toy_exact_numpy_float64.py"
     assert path.read_text(encoding="utf-8") == d.kernel_source()
     module_spec = importlib.util.spec_from_file_location("written_kernel", path)
     module = importlib.util.module_from_spec(module_spec)
@@ -143,3 +143,16 @@ def test_kernel_expressions_are_built_once_per_derivation():
     with pytest.raises(ValueError, match="kernel must be one of"):
         d.kernel_exprs("nosuch")
     assert len(calls) == 1
+
+
+def test_kernels_of_several_targets_share_one_directory(tmp_path):
+    # numpy and numba both write Python modules: the target is in the name
+    from exactflow.codegen.targets import TARGETS
+
+    d = exactflow.derivation("single_neuron")
+    paths = {t: _build.write_kernel(d, "exact", t, "float64", tmp_path)
+             for t in TARGETS}
+    assert len(set(paths.values())) == len(paths)
+    for t, path in paths.items():
+        want = d.kernel_source(t, "exact", "float64")
+        assert path.read_text(encoding="utf-8") == want

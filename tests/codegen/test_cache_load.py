@@ -78,14 +78,6 @@ def test_load_stores_the_source_in_the_cache(cache_dir):
     assert store(source) == path
 
 
-def test_unwritable_cache_warns_but_loads(monkeypatch, tmp_path):
-    blocker = tmp_path / "file"
-    blocker.write_text("not a directory")
-    monkeypatch.setenv("EXACTFLOW_CACHE_DIR", str(blocker / "sub"))
-    with pytest.warns(RuntimeWarning, match="cannot write to the kernel cache"):
-        assert store("x = 1\n") is None
-
-
 def test_load_source_registers_linecache_and_fresh_namespace():
     source = "def f(a):\n    return 1 / a\n"
     f = load_source(source, "<exactflow:test:f:numpy:float64>", "f")

@@ -72,7 +72,7 @@ def test_reserved_names_are_refused():
 
 def test_codegen_writes_cu_and_cuh(tmp_path):
     path = _build.write_kernel(SN, "exact", "cuda", "float32", tmp_path)
-    assert path == tmp_path / "single_neuron_exact_float32.cu"
+    assert path == tmp_path / "single_neuron_exact_cuda_float32.cu"
     assert path.read_text() == SN.kernel_source("cuda", "exact", "float32")
     header = path.with_suffix(".cuh").read_text()
     assert "single_neuron__exact_point(const float* in, float* out)" in header
@@ -84,8 +84,8 @@ def test_cli_codegen_cuda(tmp_path):
 
     assert main(["codegen", "single_neuron", "--target", "cuda", "-o",
                  str(tmp_path)]) == 0
-    assert (tmp_path / "single_neuron_exact_float64.cu").exists()
-    assert (tmp_path / "single_neuron_exact_float64.cuh").exists()
+    assert (tmp_path / "single_neuron_exact_cuda_float64.cu").exists()
+    assert (tmp_path / "single_neuron_exact_cuda_float64.cuh").exists()
 
 
 def test_load_without_cupy_or_gpu_names_the_extra():

@@ -72,51 +72,19 @@ Examples
 
 from __future__ import annotations
 
-from . import maths, numeric, observables
-from .bundle import derivation
-from .maths import (
-    REFERENCES,
-    antiderivative,
-    conserved_differences,
-    exact_kernel,
-    flow,
-    hyper_antiderivative,
-    integrand,
-    kernels,
-    ks,
-    kt,
-    ku0,
-    kuf,
-    learning_time_depth2,
-    learning_time_expr,
-    learning_time_kernel,
-    mode_rhs,
-    mode_solution,
-    model,
-    product,
-    roots_antiderivative,
-    s,
-    sigma_xx,
-    sigma_xy,
-    sigma_yy,
-    sigmoid,
-    solution,
-    symbols,
-    t,
-    tau,
-    textbook_sigmoid,
-    time_constant,
-    u,
-    u0,
-    uf,
-    x,
-    y,
-    z,
-)
-from .numeric import balanced_weights, learning_time, trajectory, two_layer_trajectory
-from .observables import trajectory_loss, trajectory_ntk
+from .._lazy import lazy_exports
 
-# the mathematics (``NAME`` is internal to the package), the numerical
-# functions, then the bundle
-__all__ = [*(name for name in maths.__all__ if name != "NAME"), *numeric.__all__,
-           *observables.__all__, "derivation"]
+# the mathematics, the numerical functions and the bundle, each loaded on first
+# use (the numerical functions need no SymPy when their kernel is cached)
+__getattr__, __dir__ = lazy_exports(__name__, {
+    "maths": ("REFERENCES", "antiderivative", "conserved_differences", "exact_kernel",
+        "flow", "hyper_antiderivative", "integrand", "kernels", "ks", "kt", "ku0",
+        "kuf", "learning_time_depth2", "learning_time_expr", "learning_time_kernel",
+        "mode_rhs", "mode_solution", "model", "product", "roots_antiderivative", "s",
+        "sigma_xx", "sigma_xy", "sigma_yy", "sigmoid", "solution", "symbols", "t",
+        "tau", "textbook_sigmoid", "time_constant", "u", "u0", "uf", "x", "y", "z"),
+    "numeric": ("balanced_weights", "learning_time", "trajectory",
+        "two_layer_trajectory"),
+    "observables": ("trajectory_loss", "trajectory_ntk"),
+    "bundle": ("derivation",),
+}, ("maths", "numeric", "observables", "derivation"))

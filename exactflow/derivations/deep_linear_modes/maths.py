@@ -257,32 +257,40 @@ ks = sp.Symbol("s", nonnegative=True)
 def exact_kernel() -> tuple[tuple[str, sp.Expr], ...]:
     """The depth-2 balanced mode u(t; u₀, s, τ) for every real u₀ and s ≥ 0.
 
-    u₀ = 0 (a fixed point) is its own branch: the u₀ ≥ 0 form is 0/0 there
-    once e^{−2st/τ} underflows.
+    :func:`mode_solution` with numerator and denominator divided by u₀:
+    u = 1/(e^{−2st/τ}/u₀ + 2I) and u = e^{−2st/τ}/(1/u₀ − 2I), so no product
+    u₀·I is formed (it overflows for large u₀ and t although u does not).
+    u₀ = 0 (a fixed point) is its own branch.
     """
+    e = sp.exp(-2 * ks * kt / tau)
+    integral = intexp(-2 * ks, kt / tau)
     return (
         (
             "u",
             sp.Piecewise(
                 (sp.Integer(0), sp.Eq(ku0, 0)),
-                (mode_solution("nonneg", kt, ku0, ks, tau), ku0 > 0),
-                (mode_solution("neg", kt, ku0, ks, tau), True),
+                (1 / (e / ku0 + 2 * integral), ku0 > 0),
+                (e / (1 / ku0 - 2 * integral), True),
             ),
         ),
     )
 
 
 def learning_time_kernel() -> tuple[tuple[str, sp.Expr], ...]:
-    """Depth-2 learning time t(u₀ → u_f), written with log1p.
+    """Depth-2 learning time t(u₀ → u_f), written with one log1p.
 
-    t = sgn(u₀)(τ/2s)[log1p((u_f − u₀)/u₀) + log1p((u_f − u₀)/(s − u_f))]: the
-    two logarithms of the docs without cancellation (u_f − u₀ is exact when
-    u_f is near u₀, s − u_f when u_f is near s).  Domain: u₀, u_f on one
-    trajectory, both in (0, s), both above s, or both negative (sgn = −1
-    there, since τu̇ = −2u(s − u) for u < 0).
+    t = sgn(u₀)(τ/2s)[ln(u_f/u₀) + log1p((u_f − u₀)/(s − u_f))]: the two
+    logarithms of the docs without cancellation (u_f − u₀ is exact when u_f is
+    near u₀, s − u_f when u_f is near s).  ln(u_f/u₀) is log1p((u_f − u₀)/u₀)
+    while |u_f − u₀| ≤ |u₀|/2 and log(u_f/u₀) beyond, where u_f/u₀ is far from 1
+    (log1p of an argument near −1, e.g. u_f ≪ u₀ < 0, would lose every digit).
+    Domain: u₀, u_f on one trajectory, both in (0, s), both above s, or both
+    negative (sgn = −1 there, since τu̇ = −2u(s − u) for u < 0).
     """
     d = kuf - ku0
-    body = tau / (2 * ks) * (log1p(d / ku0) + log1p(d / (ks - kuf)))
+    ratio = sp.Piecewise((log1p(d / ku0), sp.Abs(d) <= sp.Abs(ku0) / 2),
+                         (sp.log(kuf / ku0), True))
+    body = tau / (2 * ks) * (ratio + log1p(d / (ks - kuf)))
     return (("t", sp.Piecewise((body, ku0 > 0), (-body, True))),)
 
 

@@ -23,7 +23,6 @@ from .._checks import finite_array as _finite
 from .._checks import positive_scalar as _positive_scalar
 from .._renamed import reciprocal, renamed
 from ..single_neuron.numeric import trajectory as _neuron
-from .maths import NAME, kernels
 from .numeric_deep import Regime, classify, gauss, invert, learning_time_real
 
 __all__ = [
@@ -33,25 +32,45 @@ __all__ = [
     "two_layer_trajectory",
 ]
 
+#: the deepest chain: the roots-of-unity sum has N terms per evaluation
+MAX_DEPTH = 1000
+#: the most time constants (t·K, K = N s^{2−2/N}/τ) a time may span
+TIME_UNITS = 1e300
+
+
 def _depth(depth, allow_real: bool = False):
-    if isinstance(depth, bool):
+    if isinstance(depth, (bool, np.bool_)):
         raise TypeError("depth must be a number of weight layers, got a bool")
     if isinstance(depth, (int, np.integer)):
-        if depth < 1:
-            raise ValueError(f"depth must be a positive integer, got {depth}")
+        if not 1 <= depth <= MAX_DEPTH:
+            raise ValueError(f"depth must be an integer between 1 and {MAX_DEPTH}, "
+                             f"got {depth}")
         return int(depth)
     if allow_real and isinstance(depth, (float, np.floating)):
-        if not np.isfinite(depth) or depth <= 1:
+        if not np.isfinite(depth) or not 1 < depth <= MAX_DEPTH:
             raise ValueError(
-                f"a non-integer depth must be a finite real > 1, got {depth}"
+                f"a non-integer depth must be a finite real in (1, {MAX_DEPTH}], "
+                f"got {depth}"
             )
         return int(depth) if float(depth).is_integer() else float(depth)
     kind = "an integer or a real > 1" if allow_real else "a positive integer"
-    raise TypeError(f"depth must be {kind}, got {depth!r}")
+    raise TypeError(f"depth must be {kind}, got {type(depth).__name__} {depth!r}")
+
+
+def _unit_scale(s, tau, n, *values):
+    """The scaling symmetry u → u/λ, s → s/λ, τ → τλ^{−p} (p = 2 − 2/N) with λ
+    the power of two above s: the mode's mathematics at s ∈ (1/2, 1], where
+    no power of u or s overflows.  Returns (λ, τ', s', values/λ)."""
+    e = np.frexp(s)[1]  # s = f·2^e, f ∈ [1/2, 1)
+    lam = np.ldexp(1.0, e)
+    p = 2 - 2 / n
+    with np.errstate(over="ignore", under="ignore"):
+        tau_s = np.exp(np.log(tau) - p * e * np.log(2.0))
+    return lam, tau_s, s / lam, [v / lam for v in values]
 
 
 def _kernel(name: str):
-    return generated_kernel(NAME, kernels, kernel=name)
+    return generated_kernel(__package__, kernel=name)
 
 
 def _broadcast(**arrays) -> list[np.ndarray]:
@@ -107,20 +126,38 @@ def trajectory(t, u0, beta_star, depth: int = 2, *, eta: float = 1.0) -> np.ndar
         raise ValueError("beta_star must be positive (a mode strength)")
     if n == 1:
         return s - (s - u0) * np.exp(-t / tau)
+    lam, tau_s, s1, (v0,) = _unit_scale(s, tau, n, u0)
+    lam = np.broadcast_to(lam, v0.shape)
+    _check_time(t, n, tau_s)
+    with np.errstate(under="ignore"):
+        t1 = t / tau_s  # time in units of τ' (then τ = 1)
     if n == 2:
-        (out,) = _kernel("exact")(t, u0, s, tau)
-        return out
+        (out,) = _kernel("exact")(t1, v0, s1, 1.0)
+        return np.where(t == 0, u0, lam * out)
     out = np.array(u0, dtype=np.float64, copy=True)
-    for kind, mask in classify(u0, s).items():
+    for kind, mask in classify(v0, s1).items():
         if kind == "fixed" or not np.any(mask):
             continue
-        regime = Regime(kind, n, s[mask], tau)
-        u = regime.u_of(invert(regime, u0[mask], t[mask]))
+        regime = Regime(kind, n, s1[mask], 1.0)
+        xi = invert(regime, v0[mask], t1[mask])
+        u = lam[mask] * regime.u_of(xi)
+        if kind == "neg":  # −s e^{−ξ} in original units: below 1e-308 of s too
+            with np.errstate(under="ignore"):
+                u = np.where(xi > 700, -np.exp(np.log(s[mask]) - xi), u)
         # u(t) is monotone from u₀ towards the attractor: keep rounding inside
         attractor = np.zeros_like(u) if kind == "neg" else s[mask]
         lo, hi = np.minimum(u0[mask], attractor), np.maximum(u0[mask], attractor)
         out[mask] = np.clip(u, lo, hi)
     return np.where(t == 0, u0, out)  # u(0) = u₀ exactly, not via ξ
+
+
+def _check_time(t, n, tau_s):
+    """t at most :data:`TIME_UNITS` time constants 1/K, K = N s'^p/τ' ≤ N/τ'."""
+    with np.errstate(divide="ignore"):
+        units = np.log(np.where(t > 0, t, 1.0)) + np.log(n) - np.log(tau_s)
+    if np.any((t > 0) & (units > np.log(TIME_UNITS))):
+        raise ValueError("t is beyond the domain: t·N·s^(2−2/N)/tau must be at most "
+                         "1e300 (time in units of the mode's time constant)")
 
 
 def _check_reachable(n, u0, uf, s):
@@ -185,36 +222,52 @@ def learning_time(u0, uf, beta_star, depth=2, *, eta: float = 1.0) -> np.ndarray
         if np.any(u0 <= 0):
             raise ValueError("u0 must be positive for a non-integer depth")
         _check_reachable(2, u0, uf, s)
-        return learning_time_real(u0, uf, s, n, tau)
+        return _finite_time(learning_time_real(u0, uf, s, n, tau))
     _check_reachable(n, u0, uf, s)
     if n == 1:
-        with np.errstate(divide="ignore", invalid="ignore"):
+        with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
             out = tau * np.log1p((uf - u0) / (s - uf))
-        return np.where(uf == u0, 0.0, out)
+        return _finite_time(np.where(uf == u0, 0.0, out))
     out = np.zeros(u0.shape)
     moving = uf != u0
+    # in units of τ' (τ = 1), then scaled back: t = τ'·t₁
+    lam, tau_s, s1, (v0, vf) = _unit_scale(s, tau, n, u0, uf)
     if n == 2:
         if np.any(moving):
             (out[moving],) = _kernel("learning_time")(
-                u0[moving], uf[moving], s[moving], tau
+                v0[moving], vf[moving], s1[moving], 1.0
             )
-        return out
-    for kind, mask in classify(u0, s).items():
+        return _finite_time(_times_tau(out, tau_s))
+    for kind, mask in classify(v0, s1).items():
         mask = mask & moving
         if kind == "fixed" or not np.any(mask):
             continue
-        a, b, sm = u0[mask], uf[mask], s[mask]
-        regime = Regime(kind, n, sm, tau)
+        a, b, sm, tm = v0[mask], vf[mask], s1[mask], 1.0
+        regime = Regime(kind, n, sm, tm)
         closed = regime.time(regime.xi_of(b), regime.xi_of(a))
         # a short step (≤ 1/4 of the distance to the singular points 0 and s):
-        # the difference of Φ would cancel, Gauss–Legendre on the analytic
-        # integrand is exact to rounding there (Bernstein ellipse ρ ≥ 17)
+        # the difference of the antiderivative would cancel, Gauss–Legendre on
+        # the analytic integrand is exact to rounding there (Bernstein ellipse
+        # ρ ≥ 17)
         gap = np.minimum(np.minimum(np.abs(a), np.abs(b)),
                          np.minimum(np.abs(sm - a), np.abs(sm - b)))
         short = np.abs(b - a) <= gap / 4
         if np.any(short):
-            closed[short] = gauss(n, a[short], b[short], sm[short], tau)
+            closed[short] = gauss(n, a[short], b[short], sm[short], tm)
         out[mask] = closed
+    return _finite_time(_times_tau(out, tau_s))
+
+
+def _times_tau(t1, tau_s):
+    with np.errstate(over="ignore", under="ignore"):
+        return t1 * tau_s
+
+
+def _finite_time(out: np.ndarray) -> np.ndarray:
+    if not np.all(np.isfinite(out)):
+        raise ValueError("u0, uf, s, tau give a learning time beyond the float64 "
+                         "range (> 1.8e308): uf is too close to the attractor or "
+                         "tau too large")
     return out
 
 

@@ -52,46 +52,18 @@ Examples
 
 from __future__ import annotations
 
-from . import maths, numeric, numeric_bias, observables
-from .bundle import derivation
-from .maths import (
-    REFERENCES,
-    SWITCH,
-    alpha,
-    beta_of,
-    conserved,
-    eta,
-    eta_u,
-    eta_v,
-    exact_kernel,
-    exact_map,
-    flow,
-    kbeta,
-    kernels,
-    kr,
-    ks,
-    kt,
-    ku0,
-    kunin_q,
-    kv0,
-    model,
-    potential,
-    potential_gradient,
-    potential_kernel,
-    q,
-    riccati_pair,
-    sigma_xx,
-    solution,
-    symbols,
-    t,
-    whitened_kernel,
-    z,
-)
-from .numeric import Q, grad_Q, trajectory, whitened_trajectory
-from .numeric_bias import implicit_bias
-from .observables import trajectory_loss, trajectory_ntk
+from .._lazy import lazy_exports
 
-# the mathematics (``NAME`` is internal to the package), the numerical
-# functions, then the bundle
-__all__ = [*(name for name in maths.__all__ if name != "NAME"), *numeric.__all__,
-           *numeric_bias.__all__, *observables.__all__, "derivation"]
+# the mathematics, the numerical functions and the bundle, each loaded on first
+# use (the numerical functions need no SymPy when their kernel is cached)
+__getattr__, __dir__ = lazy_exports(__name__, {
+    "maths": ("REFERENCES", "SWITCH", "alpha", "beta_of", "conserved", "eta", "eta_u",
+        "eta_v", "exact_kernel", "exact_map", "flow", "kbeta", "kernels", "kr", "ks",
+        "kt", "ku0", "kunin_q", "kv0", "model", "potential", "potential_gradient",
+        "potential_kernel", "q", "riccati_pair", "sigma_xx", "solution", "symbols",
+        "t", "whitened_kernel", "z"),
+    "numeric": ("Q", "grad_Q", "trajectory", "whitened_trajectory"),
+    "numeric_bias": ("implicit_bias",),
+    "observables": ("trajectory_loss", "trajectory_ntk"),
+    "bundle": ("derivation",),
+}, ("maths", "numeric", "numeric_bias", "observables", "derivation"))

@@ -221,8 +221,9 @@ def exact_kernel() -> tuple[tuple[str, sp.Expr], ...]:
     cancellation, so at u₀ = v₀ = α it is −2α² sinh(4ηR) to a few ulp also for
     R → 0.
     """
-    u = ku0 * sp.exp(-2 * eta_u * kr)
-    v = kv0 * sp.exp(2 * eta_v * kr)
+    # a zero start stays 0 (not 0·e^{±∞} = NaN when η|R| is large)
+    u = sp.Piecewise((0, sp.Eq(ku0, 0)), (ku0 * sp.exp(-2 * eta_u * kr), True))
+    v = sp.Piecewise((0, sp.Eq(kv0, 0)), (kv0 * sp.exp(2 * eta_v * kr), True))
     shift = -2 * (eta_u + eta_v) * kr
     log_ratio = _log_ratio_plus(shift)
     return (("u", u), ("v", v), ("beta", _beta(u, v, log_ratio)))
@@ -247,15 +248,22 @@ def potential_kernel(stable: bool = True) -> tuple[tuple[str, sp.Expr], ...]:
     free of cancellation (the bracket is ≈ x/2 for small x and ≈ log 2|x| − 1
     for large x).  For |x| > 1e8, arcsinh x = sign(β)(log|β| − 2 log α) up to
     1/(4x²) ≤ 2.5e-17, which keeps α² from entering a quotient; valid for
-    α ∈ [1e-150, 1e150].  ``stable=False`` gives the same outputs without the
-    branch (arcsinh throughout), for the proof that the two agree.
+    α ∈ [1e-150, 1e150].  Calls per point: arcsinh and hypot (the fewest: the
+    gradient is an arcsinh, the potential needs the root √(4α⁴ + β²)); the
+    logarithms of the large-|x| branch only where |x| > 1e8.  ``stable=False``
+    gives the same outputs without the branch (arcsinh throughout), for the
+    proof that the two agree.
     """
     two_a2 = 2 * alpha**2
     small = sp.asinh(kbeta / two_a2)
     if stable:
         log_2x = logz(sp.Abs(kbeta)) - 2 * sp.log(alpha)  # log 2|x|, never overflows
+        # |x| > 1e8 ⇔ |β|/(2·1e8) > 2α²: no logarithm for the test, and no
+        # overflow (|β| ≤ 1e300 is scaled down, 2α² ≤ 2e300 here)
         grad = sp.Piecewise(
-            (small, log_2x <= sp.log(2 * SWITCH)), (sp.sign(kbeta) * log_2x, True)
+            (sp.sign(kbeta) * log_2x,
+             sp.Abs(kbeta) * sp.Float(1 / (2 * SWITCH)) > two_a2),
+            (small, True),
         )
         root = hypot(two_a2, kbeta)
     else:

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from .._checks import integer as _integer
+from .._checks import tolerance as _tolerance
 from .numeric import _beta_and_slope, _log_abs, _problem, _row_space
 
 __all__ = ["implicit_bias"]
@@ -24,7 +26,7 @@ def implicit_bias(
     eta_u: float = 1.0,
     eta_v: float = 1.0,
     tol: float = 1e-13,
-    max_iter: int = 500,
+    max_iter: int = 5000,
 ):
     r"""β(∞) of the flow when it interpolates: the minimiser on {Xβ = y} of the
     mirror potential (Q_α(β) for u₀ = v₀ = α𝟙 and equal rates).
@@ -48,8 +50,10 @@ def implicit_bias(
     eta_u, eta_v : float
         Layer rates (only their ratio matters).
     tol : float
-        Stop when ‖Xβ − y‖ ≤ tol·(1 + ‖y‖) in the row-space coordinates.
+        In (0, 1): stop when ‖Xβ − y‖ ≤ tol·(1 + ‖y‖) in the row-space
+        coordinates.
     max_iter : int
+        ≥ 1, the number of Newton steps allowed.
 
     Returns
     -------
@@ -58,12 +62,15 @@ def implicit_bias(
     Raises
     ------
     ValueError
-        Bad shapes, non-positive α or rates, y outside the range of X.
+        Bad shapes, non-positive α or rates, y outside the range of X, tol
+        outside (0, 1), max_iter < 1 (each message names the argument).
     RuntimeError
         When Newton's method does not converge (e.g. coordinates initialised at
         u₀ᵢ = v₀ᵢ = 0 cannot move and no interpolant exists without them).
     """
     X, y, u0, v0, eta_u, eta_v = _problem(X, y, alpha, u0, v0, eta_u, eta_v)
+    tol = _tolerance("tol", tol)
+    max_iter = _integer("max_iter", max_iter)
     d = X.shape[1]
     if u0.ndim != 1:
         raise ValueError(
@@ -95,6 +102,7 @@ def implicit_bias(
 
     mu = np.zeros(rank)
     beta, slope, grad = residual(mu)
+    size = 1.0 + float(np.linalg.norm(c)) + float(np.linalg.norm(beta))
     for _ in range(max_iter):
         size = 1.0 + float(np.linalg.norm(c)) + float(np.linalg.norm(beta))
         gnorm = float(np.linalg.norm(grad))
@@ -107,7 +115,12 @@ def implicit_bias(
             step = -np.linalg.lstsq(H, grad, rcond=None)[0]
         # exponentials change by at most e² per step: far from the solution the
         # Newton step of exp-type terms overshoots by orders of magnitude
-        reach = 4 * max(eta_u, eta_v) * float(np.abs(A.T @ step).max())
+        # (per coordinate, the term that grows along the step: u² where s falls,
+        # v² where it rises — each at its own rate, so unequal rates do not
+        # shrink the steps of the slow layer to those of the fast one)
+        ds = A.T @ step
+        grows = np.where(ds > 0, eta_v * np.isfinite(lm), eta_u * np.isfinite(lp))
+        reach = 4 * float(np.max(grows * np.abs(ds)))
         if reach > 2.0:
             step = step * (2.0 / reach)
         j0, dec, lam = dual(mu), float(grad @ step), 1.0

@@ -84,22 +84,15 @@ Examples
 
 from __future__ import annotations
 
-from .bundle import derivation
-from .maths import (
-    ACTIVATIONS,
-    REFERENCES,
-    balances,
-    expectation_forms,
-    flow,
-    input_map,
-    kernels,
-    layer_map,
-    model,
-)
-from .numeric import kernel_pair, nngp, ntk, predict
+from .._lazy import lazy_exports
 
-__all__ = [
-    "ACTIVATIONS", "REFERENCES", "balances", "derivation", "expectation_forms",
+# the mathematics, the numerical functions and the bundle, each loaded on first
+# use (importing the catalog imports no SymPy)
+__getattr__, __dir__ = lazy_exports(__name__, {
+    "maths": ("ACTIVATIONS", "REFERENCES", "balances", "expectation_forms", "flow",
+              "input_map", "kernels", "layer_map", "model"),
+    "numeric": ("kernel_pair", "nngp", "ntk", "predict"),
+    "bundle": ("derivation",),
+}, ("ACTIVATIONS", "REFERENCES", "balances", "derivation", "expectation_forms",
     "flow", "input_map", "kernel_pair", "kernels", "layer_map", "model", "nngp",
-    "ntk", "predict",
-]
+    "ntk", "predict"))

@@ -50,55 +50,20 @@ array([[1., 0.],
 
 from __future__ import annotations
 
-from . import maths, numeric, observables
-from .bundle import derivation
-from .maths import (
-    MODE_INPUTS,
-    REFERENCES,
-    aligned_solution,
-    beta,
-    conserved_matrix,
-    delta,
-    eta_a,
-    eta_w,
-    flow,
-    isotropic_construction,
-    kernels,
-    ksigma,
-    mode_kernel,
-    model,
-    neuron_preconditioner_expr,
-    ntk_expr,
-    preconditioner_expr,
-    principal_sqrt_expr,
-    rank_aware_expr,
-    residual_gradient,
-    spectra_kernel,
-    symbols,
-    t,
-    vec,
-    weights,
-)
-from .numeric import (
-    aligned_modes,
-    beta_dot,
-    imbalance,
-    isotropic_init,
-    neuron_preconditioner,
-    ntk,
-    preconditioner,
-    principal_sqrt_gh,
-    rank_aware_gh,
-    singular_value_rates,
-    trajectory,
-)
-from .observables import trajectory_loss, trajectory_ntk
+from .._lazy import lazy_exports
 
-# the old module's public names, in its order: the mathematics, the bundle, then
-# the numerical functions (``NAME`` is internal to the package)
-__all__ = [
-    *(name for name in maths.__all__ if name != "NAME"),
-    "derivation",
-    *numeric.__all__,
-    *observables.__all__,
-]
+# the mathematics, the numerical functions and the bundle, each loaded on first
+# use (the numerical functions need no SymPy when their kernel is cached)
+__getattr__, __dir__ = lazy_exports(__name__, {
+    "maths": ("MODE_INPUTS", "REFERENCES", "aligned_solution", "beta",
+        "conserved_matrix", "delta", "eta_a", "eta_w", "flow",
+        "isotropic_construction", "kernels", "ksigma", "mode_kernel", "model",
+        "neuron_preconditioner_expr", "ntk_expr", "preconditioner_expr",
+        "principal_sqrt_expr", "rank_aware_expr", "residual_gradient",
+        "spectra_kernel", "symbols", "t", "vec", "weights"),
+    "numeric": ("aligned_modes", "beta_dot", "imbalance", "isotropic_init",
+        "neuron_preconditioner", "ntk", "preconditioner", "principal_sqrt_gh",
+        "rank_aware_gh", "singular_value_rates", "trajectory"),
+    "observables": ("trajectory_loss", "trajectory_ntk"),
+    "bundle": ("derivation",),
+}, ("maths", "derivation", "numeric", "observables"))

@@ -11,12 +11,13 @@ an exact identity at the given parameters.
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 
 from .._bundle import generated_kernel
 from .._checks import finite_array as _finite
 from .._checks import learning_rate as _rate
-from .maths import NAME, kernels
 
 __all__ = [
     "imbalance",
@@ -125,7 +126,7 @@ def ntk(A, W, X, eta_a: float = 1.0, eta_w: float = 1.0) -> np.ndarray:
 
 
 def _spectra(sigma, delta, eta_a, eta_w):
-    return generated_kernel(NAME, kernels, kernel="spectra")(
+    return generated_kernel(__package__, kernel="spectra")(
         sigma, delta, eta_a, eta_w
     )
 
@@ -245,6 +246,10 @@ def singular_value_rates(
     return sv, -(g + hh) * np.einsum("pi,pq,qi->i", U, R, V)
 
 
+#: alignment accepted without a warning by :func:`trajectory` (relative)
+STRICT_ALIGNMENT = 1e-12
+
+
 def aligned_modes(A0, W0, beta_star, rtol: float = 1e-9):
     r"""Decompose an aligned start into modes, or raise ValueError.
 
@@ -338,6 +343,14 @@ def trajectory(t, A0, W0, beta_star, eta_a: float = 1.0, eta_w: float = 1.0):
         If the start is not aligned (no closed form is known then: the singular
         vectors of β rotate), or on bad shapes, times or rates.
 
+    Warns
+    -----
+    RuntimeWarning
+        If the start is aligned to within rtol 1e-9 but not to
+        ``STRICT_ALIGNMENT`` (1e-12): the closed form is then that of the
+        projected aligned start, while near a saddle the true flow from the
+        given start can go elsewhere.
+
     Notes
     -----
     Each mode (α_k, γ_k) follows α̇ = −η_w γ(αγ − s_k), γ̇ = −η_a α(αγ − s_k),
@@ -349,7 +362,15 @@ def trajectory(t, A0, W0, beta_star, eta_a: float = 1.0, eta_w: float = 1.0):
         raise ValueError("t must be non-negative (the closed form runs forward)")
     eta_a, eta_w = _rate("eta_a", eta_a), _rate("eta_w", eta_w)
     U, V, alpha0, gamma0, s = aligned_modes(A0, W0, beta_star)
-    kernel = generated_kernel(NAME, kernels, kernel="exact")
+    try:
+        aligned_modes(A0, W0, beta_star, rtol=STRICT_ALIGNMENT)
+    except ValueError as exc:
+        warnings.warn(
+            f"the start is aligned only to within rtol 1e-9, not to rounding "
+            f"({exc}): the result is the exact flow of the projected aligned "
+            "start; from a start near a saddle the true flow can leave the "
+            "aligned set and go elsewhere", RuntimeWarning, stacklevel=2)
+    kernel = generated_kernel(__package__, kernel="exact")
     sign = np.where(s < 0, -1.0, 1.0)
     gamma, p = kernel(t[..., None], gamma0, sign * alpha0, 0.0, np.abs(s), eta_a, eta_w)
     return gamma[..., None] * V, (sign * p)[..., None] * U

@@ -35,42 +35,17 @@ Examples
 
 from __future__ import annotations
 
-from . import maths, numeric, observables
-from .bundle import derivation
-from .maths import (
-    REFERENCES,
-    a,
-    a_init,
-    delta,
-    eta_a,
-    eta_w,
-    exact_kernel,
-    flow,
-    ka0,
-    kernels,
-    kp0,
-    kr0,
-    ks,
-    kt,
-    limit,
-    model,
-    preconditioner,
-    scaled_kernel,
-    solution,
-    symbols,
-    t,
-    textbook_kernel,
-)
-from .numeric import (
-    implicit_bias,
-    kernel_distance,
-    kernel_distance_between,
-    ntk,
-    trajectory,
-)
-from .observables import initial, trajectory_loss, trajectory_ntk
+from .._lazy import lazy_exports
 
-# the mathematics (``NAME`` is internal to the package), the numerical
-# functions, then the bundle
-__all__ = [*(name for name in maths.__all__ if name != "NAME"), *numeric.__all__,
-           *observables.__all__, "derivation"]
+# the mathematics, the numerical functions and the bundle, each loaded on first
+# use (the numerical functions need no SymPy when their kernel is cached)
+__getattr__, __dir__ = lazy_exports(__name__, {
+    "maths": ("REFERENCES", "a", "a_init", "delta", "eta_a", "eta_w", "exact_kernel",
+        "flow", "ka0", "kernels", "kp0", "kr0", "ks", "kt", "limit", "model",
+        "preconditioner", "scaled_kernel", "solution", "symbols", "t",
+        "textbook_kernel"),
+    "numeric": ("implicit_bias", "kernel_distance", "kernel_distance_between", "ntk",
+        "trajectory"),
+    "observables": ("initial", "trajectory_loss", "trajectory_ntk"),
+    "bundle": ("derivation",),
+}, ("maths", "numeric", "observables", "derivation"))

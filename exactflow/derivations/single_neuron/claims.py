@@ -22,7 +22,7 @@ from .._standard import (
     standard_claims,
 )
 from . import maths as sn
-from . import numeric
+from . import numeric, numeric_bias
 
 __all__ = ["claims"]
 
@@ -179,7 +179,8 @@ def _stable_equals_textbook():
     checks = []
     for branch in ("pos", "neg"):
         for form, exact in (
-            (sn.exact_kernel(branch), False),
+            (sn.exact_kernel(branch, "direct"), True),
+            (sn.exact_kernel(branch, "log"), False),
             (sn.scaled_kernel(branch), True),
         ):
             for name, expr in form:
@@ -195,7 +196,8 @@ def _stable_equals_textbook():
 
 STABLE_FORMS = Check(
     "overflow-safe kernel forms equal the unified form",
-    "log-scaled (kernel) and e^{Dτ}-scaled forms, branches δ ≥ 0, δ < 0",
+    "the kernel's direct and log-scaled forms and the e^{Dτ}-scaled form, "
+    "branches δ ≥ 0, δ < 0",
     _stable_equals_textbook,
 )
 
@@ -313,17 +315,21 @@ def _implicit_bias_values():
         for dl, ref in table:
             got = numeric.implicit_bias(x, np.array(y), beta0, dl, *rates)
             worst = max(worst, *np.abs(got - ref))
-    # the closed form (1-D null space) equals the minimiser of Theorem 3.1's
-    # objective found by Newton's method on a lifted problem with 2-D null space
+    # the closed form on a 2-D null space (along the projection of ∇Ψ(β₀)) equals
+    # the minimiser of Theorem 3.1's objective found by damped Newton, and the
+    # lifted problem reproduces the 1-D closed form
     x3 = np.array([[0.5, 1.0, 0.0]])
+    b0 = np.array([0.4, 0.05, 0.0])
+    null = np.linalg.svd(x3)[2][1:].T
+    bmn = np.linalg.pinv(x3) @ np.array([1.1])
     for dl, _ in _BIAS_UNIT:
         closed = numeric.implicit_bias(x, np.array([1.1]), beta0, dl)
-        b0 = np.array([0.4, 0.05, 0.0])
-        null = np.linalg.svd(x3)[2][1:].T
-        bmn = np.linalg.pinv(x3) @ np.array([1.1])
-        g0 = numeric._radial_slope(np.linalg.norm(b0), dl) * b0 / np.linalg.norm(b0)
-        newton = numeric._newton(bmn, null, g0, dl, 1e-14, 200)
-        worst = max(worst, *np.abs(newton[:2] - closed), abs(newton[2]))
+        lifted = numeric.implicit_bias(x3, np.array([1.1]), b0, dl)
+        nb0 = np.linalg.norm(b0)
+        g0 = numeric_bias._radial_slope(nb0, dl) * b0 / nb0
+        newton = numeric_bias._newton(bmn, null, g0, dl, 1e-14, 200)
+        worst = max(worst, *np.abs(newton - lifted), *np.abs(lifted[:2] - closed),
+                    abs(lifted[2]))
     return worst, "14 rows"
 
 

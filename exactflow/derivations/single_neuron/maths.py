@@ -202,29 +202,60 @@ def scaled_kernel(
     )
 
 
+def _blend(sigma: sp.Expr, pos: sp.Expr, neg: sp.Expr) -> sp.Expr:
+    """``pos`` where σ = 1, ``neg`` where σ = −1, their mean where σ = 0.
+
+    ((1+σ)·pos + (1−σ)·neg)/2 with σ = sign(δ̃) ∈ {−1, 0, 1}: the factors are
+    0, 1 or 2 and the halving is exact, so for σ = ±1 the value is exactly the
+    selected one (both are finite).  No Piecewise: conditions on expressions
+    built from it stay plain relations (SymPy rewrites a relation on a
+    Piecewise into an if-then-else of every combination).
+    """
+    return ((1 + sigma) * pos + (1 - sigma) * neg) / 2
+
+
+#: a floor, relative to D, for the half-sums m± = (D ± δ̃)/2 of the branch not
+#: taken: it keeps that branch finite (0·∞ would spoil the blend), and never
+#: touches the branch taken (there m± ≥ D/2)
+_FLOOR = sp.Float("1e-30")
+
+
 def _parts(branch):
     k = (eta_w / eta_a) ** sp.Rational(1, 4)
     q0, u0, rho0 = k * ka0, kp0 / k, kr0 / k
-    dl = q0**2 - u0**2 - rho0**2
+    # one product (not a sum SymPy halves): D ± δ̃ and sign(δ̃) use one rounded δ̃
+    dl = (eta_w * ka0**2 - eta_a * (kp0**2 + kr0**2)) / sp.sqrt(eta_a * eta_w)
     tau = sp.sqrt(eta_a * eta_w) * kt
     D = sp.sqrt(dl**2 + 4 * ks**2)
-    ad = sp.Abs(dl) if branch is None else (dl if branch == "pos" else -dl)
+    # |δ̃| as sign(δ̃)·δ̃: the same number, and a derivative of 0 at δ̃ = 0 (not
+    # the +1 of one side), which keeps derivatives of the blends below exact
+    ad = sp.sign(dl) * dl if branch is None else (dl if branch == "pos" else -dl)
     m = (D + ad) / 2
-    # D = 0 only when δ̃ = s = 0; adding 1 there (and exactly 0 elsewhere) keeps
-    # the eigenbasis divisions finite without touching any other point
-    one_at_zero = sp.Piecewise((1, sp.Eq(D, 0)), (0, True)) if branch is None else 0
-    big = sp.sqrt(m / (D + one_at_zero))
-    small = ks / sp.sqrt((m + one_at_zero) * (D + one_at_zero))
     if branch is None:
-        pos = dl >= 0
-        cos = sp.Piecewise((sp.sqrt(2) / 2, sp.Eq(D, 0)), (big, pos), (small, True))
-        sin = sp.Piecewise((sp.sqrt(2) / 2, sp.Eq(D, 0)), (small, pos), (big, True))
+        # D = 0 only when δ̃ = s = 0; adding 1 there (and exactly 0 elsewhere)
+        # keeps the eigenbasis divisions finite without touching any other point
+        one_at_zero = 1 - sp.sign(D)
+        Dp = D + one_at_zero
+        m_pos = sp.Max((D + dl) / 2, _FLOOR * Dp)  # = m for δ̃ ≥ 0
+        m_neg = sp.Max((D - dl) / 2, _FLOOR * Dp)  # = m for δ̃ < 0
+        r_pos, r_neg = sp.sqrt(m_pos * Dp), sp.sqrt(m_neg * Dp)
+        sigma = sp.sign(dl)
+        # cos θ = √(m₊/D) = s/√(m₋D), sin θ = s/√(m₊D) = √(m₋/D): each branch
+        # is the same analytic function, free of cancellation on its side (so
+        # derivatives are right at δ̃ = 0 too); at D = 0 any orthonormal basis
+        # will do: (√2/2, √2/2)
+        cos = _blend(sigma, r_pos / Dp, ks / r_neg) + one_at_zero * sp.sqrt(2) / 2
+        sin = _blend(sigma, ks / r_pos, r_neg / Dp) + one_at_zero * sp.sqrt(2) / 2
         up = sp.Max(-dl, 0)
-    elif branch == "pos":
-        cos, sin, up = big, small, sp.Integer(0)
     else:
-        cos, sin, up = small, big, -dl
-    return k, q0, u0, rho0, dl, tau, D, ad, cos, sin, up
+        big = sp.sqrt(m / D)
+        small = ks / sp.sqrt(m * D)
+        m_pos = m_neg = m
+        if branch == "pos":
+            cos, sin, up = big, small, sp.Integer(0)
+        else:
+            cos, sin, up = small, big, -dl
+    return k, q0, u0, rho0, dl, tau, D, ad, cos, sin, up, m_pos, m_neg
 
 
 def _log(x):
@@ -232,33 +263,76 @@ def _log(x):
     return logz(x)
 
 
-def exact_kernel(branch: str | None = None) -> tuple[tuple[str, sp.Expr], ...]:
+#: Below this value of the scaled Λ̂ the direct form may lose accuracy to
+#: underflow (e^{−Dτ} subnormal, P²h out of range); the kernel then switches to
+#: the log-scaled form.  Above it, a subnormal e^{−λ₊τ} changes g = e^{−λ₊τ}/√Λ̂ by
+#: at most 5e-324/√Λ̂ < 2e-308 (1.4e-45/√Λ̂ < 1.2e-38 in float32): below tiny.
+TINY_LAMBDA = sp.Float("1e-13")
+
+
+def exact_kernel(branch: str | None = None, form: str | None = None
+                 ) -> tuple[tuple[str, sp.Expr], ...]:
     r"""The overflow-safe scalar form of the whitened solution (the ``exact`` kernel).
 
     Inputs are ``t, a0, p0 = w₀·β̂*, r0 = ‖Π⊥w₀‖, s = ‖β*‖, eta_a, eta_w``; outputs
     are ``a(t)``, ``p(t) = w(t)·β̂*`` and ``g(t)`` with ``Π⊥w(t) = g(t) Π⊥w₀``.
 
-    The scaled Λ̂ = e^{−Dτ}Λ = e^{−Dτ} + P²h + Q²e^{−Dτ}h + r̃₀²e^{−ρτ}τφ₁(−|δ̃|τ)
-    of :func:`scaled_kernel` (h = (1−e^{−Dτ})/D; P, Q the coordinates of z₀ on
-    the eigenvectors of A) is a sum of non-negative terms; it is carried as
-    ℓ = log Λ̂ by log-sum-exp over the terms' logarithms, and every output is a
-    signed exponential of a bounded exponent.  So no term overflows, and none
-    underflows to 0/0 — also on the saddle's stable manifold P = 0, where Λ̂
-    itself is below the floating-point range for Dτ ≳ 745.
-    ``branch="pos"``/``"neg"`` gives the δ̃ ≥ 0 / δ̃ < 0 branch without Piecewise.
+    The scaled Λ̂ = e^{−Dτ}Λ = E + P²h + Q²Eh + r̃₀²F·τφ₁(−|δ̃|τ) is a sum of
+    non-negative terms, with E = e^{−Dτ}, h = (1−E)/D, G = e^{−λ₊τ}
+    (λ₊ = (δ̃+D)/2), F = e^{−ρτ} = E (δ̃ ≥ 0) or G² (δ̃ < 0), P, Q the
+    coordinates of z₀ on the eigenvectors of A.  The *direct* form divides by the
+    growing exponential analytically:
+
+        a = (cos·P·D·h + q̃₀E)/(k√Λ̂),  p = k(sin·P·D·h + ũ₀E)/√Λ̂,  g = G/√Λ̂,
+
+    where every term is bounded and Λ̂ has no cancellation.  Only on (or
+    exponentially near) the saddle's stable manifold P = 0, where Λ̂ falls below
+    the floating-point range for ρτ ≳ 700, is Λ̂ < :data:`TINY_LAMBDA`; there
+    the *log* form carries ℓ = log Λ̂ by log-sum-exp over the terms' logarithms
+    and every output is a signed exponential of a bounded exponent.  The kernel
+    is the direct form, switching to the log form where Λ̂ < TINY_LAMBDA
+    (``form=None``); ``form="direct"``/``"log"`` gives one form alone, and
+    ``branch="pos"``/``"neg"`` the δ̃ ≥ 0 / δ̃ < 0 branch without Piecewise.
+
+    Transcendental calls per point, when only ``t`` varies (a trajectory, or a
+    grid of times against initialisations, where everything else is computed
+    once per initialisation): E = exp(−Dτ), G = exp(−λ₊τ), expm1(−Dτ) for h
+    and expm1(−|δ̃|τ) for the r̃₀ term, and √Λ̂ — 2 exp, 2 expm1, 1 sqrt.  That
+    is the fewest the formula needs: E and G are independent exponentials
+    (λ₊/D is not a fixed ratio), h needs expm1 (1 − E loses all digits as
+    τ → 0, where E → 1) and so does τφ₁(−|δ̃|τ) (for δ̃τ → 0; δ̃ = 0 is a
+    point of the domain), and F is E or G² (no call).  When every input varies,
+    the generated header counts 11 sqrt, among them the fourth roots of η_a and
+    η_w as nested square roots, √η_a and √η_w again, and the eigenbasis roots of
+    both sides of the blend; 6 would do ((η_w/η_a)^{1/4}: 2, √(η_aη_w), D, one
+    eigenbasis root, √Λ̂).  The log form (exp 7, log 4 more) is evaluated only
+    where it is used (Numba) or in blocks where it is used (NumPy).
     """
-    k, q0, u0, rho0, dl, tau, D, ad, cos, sin, up = _parts(branch)
+    k, q0, u0, rho0, dl, tau, D, ad, cos, sin, up, m_pos, m_neg = _parts(branch)
     m = (D + ad) / 2
-    m_safe = m + (sp.Piecewise((1, sp.Eq(D, 0)), (0, True)) if branch is None else 0)
+    sigma = sp.sign(dl)
     lam_p = {"pos": m, "neg": ks**2 / m}.get(
-        branch, sp.Piecewise((m, dl >= 0), (ks**2 / m_safe, True))
-    )  # (δ̃ + D)/2
+        branch, _blend(sigma, m_pos, ks**2 / m_neg))  # (δ̃ + D)/2
     rho = {"pos": D, "neg": 2 * lam_p}.get(
-        branch, sp.Piecewise((D, dl >= 0), (2 * lam_p, True))
-    )  # D + min(δ̃, 0)
+        branch, _blend(sigma, D, 2 * ks**2 / m_neg))  # D + min(δ̃, 0)
     P = sin * u0 + cos * q0
     Q = cos * u0 - sin * q0
     h = intexp(-D, tau)
+    # direct: every term bounded, Λ̂ a sum of non-negative terms
+    E = sp.exp(-D * tau)
+    G = sp.exp(-lam_p * tau)
+    F = {"pos": E, "neg": G**2}.get(branch, _blend(sigma, E, G**2))
+    lam_hat = E + P**2 * h + Q**2 * E * h + rho0**2 * F * intexp(-ad, tau)
+    root = sp.sqrt(lam_hat)
+    direct = (  # D·h = 1 − E, from h's expm1
+        ("a", (cos * P * D * h + q0 * E) / (k * root)),
+        ("p", k * (sin * P * D * h + u0 * E) / root),
+        ("g", G / root),
+    )
+    if form == "direct":
+        return direct
+    # log: ℓ = log Λ̂ by log-sum-exp, every output an exponential of a bounded
+    # exponent (exact also where Λ̂ itself is below the floating-point range)
     lh = _log(h)
     lP = _log(sp.Abs(P))
     terms = (
@@ -271,11 +345,18 @@ def exact_kernel(branch: str | None = None) -> tuple[tuple[str, sp.Expr], ...]:
     ell = top + sp.log(sp.Add(*(sp.exp(x - top) for x in terms)))
     grow = sp.sign(P) * D * h * sp.exp(lP - ell / 2)  # P(1 − e^{−Dτ})/√Λ̂
     decay = sp.exp(-D * tau - ell / 2)  # e^{−Dτ}/√Λ̂
-    return (
+    logged = (
         ("a", (cos * grow + q0 * decay) / k),
         ("p", k * (sin * grow + u0 * decay)),
         ("g", sp.exp(-lam_p * tau - ell / 2)),
     )
+    if form == "log":
+        return logged
+    if form is not None:
+        raise ValueError(f"form must be None, 'direct' or 'log', got {form!r}")
+    rare = lam_hat < TINY_LAMBDA
+    return tuple((name, sp.Piecewise((lg, rare), (dr, True)))
+                 for (name, dr), (_, lg) in zip(direct, logged))
 
 
 def textbook_kernel() -> tuple[tuple[str, sp.Expr], ...]:

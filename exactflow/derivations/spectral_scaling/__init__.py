@@ -61,46 +61,22 @@ Examples
 
 from __future__ import annotations
 
-from .bundle import derivation
-from .maths import (
-    KINDS,
-    OPTIMIZERS,
-    REFERENCES,
-    adam_epsilon,
-    balance,
-    d_in,
-    d_out,
-    exact_init_std,
-    flow,
-    gaussian_norm,
-    init_std,
-    kernels,
-    learning_rate,
-    model,
-    n,
-    n_in,
-    n_out,
-    parametrization,
-    spectral_target,
-    symbols,
-    update_norm,
-)
-from .numeric import scales, spectral_norm
-from .table import (
-    LAYERS,
-    MUP_TABLE,
-    Table,
-    first_step_ratios,
-    leading_term,
-    same_order,
-    table,
-)
+from .._lazy import lazy_exports
 
-__all__ = [
-    "parametrization", "table", "Table", "LAYERS", "MUP_TABLE", "KINDS",
+# the mathematics, the numerical functions, the table and the bundle, each loaded
+# on first use (importing the catalog imports no SymPy); ``table`` is the function
+__getattr__, __dir__ = lazy_exports(__name__, {
+    "maths": ("KINDS", "OPTIMIZERS", "REFERENCES", "adam_epsilon", "balance", "d_in",
+              "d_out", "exact_init_std", "flow", "gaussian_norm", "init_std",
+              "kernels", "learning_rate", "model", "n", "n_in", "n_out",
+              "parametrization", "spectral_target", "symbols", "update_norm"),
+    "numeric": ("scales", "spectral_norm"),
+    "table": ("LAYERS", "MUP_TABLE", "Table", "first_step_ratios", "leading_term",
+              "same_order", "table"),
+    "bundle": ("derivation",),
+}, ("parametrization", "table", "Table", "LAYERS", "MUP_TABLE", "KINDS",
     "OPTIMIZERS", "first_step_ratios", "leading_term", "same_order",
     "spectral_target", "gaussian_norm",
     "exact_init_std", "init_std", "learning_rate", "update_norm", "adam_epsilon",
     "model", "flow", "symbols", "balance", "kernels", "scales", "spectral_norm",
-    "derivation", "n", "n_in", "n_out", "d_in", "d_out", "REFERENCES",
-]
+    "derivation", "n", "n_in", "n_out", "d_in", "d_out", "REFERENCES"))

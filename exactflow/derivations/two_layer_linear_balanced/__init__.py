@@ -50,52 +50,17 @@ Examples
 
 from __future__ import annotations
 
-from . import maths, observables
-from .bundle import derivation
-from .maths import (
-    K1,
-    K2,
-    REFERENCES,
-    SMALL,
-    TINY,
-    a_init,
-    b_init,
-    beta,
-    conserved_matrix,
-    eta,
-    eta_1,
-    eta_2,
-    f_matrix,
-    flow,
-    kernels,
-    klam,
-    ks,
-    kt,
-    ktau,
-    ku0,
-    lam,
-    mode_kernel,
-    mode_textbook,
-    model,
-    s_,
-    sigma_yy,
-    solution,
-    stack,
-    symbols,
-    t,
-    tau,
-)
-from .numeric import balanced_init, mode_trajectory, trajectory
-from .observables import trajectory_loss, trajectory_ntk
+from .._lazy import lazy_exports
 
-# the mathematics (``NAME`` is internal to the package), the numerical functions
-# of the old module (numeric's helpers ``imbalance`` and ``eigen_f`` stay there)
-# and the bundle
-__all__ = [
-    *(name for name in maths.__all__ if name != "NAME"),
-    "trajectory",
-    "mode_trajectory",
-    "balanced_init",
-    *observables.__all__,
-    "derivation",
-]
+# the mathematics, the numerical functions and the bundle, each loaded on first
+# use (the numerical functions need no SymPy when their kernel is cached)
+__getattr__, __dir__ = lazy_exports(__name__, {
+    "maths": ("K1", "K2", "REFERENCES", "SMALL", "TINY", "a_init", "b_init", "beta",
+        "conserved_matrix", "eta", "eta_1", "eta_2", "f_matrix", "flow", "kernels",
+        "klam", "ks", "kt", "ktau", "ku0", "lam", "mode_kernel", "mode_textbook",
+        "model", "s_", "sigma_yy", "solution", "stack", "symbols", "t", "tau"),
+    "numeric": ("balanced_init", "mode_trajectory", "trajectory"),
+    "observables": ("trajectory_loss", "trajectory_ntk"),
+    "bundle": ("derivation",),
+}, ("maths", "trajectory", "mode_trajectory", "balanced_init", "observables",
+     "derivation"))

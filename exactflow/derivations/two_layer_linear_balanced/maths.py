@@ -205,6 +205,14 @@ def mode_kernel() -> tuple[tuple[str, sp.Expr], ...]:
     the stable manifold (λ = 0, u₀ < 0, where u decays to 0) has no 0/0.  D = 0
     (s = λ = 0) is 𝒫 = 𝒫₀/(1 + T tr 𝒫₀).  The branches are evaluated everywhere by
     vectorised code, so each is written to stay finite at every input.
+
+    Calls per point when only t varies: e = exp(−DT) and h = expm1(−DT)/(−D)
+    (h₂ = ∫e^{−2Dσ} shares the expm1: expm1(2x) = m(m + 2)) — the fewest the
+    u₀ ≥ 0 branch needs (e to full relative precision where it is tiny, 1 − e
+    where DT → 0) — and, for the u₀ < 0 branch, the exponential q of the rescaled
+    eigenbasis and log p₊₊h: 2 exp, 1 expm1, 1 log (the exponential r only in
+    blocks where it is used).  The vectorised kernel evaluates the u₀ < 0 branch
+    also where u₀ ≥ 0.
     """
     T = kt / ktau
     D = sp.sqrt(klam**2 + 4 * ks**2)

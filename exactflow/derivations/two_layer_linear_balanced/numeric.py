@@ -28,7 +28,6 @@ from .._bundle import generated_kernel
 from .._checks import finite_array as _finite
 from .._checks import positive_scalar as _positive
 from .._renamed import reciprocal, renamed, transposed
-from .maths import NAME, kernels
 
 __all__ = ["trajectory", "mode_trajectory", "balanced_init", "imbalance", "eigen_f"]
 
@@ -207,7 +206,7 @@ def trajectory(t, W1_0, W2_0, beta_star, *, eta: float = 1.0,
 
 
 def _kernel():
-    return generated_kernel(NAME, kernels)
+    return generated_kernel(__package__)
 
 
 @renamed(s="beta_star", tau=("eta", reciprocal("tau")))

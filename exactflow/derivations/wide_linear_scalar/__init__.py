@@ -58,52 +58,18 @@ Examples
 
 from __future__ import annotations
 
-from . import maths, numeric, trajectory_observables
-from .bundle import derivation
-from .maths import (
-    REFERENCES,
-    P_minus,
-    P_plus,
-    alpha,
-    beta,
-    c,
-    conserved_matrix,
-    eta_u,
-    eta_w,
-    exact_kernel,
-    flow,
-    gram_determinant,
-    initial_amplitudes,
-    kappa,
-    kernels,
-    model,
-    rho,
-    riccati_coefficients,
-    sigma_yy,
-    solution,
-    stable_parts,
-    stable_y,
-    stable_ydot,
-    symbols,
-    t,
-    tau,
-    tau_solution,
-    textbook_y,
-    x,
-)
-from .numeric import (
-    Regime,
-    classify,
-    invariants,
-    ntk,
-    observables,
-    regime,
-    trajectory,
-)
-from .trajectory_observables import trajectory_loss, trajectory_ntk
+from .._lazy import lazy_exports
 
-# the mathematics (``NAME`` is internal to the package), the numerical
-# functions, then the bundle
-__all__ = [*(name for name in maths.__all__ if name != "NAME"), *numeric.__all__,
-           *trajectory_observables.__all__,
-           "derivation"]
+# the mathematics, the numerical functions and the bundle, each loaded on first
+# use (the numerical functions need no SymPy when their kernel is cached)
+__getattr__, __dir__ = lazy_exports(__name__, {
+    "maths": ("REFERENCES", "P_minus", "P_plus", "alpha", "beta", "c",
+        "conserved_matrix", "eta_u", "eta_w", "exact_kernel", "flow",
+        "gram_determinant", "initial_amplitudes", "kappa", "kernels", "model", "rho",
+        "riccati_coefficients", "sigma_yy", "solution", "stable_parts", "stable_y",
+        "stable_ydot", "symbols", "t", "tau", "tau_solution", "textbook_y", "x"),
+    "numeric": ("Regime", "classify", "invariants", "ntk", "observables", "regime",
+        "trajectory"),
+    "trajectory_observables": ("trajectory_loss", "trajectory_ntk"),
+    "bundle": ("derivation",),
+}, ("maths", "numeric", "trajectory_observables", "derivation"))

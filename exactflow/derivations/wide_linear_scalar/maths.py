@@ -174,11 +174,14 @@ def stable_y(A, B, b, D, branch=None, case=None, time=t) -> sp.Expr:
         return forms[case]
     up, down = _escapes(A, B, b)
     Ns, Ms = Nt + _one_if(down), Mt + _one_if(up)
+    # "up" and "down" as one call: σ·log1p(σg₀h/(M̃ or Ñ)) with σ = sign g₀,
+    # the denominator picked by exact 0/1 weights (σ = 0: y = 0 either way)
+    sigma = sp.sign(g0)
+    den = ((1 + sigma) * Ms + (1 - sigma) * Ns) / 2
     return sp.Piecewise(
         (forms["escape_up"], up),
         (forms["escape_down"], down),
-        (log1p(g0 * h / Ms), g0 >= 0),
-        (-log1p(-g0 * h / Ns), True),
+        (sigma * log1p(sigma * g0 * h / den), True),
     )
 
 

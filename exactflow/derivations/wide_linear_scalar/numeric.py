@@ -38,8 +38,8 @@ from .._bundle import generated_kernel
 from .._checks import finite_array as _finite
 from .._checks import positive_scalar as _positive
 from .._checks import real_scalar as _real
+from .._checks import scaled_norm as _norm
 from .._renamed import renamed
-from .maths import NAME, kernels
 
 __all__ = [
     "trajectory",
@@ -53,7 +53,7 @@ __all__ = [
 
 
 def _kernel():
-    return generated_kernel(NAME, kernels)
+    return generated_kernel(__package__)
 
 
 def _init(u0, w0) -> tuple[np.ndarray, np.ndarray]:
@@ -124,9 +124,13 @@ def _scalars(t, u0, w0, sigma_xx, sigma_xy, kappa, eta_u, eta_w):
     def lift(x):  # batch + rest -> batch + (1,)*t.ndim + rest
         return x.reshape(x.shape[:nb] + (1,) * t.ndim + x.shape[nb:])
 
-    out = _kernel()(
-        t, lift(P_plus), lift(P_minus), kappa, sigma_xx, sigma_xy, eta_u, eta_w
-    )
+    with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+        out = _kernel()(
+            t, lift(P_plus), lift(P_minus), kappa, sigma_xx, sigma_xy, eta_u, eta_w
+        )
+    if not all(np.all(np.isfinite(o)) for o in out[:-1]):  # τ(∞) may be ±inf
+        raise ValueError("t, u0, w0 are outside the domain of the closed form (a "
+                         "value overflows; see the Notes of trajectory)")
     return dict(zip(("tau", "g_plus", "g_minus", "p", "r", "ntk", "tau_inf"), out)), (
         rho, lift(e_plus), lift(e_minus), lift(u0), lift(w0)
     )
@@ -159,13 +163,19 @@ def trajectory(t, u0, w0, sigma_xx: float, sigma_xy: float, kappa: float = 1.0,
     Notes
     -----
     u = √ρ(g₊Â₊ + g₋Â₋), w = (g₊Â₊ − g₋Â₋)/√ρ with g₊ = √P₊e^{cτ},
-    g₋ = √(−P₋)e^{−cτ} from the ``exact`` kernel: finite for every t (docs §2).
+    g₋ = √(−P₋)e^{−cτ} from the ``exact`` kernel (docs §2).
+
+    Domain: ‖u0‖, ‖w0‖ in {0} ∪ [1e-100, 1e70], σ_xx, κ, rates in [1e-3, 1e3], t
+    up to ~1e300/(κ²σ_xx(η_u + η_w)(‖u0‖² + ‖w0‖² + |σ_xy|/(κσ_xx))): finite
+    there, ``ValueError`` outside (never NaN).  Accuracy: 1e-12 relative
+    against DOP853 on the raw flow.
 
     Raises
     ------
     ValueError
         For negative or non-finite t, mismatched or non-finite u0/w0, α ≤ 0,
-        κ ≤ 0 or a non-positive rate (the message names the argument).
+        κ ≤ 0 or a non-positive rate (the message names the argument), and
+        outside the domain (see Notes).
     """
     s, (rho, e_plus, e_minus, _, _) = _scalars(
         t, u0, w0, sigma_xx, sigma_xy, kappa, eta_u, eta_w
@@ -194,24 +204,30 @@ class Observables:
 def observables(t, u0, w0, sigma_xx, sigma_xy, kappa=1.0, eta_u=1.0, eta_w=1.0):
     r"""τ, p, r, NTK, cos∠(u, w), ‖u‖, ‖w‖ and τ(∞) along the exact flow.
 
-    Same arguments as :func:`trajectory`; returns an :class:`Observables`.  The
-    cosine is p/√(p² + G) with the conserved G = ‖u₀‖²‖w₀‖² − p₀² (set to 0 where
-    u or w vanishes), the norms are ‖u‖² = ρ(S + T/2), ‖w‖² = (S − T/2)/ρ with
-    S = g₊² + g₋² and the conserved T = ‖u₀‖²/ρ − ρ‖w₀‖².
+    Same arguments and domain as :func:`trajectory` (``ValueError`` outside
+    it); returns an :class:`Observables`.  cos = p/√(p² + G), the conserved
+    G = ‖u₀‖²‖w₀‖² − p₀² with the norms scaled out (0 where u or w vanishes);
+    ‖u‖, ‖w‖ are the scaled norms of the vectors of :func:`trajectory`
+    (absolute error ~eps·scale, also next to a zero layer).
     """
-    s, (rho, _, _, u0, w0) = _scalars(t, u0, w0, sigma_xx, sigma_xy, kappa, eta_u,
-                                      eta_w)
-    nu0, nw0 = np.sum(u0 * u0, -1), np.sum(w0 * w0, -1)
-    p0 = np.sum(u0 * w0, -1)
-    G = np.maximum(nu0 * nw0 - p0 * p0, 0.0)
-    T = nu0 / rho - rho * nw0
-    S = s["g_plus"] ** 2 + s["g_minus"] ** 2
-    norm_u = np.sqrt(np.maximum(rho * (S + T / 2), 0.0))
-    norm_w = np.sqrt(np.maximum((S - T / 2) / rho, 0.0))
-    p = s["p"]
-    den = np.sqrt(p * p + G)
+    s, (rho, e_plus, e_minus, u0, w0) = _scalars(t, u0, w0, sigma_xx, sigma_xy,
+                                                 kappa, eta_u, eta_w)
+    su, sw = _norm(u0), _norm(w0)
     with np.errstate(divide="ignore", invalid="ignore"):
-        cos = np.where(den > 0, p / den, 0.0)
+        uh = np.where(su[..., None] > 0, u0 / su[..., None], 0.0)
+        wh = np.where(sw[..., None] > 0, w0 / sw[..., None], 0.0)
+    c = np.sum(uh * wh, -1)
+    g = np.maximum(np.sum(uh * uh, -1) * np.sum(wh * wh, -1) - c * c, 0.0)
+    root_g = su * sw * np.sqrt(g)  # √G
+    gp, gm = s["g_plus"][..., None], s["g_minus"][..., None]
+    a_plus, a_minus = gp * e_plus, gm * e_minus
+    root = math.sqrt(rho)
+    norm_u = root * _norm(a_plus + a_minus)
+    norm_w = _norm(a_plus - a_minus) / root
+    p = s["p"]
+    den = np.hypot(p, root_g)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        cos = np.where(den > 0, p / np.where(den > 0, den, 1.0), 0.0)
     return Observables(
         s["tau"], p, s["r"], s["ntk"], cos, norm_u, norm_w, s["tau_inf"]
     )

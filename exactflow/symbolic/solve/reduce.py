@@ -22,10 +22,10 @@ from ..laws.scaling import invariant_setup
 from ..proof.zero import is_identically_zero
 from ..spec.flow import GradientFlow, time_derivative
 from .rotation import Slice, rotation_slice
-from .variables import ReductionError, change_variables
+from .variables import NotReducible, ReductionError, change_variables
 
 __all__ = ["ReducedSystem", "Slice", "rotation_slice", "reduce_flow",
-           "change_variables", "ReductionError"]
+           "change_variables", "NotReducible", "ReductionError"]
 
 
 @dataclass(frozen=True)
@@ -153,7 +153,7 @@ def reduce_flow(flow: GradientFlow, coordinates: dict | None = None,
                                   *state, *conserved)}
         setup = invariant_setup(flow, sl, state, rhs, cons, taken)
         if not setup.coordinates:
-            raise ReductionError("coordinates='invariant': no monomial of degree "
+            raise NotReducible("coordinates='invariant': no monomial of degree "
                                  "≤ 4 is invariant under the rescalings "
                                  + "; ".join(x.describe() for x in setup.symmetries))
         conserved.update(setup.charges)
@@ -184,8 +184,11 @@ def reduce_flow(flow: GradientFlow, coordinates: dict | None = None,
                 state, rhs, coordinates, relations, auxiliary=auxiliary)
         except ReductionError as err:
             if not invariant:
-                raise
-            raise ReductionError(
+                raise NotReducible(
+                    "the coordinates " + ", ".join(
+                        f"{z} = {sp.sstr(e)}" for z, e in coordinates.items())
+                    + f" do not close: {err}") from None
+            raise NotReducible(
                 "coordinates='invariant': the invariant coordinates "
                 + ", ".join(f"{z} = {sp.sstr(e)}" for z, e in coordinates.items())
                 + " do not close on the level set of "

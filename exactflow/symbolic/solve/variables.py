@@ -19,11 +19,16 @@ from __future__ import annotations
 
 import sympy as sp
 
-__all__ = ["change_variables", "ReductionError"]
+__all__ = ["change_variables", "NotReducible", "ReductionError"]
 
 
 class ReductionError(ValueError):
     """The requested reduction does not hold (with the reason)."""
+
+
+class NotReducible(ReductionError):
+    """The flow does not reduce to the requested (or invariant) coordinates: a
+    result about the model, not an error in the input."""
 
 
 def _domain(symbols) -> sp.polys.domains.Domain:
@@ -85,6 +90,11 @@ def change_variables(state, rhs, coordinates: dict, relations=(),
     consts = free - set(state) - set(zs)
     dom = _domain(consts)
     gens = state + zs
+    if any(sp.sympify(f).has(sp.Piecewise, sp.Heaviside, sp.Max, sp.Min, sp.Abs,
+                             sp.sign, sp.DiracDelta) for f in rhs):
+        raise ReductionError("the flow is piecewise (activation patterns, or "
+                             "DiracDelta terms of a discontinuous loss), and a "
+                             "change of variables needs a rational flow")
     G = sp.groebner(rels, *gens, order="lex", domain=dom)
     constraints = tuple(g for g in G.exprs if not (g.free_symbols & set(state)))
     out, notes = [], []

@@ -148,6 +148,13 @@ class Model:
         undeclared = loss.free_symbols - set(flat) - set(consts)
         if undeclared:
             raise ValueError(f"{self.name}: undeclared {sorted(map(str, undeclared))}")
+        if loss.has(sp.nan, sp.zoo, sp.oo, -sp.oo):
+            raise ValueError(f"{self.name}: the loss is not finite ({loss})")
+        if loss.has(sp.I):
+            raise ValueError(f"{self.name}: the loss must be real, it contains I")
+        if loss.has(sp.DiracDelta):
+            raise ValueError(f"{self.name}: the loss contains DiracDelta, a "
+                             "distribution, not a function of the parameters")
         if self.forward is not None:
             undeclared = sp.sympify(self.forward).free_symbols - set(every)
             if undeclared:

@@ -22,9 +22,9 @@ class CudaTarget(Target):
     expand_pow = True
     extra = "cuda"
 
-    def write(self, spec, source, stem):
+    def write(self, context, source, stem):
         """The ``.cu`` file, and beside it the per-point header alone (``.cuh``,
         valid C99) for host tests."""
-        header = self._part("lower").emit_header(spec)
+        header = self._part("lower").emit_header(context.spec())
         write_text_atomic(stem.with_suffix(".cuh"), header)
-        return super().write(spec, source, stem)
+        return super().write(context, source, stem)

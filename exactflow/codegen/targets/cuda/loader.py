@@ -5,9 +5,6 @@ from __future__ import annotations
 import math
 from collections.abc import Callable
 
-from ...spec import KernelSpec
-from .lower import emit
-
 __all__ = ["BLOCK_SIZE", "load"]
 
 #: Threads per block of the launch done by :func:`load`.
@@ -32,7 +29,7 @@ def _cupy():
     return cupy
 
 
-def load(spec: KernelSpec, source: str | None = None, path=None) -> Callable:
+def load(spec, source: str | None = None, path=None, context=None) -> Callable:
     """The kernel as ``f(*inputs) -> tuple of cupy arrays`` run through CuPy.
 
     Arguments (NumPy or CuPy arrays, or numbers) are broadcast, converted to the
@@ -47,11 +44,14 @@ def load(spec: KernelSpec, source: str | None = None, path=None) -> Callable:
         When CuPy finds no GPU.
     """
     cupy = _cupy()
-    source = emit(spec) if source is None else source
+    if source is None:
+        from .lower import emit
+
+        source = emit(spec)
     module = cupy.RawModule(code=source, options=("--std=c++14",))
     function = module.get_function(f"{spec.derivation}__{spec.name}")
     dtype = cupy.dtype(spec.dtype)
-    n_inputs = len(spec.inputs)
+    n_inputs = len(spec.input_names)
 
     def kernel(*args):
         if len(args) != n_inputs:
@@ -62,7 +62,7 @@ def load(spec: KernelSpec, source: str | None = None, path=None) -> Callable:
         size = math.prod(shape)
         flat = [cupy.ascontiguousarray(cupy.broadcast_to(a, shape)).reshape(size)
                 for a in arrays]
-        outs = [cupy.empty(size, dtype=dtype) for _ in spec.outputs]
+        outs = [cupy.empty(size, dtype=dtype) for _ in spec.output_names]
         if size:
             grid = min((size + BLOCK_SIZE - 1) // BLOCK_SIZE, 65535)
             function((grid,), (BLOCK_SIZE,), (*flat, *outs, cupy.int64(size)))

@@ -20,6 +20,7 @@ from sympy.codegen.ast import float32, float64, real
 from sympy.logic.boolalg import Boolean
 from sympy.printing.c import C99CodePrinter
 
+from ...branches import split
 from ...passes import prepare
 from ...render import header_context, render
 from ...spec import KernelSpec
@@ -122,20 +123,34 @@ def lower(spec: KernelSpec) -> dict[str, str | list[str]]:
     p = printer(spec.dtype)
     kernel = prepare(spec, expand_pow=True)
     ctype = _C_TYPES[spec.dtype]
-    temps = []
-    for sym, expr in kernel.temps:
+    cut = split(kernel)  # the temporaries one branch needs are computed there
+
+    def temp(sym, expr) -> str:
         kind = "int" if _is_boolean(expr) else ctype
-        code = p.doprint(fold_constants(expr))
-        temps.append(f"const {kind} {p._print(sym)} = {code};")
-    outputs = [f"out[{j}] = {p.doprint(fold_constants(expr))};  // {name}"
-               for j, (name, expr) in enumerate(kernel.outputs)]
+        return f"const {kind} {p._print(sym)} = {p.doprint(fold_constants(expr))};"
+
+    index = {name: j for j, name in enumerate(spec.output_names)}
+
+    def assign(name, expr) -> str:
+        return f"out[{index[name]}] = {p.doprint(fold_constants(expr))};  // {name}"
+
+    temps = [temp(sym, expr) for sym, expr in cut.temps]
+    outputs = []
+    if cut.cond is not None:
+        outputs.append(f"if ({p.doprint(fold_constants(cut.cond))}) {{")
+        outputs += [f"    {temp(sym, expr)}" for sym, expr in cut.sunk]
+        outputs += [f"    {assign(name, expr)}" for name, expr in cut.taken]
+        outputs.append("} else {")
+        outputs += [f"    {assign(name, expr)}" for name, expr in cut.other]
+        outputs.append("}")
+    outputs += [assign(name, expr) for name, expr in cut.rest]
     inputs, names = list(spec.input_names), list(spec.output_names)
     stem = f"{spec.derivation}__{spec.name}"
     doc = textwrap.wrap(" ".join(spec.doc.split()), 90) if spec.doc.strip() else []
     kernel_args = [f"const {ctype}* __restrict__ {n}" for n in inputs]
     kernel_args += [f"{ctype}* __restrict__ out_{n}" for n in names]
     return {
-        **header_context(spec),
+        **header_context(spec, kernel),
         "ctype": ctype,
         "guard": f"EXACTFLOW_{stem.upper()}_{spec.dtype.upper()}_H",
         "point": f"{stem}_point",

@@ -34,3 +34,13 @@ class NumbaTarget(Target):
     suffix = ".py"
     expand_pow = True
     extra = "numba"
+
+    def generate(self, context):
+        """The module's source and the cost table of its loop nests (stored with
+        the cached module, so that a loaded kernel plans without SymPy)."""
+        lower = self._part("lower")
+        kernel = lower.lowered(context.spec())
+        context.memo["lowered"] = kernel
+        table = self._part("grid").analyse(kernel)
+        rows = [[name, sorted(operands), cost] for name, operands, cost in table]
+        return lower.emit(context.spec(), kernel), {"grid_table": rows}

@@ -23,42 +23,23 @@ transcendental call counts :data:`HEAVY`) and falls back to the flat loop
 
 from __future__ import annotations
 
-import functools
-import math
-from dataclasses import dataclass
-
 import sympy as sp
 
+from ...branches import split
 from ...passes import LoweredKernel
 from ...render import render
 from ...spec import KernelSpec
 from .lower import check_names, common_context, wrap_call
+from .plan import AXES as _AXES
+from .plan import HEAVY, WORTHWHILE, Plan, Table, levels, plan, run
 from .printer import is_boolean, printer, statements
 
-__all__ = ["HEAVY", "Plan", "analyse", "emit", "levels", "lower", "plan", "run"]
+__all__ = ["HEAVY", "WORTHWHILE", "Plan", "analyse", "emit", "levels", "lower",
+           "plan", "run"]
 
-#: Operation-count weight of a call of exp, log, sqrt, pow, ... (against 1 for
-#: an addition or multiplication) in the cost model of :func:`plan`.
-HEAVY = 20
-#: A grid is used when it needs at most this fraction of the flat loop's work.
-WORTHWHILE = 0.8
-_AXES = {"c": 0, "o": 1, "i": 2, "f": 3}  # bit 0: rows, bit 1: columns
 _LEVELS = ("once", "row", "column", "point")
 _LIGHT = {"ADD", "SUB", "MUL", "DIV", "NEG", "ABS", "GT", "LT", "GE", "LE", "EQ",
           "NE", "AND", "OR", "NOT", "MAX", "MIN", "SIGN", "PIECEWISE"}
-
-
-@dataclass(frozen=True)
-class Plan:
-    """How a call runs on a grid: ``pattern`` letters, the ``split`` axis and
-    the collapsed ``rows x cols`` sizes, with the estimated costs."""
-
-    pattern: str
-    split: int
-    rows: int
-    cols: int
-    cost_grid: float
-    cost_flat: float
 
 
 def _cost(expr: sp.Basic) -> float:
@@ -67,9 +48,6 @@ def _cost(expr: sp.Basic) -> float:
         return 0.0
     weights = {s: (1 if s.name in _LIGHT else HEAVY) for s in ops.free_symbols}
     return float(ops.xreplace(weights))
-
-
-Table = tuple[tuple[str, frozenset, float], ...]
 
 
 def analyse(kernel: LoweredKernel) -> Table:
@@ -85,51 +63,6 @@ def analyse(kernel: LoweredKernel) -> Table:
     return tuple(rows)
 
 
-def levels(spec: KernelSpec, table: Table, pattern: str) -> dict[str, int]:
-    """Axes bits (0 once, 1 row, 2 column, 3 point) of inputs, temps, outputs."""
-    axes = {n: _AXES[c] for n, c in zip(spec.input_names, pattern)}
-    for name, operands, _ in table:
-        axes[name] = functools.reduce(int.__or__, (axes[o] for o in operands), 0)
-    return axes
-
-
-def _pattern(shapes: list[tuple], shape: tuple, split: int) -> str:
-    """One letter per input: varies along neither, the rows, the columns, both."""
-    letters = []
-    for s in shapes:
-        s = (1,) * (len(shape) - len(s)) + tuple(s)
-        rows, cols = math.prod(s[:split]) > 1, math.prod(s[split:]) > 1
-        letters.append("coif"[rows + 2 * cols])
-    return "".join(letters)
-
-
-def plan(spec: KernelSpec, table: Table, shapes: list[tuple], shape: tuple
-         ) -> Plan | None:
-    """The cheapest grid for arguments of ``shapes`` broadcast to ``shape``.
-
-    Returns None (the flat loop) for fewer than two axes, an empty result, or
-    when no split of the axes into rows and columns saves enough work.
-    """
-    size = math.prod(shape)
-    if len(shape) < 2 or size == 0:
-        return None
-    flat = size * sum(cost for _, _, cost in table)
-    best = None
-    for split in range(1, len(shape)):
-        rows, cols = math.prod(shape[:split]), math.prod(shape[split:])
-        if rows < 2 or cols < 2:
-            continue
-        pattern = _pattern(shapes, shape, split)
-        axes = levels(spec, table, pattern)
-        count = {0: 1, 1: rows, 2: cols, 3: size}
-        cost = sum(c * count[axes[name]] for name, _, c in table)
-        if best is None or cost < best.cost_grid:
-            best = Plan(pattern, split, rows, cols, cost, flat)
-    if best is None or best.cost_grid > WORTHWHILE * flat:
-        return None
-    return best
-
-
 def lower(spec: KernelSpec, kernel: LoweredKernel, table: Table, pattern: str
           ) -> dict[str, str | list[str]]:
     """Template context of the loop nest for ``pattern`` (one letter per input).
@@ -141,7 +74,7 @@ def lower(spec: KernelSpec, kernel: LoweredKernel, table: Table, pattern: str
         ``c`` (constant), ``o`` (rows), ``i`` (columns), ``f`` (both) per input.
     """
     check_names(spec)
-    if len(pattern) != len(spec.inputs) or set(pattern) - set(_AXES):
+    if len(pattern) != len(spec.input_names) or set(pattern) - set(_AXES):
         raise ValueError(f"pattern must have one of the letters c, o, i, f per "
                          f"input {list(spec.input_names)}, got {pattern!r}")
     p = printer(spec.dtype)
@@ -151,12 +84,32 @@ def lower(spec: KernelSpec, kernel: LoweredKernel, table: Table, pattern: str
     fresh = [0]
     code: dict[int, list[str]] = {level: [] for level in range(4)}
     used: dict[int, set[str]] = {level: set() for level in range(4)}
-    booleans = set()
-    for name, expr in exprs:
-        code[axes[name]] += statements(name, expr, p, fresh)
-        used[axes[name]] |= {s.name for s in expr.free_symbols}
-        if is_boolean(expr):
-            booleans.add(name)
+    booleans = {name for name, expr in exprs if is_boolean(expr)}
+    cut = split(kernel)
+    # the switch (see exactflow.codegen.branches) runs at the level of its outputs;
+    # its temporaries of a lower level are computed there, unconditionally
+    at = max((axes[f"_out_{n}"] for n, _ in cut.taken), default=0)
+    top = cut.temps + [(sym, e) for sym, e in cut.sunk if axes[sym.name] < at]
+    inside = [(sym, e) for sym, e in cut.sunk if axes[sym.name] == at]
+    order = {sym: i for i, (sym, _) in enumerate(kernel.temps)}
+    for sym, expr in sorted(top, key=lambda pair: order[pair[0]]):
+        code[axes[sym.name]] += statements(sym.name, expr, p, fresh)
+        used[axes[sym.name]] |= {s.name for s in expr.free_symbols}
+    if cut.cond is not None:
+        block = [f"if {p.doprint(cut.cond)}:"]
+        for name, expr in [(s.name, e) for s, e in inside] + [
+                (f"_out_{n}", e) for n, e in cut.taken]:
+            block += [f"    {x}" for x in statements(name, expr, p, fresh)]
+            used[at] |= {s.name for s in expr.free_symbols}
+        block.append("else:")
+        for n, expr in cut.other:
+            block += [f"    {x}" for x in statements(f"_out_{n}", expr, p, fresh)]
+            used[at] |= {s.name for s in expr.free_symbols}
+        used[at] |= {s.name for s in cut.cond.free_symbols}
+        code[at] += block
+    for n, expr in cut.rest:
+        code[axes[f"_out_{n}"]] += statements(f"_out_{n}", expr, p, fresh)
+        used[axes[f"_out_{n}"]] |= {s.name for s in expr.free_symbols}
     outputs = [f"_out_{n}" for n in spec.output_names]
     used[3] |= set(outputs)
     stored = sorted((n for n in used[3] if axes.get(n) == 2 and n not in
@@ -185,7 +138,7 @@ def lower(spec: KernelSpec, kernel: LoweredKernel, table: Table, pattern: str
     body += ["for _i in numba.prange(_n):"] + [f"    {x}" for x in row]
     kinds = {"c": "_F", "o": "_V", "i": "_V", "f": "_M"}
     args = [n if c == "c" else f"_in_{n}" for n, c in zip(spec.input_names, pattern)]
-    context = common_context(spec, p)
+    context = common_context(spec, p, kernel)
     groups = {c: [n for n, k in zip(spec.input_names, pattern) if k == c] or
               ["(none)"] for c in _AXES}
     count = {level: sum(1 for n, _ in exprs if axes[n] == level) for level in range(4)}
@@ -211,32 +164,3 @@ def emit(spec: KernelSpec, kernel: LoweredKernel, table: Table, pattern: str) ->
     """Source of the loop-nest module of ``spec`` for ``pattern`` (``kernel`` is
     ``lower.lowered(spec)``, ``table`` is ``analyse(kernel)``)."""
     return render("numba/grid.py.j2", lower(spec, kernel, table, pattern))
-
-
-def run(function, chosen: Plan, arrays: list, shape: tuple, spec: KernelSpec):
-    """Call the compiled loop nest on ``arrays`` (already of the kernel's dtype).
-
-    Each input is passed in its compact form: a scalar, an array of the
-    ``rows`` or ``cols`` values it takes, or (``f``) the ``rows x cols`` view.
-    """
-    import numpy
-
-    j, k = chosen.split, len(shape)
-    args = []
-    for x, c in zip(arrays, chosen.pattern):
-        x = x.reshape((1,) * (k - x.ndim) + x.shape)
-        if c == "c":
-            args.append(x.reshape(-1)[0])
-        elif c == "o":
-            args.append(numpy.broadcast_to(x.reshape(x.shape[:j]), shape[:j])
-                        .reshape(chosen.rows))
-        elif c == "i":
-            args.append(numpy.broadcast_to(x.reshape(x.shape[j:]), shape[j:])
-                        .reshape(chosen.cols))
-        else:
-            args.append(numpy.broadcast_to(x, shape).reshape(chosen.rows, chosen.cols))
-    outs = [numpy.empty((chosen.rows, chosen.cols), dtype=spec.dtype)
-            for _ in spec.outputs]
-    function(*args, *outs)
-    return tuple(o.reshape(shape) for o in outs)
-

@@ -1,24 +1,24 @@
 """Loading generated Numba modules: import from the cache file, grids on demand.
 
-Numba's ``cache=True`` needs a real file: :func:`load` writes the module to
-the cache directory (``$EXACTFLOW_CACHE_DIR``, named by the SHA-256 of its
-text) and imports it from there, so another process finds Numba's compiled
-code in ``__pycache__`` next to it.
+Numba's ``cache=True`` needs a real file: :func:`import_source` imports the
+module from its file in the cache directory (``$EXACTFLOW_CACHE_DIR``, named by
+the SHA-256 of its text, checked before every import), so another process finds
+Numba's compiled code in ``__pycache__`` next to it.  When Numba's own cache
+files there are damaged (the import fails), they are removed and the module is
+compiled again, once.  Nothing here imports SymPy: a kernel loaded from the
+cache plans its broadcast loop nests from the cost table stored with it, and
+generates a loop nest (SymPy) only for a pattern not yet in the cache.
 """
 
 from __future__ import annotations
 
 import importlib.util
 import sys
-import tempfile
-import warnings
 from pathlib import Path
 
-from ...cache import cache_dir, source_hash, write_atomic
-from ...passes import LoweredKernel
-from ...spec import KernelSpec
-from . import grid as numba_grid
-from .lower import emit, lowered
+from ...artefacts import store
+from ...cache import read_verified, source_hash, write_text_atomic
+from . import plan as numba_plan
 
 __all__ = ["NumbaKernel", "import_source", "load", "numba_module"]
 
@@ -34,26 +34,16 @@ def numba_module():
     return numba
 
 
-def import_source(source: str, path: Path | None = None, stem: str = "kernel"):
-    """Import ``source`` from its file in the cache directory (written if needed).
+def _numba_cache_files(path: Path) -> list[Path]:
+    """Numba's index and data files for the module at ``path``."""
+    pycache = path.parent / "__pycache__"
+    if not pycache.is_dir():
+        return []
+    return [p for p in pycache.iterdir()
+            if p.name.startswith(path.stem + ".") and p.suffix in (".nbi", ".nbc")]
 
-    The module name is unique per source hash, so two versions of a kernel
-    never meet in :data:`sys.modules`; Numba keeps its compiled code in
-    ``__pycache__`` next to the file, where the next process finds it.
-    """
-    digest = source_hash(source)[:20]
-    name = f"exactflow_numba_{stem}_{digest}"
-    if name in sys.modules:
-        return sys.modules[name]
-    if path is None:
-        try:
-            path = write_atomic(cache_dir(), source, ".py")
-        except OSError as exc:
-            warnings.warn(f"exactflow: cannot write to the kernel cache ({exc}); "
-                          "Numba's compiled code will not be reused by other "
-                          "processes", RuntimeWarning, stacklevel=3)
-            path = write_atomic(Path(tempfile.mkdtemp(prefix="exactflow-")),
-                                source, ".py")
+
+def _exec(name: str, path: Path):
     module_spec = importlib.util.spec_from_file_location(name, path)
     module = importlib.util.module_from_spec(module_spec)
     sys.modules[name] = module
@@ -65,17 +55,55 @@ def import_source(source: str, path: Path | None = None, stem: str = "kernel"):
     return module
 
 
+def import_source(source: str, path: Path | None = None, stem: str = "kernel"):
+    """Import ``source`` from its file in the cache directory (written if needed).
+
+    The module name is unique per source hash, so two versions of a kernel
+    never meet in :data:`sys.modules`; Numba keeps its compiled code in
+    ``__pycache__`` next to the file, where the next process finds it.  A file
+    whose text is not ``source`` (damaged, edited) is written again first; an
+    unwritable cache directory sends the file to the per-user fallback
+    directory (see :mod:`exactflow.codegen.cache`).
+    """
+    digest = source_hash(source)
+    name = f"exactflow_numba_{stem}_{digest[:20]}"
+    if name in sys.modules:
+        return sys.modules[name]
+    if path is None:
+        path = store(source, ".py")
+    if path is None:
+        raise OSError("the Numba target needs a writable directory for its module "
+                      "(set EXACTFLOW_CACHE_DIR)")
+    path = Path(path)
+    if read_verified(path, digest) is None:
+        write_text_atomic(path, source)
+    try:
+        return _exec(name, path)
+    except Exception:
+        stale = _numba_cache_files(path)
+        if not stale:
+            raise
+    for p in stale:  # damaged compiled code: compile again, once
+        try:
+            p.unlink()
+        except OSError:
+            pass
+    return _exec(name, path)
+
+
 class NumbaKernel:
     """The loaded kernel: ``f(*inputs, block=None) -> tuple of arrays``.
 
     Same calling convention as the NumPy kernel (``block`` is accepted and
-    checked, but Numba needs no blocking).  When the arguments broadcast as a
-    grid whose temporaries can be hoisted (:func:`.grid.plan`), a loop
-    nest compiled for that pattern of inputs runs instead of the flat loop.
+    checked, but Numba needs no blocking).  When the arguments broadcast so
+    that work can be hoisted out of the loop over points (scalar arguments, a
+    grid of lines: :func:`.plan.plan`), a loop nest compiled for that pattern of
+    inputs runs instead of the flat loop.
 
     Attributes
     ----------
-    spec : KernelSpec
+    spec : KernelInfo or KernelSpec
+        Names and dtype of the kernel.
     module : module
         The imported generated module (``<kernel>``, ``<kernel>_point``,
         ``<kernel>_flat``).
@@ -83,12 +111,13 @@ class NumbaKernel:
         Its text; ``module.__file__`` is its path in the cache directory.
     """
 
-    def __init__(self, spec: KernelSpec, module, source: str,
-                 kernel: LoweredKernel | None = None) -> None:
+    def __init__(self, spec, module, source: str, context=None) -> None:
+        from ..base import Context
+
         self.spec, self.module, self.source = spec, module, source
+        self.context = Context(lambda: spec) if context is None else context
         self._function = getattr(module, spec.name)
         self._grids: dict = {}
-        self._kernel = kernel
         self._table = None
         self.__name__ = spec.name
         self.__doc__ = self._function.__doc__
@@ -98,7 +127,7 @@ class NumbaKernel:
                 f"({self.spec.dtype}) from {self.module.__file__}>")
 
     def _arrays(self, args: tuple) -> tuple[list, tuple]:
-        n = len(self.spec.inputs)
+        n = len(self.spec.input_names)
         if len(args) != n:
             raise TypeError(f"{self.spec.name}() takes {n} arguments "
                             f"{list(self.spec.input_names)}, got {len(args)}")
@@ -111,33 +140,53 @@ class NumbaKernel:
         return self._function(*args, block=block)
 
     @property
-    def lowered(self) -> LoweredKernel:
-        """The kernel after the passes (computed once, on the first grid)."""
-        if self._kernel is None:
-            self._kernel = lowered(self.spec)
-        return self._kernel
+    def lowered(self):
+        """The kernel after the passes (SymPy; computed once, when a loop nest
+        must be generated)."""
+        memo = self.context.memo
+        if "lowered" not in memo:
+            from .lower import lowered
+
+            memo["lowered"] = lowered(self.context.spec())
+        return memo["lowered"]
 
     @property
-    def table(self):
-        """The operand and cost table of :func:`.grid.analyse` (computed once)."""
+    def table(self) -> numba_plan.Table:
+        """The cost table of :func:`.grid.analyse`: stored with the cached
+        module, else computed once."""
         if self._table is None:
-            self._table = numba_grid.analyse(self.lowered)
+            rows = self.context.meta.get("grid_table")
+            if rows is not None:
+                try:
+                    self._table = numba_plan.as_table(rows)
+                except ValueError:
+                    rows = None
+            if rows is None:
+                from .grid import analyse
+
+                self._table = analyse(self.lowered)
         return self._table
 
     def _plan(self, arrays, shape):
-        return numba_grid.plan(self.spec, self.table, [a.shape for a in arrays],
+        return numba_plan.plan(self.spec, self.table, [a.shape for a in arrays],
                                shape)
 
     def plan(self, *args):
-        """The :class:`.grid.Plan` a call with ``args`` would use, or None."""
+        """The :class:`.plan.Plan` a call with ``args`` would use, or None."""
         arrays, shape = self._arrays(args)
         return self._plan(arrays, shape)
 
     def grid(self, pattern: str):
         """The compiled loop nest for ``pattern`` (one letter per input)."""
         if pattern not in self._grids:
-            source = numba_grid.emit(self.spec, self.lowered, self.table, pattern)
-            module = import_source(source, stem=f"{self.spec.name}_grid")
+            def make() -> str:
+                from .grid import emit
+
+                return emit(self.context.spec(), self.lowered, self.table, pattern)
+
+            entry = self.context.artefact(f"grid-{pattern}", make)
+            module = import_source(entry.text, entry.path,
+                                   stem=f"{self.spec.name}_grid")
             self._grids[pattern] = getattr(module, f"{self.spec.name}_grid")
         return self._grids[pattern]
 
@@ -147,13 +196,15 @@ class NumbaKernel:
         chosen = self._plan(arrays, shape)
         if chosen is None:
             return self._function(*arrays)
-        return numba_grid.run(self.grid(chosen.pattern), chosen, arrays, shape,
+        return numba_plan.run(self.grid(chosen.pattern), chosen, arrays, shape,
                               self.spec)
 
 
-def load(spec: KernelSpec, source: str | None = None,
-         path: Path | None = None) -> NumbaKernel:
+def load(spec, source: str | None = None, path: Path | None = None,
+         context=None) -> NumbaKernel:
     """Import the generated module (compiling or loading Numba's cache).
+
+    ``spec`` is a KernelSpec, or a KernelInfo when ``source`` is given.
 
     Raises
     ------
@@ -161,6 +212,9 @@ def load(spec: KernelSpec, source: str | None = None,
         Without numba (the ``exactflow[numba]`` extra).
     """
     numba_module()
-    source = emit(spec) if source is None else source
+    if source is None:
+        from .lower import emit
+
+        source = emit(spec)
     module = import_source(source, path, stem=f"{spec.derivation}_{spec.name}")
-    return NumbaKernel(spec, module, source)
+    return NumbaKernel(spec, module, source, context)

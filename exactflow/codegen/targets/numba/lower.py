@@ -11,13 +11,14 @@ from __future__ import annotations
 
 import textwrap
 
+from ...branches import split
 from ...passes import LoweredKernel, prepare
 from ...render import header_context, render
 from ...spec import KernelSpec
 from .printer import NumbaPrinter, helper_lines, printer, statements
 
 __all__ = ["RESERVED", "check_names", "common_context", "emit", "lower", "lowered",
-           "wrap_call"]
+           "point_lines", "wrap_call"]
 
 #: Names the generated code uses that an input or output must not shadow.
 RESERVED = frozenset({"math", "numba", "numpy", "operator", "abs", "max", "min",
@@ -53,6 +54,37 @@ def lowered(spec: KernelSpec) -> LoweredKernel:
     return prepare(spec, expand_pow=True)
 
 
+def point_lines(kernel: LoweredKernel, p: NumbaPrinter, fresh: list[int],
+                temps=None) -> list[str]:
+    """Straight-line code of one point: the temporaries, then the outputs, with
+    the temporaries that only one branch of the outputs needs evaluated in that
+    branch (:func:`exactflow.codegen.branches.split`).  ``temps``: the
+    temporaries to emit (default: all)."""
+    cut = split(kernel)
+    keep = None if temps is None else {s for s, _ in temps}
+
+    def chosen(pairs):
+        return [(s, e) for s, e in pairs if keep is None or s in keep]
+
+    body: list[str] = []
+    for sym, expr in chosen(cut.temps):
+        body += statements(sym.name, expr, p, fresh)
+    if cut.cond is not None:
+        inner: list[str] = []
+        for sym, expr in chosen(cut.sunk):
+            inner += statements(sym.name, expr, p, fresh)
+        for name, expr in cut.taken:
+            inner += statements(f"_out_{name}", expr, p, fresh)
+        body += [f"if {p.doprint(cut.cond)}:"] + [f"    {line}" for line in inner]
+        inner = []
+        for name, expr in cut.other:
+            inner += statements(f"_out_{name}", expr, p, fresh)
+        body += ["else:"] + [f"    {line}" for line in inner]
+    for name, expr in cut.rest:
+        body += statements(f"_out_{name}", expr, p, fresh)
+    return body
+
+
 def check_names(spec: KernelSpec) -> None:
     """ValueError when an input or output name would shadow a generated name."""
     own = {spec.name, f"{spec.name}_point", f"{spec.name}_flat", f"{spec.name}_grid"}
@@ -62,13 +94,14 @@ def check_names(spec: KernelSpec) -> None:
         raise ValueError(f"{spec.name}: names {clash} are reserved by the Numba target")
 
 
-def common_context(spec: KernelSpec, p: NumbaPrinter) -> dict[str, str | list[str]]:
+def common_context(spec: KernelSpec, p: NumbaPrinter, kernel: LoweredKernel
+                   ) -> dict[str, str | list[str]]:
     """Context keys shared by the module and the grid templates."""
 
     inputs, outputs = list(spec.input_names), list(spec.output_names)
     ntype = f"numba.{spec.dtype}"
     return {
-        **header_context(spec),
+        **header_context(spec, kernel),
         "ntype": ntype,
         "expressions": [_comment(f"{n} = {e}") for n, e in spec.outputs],
         "doc": textwrap.wrap(" ".join(spec.doc.split()), 80) if spec.doc.strip()
@@ -96,12 +129,8 @@ def lower(spec: KernelSpec, kernel: LoweredKernel | None = None
     kernel = lowered(spec) if kernel is None else kernel
     p = printer(spec.dtype)
     fresh = [0]
-    body: list[str] = []
-    for sym, expr in kernel.temps:
-        body += statements(sym.name, expr, p, fresh)
-    for name, expr in kernel.outputs:
-        body += statements(f"_out_{name}", expr, p, fresh)
-    context = common_context(spec, p)
+    body = point_lines(kernel, p, fresh)
+    context = common_context(spec, p, kernel)
     inputs, outputs = list(spec.input_names), list(spec.output_names)
     results = [f"_out_{n}" for n in outputs]
     context.update({

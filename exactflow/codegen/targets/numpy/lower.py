@@ -1,12 +1,23 @@
-"""The NumPy target: a blocked, in-place module for one :class:`KernelSpec`.
+"""The NumPy target: a blocked, broadcast-aware module for one :class:`KernelSpec`.
 
-The generated function broadcasts its arguments, allocates each output once and
-walks the flattened broadcast index space in blocks.  Within a block every
+Every operation of the three-address code (:mod:`.schedule`) depends on a set of
+inputs, its *group*; at run time each input's shape is known, and every
+operation is evaluated at the broadcast shape of the inputs of its group:
+
+* a group none of whose inputs varies along the blocked axes is computed once,
+  before the loop, at its own broadcast shape (what depends only on scalar
+  parameters is computed once; what depends only on the trailing axes of a grid
+  once per grid line);
+* every other operation is computed block by block, on the block of each input
+  it reads, into scratch buffers viewed at the group's block shape.
+
+The broadcast shape is walked in blocks of about ``block`` points: whole
+trailing axes, and a range of rows of the first axis that does not fit
+(``_plan``), so that scratch buffers stay in cache.  Within a block every
 operation is one ufunc call writing into a preallocated scratch buffer
-(``numpy.multiply(x, y, out=_f0)``), buffers are reused by liveness, and each
-output's last operation writes straight into its slice of the result.  Branches
-of a ``Piecewise`` are evaluated everywhere and merged with
-``numpy.putmask``; only the speculative operations run under
+(``numpy.multiply(x, y, out=...)``); buffers are reused by liveness.  Branches
+of a ``Piecewise`` are evaluated everywhere and merged with ``numpy.copyto(...,
+where=...)``; only the speculative operations run under
 ``numpy.errstate(divide="ignore", invalid="ignore")``.
 """
 
@@ -18,7 +29,7 @@ from ...passes import prepare
 from ...render import header_context, render
 from ...spec import KernelSpec
 from .printer import NumpyKernelPrinter
-from .program import Program, allocate
+from .program import Program, allocate, groups, skippable
 from .schedule import schedule
 
 __all__ = ["BLOCK", "RESERVED", "emit", "lower"]
@@ -52,50 +63,110 @@ def _tuple(items: list[str]) -> str:
     return f"({items[0]},)" if len(items) == 1 else f"({', '.join(items)})"
 
 
-def _statements(prog: Program, printer: NumpyKernelPrinter) -> list[str]:
-    """Source lines of the block body, indented relative to the loop body."""
+class _Writer:
+    """Source lines of one instruction, once computed before the loop
+    (``hoisted``) and once per block."""
 
-    def code(operand: tuple) -> str:
+    def __init__(self, prog: Program, printer: NumpyKernelPrinter,
+                 group_of: list[int], skip: tuple) -> None:
+        self.prog, self.p, self.group_of = prog, printer, group_of
+        self.views: set[tuple[str, int]] = set()
+        #: the select pairs whose value is computed only where its flag is set
+        self.pairs = skip[1]
+
+    def flag(self, cond: tuple) -> str:
+        """The name of the test that ``cond`` holds somewhere in the block."""
+        return f"_any{self.operand(cond, False)}"
+
+    def var(self, reg: int) -> str:
+        return self.prog.labels.get(reg) or f"_r{reg}"
+
+    def operand(self, operand: tuple, hoisted: bool) -> str:
         kind, value = operand
         if kind == "in":
-            return value
+            return f"_in_{value}" if hoisted else value
         if kind == "c":
-            return printer.constant(value)
-        return prog.labels.get(value) or prog.storage[value]
+            return self.p.constant(value)
+        return self.var(value)
 
-    lines: list[str] = []
-    guarded = False
-    for ins, guard in zip(prog.instrs, prog.guarded):
-        guard = guard and ins.op not in _QUIET
-        if guard != guarded:
-            if guard:
-                lines.append(f"with {_GUARD}:")
-            guarded = guard
-        pad = "    " if guard else ""
-        dest = prog.storage[ins.dest]
-        label = prog.labels.get(ins.dest)
-        args = [code(a) for a in ins.args]
-        if ins.comment:
-            lines.append(pad + _comment(ins.comment))
+    def view(self, reg: int) -> str:
+        buffer, group = self.prog.storage[reg], self.group_of[reg]
+        self.views.add((buffer, group))
+        return f"_v{buffer}_{group}"
+
+    def lines(self, ins, hoisted: bool, index: int = -1) -> list[str]:
+        p, name = self.p, self.var(ins.dest)
+        args = [self.operand(a, hoisted) for a in ins.args]
         if ins.op == "select":
-            copyto = printer.ufunc("copyto")
-            default = ins.args[0]
-            if default[0] != "r" or prog.storage[default[1]] != dest:
-                lines.append(f"{pad}{copyto}({dest}, {args[0]})")
+            acc = args[0]
             pairs = list(zip(args[1::2], args[2::2]))
-            putmask = printer.ufunc("putmask")  # 2-3x faster than copyto(where=)
-            for value, cond in reversed(pairs):
-                lines.append(f"{pad}{putmask}({dest}, {cond}, {value})")
-        elif ins.op in ("copy", "call"):
+            if hoisted:
+                for value, cond in reversed(pairs):
+                    acc = f"{p.ufunc('where')}({cond}, {value}, {acc})"
+                return [f"{name} = {acc}"]
+            dest = self.view(ins.dest)
+            out = [] if acc == dest else [f"{p.ufunc('copyto')}({dest}, {acc})"]
+            for pair in reversed(range(len(pairs))):
+                value, cond = pairs[pair]
+                copy = f"{p.ufunc('copyto')}({dest}, {value}, where={cond})"
+                if (index, pair) in self.pairs:
+                    out += [f"if {self.flag(ins.args[2 + 2 * pair])}:", f"    {copy}"]
+                else:
+                    out.append(copy)
+            return out + [f"{name} = {dest}"]
+        if ins.op in ("copy", "call"):
             value = ins.code.format(*args) if ins.op == "call" else args[0]
-            lines.append(f"{pad}{printer.ufunc('copyto')}({dest}, {value})")
-        else:
-            lhs = f"{label} = " if label else ""
-            call = f"{printer.ufunc(ins.op)}({', '.join(args)}, out={dest})"
-            lines.append(f"{pad}{lhs}{call}")
+            if hoisted:  # never written in place: an alias will do
+                return [f"{name} = {value}"]
+            dest = self.view(ins.dest)
+            return [f"{p.ufunc('copyto')}({dest}, {value})", f"{name} = {dest}"]
+        call = f"{p.ufunc(ins.op)}({', '.join(args)}"
+        if hoisted:
+            return [f"{name} = {call})"]
+        return [f"{name} = {call}, out={self.view(ins.dest)})"]
+
+
+def _runs(prog: Program, group_of: list[int], writer: _Writer, hoisted: bool,
+          skip: tuple | None = None, lo: int = 0, hi: int | None = None,
+          entered: bool = False) -> list[str]:
+    """The instructions ``[lo, hi)``, each run of one group under ``if``, each
+    run of speculative operations under ``errstate``, and (per block) each
+    skippable branch under a test that its condition holds somewhere."""
+    ranges = {} if skip is None or hoisted else skip[0]
+    hi = len(prog.instrs) if hi is None else hi
+    lines: list[str] = []
+    i = lo
+    while i < hi:
+        if i in ranges and not (entered and i == lo):
+            end, cond = ranges[i]
+            flag = writer.flag(cond)
+            lines.append(f"{flag} = {writer.p.ufunc('any')}"
+                         f"({writer.operand(cond, False)})")
+            inner = _runs(prog, group_of, writer, hoisted, skip, i, end, True)
+            lines += [f"if {flag}:"] + [f"    {line}" for line in inner]
+            i = end
             continue
-        if label:
-            lines.append(f"{pad}{label} = {dest}")
+        g = group_of[prog.instrs[i].dest]
+        j = i
+        while j < hi and group_of[prog.instrs[j].dest] == g and (j == i
+                                                                 or j not in ranges):
+            j += 1
+        body: list[str] = []
+        guarded = False
+        for k in range(i, j):
+            ins = prog.instrs[k]
+            guard = prog.guarded[k] and ins.op not in _QUIET
+            if guard != guarded:
+                if guard:
+                    body.append(f"with {_GUARD}:")
+                guarded = guard
+            pad = "    " if guard else ""
+            if ins.comment and not hoisted:
+                body.append(pad + _comment(ins.comment))
+            body += [pad + line for line in writer.lines(ins, hoisted, k)]
+        test = f"_h[{g}]" if hoisted else f"not _h[{g}]"
+        lines += [f"if {test}:"] + [f"    {line}" for line in body]
+        i = j
     return lines
 
 
@@ -115,12 +186,21 @@ def lower(spec: KernelSpec, block: int = BLOCK) -> dict[str, str | list[str]]:
         raise ValueError(f"{spec.name}: input names {clash} are reserved by the "
                          "NumPy target")
     printer = NumpyKernelPrinter({"dtype": spec.dtype})
-    prog = allocate(schedule(prepare(spec), spec.input_names,
-                             printer.call_template))
+    kernel = prepare(spec)
+    prog = schedule(kernel, spec.input_names, printer.call_template)
+    masks, group_of, group_inputs = groups(prog, spec.input_names)
+    prog = allocate(prog, group_of)
+    skip = skippable(prog)
+    writer = _Writer(prog, printer, group_of, skip)
+    hoisted = _runs(prog, group_of, writer, hoisted=True)
+    blocked = _runs(prog, group_of, writer, hoisted=False, skip=skip)
     inputs, outputs = list(spec.input_names), list(spec.output_names)
+    results = {name: writer.var(reg[1]) if reg[0] == "r" else writer.operand(reg, False)
+               for name, reg in prog.outputs}
     doc = textwrap.wrap(" ".join(spec.doc.split()), 80) if spec.doc.strip() else []
+    views = sorted(writer.views, key=lambda v: (v[0], v[1]))
     return {
-        **header_context(spec),
+        **header_context(spec, kernel),
         "block": str(block),
         "expressions": [f"{n} = {e}" for n, e in spec.outputs],
         "doc": doc,
@@ -132,9 +212,22 @@ def lower(spec: KernelSpec, block: int = BLOCK) -> dict[str, str | list[str]]:
         "output_names": ", ".join(outputs),
         "output_tuple": _tuple(outputs),
         "result_tuple": _tuple([f"_res_{n}" for n in outputs]),
+        "ext_tuple": _tuple([f"_in_{n}.shape" for n in inputs]),
+        "groups": [_tuple([str(i) for i in g]) if g else "()" for g in group_inputs],
         "float_buffers": prog.buffers["f"],
         "mask_buffers": prog.buffers["b"],
-        "body": _statements(prog, printer),
+        "views": [f"_{'w' if b.startswith('_out_') else 'v'}{b}_{g} = "
+                  f"{b}[:_n[{g}]].reshape(_s[{g}]) if not _h[{g}] else None"
+                  for b, g in views],
+        # an output computed at the block's shape is written into the result
+        "direct": [line for b, g in views if b.startswith("_out_") for line in (
+            f"_d{b[4:]} = _ro{b[4:]}[_blk]",
+            f"_v{b}_{g} = _d{b[4:]} if _d{b[4:]}.shape == _s[{g}] else _w{b}_{g}")],
+        "hoisted": hoisted,
+        "body": blocked,
+        "stores": [line for n in outputs for line in (
+            f"if {results[n]} is not _d_{n}:",
+            f"    {printer.ufunc('copyto')}(_d_{n}, {results[n]})")],
     }
 
 
@@ -146,7 +239,7 @@ def emit(spec: KernelSpec, block: int = BLOCK) -> str:
     >>> import sympy as sp
     >>> x = sp.Symbol("x")
     >>> spec = KernelSpec("square", "demo", (x,), (("y", x**2 + 1),))
-    >>> print([l for l in emit(spec).splitlines() if "numpy.add" in l][0].strip())
-    numpy.add(1.0, _f0, out=_out_y)
+    >>> print([l for l in emit(spec).splitlines() if "out=_v_out_y" in l][0].strip())
+    _r1 = numpy.add(_r0, 1.0, out=_v_out_y_0)
     """
     return render("numpy/module.py.j2", lower(spec, block))

@@ -1,17 +1,19 @@
 """Programs of elementwise operations over registers, and buffer allocation.
 
 A :class:`Program` is what :func:`~.schedule.schedule` builds: instructions
-``dest = op(*args)`` over virtual registers.  :func:`allocate` maps the
+``dest = op(*args)`` over virtual registers.  :func:`groups` gives each
+register the set of inputs it depends on (its group: the generated code
+evaluates it at the broadcast shape of those inputs); :func:`allocate` maps the
 registers onto as few block-sized scratch buffers as liveness allows: an
-operation may write over an operand that dies with it (in-place ufuncs), and
-the final value of an output is written straight into the output array.
+operation may write over an operand of its own group that dies with it
+(in-place ufuncs), and each output has a buffer of its own.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-__all__ = ["Instr", "Program", "allocate"]
+__all__ = ["Instr", "Program", "allocate", "groups", "skippable"]
 
 
 @dataclass
@@ -24,6 +26,9 @@ class Instr:
     dest: int
     code: str = ""
     comment: str = ""
+    #: for a select: pair number -> [start, end) of the instructions that
+    #: computed that branch's value right before it (see ``skippable``)
+    ranges: dict = field(default_factory=dict)
 
 
 @dataclass
@@ -44,13 +49,36 @@ def _is_branch(ins: Instr, pos: int) -> bool:
     return ins.op == "select" and (pos == 0 or pos % 2 == 1)
 
 
-def allocate(prog: Program) -> Program:
+def groups(prog: Program, inputs: tuple[str, ...]
+           ) -> tuple[list[int], list[int], list[tuple[int, ...]]]:
+    """``(masks, group_of, group_inputs)``: per register the bit mask of the
+    inputs it depends on and the index of its group; per group (numbered in
+    order of first appearance) the indices of its inputs."""
+    bit = {name: 1 << i for i, name in enumerate(inputs)}
+    masks = [0] * len(prog.kinds)
+    for ins in prog.instrs:
+        m = 0
+        for kind, value in ins.args:
+            m |= bit[value] if kind == "in" else masks[value] if kind == "r" else 0
+        masks[ins.dest] = m
+    index: dict[int, int] = {}
+    group_of = [index.setdefault(m, len(index)) for m in masks]
+    group_inputs = [tuple(i for i in range(len(inputs)) if m >> i & 1)
+                    for m in index]
+    return masks, group_of, group_inputs
+
+
+def allocate(prog: Program, group_of: list[int] | None = None) -> Program:
     """Assign scratch buffers by liveness and mark speculative instructions.
 
-    An instruction is *guarded* (its floating-point warnings may be silenced)
-    when its value only reaches the branches of a ``select``, i.e. it may be
-    computed at points where the branch is not taken.
+    An instruction writes over an operand that dies with it only when both are
+    of the same group (``group_of``: one per register; default: one group), so
+    that the two views of the buffer have the same shape.  An instruction is
+    *guarded* (its floating-point warnings may be silenced) when its value only
+    reaches the branches of a ``select``, i.e. it may be computed at points
+    where the branch is not taken.
     """
+    group_of = [0] * len(prog.kinds) if group_of is None else group_of
     last: dict[int, int] = {}
     uses: dict[int, list[tuple[int, int]]] = {}
     for i, ins in enumerate(prog.instrs):
@@ -74,6 +102,7 @@ def allocate(prog: Program) -> Program:
                      if ins.args[0] == ("r", r) and ("r", r) not in ins.args[1:]]
         else:
             early = dying
+        early = [r for r in early if group_of[r] == group_of[ins.dest]]
         for r in early:
             release(r)
         if ins.dest not in prog.storage:
@@ -88,6 +117,8 @@ def allocate(prog: Program) -> Program:
                 release(r)
         if ins.dest not in last:  # never read: free at once
             release(ins.dest)
+    prog.buffers["f"] += sorted({s for s in prog.storage.values()
+                                 if s.startswith("_out_")})
     guarded = [False] * len(prog.instrs)
     for i in reversed(range(len(prog.instrs))):
         ins = prog.instrs[i]
@@ -97,3 +128,77 @@ def allocate(prog: Program) -> Program:
             _is_branch(prog.instrs[j], p) or guarded[j] for j, p in u)
     prog.guarded = guarded
     return prog
+
+
+def skippable(prog: Program) -> tuple[dict[int, tuple[int, tuple]], set]:
+    """Branches of ``select`` instructions whose instructions may be skipped.
+
+    Returns ``({start: (end, condition)}, {(select, pair), ...})``: the ranges
+    ``[start, end)`` of instructions that compute a branch value right before
+    its select and whose registers are used only by ranges of branches with the
+    same condition, or by selects as values of such branches; and the select
+    pairs that take their value from such a range.  Where the condition is false
+    at every point of a block, those ranges need not run (nor those pairs be
+    copied).  Ranges nest; they never overlap otherwise.
+    """
+    users: dict[int, set[int]] = {}
+    for i, ins in enumerate(prog.instrs):
+        for a in ins.args:
+            if a[0] == "r":
+                users.setdefault(a[1], set()).add(i)
+    outputs = {reg[1] for _, reg in prog.outputs if reg[0] == "r"}
+    ranges: dict[int, tuple[int, tuple]] = {}
+    for ins in prog.instrs:
+        for pair, (start, end) in ins.ranges.items():
+            cond = ins.args[2 + 2 * pair]
+            if start < end and cond[0] == "r" and start not in ranges:
+                ranges[start] = (end, cond)
+    defined_in = {}
+    for start, (end, _) in ranges.items():
+        for k in range(start, end):
+            inner = defined_in.get(prog.instrs[k].dest)
+            if inner is None or inner < start:  # the innermost range
+                defined_in[prog.instrs[k].dest] = start
+
+    def inside(i: int, cond: tuple, valid: dict) -> bool:
+        return any(s <= i < e and c == cond for s, (e, c) in valid.items())
+
+    valid = dict(ranges)
+    changed = True
+    while changed:
+        changed = False
+        for start, (end, cond) in list(valid.items()):
+            ok = True
+            for k in range(start, end):
+                r = prog.instrs[k].dest
+                if r in outputs:
+                    ok = False
+                    break
+                for u in users.get(r, ()):
+                    if inside(u, cond, valid):
+                        continue
+                    user = prog.instrs[u]
+                    if user.op == "select" and all(
+                            j % 2 == 1 and user.args[j + 1] == cond
+                            for j, a in enumerate(user.args) if a == ("r", r)):
+                        continue
+                    ok = False
+                    break
+                if not ok:
+                    break
+            if not ok:
+                del valid[start]
+                changed = True
+    pairs = set()
+    for s, ins in enumerate(prog.instrs):
+        if ins.op != "select":
+            continue
+        for j in range(1, len(ins.args), 2):
+            value, cond = ins.args[j], ins.args[j + 1]
+            start = defined_in.get(value[1]) if value[0] == "r" else None
+            while start is not None and start not in valid:
+                start = next((a for a, (b, _) in ranges.items()
+                              if a < start < b), None)
+            if start is not None and valid[start][1] == cond:
+                pairs.add((s, (j - 1) // 2))
+    return valid, pairs

@@ -18,6 +18,7 @@ import sympy as sp
 
 from ....symbolic.spec.functions import logz, phi1
 from ...passes import LoweredKernel
+from ._trees import _outside_branches, _pair_up
 from .program import Instr, Program
 
 __all__ = ["schedule"]
@@ -36,49 +37,48 @@ _RELATIONS = {"<": "less", "<=": "less_equal", ">": "greater",
 _LOGIC = {"And": "logical_and", "Or": "logical_or", "Xor": "logical_xor"}
 
 
-def _pair_up(branches: list[list[sp.Expr]]) -> tuple[list, list[list[sp.Expr]]]:
-    """Split the argument lists of Add/Mul branches into common and paired parts.
-
-    Arguments present in every branch come out whole; the rest are lined up so
-    that calls of the same function meet (``phi1(x)`` with ``phi1(-x)``).  The
-    second list is empty when the branches do not line up.
-    """
-    rest = [list(b) for b in branches]
-    common = []
-    for arg in list(rest[0]):
-        if all(arg in r for r in rest[1:]):
-            common.append(arg)
-            for r in rest:
-                r.remove(arg)
-    first = rest[0]
-    if any(len(r) != len(first) for r in rest[1:]):
-        return common, []
-    lines = [first]
-    for r in rest[1:]:
-        line: list = []
-        for arg in first:
-            match = next((o for o in r if o.func == arg.func
-                          and len(o.args) == len(arg.args)), None)
-            line.append(match)
-            if match is not None:
-                r.remove(match)
-        leftovers = iter(r)
-        lines.append([o if o is not None else next(leftovers) for o in line])
-    return common, lines
-
-
 def _is_call(e: sp.Basic) -> bool:
     """A call worth evaluating once: a function, or a non-integer power."""
     return isinstance(e, sp.Function) or (e.is_Pow and not e.exp.is_Integer)
 
 
+def _low(mask: int) -> int:
+    """Index of the first input in ``mask`` (a large number for none)."""
+    return (mask & -mask).bit_length() - 1 if mask else 1 << 30
+
+
 class _Builder:
-    def __init__(self, inputs: set[str], call_printer) -> None:
+    def __init__(self, inputs: tuple[str, ...], call_printer) -> None:
         self.prog = Program()
-        self.inputs = inputs
+        self.inputs = set(inputs)
+        self.bits = {name: 1 << i for i, name in enumerate(inputs)}
+        self.masks: list[int] = []  # per register: the inputs it depends on
         self.call_printer = call_printer
         self.memo: dict[sp.Basic, tuple] = {}
         self.numbered: dict[tuple, tuple] = {}
+        #: lowers a temporary met for the first time (inside a branch)
+        self.lazy = None
+
+    def mask(self, operand: tuple) -> int:
+        kind, value = operand
+        return (self.bits[value] if kind == "in" else self.masks[value]
+                if kind == "r" else 0)
+
+    def order(self, operands: list) -> list:
+        """``operands`` (or ``(operand, ...)`` tuples) in the order to combine
+        them: those that depend on no input or only on inputs late in the
+        signature first (parameters), those on the first inputs (``t``, the
+        initial values: what usually varies along an array) last, so that the
+        partial results depend on as few of the varying inputs as possible and
+        are computed once (see ``lower``) rather than at every point."""
+        def operand(item):
+            return item[0] if isinstance(item[0], tuple) else item
+
+        # a literal goes with the first operand (2·x·t: (2·x)·t, x − 1 stays so)
+        literal = [o for o in operands if operand(o)[0] == "c"]
+        rest = sorted((o for o in operands if operand(o)[0] != "c"),
+                      key=lambda o: -_low(self.mask(operand(o))))
+        return rest[:1] + literal + rest[1:]
 
     def op(self, name: str, *args, kind: str = "f", code: str = "") -> tuple:
         key = (name, args, code)
@@ -86,10 +86,15 @@ class _Builder:
             self.prog.kinds.append(kind)
             reg = len(self.prog.kinds) - 1
             self.prog.instrs.append(Instr(name, args, reg, code))
+            m = 0
+            for a in args:
+                m |= self.mask(a)
+            self.masks.append(m)
             self.numbered[key] = ("r", reg)
         return self.numbered[key]
 
     def chain(self, name: str, operands: list[tuple]) -> tuple:
+        operands = self.order(operands)
         acc = operands[0]
         for o in operands[1:]:
             acc = self.op(name, acc, o)
@@ -115,6 +120,8 @@ class _Builder:
     def _value(self, e: sp.Basic) -> tuple:
         if e.is_Symbol:
             if e.name not in self.inputs:
+                if self.lazy is not None and self.lazy(e):
+                    return self.memo[e]
                 raise ValueError(f"symbol {e} is neither an input nor a temporary")
             return ("in", e.name)
         if e.is_number:  # 3, pi, sqrt(2)/2: folded here, at full precision
@@ -183,10 +190,19 @@ class _Builder:
         else:
             same = False
         if not same:
-            ops = [self.value(v) for v in values]
+            ops, ranges = [], {}
+            for i, v in enumerate(values):
+                start = len(self.prog.instrs)
+                ops.append(self.value(v))
+                if i < len(values) - 1:
+                    ranges[i] = (start, len(self.prog.instrs))
             args = (ops[-1],) + tuple(x for pair in zip(ops[:-1], conds[:-1])
                                       for x in pair)
-            return self.op("select", *args)
+            before = len(self.prog.instrs)
+            result = self.op("select", *args)
+            if len(self.prog.instrs) > before:  # (not numbered away)
+                self.prog.instrs[-1].ranges = ranges
+            return result
         picked = []
         for row in rows:
             if all(x == row[0] for x in row):
@@ -198,34 +214,47 @@ class _Builder:
         return self.value(head.func(*common, *picked))
 
     def _add(self, e: sp.Add) -> tuple:
-        pos, neg = [], []
+        terms = []
         for term in e.args:
-            (neg if term.as_coeff_Mul()[0].is_negative else pos).append(term)
-        if pos:
-            acc = self.chain("add", [self.value(t) for t in pos])
-        else:
-            acc, neg = self.op("negative", self.value(-neg[0])), neg[1:]
-        for t in neg:
-            acc = self.op("subtract", acc, self.value(-t))
+            negative = term.as_coeff_Mul()[0].is_negative
+            terms.append((self.value(-term if negative else term), negative))
+        acc = None
+        for operand, negative in self.order(terms):
+            if acc is None:
+                acc = self.op("negative", operand) if negative else operand
+            else:
+                acc = self.op("subtract" if negative else "add", acc, operand)
         return acc
 
     def _mul(self, e: sp.Mul) -> tuple:
         coeff, factors = e.as_coeff_mul()
-        num, den = [], []
+        items = []
         for f in factors:
             if f.is_Pow and f.exp.is_Number and f.exp.is_negative:
-                den.append(self._pow(f.base, -f.exp))
+                items.append((self._pow(f.base, -f.exp), True))
             else:
-                num.append(self.value(f))
-        acc = self.chain("multiply", num) if num else None
-        negate = coeff == -1 and acc is not None
-        if coeff != 1 and not negate:
-            c = ("c", float(coeff))
-            acc = c if acc is None else self.op("multiply", acc, c)
-        if den:
-            acc = self.op("divide", ("c", 1.0) if acc is None else acc,
-                          self.chain("multiply", den))
-        return self.op("negative", acc) if negate else acc
+                items.append((self.value(f), False))
+        if coeff != 1 and coeff != -1:
+            items.append((("c", float(coeff)), False))
+        items = self.order(items)
+        acc, pending = None, []
+        for operand, den in items:
+            if acc is None and den:  # no bare reciprocal: 1/x may overflow
+                pending.append(operand)  # where x/y would not
+                continue
+            if acc is None:
+                acc = operand
+                if coeff == -1:  # the sign goes with the first (least varying) factor
+                    acc = self.op("negative", acc)
+            else:
+                acc = self.op("divide" if den else "multiply", acc, operand)
+            for d in pending:
+                acc = self.op("divide", acc, d)
+            pending = []
+        if acc is None:  # only a denominator
+            acc = self.op("divide", ("c", -1.0 if coeff == -1 else 1.0),
+                          self.chain("multiply", pending))
+        return acc
 
     def _pow(self, base: sp.Expr, exp: sp.Expr) -> tuple:
         b = self.value(base)
@@ -247,6 +276,8 @@ class _Builder:
 
     def cond(self, c: sp.Basic) -> tuple:
         if c in self.memo:  # a condition CSE made a temporary
+            return self.memo[c]
+        if isinstance(c, sp.Symbol) and self.lazy is not None and self.lazy(c):
             return self.memo[c]
         if c is sp.true or c is sp.false:
             return ("c", bool(c))
@@ -275,19 +306,25 @@ def schedule(kernel: LoweredKernel, inputs: tuple[str, ...], call_printer) -> Pr
 
     Temporaries are lowered on demand, dependencies first, just before the first
     output that needs them: values start living as late as possible, so fewer
-    scratch buffers are live at once (they stay in cache).  ``call_printer(expr)
+    scratch buffers are live at once (they stay in cache).  A temporary used
+    only in the value of a Piecewise branch is lowered where that branch is, so
+    that its instructions belong to the branch (and can be skipped where the
+    branch is not taken, see :func:`.program.skippable`).  ``call_printer(expr)
     -> str`` prints a function without a ufunc, its arguments as ``{0}``, ...
     """
-    b = _Builder(set(inputs), call_printer)
+    b = _Builder(tuple(inputs), call_printer)
     temps = dict(kernel.temps)
     rank = {sym: i for i, (sym, _) in enumerate(kernel.temps)}
 
     def need(expr: sp.Basic) -> None:
-        for sym in sorted((expr.free_symbols & temps.keys()) - b.memo.keys(),
+        for sym in sorted(_outside_branches(expr, temps) - b.memo.keys(),
                           key=rank.__getitem__):
-            lower_temp(sym)
+            if sym not in b.memo:  # (lowering an earlier one may have done it)
+                lower_temp(sym)
 
-    def lower_temp(sym: sp.Symbol) -> None:
+    def lower_temp(sym: sp.Symbol) -> bool:
+        if sym not in temps:
+            return False
         expr = temps[sym]
         need(expr)
         start = len(b.prog.instrs)
@@ -298,6 +335,9 @@ def schedule(kernel: LoweredKernel, inputs: tuple[str, ...], call_printer) -> Pr
         if len(b.prog.instrs) > start:
             b.prog.instrs[start].comment = f"{sym.name} = {expr}"
         b.memo[sym] = operand
+        return True
+
+    b.lazy = lower_temp
 
     pinned: set[int] = set()
     for name, expr in kernel.outputs:

@@ -1,0 +1,330 @@
+"""Generated kernels against a formula written by hand, floors, overflow, JAX.
+
+One command::
+
+    python benchmarks/bench_kernels.py           # writes benchmarks/results/kernels.md
+    python benchmarks/bench_kernels.py --repeat 3 -o /tmp/kernels.md
+
+Side by side in one run, medians of ``--repeat`` calls (after a warm-up call):
+
+1. The single neuron as users call it — one initialisation over 10⁶ times, and a
+   1000 × 1000 grid of times against initial a₀ — evaluated by the generated
+   NumPy, Numba and JAX (``jax.jit``) kernels and by ``sympy.lambdify(...,
+   cse=True)`` of the textbook unified closed form (cosh/sinh, one square root,
+   ``single_neuron.textbook_kernel``), in float64 and float32.
+2. Overflow: both at t = 10², 10⁴, 10⁶ against a 50-digit evaluation.
+3. Every catalog kernel, its first input varying over 10⁶ points and the rest
+   fixed (what a trajectory or a sweep over one parameter does): the time per
+   point against the kernel's *floor*, the fewest transcendental calls its
+   formula needs per point (argued in each kernel's docstring, :data:`FLOORS`),
+   each priced by a NumPy ufunc call measured in the same run (and, for
+   Numba, a compiled parallel loop).
+4. JAX: ``jax.jit`` compile time and run time.
+"""
+
+from __future__ import annotations
+
+import argparse
+import gc
+import os
+import platform
+import statistics
+import sys
+import time
+from collections import Counter
+from pathlib import Path
+
+import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+import exactflow  # noqa: E402
+from exactflow.derivations import single_neuron as sn  # noqa: E402
+
+N = 10**6
+#: the fewest transcendental calls per point with the first input varying, as
+#: argued in each kernel's docstring (maths.py of its catalog entry)
+FLOORS = {
+    ("single_neuron", "exact"): {"exp": 2, "expm1": 2, "sqrt": 1},
+    ("multi_neuron_linear", "exact"): {"exp": 2, "expm1": 2, "sqrt": 1},
+    ("multi_neuron_linear", "spectra"): {"sqrt": 1},
+    ("deep_linear_modes", "exact"): {"exp": 1, "expm1": 1},
+    ("deep_linear_modes", "learning_time"): {"log1p": 1},
+    ("diagonal_linear", "exact"): {"exp": 2, "expm1": 1},
+    ("diagonal_linear", "potential"): {"arcsinh": 1, "hypot": 1},
+    ("diagonal_linear", "whitened"): {"exp": 1, "expm1": 2, "sqrt": 1, "log1p": 1},
+    ("two_layer_linear_balanced", "exact"): {"exp": 1, "expm1": 1},
+    ("wide_linear_scalar", "exact"): {"exp": 3, "expm1": 1, "log1p": 1},
+}
+
+
+def median_time(f, args, repeat: int) -> float:
+    f(*args)  # warm-up: compilation, caches
+    times = []
+    for _ in range(repeat):
+        gc.collect()
+        start = time.perf_counter()
+        f(*args)
+        times.append(time.perf_counter() - start)
+    return statistics.median(times)
+
+
+# ------------------------------------------------------------------ 1. versus lambdify
+
+def textbook(dtype: str):
+    import sympy as sp
+
+    syms = (sn.kt, sn.ka0, sn.kp0, sn.kr0, sn.ks, sn.eta_a, sn.eta_w)
+    f = sp.lambdify(syms, [e for _, e in sn.textbook_kernel()], modules="numpy",
+                    cse=True)
+
+    def run(*args):
+        with np.errstate(all="ignore"):  # it overflows for large t
+            return f(*args)
+
+    return run
+
+
+def layouts(dtype: str) -> dict:
+    point = (0.3, 0.2, 1.0, 0.8, 1.3, 0.9)  # a0, p0, r0, s, eta_a, eta_w
+    t = np.linspace(0.0, 10.0, N).astype(dtype)
+    grid_t = np.linspace(0.0, 10.0, 1000).astype(dtype)[:, None]
+    grid_a = np.linspace(-2.0, 2.0, 1000).astype(dtype)[None, :]
+    scal = [np.asarray(v, dtype=dtype) for v in point]
+    return {"one initialisation × 10⁶ times": [t, *scal],
+            "1000 × 1000 grid (t × a0)": [grid_t, grid_a, *scal[1:]]}
+
+
+def contenders(dtype: str) -> dict:
+    d = exactflow.derivation("single_neuron")
+    out = {"generated NumPy": d.kernel("numpy", dtype=dtype)}
+    try:
+        out["generated Numba"] = d.kernel("numba", dtype=dtype)
+    except ImportError as exc:
+        out["generated Numba"] = f"n/a ({exc})"
+    try:
+        import jax
+
+        fj = jax.jit(d.kernel("jax", dtype=dtype))
+
+        def run(*args):
+            return [r.block_until_ready() for r in fj(*args)]
+
+        out["generated JAX (jit)"] = run
+    except ImportError as exc:
+        out["generated JAX (jit)"] = f"n/a ({exc})"
+    out["sympy.lambdify(cse=True), textbook form"] = textbook(dtype)
+    return out
+
+
+def versus(repeat: int) -> list[str]:
+    rows: dict = {}
+    for dtype in ("float64", "float32"):
+        funcs = contenders(dtype)
+        for layout, args in layouts(dtype).items():
+            ref = funcs["generated NumPy"](*args)
+            for name, f in funcs.items():
+                if isinstance(f, str):
+                    rows[name, layout, dtype] = None
+                    continue
+                got = f(*args)
+                dev = max(float(np.max(np.abs(np.asarray(g, np.float64) - r)
+                                       / (1 + np.abs(r)))) for g, r in zip(got, ref))
+                rows[name, layout, dtype] = (median_time(f, args, repeat) * 1e3, dev)
+    names = list(dict.fromkeys(k[0] for k in rows))
+    cols = [(lay, dt) for dt in ("float64", "float32")
+            for lay in layouts("float64")]
+    lines = ["| contender | " + " | ".join(f"{lay}, {dt}" for lay, dt in cols) + " |",
+             "|---|" + "---:|" * len(cols)]
+    for name in names:
+        cells = []
+        for lay, dt in cols:
+            r = rows[name, lay, dt]
+            cells.append("n/a" if r is None else f"{r[0]:.1f} ms")
+        lines.append(f"| {name} | " + " | ".join(cells) + " |")
+    lam = "sympy.lambdify(cse=True), textbook form"
+    for name in names[:3]:
+        cells = []
+        for lay, dt in cols:
+            r, base = rows[name, lay, dt], rows[lam, lay, dt]
+            cells.append("n/a" if r is None else f"{base[0] / r[0]:.2f}×")
+        lines.append(f"| speed-up of {name} over lambdify | " + " | ".join(cells)
+                     + " |")
+    worst = {k: v[1] for k, v in rows.items() if v is not None}
+    lines += ["", "Largest deviation from the generated NumPy kernel, "
+              "|x − ref|/(1 + |ref|): " + "; ".join(
+                  f"{k[0]} ({k[1]}, {k[2]}): {v:.1e}" for k, v in worst.items()
+                  if k[0] != "generated NumPy") + "."]
+    return lines
+
+
+# ------------------------------------------------------------------------ 2. overflow
+
+def overflow() -> list[str]:
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
+    from derivations.single_neuron_reference import exact_mp
+
+    point = (0.3, 0.2, 1.0, 0.8, 1.3, 0.9)
+    ts = np.array([1e2, 1e4, 1e6])
+    gen = exactflow.derivation("single_neuron").kernel("numpy")(ts, *point)
+    tb = textbook("float64")(ts, *point)
+    lines = ["| t | a, generated | a, textbook (lambdify) | a, 50 digits | "
+             "max rel. error, generated | finite, textbook |",
+             "|---:|---:|---:|---:|---:|---|"]
+    for i, t in enumerate(ts):
+        ref = [float(v) for v in exact_mp(t, *point)]
+        err = max(abs(float(g[i]) - r) / abs(r) for g, r in zip(gen, ref) if r != 0)
+        finite = all(np.isfinite(float(x[i])) for x in tb)
+        lines.append(f"| {t:.0e} | {gen[0][i]:.15g} | {float(tb[0][i]):.6g} | "
+                     f"{ref[0]:.15g} | {err:.1e} | {'yes' if finite else 'no'} |")
+    return lines
+
+
+# ------------------------------------------------------------------------- 3. floors
+
+def ufunc_costs(repeat: int) -> dict:
+    """ns per element of one NumPy call on cache-resident data (2**14 points)."""
+    x = np.random.default_rng(1).uniform(0.1, 2.0, 1 << 14)
+    out = np.empty_like(x)
+    calls = {"exp": lambda: np.exp(-x, out=out), "expm1": lambda: np.expm1(-x, out=out),
+             "log": lambda: np.log(x, out=out), "log1p": lambda: np.log1p(x, out=out),
+             "sqrt": lambda: np.sqrt(x, out=out),
+             "arcsinh": lambda: np.arcsinh(x, out=out),
+             "hypot": lambda: np.hypot(x, x, out=out)}
+    neg = -x
+    calls["exp"] = lambda: np.exp(neg, out=out)
+    calls["expm1"] = lambda: np.expm1(neg, out=out)
+    costs = {}
+    for name, f in calls.items():
+        def loop(f=f):
+            for _ in range(200):
+                f()
+        costs[name] = median_time(loop, (), repeat) / (200 * x.size) * 1e9
+    return costs
+
+
+def numba_costs(repeat: int) -> dict:
+    """ns per point of one call in a parallel compiled loop over 2**22 points."""
+    try:
+        import math
+
+        import numba
+    except ImportError:
+        return {}
+    x = np.random.default_rng(2).uniform(0.1, 2.0, 1 << 22)
+    y = np.empty_like(x)
+    calls = {"exp": "math.exp(-x[i])", "expm1": "math.expm1(-x[i])",
+             "log": "math.log(x[i])", "log1p": "math.log1p(x[i])",
+             "sqrt": "math.sqrt(x[i])", "arcsinh": "math.asinh(x[i])",
+             "hypot": "math.hypot(x[i], 1.5)"}
+    costs = {}
+    for name, call in calls.items():
+        namespace = {"math": math, "numba": numba}
+        exec(f"def loop(x, y):\n    for i in numba.prange(x.size):\n"
+             f"        y[i] = {call}\n", namespace)
+        loop = numba.njit(parallel=True)(namespace["loop"])
+        costs[name] = median_time(loop, (x, y), 3 * repeat) / x.size * 1e9
+    return costs
+
+
+def floors(repeat: int) -> list[str]:
+    costs, ncosts = ufunc_costs(repeat), numba_costs(repeat)
+    lines = ["| kernel | first input | floor: calls per point | floor, NumPy | "
+             "generated NumPy | ratio | floor, Numba | generated Numba | ratio |",
+             "|---|---|---|---:|---:|---:|---:|---:|---:|"]
+    rng = np.random.default_rng(0)
+    for (name, kernel), calls in FLOORS.items():
+        d = exactflow.derivation(name)
+        k = d.kernel_exprs(kernel)
+        first = rng.uniform(0.1, 1.5, N)
+        rest = rng.uniform(0.2, 1.2, len(k.inputs) - 1)
+        args = [first] + [np.asarray(v) for v in rest]
+        f = d.kernel("numpy", kernel=kernel)
+        per = median_time(f, args, repeat) / N * 1e9
+        floor = sum(n * costs[c] for c, n in calls.items())
+        row = (f"| {name}/{kernel} | {k.inputs[0]} | "
+               + ", ".join(f"{c} {n}" for c, n in calls.items())
+               + f" | {floor:.1f} ns | {per:.1f} ns | {per / floor:.2f} |")
+        if ncosts:
+            g = d.kernel("numba", kernel=kernel)
+            nper = median_time(g, args, repeat) / N * 1e9
+            nfloor = sum(n * ncosts[c] for c, n in calls.items())
+            row += f" {nfloor:.1f} ns | {nper:.1f} ns | {nper / nfloor:.2f} |"
+        else:
+            row += " n/a | n/a | n/a |"
+        lines.append(row)
+    lines += ["", "Cost of one call per point: NumPy (2¹⁴ cache-resident points): "
+              + ", ".join(f"{c} {v:.2f} ns" for c, v in costs.items())
+              + (("; Numba (parallel loop, 2²² points): "
+                  + ", ".join(f"{c} {v:.2f} ns" for c, v in ncosts.items()))
+                 if ncosts else "") + "."]
+    return lines
+
+
+# ---------------------------------------------------------------------------- 4. JAX
+
+def jax_times(repeat: int) -> list[str]:
+    try:
+        import jax
+    except ImportError as exc:
+        return [f"JAX not installed ({exc})."]
+    lines = ["| dtype | layout | jit compile (first call) | run (median) |",
+             "|---|---|---:|---:|"]
+    for dtype in ("float64", "float32"):
+        for layout, args in layouts(dtype).items():
+            d = exactflow.derivation("single_neuron")
+            jax.clear_caches()  # the kernel was jitted above: compile it again
+            f = jax.jit(d.kernel("jax", dtype=dtype))
+            start = time.perf_counter()
+            [r.block_until_ready() for r in f(*args)]
+            compile_s = time.perf_counter() - start
+
+            def run(f=f, args=args):
+                return [r.block_until_ready() for r in f(*args)]
+
+            lines.append(f"| {dtype} | {layout} | {compile_s:.2f} s | "
+                         f"{median_time(run, (), repeat) * 1e3:.1f} ms |")
+    return lines
+
+
+def report(repeat: int) -> str:
+    load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
+    counts = Counter()
+    for name in exactflow.catalog():
+        counts[name] = len(exactflow.derivation(name).kernels())
+    versions = f"NumPy {np.__version__}"
+    for mod in ("sympy", "numba", "jax"):
+        try:
+            versions += f", {mod} {__import__(mod).__version__}"
+        except ImportError:
+            versions += f", no {mod}"
+    parts = [
+        f"Machine: {os.cpu_count()} CPUs, {platform.machine()}, Python "
+        f"{platform.python_version()}, {versions}; medians of {repeat} calls; load "
+        f"average at the start {load:.1f}.",
+        "",
+        "### Single neuron: generated kernels against lambdify of the textbook form",
+        "", *versus(repeat), "",
+        "### Overflow: one initialisation at large t", "", *overflow(), "",
+        "### Every catalog kernel against its floor (first input varying, 10⁶ points)",
+        "", *floors(repeat), "",
+        "### JAX: jit compile and run (single neuron)", "", *jax_times(repeat),
+    ]
+    return "\n".join(parts) + "\n"
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--repeat", type=int, default=5)
+    parser.add_argument("-o", "--output", type=Path,
+                        default=Path(__file__).parent / "results" / "kernels.md")
+    args = parser.parse_args(argv)
+    text = report(args.repeat)
+    print(text)
+    args.output.parent.mkdir(parents=True, exist_ok=True)
+    args.output.write_text(text, encoding="utf-8")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

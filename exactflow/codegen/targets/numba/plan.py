@@ -1,0 +1,144 @@
+"""Choosing a broadcast loop nest for the Numba target, without SymPy.
+
+:func:`plan` looks at the shapes of a call's arguments and the cost table of
+the lowered kernel (:func:`.grid.analyse`, stored with the cached module) and
+picks the split of the broadcast shape into rows (leading axes) and columns
+(trailing axes) that minimises the work; :func:`run` calls the compiled loop
+nest of :mod:`.grid` on the compact arguments.  A one-dimensional call is a
+grid of ``n`` rows and one column: what depends only on the scalar arguments
+is computed once, before the parallel loop.
+"""
+
+from __future__ import annotations
+
+import functools
+import math
+from dataclasses import dataclass
+
+__all__ = ["HEAVY", "WORTHWHILE", "Plan", "Table", "levels", "plan", "run"]
+
+#: Operation-count weight of a call of exp, log, sqrt, pow, ... (against 1 for
+#: an addition or multiplication) in the cost model of :func:`plan`.
+HEAVY = 20
+#: A grid is used when it needs at most this fraction of the flat loop's work.
+WORTHWHILE = 0.8
+AXES = {"c": 0, "o": 1, "i": 2, "f": 3}  # bit 0: rows, bit 1: columns
+#: ``(name, operands, cost)`` of each temporary, then each output
+Table = tuple[tuple[str, frozenset, float], ...]
+
+
+@dataclass(frozen=True)
+class Plan:
+    """How a call runs on a grid: ``pattern`` letters, the ``split`` axis and
+    the collapsed ``rows x cols`` sizes, with the estimated costs."""
+
+    pattern: str
+    split: int
+    rows: int
+    cols: int
+    cost_grid: float
+    cost_flat: float
+    shape: tuple = ()  # the broadcast shape without its axes of length 1
+
+
+def as_table(rows) -> Table:
+    """A table read back from JSON (lists) as the tuples :func:`plan` takes.
+
+    Raises
+    ------
+    ValueError
+        When ``rows`` is not a list of ``[name, [operands], cost]``.
+    """
+    try:
+        table = tuple((str(n), frozenset(map(str, ops)), float(c))
+                      for n, ops, c in rows)
+    except (TypeError, ValueError):
+        raise ValueError("a grid cost table is a list of [name, operands, cost]"
+                         ) from None
+    return table
+
+
+def levels(spec, table: Table, pattern: str) -> dict[str, int]:
+    """Axes bits (0 once, 1 row, 2 column, 3 point) of inputs, temps, outputs."""
+    axes = {n: AXES[c] for n, c in zip(spec.input_names, pattern)}
+    for name, operands, _ in table:
+        axes[name] = functools.reduce(int.__or__, (axes[o] for o in operands), 0)
+    return axes
+
+
+def _pattern(shapes: list[tuple], shape: tuple, split: int) -> str:
+    """One letter per input: varies along neither, the rows, the columns, both."""
+    letters = []
+    for s in shapes:
+        s = (1,) * (len(shape) - len(s)) + tuple(s)
+        rows, cols = math.prod(s[:split]) > 1, math.prod(s[split:]) > 1
+        letters.append("coif"[rows + 2 * cols])
+    return "".join(letters)
+
+
+def _squeeze(s: tuple, shape: tuple, keep: list[int]) -> tuple:
+    s = (1,) * (len(shape) - len(s)) + tuple(s)
+    return tuple(s[i] for i in keep)
+
+
+def plan(spec, table: Table, shapes: list[tuple], shape: tuple) -> Plan | None:
+    """The cheapest loop nest for arguments of ``shapes`` broadcast to ``shape``.
+
+    The leading ``split`` axes are the rows (run in parallel), the others the
+    columns; ``split`` may take every axis (one column): a one-dimensional call
+    then computes what depends only on its scalar arguments once.  Returns None
+    (the flat loop) for an empty result, fewer than two rows, or when no split
+    saves at least a fifth of the work.
+    """
+    size = math.prod(shape)
+    if size == 0:
+        return None
+    keep = [i for i, n in enumerate(shape) if n != 1]  # unit axes change nothing
+    shapes = [_squeeze(s, shape, keep) for s in shapes]
+    shape = tuple(shape[i] for i in keep)
+    flat = size * sum(cost for _, _, cost in table)
+    best = None
+    for split in range(1, len(shape) + 1):
+        rows, cols = math.prod(shape[:split]), math.prod(shape[split:])
+        if rows < 2:
+            continue
+        pattern = _pattern(shapes, shape, split)
+        axes = levels(spec, table, pattern)
+        count = {0: 1, 1: rows, 2: cols, 3: size}
+        cost = sum(c * count[axes[name]] for name, _, c in table)
+        if best is None or cost < best.cost_grid:
+            best = Plan(pattern, split, rows, cols, cost, flat, shape)
+    if best is None or best.cost_grid > WORTHWHILE * flat:
+        return None
+    return best
+
+
+def run(function, chosen: Plan, arrays: list, shape: tuple, spec):
+    """Call the compiled loop nest on ``arrays`` (already of the kernel's dtype).
+
+    Each input is passed in its compact form: a scalar, an array of the
+    ``rows`` or ``cols`` values it takes, or (``f``) the ``rows x cols`` view.
+    """
+    import numpy
+
+    j = chosen.split
+    keep = [i for i, n in enumerate(shape) if n != 1]
+    args = []
+    for x, c in zip(arrays, chosen.pattern):
+        x = x.reshape(_squeeze(x.shape, shape, keep))
+        if c == "c":
+            args.append(x.reshape(-1)[0])
+        elif c == "o":
+            args.append(numpy.broadcast_to(x.reshape(x.shape[:j]), chosen.shape[:j])
+                        .reshape(chosen.rows))
+        elif c == "i":
+            args.append(numpy.broadcast_to(x.reshape(x.shape[j:]), chosen.shape[j:])
+                        .reshape(chosen.cols))
+        else:
+            args.append(numpy.broadcast_to(x, chosen.shape)
+                        .reshape(chosen.rows, chosen.cols))
+    outs = [numpy.empty((chosen.rows, chosen.cols), dtype=spec.dtype)
+            for _ in spec.output_names]
+    function(*args, *outs)
+    return tuple(o.reshape(shape) for o in outs)
+

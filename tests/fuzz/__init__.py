@@ -1,0 +1,1 @@
+"""Fuzzing the public API and the command line (see ``conftest.py``)."""
