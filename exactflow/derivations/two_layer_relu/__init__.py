@@ -56,37 +56,17 @@ array([ 3., -8.])
 
 from __future__ import annotations
 
-from . import maths, numeric
-from .bundle import derivation
-from .maths import (
-    REFERENCES,
-    delta,
-    eta_a,
-    eta_w,
-    flow,
-    gamma,
-    kernels,
-    model,
-    pattern_flow,
-    pattern_model,
-    symbols,
-)
-from .numeric import (
-    activation_slopes,
-    drive,
-    flow_rhs,
-    forward,
-    imbalance,
-    kernel_distance,
-    ntk,
-    preconditioner,
-    spherical,
-    spherical_rhs,
-)
+from .._lazy import lazy_exports
 
-__all__ = [
-    "maths", "numeric", "derivation", "REFERENCES", "model", "flow", "delta", "drive",
+# the mathematics, the numerical functions and the bundle, each loaded on first use
+__getattr__, __dir__ = lazy_exports(__name__, {
+    "maths": ("REFERENCES", "delta", "eta_a", "eta_w", "flow", "gamma", "kernels",
+              "model", "pattern_flow", "pattern_model", "symbols"),
+    "numeric": ("activation_slopes", "drive", "flow_rhs", "forward", "imbalance",
+                "kernel_distance", "ntk", "preconditioner", "spherical",
+                "spherical_rhs"),
+    "bundle": ("derivation",),
+}, ("derivation", "REFERENCES", "model", "flow", "delta", "drive",
     "eta_a", "eta_w", "gamma", "kernels", "pattern_model", "pattern_flow", "symbols",
     "activation_slopes", "forward", "imbalance", "spherical", "preconditioner",
-    "ntk", "kernel_distance", "flow_rhs", "spherical_rhs",
-]
+    "ntk", "kernel_distance", "flow_rhs", "spherical_rhs"))
