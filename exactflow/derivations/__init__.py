@@ -10,6 +10,7 @@ from . import (
     single_neuron,
     spectral_scaling,
     two_layer_linear_balanced,
+    two_layer_relu,
     wide_linear_scalar,
 )
 
@@ -21,6 +22,7 @@ CATALOG = {
     "single_neuron": single_neuron,
     "spectral_scaling": spectral_scaling,
     "two_layer_linear_balanced": two_layer_linear_balanced,
+    "two_layer_relu": two_layer_relu,
     "wide_linear_scalar": wide_linear_scalar,
 }
 

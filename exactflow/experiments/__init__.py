@@ -14,4 +14,5 @@ __all__ = ["EXPERIMENTS"]
 EXPERIMENTS: dict[str, str] = {
     "coord-check": "exactflow.experiments.coord_check",
     "infinite_width_digits": "exactflow.experiments.infinite_width_digits",
+    "teacher-student": "exactflow.experiments.teacher_student",
 }

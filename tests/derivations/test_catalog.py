@@ -23,6 +23,7 @@ from scipy.integrate import solve_ivp
 import exactflow
 from exactflow import _build
 from exactflow.derivations import CATALOG
+from exactflow.symbolic.laws.patterns import PIECEWISE, indicator_form
 from exactflow.symbolic.proof.zero import is_identically_zero
 from exactflow.symbolic.spec.flow import time_derivative
 from exactflow.symbolic.spec.kernels import STANDARD_KERNELS
@@ -40,6 +41,38 @@ def _point(symbols, seed: int, lo=0.2, hi=1.2) -> dict:
     rng = random.Random(seed)
     return {s: sp.Rational(rng.randint(int(lo * 1000), int(hi * 1000)), 1000)
             for s in symbols}
+
+
+def _signed_point(symbols, seed: int, lo=0.2, hi=1.2) -> dict:
+    """As :func:`_point`, with a random sign on every symbol not declared
+    nonnegative (data, parameters), so that piecewise atoms take every branch."""
+    rng = random.Random(seed)
+    out = {}
+    for s in symbols:
+        v = sp.Rational(rng.randint(int(lo * 1000), int(hi * 1000)), 1000)
+        out[s] = v if s.is_nonnegative or rng.random() < 0.5 else -v
+    return out
+
+
+def _is_piecewise(exprs) -> bool:
+    return any(e.atoms(*PIECEWISE) for e in exprs)
+
+
+def _branches(exprs, at) -> tuple:
+    """Which branch each piecewise atom of ``exprs`` takes at the point ``at``."""
+    atoms = sorted(set().union(*(e.atoms(*PIECEWISE) for e in exprs)),
+                   key=sp.default_sort_key)
+    out = []
+    for atom in atoms:
+        if isinstance(atom, (sp.Max, sp.Min)):
+            values = [a.xreplace(at) for a in atom.args]
+            out.append(values.index(atom.xreplace(at)))
+        elif isinstance(atom, sp.Piecewise):
+            out.append(next(i for i, (_, c) in enumerate(atom.args)
+                            if c.xreplace(at) == sp.true))
+        else:  # Heaviside, Abs, sign: the sign of the argument
+            out.append(sp.sign(atom.args[0].xreplace(at)))
+    return tuple(out)
 
 
 def test_the_catalog_is_every_package():
@@ -86,8 +119,16 @@ def test_kernel_names(d):
 def test_standard_kernel_equals_its_expressions_at_50_digits(d, kernel):
     exprs = d.kernel_exprs(kernel)
     f = d.kernel(kernel=kernel)
-    for seed in range(3):
-        at = _point(exprs.inputs, seed)
+    points = [_point(exprs.inputs, seed) for seed in range(3)]
+    outputs = [e for _, e in exprs.outputs]
+    if _is_piecewise(outputs):  # activation patterns: points on several branches
+        points += [_signed_point(exprs.inputs, seed) for seed in range(3, 9)]
+        # several patterns, and every atom on each of its sides (atoms that switch
+        # together, like Max(0, z) and Heaviside(z), limit the number of patterns)
+        seen = {_branches(outputs, at) for at in points}
+        assert len(seen) >= 3
+        assert all(len({b[i] for b in seen}) >= 2 for i in range(len(next(iter(seen)))))
+    for at in points:
         got = f(*[float(at[s]) for s in exprs.inputs])
         for (name, e), g in zip(exprs.outputs, got):
             ref = float(sp.N(e.xreplace(at), 50))
@@ -95,25 +136,119 @@ def test_standard_kernel_equals_its_expressions_at_50_digits(d, kernel):
                               ), (name, float(g), ref)
 
 
+class _Patterns:
+    """A piecewise right-hand side on a frozen branch of each piecewise atom.
+
+    Every atom (Max, Min, Heaviside, Abs, sign) of the expressions is replaced
+    by its indicator form (``symbolic.laws.patterns``); fixing the indicators
+    gives the smooth field of one pattern.  Atom j takes its first branch where
+    its switching function g_j > 0 (Max(p, q): g = p − q; Min: q − p; the
+    others: their argument).
+    """
+
+    def __init__(self, exprs, symbols, at):
+        form = indicator_form(tuple(e.xreplace(at) for e in exprs))
+        assert all(len(g) == 1 for g in form.groups), "two-branch atoms only"
+        self.symbols, self.form, self.cache = symbols, form, {}
+        switches = []
+        for atom in form.atoms:
+            if isinstance(atom, sp.Max):
+                switches.append(atom.args[0] - atom.args[1])
+            elif isinstance(atom, sp.Min):
+                switches.append(atom.args[1] - atom.args[0])
+            else:
+                switches.append(atom.args[0])
+        self.g = [sp.lambdify(symbols, s) for s in switches]
+        self.dg = [sp.lambdify(symbols, [sp.diff(s, v) for v in symbols])
+                   for s in switches]
+
+    def pattern(self, y) -> tuple:
+        return tuple(bool(g(*y) > 0) for g in self.g)
+
+    def field(self, pattern):
+        if pattern not in self.cache:
+            chi = {c: int(b) for (c,), b in zip(self.form.groups, pattern)}
+            f = sp.lambdify(self.symbols, [e.xreplace(chi) for e in self.form.exprs])
+            self.cache[pattern] = lambda t, y: np.array(f(*y), dtype=float)
+        return self.cache[pattern]
+
+    def events(self, pattern):
+        out = []
+        for g, side in zip(self.g, pattern):
+            event = (lambda g: lambda t, y: g(*y))(g)
+            event.terminal, event.direction = True, -1 if side else 1
+            out.append(event)
+        return out
+
+
+def _dop853_piecewise(patterns, y0, t_end):
+    """DOP853 on one pattern's smooth field at a time, stopped where a switching
+    function changes sign (located on the dense output) and continued on the
+    new pattern's field; stops early where the solution starts to slide along
+    a switching surface (both fields point into it).  Returns (time reached,
+    state, switches crossed)."""
+    t, y, crossed = 0.0, y0, 0
+    pattern = patterns.pattern(y0)
+    while t < t_end:
+        sol = solve_ivp(patterns.field(pattern), (t, t_end), y, method="DOP853",
+                        rtol=1e-12, atol=1e-14, events=patterns.events(pattern))
+        assert sol.success
+        t, y = sol.t[-1], sol.y[:, -1]
+        if sol.status != 1:
+            break
+        j = next(i for i, e in enumerate(sol.t_events) if e.size)
+        # every atom switching on this surface flips with it (e.g. Max(z, γz)
+        # and the Heaviside factors of its derivative)
+        flip = {i for i, g in enumerate(patterns.g)
+                if abs(g(*y)) <= 1e-9 * (1 + np.abs(patterns.dg[i](*y)) @ np.abs(y))}
+        new = tuple(not b if i in flip | {j} else b for i, b in enumerate(pattern))
+        speed = np.dot(patterns.dg[j](*y), patterns.field(new)(t, y))
+        if (speed > 0) != new[j]:  # the new field points back: sliding
+            break
+        pattern, crossed = new, crossed + 1
+    return t, y, crossed
+
+
 def test_invariants_are_constant_along_dop853(d):
     m = d.model
     rhs, inv = d.kernel(kernel="rhs"), d.kernel(kernel="invariants")
     n = len(m.symbols)
-    consts_rhs = d.kernel_exprs("rhs").inputs[n:]
+    exprs = d.kernel_exprs("rhs")
+    consts_rhs = exprs.inputs[n:]
     consts_inv = d.kernel_exprs("invariants").inputs[n:]
-    at = _point(m.consts, 7, 0.3, 0.9)
+    piecewise = _is_piecewise([e for _, e in exprs.outputs])
+    # a piecewise flow (activation patterns) is integrated from switch to switch,
+    # from signed starts until the first whose path switches pattern (each start
+    # checked on the way); smooth flows in one run
+    for seed in range(11, 41) if piecewise else (11,):
+        at = (_signed_point if piecewise else _point)(m.consts, seed - 4, 0.3, 0.9)
+        y0 = np.array([float(v) for v in (_signed_point if piecewise else _point)(
+            m.symbols, seed, 0.2, 0.8).values()])
+        def field(_, y):
+            return np.array(rhs(*y, *[float(at[c]) for c in consts_rhs]))
 
-    def field(_, y):
-        return np.array(rhs(*y, *[float(at[c]) for c in consts_rhs]))
-
-    y0 = np.array([float(v) for v in _point(m.symbols, 11, 0.2, 0.8).values()])
-    sol = solve_ivp(field, (0.0, 0.5), y0, method="DOP853", rtol=1e-12, atol=1e-14)
-    assert sol.success
-    before = np.array(inv(*y0, *[float(at[c]) for c in consts_inv]))
-    after = np.array(inv(*sol.y[:, -1], *[float(at[c]) for c in consts_inv]))
-    moved = np.abs(sol.y[:, -1] - y0).max()
-    assert moved > 1e-3  # the parameters moved: the test is not vacuous
-    np.testing.assert_allclose(after, before, rtol=1e-9, atol=1e-11)
+        if piecewise and not np.any(field(0, y0)):
+            continue  # every unit inactive: a stationary start, nothing to follow
+        if piecewise:
+            patterns = _Patterns([e for _, e in exprs.outputs], m.symbols, at)
+            t1, y1, crossed = _dop853_piecewise(patterns, y0, 2.0)
+            # the generated kernel is the field of the pattern it is evaluated on
+            for y in (y0, y1) if t1 == 2.0 else (y0,):
+                np.testing.assert_allclose(field(0, y), patterns.field(
+                    patterns.pattern(y))(0, y), rtol=1e-12, atol=1e-14)
+        else:
+            sol = solve_ivp(field, (0.0, 0.5), y0, method="DOP853", rtol=1e-12,
+                            atol=1e-14)
+            assert sol.success
+            y1, crossed = sol.y[:, -1], 0
+        before = np.array(inv(*y0, *[float(at[c]) for c in consts_inv]))
+        after = np.array(inv(*y1, *[float(at[c]) for c in consts_inv]))
+        moved = np.abs(y1 - y0).max()
+        assert moved > 1e-3  # the parameters moved: the test is not vacuous
+        np.testing.assert_allclose(after, before, rtol=1e-9, atol=1e-11)
+        if crossed:
+            break
+    assert crossed or not piecewise, "no activation pattern switched"
 
 
 def test_gd_drift_is_the_exact_change_of_each_invariant(d):

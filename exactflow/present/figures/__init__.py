@@ -15,7 +15,7 @@ command line joins them):
 
 from __future__ import annotations
 
-__all__ = ["EXPERIMENT_FIGURES", "FIGURES", "pyplot"]
+__all__ = ["EXPERIMENT_FIGURES", "FIGURES", "new_figure", "pyplot"]
 
 #: catalog entry -> module with ``report_figures(directory) -> list[Path]``
 FIGURES: dict[str, str] = {
@@ -31,6 +31,7 @@ FIGURES: dict[str, str] = {
 EXPERIMENT_FIGURES: dict[str, str] = {
     "coord-check": "exactflow.present.figures.coord_check",
     "infinite_width_digits": "exactflow.present.figures.infinite_width",
+    "teacher-student": "exactflow.present.figures.phase_portrait",
 }
 
 
@@ -39,3 +40,25 @@ def pyplot():
     from ._mpl import pyplot
 
     return pyplot()
+
+
+def new_figure(ncols: int = 1, nrows: int = 1, size=(4.0, 3.4)):
+    """A figure with a grid of axes, outside pyplot's state (for files).
+
+    Parameters
+    ----------
+    ncols, nrows : int
+        Columns and rows of axes.
+    size : tuple of float
+        Width and height of one panel in inches.
+
+    Returns
+    -------
+    fig : matplotlib.figure.Figure
+    axes : numpy.ndarray of Axes, shape (nrows, ncols)
+    """
+    pyplot()  # the ImportError naming the extra
+    from matplotlib.figure import Figure
+
+    fig = Figure(figsize=(size[0] * ncols, size[1] * nrows), layout="constrained")
+    return fig, fig.subplots(nrows, ncols, squeeze=False)
