@@ -180,3 +180,20 @@ def test_balanced_trajectory_at_the_domain_corners(lam, product, s):
         ref = solve_ivp(f, (0.0, t), [W1[0, 0], W2[0, 0]], method="DOP853",
                         rtol=1e-12, atol=1e-300).y[:, -1]
         assert abs(beta[0, 0] - ref[0] * ref[1]) <= 1e-9 * abs(ref[0] * ref[1])
+
+
+# ------------------------------------------------------------------ two_layer_relu
+def test_relu_drive_requires_labels_and_names_mismatched_shapes():
+    # y=None was taken as "no labels" and failed later inside NumPy; shape
+    # mismatches of spherical_rhs and of the batch axes surfaced as NumPy errors
+    from exactflow.derivations import two_layer_relu as tr
+
+    X, a, W = np.eye(2), np.ones(2), np.ones((2, 2))
+    with pytest.raises((ValueError, TypeError), match=r"\by\b"):
+        tr.drive(X, None, a, W)
+    with pytest.raises(ValueError, match="delta"):
+        tr.spherical_rhs(np.ones(2), np.eye(2), np.ones(3), np.ones((2, 2)))
+    with pytest.raises(ValueError, match=r"\bxi\b"):
+        tr.spherical_rhs(np.ones(2), np.eye(2), np.ones(2), np.ones((1, 3)))
+    with pytest.raises(ValueError, match=r"\ba\b.*\bW\b"):
+        tr.imbalance(np.ones((3, 2)), np.ones((4, 2, 2)))

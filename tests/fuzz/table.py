@@ -14,7 +14,15 @@ from dataclasses import dataclass
 
 from hypothesis import strategies as st
 
-from . import rows_deep, rows_diagonal, rows_multi, rows_neuron, rows_rest, rows_wide
+from . import (
+    rows_deep,
+    rows_diagonal,
+    rows_multi,
+    rows_neuron,
+    rows_relu,
+    rows_rest,
+    rows_wide,
+)
 
 __all__ = ["Row", "TABLE"]
 
@@ -30,6 +38,6 @@ class Row:
 
 TABLE: dict[str, Row] = {}
 for _module in (rows_neuron, rows_deep, rows_diagonal, rows_wide, rows_multi,
-                rows_rest):
+                rows_rest, rows_relu):
     for _name, (_args, _valid, *_rest) in _module.ROWS.items():
         TABLE[_name] = Row(_args, _valid, *_rest)
