@@ -137,3 +137,42 @@ def test_parameter_count_matches_the_built_model(name, dims):
     from exactflow.derivations.zoo import parameter_count, zoo_model
 
     assert parameter_count(name, dims) == len(zoo_model(name, dims).symbols)
+
+
+def _interrupt_on_rename(monkeypatch):
+    """SIGINT at the worst moment of an atomic write: after the temporary file
+    is complete, before it is renamed (``os.replace`` raises KeyboardInterrupt,
+    as Python does when SIGINT arrives there)."""
+    import exactflow.codegen.cache as cache
+
+    def interrupted(*_args, **_kwargs):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(cache.os, "replace", interrupted)
+
+
+def test_codegen_output_interrupted_exits_130_and_writes_nothing(
+        tmp_path, monkeypatch, capsys):
+    out_dir = tmp_path / "kernels"
+    monkeypatch.setenv("EXACTFLOW_CACHE_DIR", str(tmp_path / "cache"))
+    _interrupt_on_rename(monkeypatch)
+    code = main(["codegen", "wide_linear_scalar", "--target", "numpy",
+                 "-o", str(out_dir)])
+    err = capsys.readouterr().err
+    assert code == 130 and err.strip() == "exactflow: interrupted"
+    assert not out_dir.exists() or not any(out_dir.iterdir())  # no .tmp either
+    cache = tmp_path / "cache"
+    assert not cache.exists() or not list(cache.rglob("*.tmp"))
+
+
+def test_report_output_interrupted_exits_130_and_leaves_no_partial_page(
+        tmp_path, monkeypatch, capsys):
+    pytest.importorskip("matplotlib")
+    out_dir = tmp_path / "report"
+    _interrupt_on_rename(monkeypatch)
+    code = main(["report", "spectral_scaling", "-o", str(out_dir)])
+    err = capsys.readouterr().err
+    assert code == 130 and err.strip() == "exactflow: interrupted"
+    left = sorted(p.name for p in out_dir.iterdir()) if out_dir.exists() else []
+    # complete figures may stay; never a page, a temporary file or LaTeX by-products
+    assert not [n for n in left if n.endswith((".md", ".tmp", ".aux", ".log"))], left

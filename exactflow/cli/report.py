@@ -59,9 +59,11 @@ def _pdf(d, report, directory, figures):
         tex = tex.replace(r"\end{document}", "\n".join(body) + "\n\\end{document}")
         tex = tex.replace(r"\usepackage[T1]{fontenc}",
                           "\\usepackage[T1]{fontenc}\n\\usepackage{graphicx}")
-    compiled = compile_pdf(tex, directory, d.name)
-    for suffix in (".aux", ".log"):
-        (directory / f"{d.name}{suffix}").unlink(missing_ok=True)
+    try:
+        compiled = compile_pdf(tex, directory, d.name)
+    finally:  # also on SIGINT: no LaTeX by-products left behind
+        for suffix in (".aux", ".log"):
+            (directory / f"{d.name}{suffix}").unlink(missing_ok=True)
     return compiled.pdf
 
 
@@ -78,6 +80,7 @@ def _kernels(d) -> list[str]:
 def run(args) -> int:
     from .._verified import verified
     from .._version import __version__
+    from ..codegen.cache import write_text_atomic
     from ..present.report import report_page
     from ..present.verification import md_cell, summary
 
@@ -106,8 +109,8 @@ def run(args) -> int:
                   f"{d.name} --kernel K --target T`; inputs and outputs in order:",
                   "", *_kernels(d)]
         page = directory / f"{d.name}.md"
-        page.write_text(report_page(d, report) + "\n" + "\n".join(extra) + "\n",
-                        encoding="utf-8")
+        write_text_atomic(page, report_page(d, report) + "\n" + "\n".join(extra)
+                          + "\n")  # SIGINT leaves no half-written page
         failed = sum(not r.passed for r in report.results)
         index.append(f"| [{d.name}]({d.name}.md) | {md_cell(d.title)} | "
                      f"{len(report.results)} | {len(report.results) - failed} | "
@@ -116,7 +119,7 @@ def run(args) -> int:
     line, ok = summary(reports)
     index += ["", f"**Summary:** {line}"]
     path = directory / "index.md"
-    path.write_text("\n".join(index) + "\n", encoding="utf-8")
+    write_text_atomic(path, "\n".join(index) + "\n")
     out(str(path))
     out(f"Summary: {line}")
     return 0 if ok else 1

@@ -364,7 +364,7 @@ def test_aligned_isotropic_singular_values_follow_the_mirror_flow():
         ({"A0": np.array([[1.0, 1.0], [0.0, 1.0]])}, "not aligned"),
         ({"beta_star": np.array([[1.0, 1.0], [0.0, 1.0]])}, "not aligned"),
         ({"beta_star": np.eye(3)}, "beta_star"),
-        ({"A0": np.eye(3)}, "A and W"),
+        ({"A0": np.eye(3)}, "A0 and W0"),
         ({"A0": np.array([1.0, 0.0])}, "A"),
     ],
 )

@@ -14,7 +14,15 @@ from dataclasses import dataclass
 
 from hypothesis import strategies as st
 
-from . import rows_deep, rows_diagonal, rows_neuron
+from . import (
+    rows_deep,
+    rows_diagonal,
+    rows_multi,
+    rows_neuron,
+    rows_relu,
+    rows_rest,
+    rows_wide,
+)
 
 __all__ = ["Row", "TABLE"]
 
@@ -24,9 +32,12 @@ class Row:
     args: dict
     valid: st.SearchStrategy
     check: Callable | None = None
+    #: result fields documented to be ±inf for some valid inputs (never NaN)
+    infinite: tuple[str, ...] = ()
 
 
 TABLE: dict[str, Row] = {}
-for _module in (rows_neuron, rows_deep, rows_diagonal):
-    for _name, (_args, _valid, *_check) in _module.ROWS.items():
-        TABLE[_name] = Row(_args, _valid, _check[0] if _check else None)
+for _module in (rows_neuron, rows_deep, rows_diagonal, rows_wide, rows_multi,
+                rows_rest, rows_relu):
+    for _name, (_args, _valid, *_rest) in _module.ROWS.items():
+        TABLE[_name] = Row(_args, _valid, *_rest)

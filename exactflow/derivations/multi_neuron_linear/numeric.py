@@ -7,6 +7,14 @@ batch axes are allowed where stated.  ``vec`` stacks columns, so index
 Only :func:`trajectory` is a closed-form solution, and only for whitened data
 and an aligned start (:func:`aligned_modes`); every other function evaluates
 an exact identity at the given parameters.
+
+Domain: finite real arrays of matching shapes and rates η_a, η_w in [1e-6, 1e6];
+entries of A, W, β, δ up to 1e±100 in magnitude (products of three or four
+factors, as in :func:`beta_dot` and :func:`ntk`, up to 1e±50, where they stay in
+float64), zeros included; singular values and κ are evaluated at unit scale, so
+their relative accuracy holds down to 1e-300.  Outside it, and for NaN, ±inf,
+complex, text, empty or mis-shaped input, a ``ValueError``/``TypeError`` names
+the argument.
 """
 
 from __future__ import annotations
@@ -18,42 +26,33 @@ import numpy as np
 from .._bundle import generated_kernel
 from .._checks import finite_array as _finite
 from .._checks import learning_rate as _rate
+from .._checks import tolerance as _tolerance
 
-__all__ = [
-    "imbalance",
-    "beta_dot",
-    "preconditioner",
-    "neuron_preconditioner",
-    "ntk",
-    "isotropic_init",
-    "rank_aware_gh",
-    "principal_sqrt_gh",
-    "singular_value_rates",
-    "aligned_modes",
-    "trajectory",
-]
+__all__ = ["imbalance", "beta_dot", "preconditioner", "neuron_preconditioner", "ntk",
+           "isotropic_init", "rank_aware_gh", "principal_sqrt_gh",
+           "singular_value_rates", "aligned_modes", "trajectory"]
 
 
-def _weights(A, W) -> tuple[np.ndarray, np.ndarray]:
-    A = _finite("A", A, min_ndim=2)
-    W = _finite("W", W, min_ndim=2)
+def _weights(A, W, a="A", w="W") -> tuple[np.ndarray, np.ndarray]:
+    A = _finite(a, A, min_ndim=2)
+    W = _finite(w, W, min_ndim=2)
     if A.shape[-2] != W.shape[-2]:
         raise ValueError(
-            f"A and W must have the same number of rows h (neurons), got A of "
-            f"shape {A.shape} and W of shape {W.shape}"
+            f"{a} and {w} must have the same number of rows h (neurons), got {a} of "
+            f"shape {A.shape} and {w} of shape {W.shape}"
         )
     return A, W
 
 
-def _moments(sigma_xx, sigma_xy, d: int, c: int):
+def _moments(sigma_xx, sigma_xy, d: int, c: int, source: str = "A and W"):
     sxx = _finite("sigma_xx", sigma_xx, ndim=(2,))
     if sxx.shape != (d, d) or not np.allclose(sxx, sxx.T, rtol=1e-12, atol=0):
-        raise ValueError(
-            f"sigma_xx must be a symmetric ({d}, {d}) matrix, got shape {sxx.shape}"
-        )
+        raise ValueError(f"sigma_xx must be a symmetric ({d}, {d}) matrix to match "
+                         f"{source}, got shape {sxx.shape}")
     sxy = _finite("sigma_xy", sigma_xy, ndim=(2,))
     if sxy.shape != (d, c):
-        raise ValueError(f"sigma_xy must have shape ({d}, {c}), got {sxy.shape}")
+        raise ValueError(f"sigma_xy must have shape ({d}, {c}) to match {source}, "
+                         f"got {sxy.shape}")
     return sxx, sxy
 
 
@@ -105,9 +104,9 @@ def neuron_preconditioner(beta_k, delta_k, eta_a: float = 1.0, eta_w: float = 1.
     if sv[0] == 0 or (len(sv) > 1 and sv[1] > 1e-12 * sv[0]):
         raise ValueError("beta_k must be a non-zero rank-one matrix w_k a_kᵀ")
     g, h = _spectra(np.array(sv[0]), dk, eta_a, eta_w)
-    n2 = sv[0] ** 2
+    u = b / sv[0]  # unit scale first: ‖β_k‖² may underflow or overflow
     d, c = b.shape
-    return g * _kron(b.T @ b / n2, np.eye(d)) + h * _kron(np.eye(c), b @ b.T / n2)
+    return g * _kron(u.T @ u, np.eye(d)) + h * _kron(np.eye(c), u @ u.T)
 
 
 def ntk(A, W, X, eta_a: float = 1.0, eta_w: float = 1.0) -> np.ndarray:
@@ -119,16 +118,19 @@ def ntk(A, W, X, eta_a: float = 1.0, eta_w: float = 1.0) -> np.ndarray:
     X = _finite("X", X, ndim=(2,))
     d, c = W.shape[-1], A.shape[-1]
     if X.shape[1] != d:
-        raise ValueError(f"X must have shape (n, {d}), got {X.shape}")
+        raise ValueError(f"X must have shape (n, {d}) to match W, got {X.shape}")
     eta_a, eta_w = _rate("eta_a", eta_a), _rate("eta_w", eta_w)
     XW = X @ _t(W)
     return eta_w * _kron(_t(A) @ A, X @ X.T) + eta_a * _kron(np.eye(c), XW @ _t(XW))
 
 
 def _spectra(sigma, delta, eta_a, eta_w):
-    return generated_kernel(__package__, kernel="spectra")(
-        sigma, delta, eta_a, eta_w
-    )
+    # (κ ± δ)/2 are homogeneous of degree 1 in (σ, δ): evaluate at unit scale
+    size = np.maximum(np.abs(delta), np.asarray(sigma) * np.sqrt(eta_a * eta_w))
+    e = np.frexp(np.where(size > 0, size, 1.0))[1]
+    g, h = generated_kernel(__package__, kernel="spectra")(
+        np.ldexp(sigma, -e), np.ldexp(delta, -e), eta_a, eta_w)
+    return np.ldexp(g, e), np.ldexp(h, e)
 
 
 def isotropic_init(
@@ -238,7 +240,7 @@ def singular_value_rates(
     b = _finite("beta", beta, ndim=(2,))
     dl = float(_finite("delta", delta, ndim=(0,)))
     d, c = b.shape
-    sxx, sxy = _moments(sigma_xx, sigma_xy, d, c)
+    sxx, sxy = _moments(sigma_xx, sigma_xy, d, c, "beta")
     eta_a, eta_w = _rate("eta_a", eta_a), _rate("eta_w", eta_w)
     U, sv, V = _compact_svd(b)
     g, hh = _spectra(sv, dl, eta_a, eta_w)
@@ -263,14 +265,16 @@ def aligned_modes(A0, W0, beta_star, rtol: float = 1e-9):
     U : (h, d) rows u_k (zero rows where undefined); V : (h, c) rows v_k;
     alpha0, gamma0, s : (h,) arrays with α_k ≥ 0, γ_k ≥ 0 and signed s_k.
     """
-    A0, W0 = _weights(A0, W0)
+    A0, W0 = _weights(A0, W0, "A0", "W0")
+    rtol = _tolerance("rtol", rtol)
     if A0.ndim != 2:
         raise ValueError(f"A0 must have shape (h, c), got {A0.shape}")
     h, c = A0.shape
     d = W0.shape[1]
     bs = _finite("beta_star", beta_star, ndim=(2,))
     if bs.shape != (d, c):
-        raise ValueError(f"beta_star must have shape ({d}, {c}), got {bs.shape}")
+        raise ValueError(f"beta_star must have shape ({d}, {c}) to match W0 and A0, "
+                         f"got {bs.shape}")
     tiny = np.finfo(float).tiny
     bscale = float(np.linalg.norm(bs, 2)) if bs.size else 0.0
     tol_b = rtol * max(bscale, tiny)
@@ -353,6 +357,9 @@ def trajectory(t, A0, W0, beta_star, eta_a: float = 1.0, eta_w: float = 1.0):
 
     Notes
     -----
+    Domain: entries of A0, W0, β* in {0} ∪ [1e-150, 1e150] in magnitude, rates
+    in [1e-6, 1e6], t·√(η_aη_w)·m_k² ≤ 1e305 with m_k = max(kγ₀, α₀/k, √|s_k|),
+    k = (η_w/η_a)^¼ (``ValueError`` beyond): each mode is brought to unit scale.
     Each mode (α_k, γ_k) follows α̇ = −η_w γ(αγ − s_k), γ̇ = −η_a α(αγ − s_k),
     solved by the overflow-safe single-neuron form with d = 1
     (docs/math/single_neuron.md §5).
@@ -370,7 +377,20 @@ def trajectory(t, A0, W0, beta_star, eta_a: float = 1.0, eta_w: float = 1.0):
             f"({exc}): the result is the exact flow of the projected aligned "
             "start; from a start near a saddle the true flow can leave the "
             "aligned set and go elsewhere", RuntimeWarning, stacklevel=2)
+    # each mode at unit scale by the scaling symmetry (as single_neuron): m_k a
+    # power of two ≥ max(kγ₀, α₀/k, √|s|), time t·√(η_aη_w)·m², unit-product rates
+    k, sign = (eta_w / eta_a) ** 0.25, np.where(s < 0, -1.0, 1.0)
+    size = np.maximum(np.maximum(k * gamma0, alpha0 / k), np.sqrt(np.abs(s)))
+    e = np.frexp(np.where(size > 0, size, 1.0))[1]  # m = 2^e > size
+    with np.errstate(divide="ignore"):
+        log_t = np.log(np.where(t > 0, t, 1.0))[..., None]
+    if np.any((t[..., None] > 0) & (log_t + 0.5 * np.log(eta_a * eta_w) + 2 * e
+                                    * np.log(2.0) > np.log(1e305))):
+        raise ValueError("t is beyond the domain: t·√(eta_a·eta_w)·m² must be at "
+                         "most 1e305, m = max(kγ₀, α₀/k, √|s|), k = (η_w/η_a)^¼")
+    scaled_t = np.ldexp(t[..., None] * np.sqrt(eta_a) * np.sqrt(eta_w), 2 * e)
     kernel = generated_kernel(__package__, kernel="exact")
-    sign = np.where(s < 0, -1.0, 1.0)
-    gamma, p = kernel(t[..., None], gamma0, sign * alpha0, 0.0, np.abs(s), eta_a, eta_w)
-    return gamma[..., None] * V, (sign * p)[..., None] * U
+    gamma, p = kernel(scaled_t, np.ldexp(gamma0, -e), np.ldexp(sign * alpha0, -e), 0.0,
+                      np.ldexp(np.abs(s), -2 * e), np.sqrt(eta_a / eta_w),
+                      np.sqrt(eta_w / eta_a))
+    return np.ldexp(gamma, e)[..., None] * V, np.ldexp(sign * p, e)[..., None] * U

@@ -232,10 +232,11 @@ def _parts(branch):
     ad = sp.sign(dl) * dl if branch is None else (dl if branch == "pos" else -dl)
     m = (D + ad) / 2
     if branch is None:
-        # D = 0 only when δ̃ = s = 0; adding 1 there (and exactly 0 elsewhere)
-        # keeps the eigenbasis divisions finite without touching any other point
+        # D = 0 only when δ̃ = s = 0; 1 there (and exactly D elsewhere: not
+        # D + 1 − 1, which rounds to 0 for D < 2⁻⁵³) keeps the eigenbasis
+        # divisions finite without touching any other point
         one_at_zero = 1 - sp.sign(D)
-        Dp = D + one_at_zero
+        Dp = sp.Max(D, one_at_zero)
         m_pos = sp.Max((D + dl) / 2, _FLOOR * Dp)  # = m for δ̃ ≥ 0
         m_neg = sp.Max((D - dl) / 2, _FLOOR * Dp)  # = m for δ̃ < 0
         r_pos, r_neg = sp.sqrt(m_pos * Dp), sp.sqrt(m_neg * Dp)

@@ -51,9 +51,13 @@ def scales(fan_in, fan_out) -> dict[str, np.ndarray]:
     for name, v in (("fan_in", fan_in), ("fan_out", fan_out)):
         if np.any(v <= 0):
             raise ValueError(f"{name} must be positive layer sizes")
+    try:
+        shape = np.broadcast_shapes(fan_in.shape, fan_out.shape)
+    except ValueError:
+        raise ValueError(f"fan_in of shape {fan_in.shape} and fan_out of shape "
+                         f"{fan_out.shape} do not broadcast together") from None
     out = generated_kernel(NAME, kernels, "scales")(fan_in, fan_out)
     names = ("init_std", "lr_sgd", "lr_adam", "eps_adam", "target_norm")
-    shape = np.broadcast_shapes(fan_in.shape, fan_out.shape)
     return {k: np.broadcast_to(np.asarray(v, float), shape).copy()
             for k, v in zip(names, out)}
 

@@ -27,6 +27,7 @@ import numpy as np
 from .._bundle import generated_kernel
 from .._checks import finite_array as _finite
 from .._checks import positive_scalar as _positive
+from .._checks import tolerance as _tolerance
 from .._renamed import reciprocal, renamed, transposed
 
 __all__ = ["trajectory", "mode_trajectory", "balanced_init", "imbalance", "eigen_f"]
@@ -147,6 +148,12 @@ def trajectory(t, W1_0, W2_0, beta_star, *, eta: float = 1.0,
     K1 : ndarray of shape ``t.shape + (d_in, d_in)``, W₁ᵀW₁
     K2 : ndarray of shape ``t.shape + (d_out, d_out)``, W₂W₂ᵀ
 
+    Notes
+    -----
+    Domain (fuzzed, with exact balance from :func:`balanced_init`): entries of
+    W1_0, W2_0 and beta_star, and λ, in {0} ∪ [1e-30, 1e30] in magnitude,
+    η in [1e-6, 1e6], ηt ≤ 1e8; every result is finite there.
+
     Raises
     ------
     ValueError
@@ -169,12 +176,13 @@ def trajectory(t, W1_0, W2_0, beta_star, *, eta: float = 1.0,
     beta_star = _finite("beta_star", beta_star, ndim=(2,))
     if beta_star.shape != (d_in, d_out):
         raise ValueError(
-            f"beta_star must have shape (d_in, d_out) = {(d_in, d_out)} (β* = Σxy, "
-            f"the transpose of the former Syx), got {beta_star.shape}"
+            f"beta_star must have shape (d_in, d_out) = {(d_in, d_out)} to match "
+            f"W1_0 and W2_0 (β* = Σxy, the transpose of the former Syx), got "
+            f"{beta_star.shape}"
         )
     Syx = beta_star.T
     tau = 1.0 / _positive("eta", eta)
-    balance_tol = _positive("balance_tol", balance_tol)
+    balance_tol = _tolerance("balance_tol", balance_tol)
     lam, imb = imbalance(W1_0, W2_0)
     scale = float(np.sum(W1_0**2) + np.sum(W2_0**2))
     if imb > balance_tol * scale:
@@ -219,7 +227,9 @@ def mode_trajectory(t, beta_star, lam, u0, *, eta: float = 1.0):
     arguments broadcast; the mode's target s = ``beta_star`` ≥ 0 (a singular
     value of Σxy; formerly ``s``), any λ and u₀, the rate η > 0 (keyword only;
     Saxe's τ = 1/η, the deprecated ``tau=`` is still accepted), t ≥ 0.
-    Evaluated by the generated ``exact`` kernel.
+    Evaluated by the generated ``exact`` kernel.  Domain (fuzzed): s, |λ|, |u₀|
+    in {0} ∪ [1e-30, 1e30], η in [1e-6, 1e6], ηt ≤ 1e8; ``ValueError`` naming the
+    argument for NaN, ±inf, negative t, s < 0 or η ≤ 0, and if a result overflows.
     """
     t = _finite("t", t)
     if np.any(t < 0):
@@ -230,7 +240,12 @@ def mode_trajectory(t, beta_star, lam, u0, *, eta: float = 1.0):
     lam = _finite("lam", lam)
     u0 = _finite("u0", u0)
     tau = 1.0 / _positive_array("eta", eta)
-    return _kernel()(t, s, lam, u0, tau)
+    with np.errstate(over="ignore"):  # e^{x} of a branch not taken (finite result)
+        out = _kernel()(t, s, lam, u0, tau)
+    if not all(np.all(np.isfinite(x)) for x in out):
+        raise ValueError("t, beta_star, lam, u0 are outside the domain: a value "
+                         "overflows float64 (see the docstring)")
+    return out
 
 
 def _positive_array(name, value):

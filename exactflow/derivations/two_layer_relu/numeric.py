@@ -44,17 +44,22 @@ def _net(a, W) -> tuple[np.ndarray, np.ndarray]:
     if a.shape[-1] != W.shape[-2]:
         raise ValueError(f"a and W must have the same width h, got a of shape "
                          f"{a.shape} and W of shape {W.shape}")
+    try:
+        np.broadcast_shapes(a.shape[:-1], W.shape[:-2])
+    except ValueError:
+        raise ValueError(f"the batch axes of a {a.shape} and W {W.shape} do not "
+                         "broadcast together") from None
     return a, W
 
 
-def _data(X, W, y=None):
+def _data(X, W, y=None, labels=False):
     X = _finite("X", X, ndim=(2,))
     if X.shape[1] != W.shape[-1]:
         raise ValueError(f"X must have d = {W.shape[-1]} columns (W has shape "
                          f"{W.shape}), got shape {X.shape}")
-    if y is None:
+    if y is None and not labels:
         return X
-    y = _finite("y", y, ndim=(1,))
+    y = _finite("y", y, ndim=(1,))  # labels required: None is refused, naming y
     if y.shape[0] != X.shape[0]:
         raise ValueError(f"y must have n = {X.shape[0]} entries, got {y.shape[0]}")
     return X, y
@@ -111,7 +116,7 @@ def preconditioner(a, W, eta_a=1.0, eta_w=1.0) -> np.ndarray:
 def drive(X, y, a, W, gamma=0.0) -> np.ndarray:
     """ξ_k = (1/n) Σ_i c_ki x_i (f(x_i) − y_i), shape (..., h, d)."""
     a, W = _net(a, W)
-    X, y = _data(X, W, y)
+    X, y = _data(X, W, y, labels=True)
     g = _gamma(gamma)
     z = _pre(X, W)
     c = np.where(z >= 0, 1.0, g)
@@ -170,6 +175,14 @@ def spherical_rhs(mu, beta_hat, delta, xi, eta_a=1.0, eta_w=1.0):
     delta = _finite("delta", delta, min_ndim=1)
     beta_hat = _finite("beta_hat", beta_hat, min_ndim=2)
     xi = _finite("xi", xi, min_ndim=2)
+    if xi.shape != beta_hat.shape:
+        raise ValueError(f"xi must have the shape of beta_hat {beta_hat.shape}, "
+                         f"got {xi.shape}")
+    for name, v in (("mu", mu), ("delta", delta)):
+        if v.shape[-1:] != beta_hat.shape[-2:-1] or np.broadcast_shapes(
+                v.shape, beta_hat.shape[:-1]) != beta_hat.shape[:-1]:
+            raise ValueError(f"{name} must have shape (..., h) to match beta_hat "
+                             f"{beta_hat.shape}, got {v.shape}")
     if np.any(mu == 0):
         raise ValueError("mu must be non-zero (β̂̇ has μ in its denominator)")
     eta_a, eta_w = _rate("eta_a", eta_a), _rate("eta_w", eta_w)

@@ -89,7 +89,8 @@ def invariants(u0, w0, eta_u: float = 1.0, eta_w: float = 1.0):
 
     ``u0``, ``w0`` have shape ``(..., d)``; the results have shape ``(...)``.
     They are the ``P_plus``, ``P_minus`` inputs of the ``exact`` kernel (computed
-    as squared norms, so P₊ ≥ 0 ≥ P₋ exactly, with no cancellation).
+    as squared norms, so P₊ ≥ 0 ≥ P₋ exactly, with no cancellation).  Domain:
+    that of :func:`trajectory`; ``ValueError`` naming the argument outside it.
     """
     u0, w0 = _init(u0, w0)
     eta_u, eta_w = _rates(eta_u, eta_w)
@@ -275,27 +276,23 @@ class Regime:
     h: float
 
 
-def _cos(p: float, G: float) -> float:
-    den = math.sqrt(p * p + G)
+def _cos(p: float, g: float) -> float:
+    den = math.hypot(p, g)
     return p / den if den > 0 else math.copysign(0.0, p)
 
 
-def _rule(p0, p_inf, G, H, tol) -> Regime:
-    if p0 * p0 + H == 0:
+def _rule(p0, p_inf, g, h, tol) -> Regime:
+    # g = √G, h = √H: square roots, so that tiny starts do not underflow
+    if p0 == 0 and h == 0:
         raise ValueError(
             "u0 and w0 are both zero: the origin is a fixed point (NTK = 0)"
         )
-    k0 = math.sqrt(p0 * p0 + H)
-    k_inf = math.sqrt(p_inf * p_inf + H)
+    k0, k_inf = math.hypot(p0, h), math.hypot(p_inf, h)
     crosses = min(p0, p_inf) <= 0.0 <= max(p0, p_inf)
-    k_min = math.sqrt(H) if crosses else min(k0, k_inf)
+    k_min = h if crosses else min(k0, k_inf)
     change = max(abs(k_inf / k0 - 1.0), abs(1.0 - k_min / k0))
     dp = p_inf - p0
-    if G > 0:
-        g = math.sqrt(G)
-        angular = g * (math.atan(p_inf / g) - math.atan(p0 / g))
-    else:
-        angular = 0.0
+    angular = g * (math.atan(p_inf / g) - math.atan(p0 / g)) if g > 0 else 0.0
     share = angular / dp if dp != 0 else 0.0
     share = min(max(share, 0.0), 1.0)
     if change <= tol:
@@ -306,9 +303,8 @@ def _rule(p0, p_inf, G, H, tol) -> Regime:
             mechanism = "alignment" if dp > 0 else "disalignment"
         else:
             mechanism = "rescaling"
-    return Regime(
-        kind, mechanism, change, share, _cos(p_inf, G) - _cos(p0, G), p0, p_inf, G, H
-    )
+    return Regime(kind, mechanism, change, share, _cos(p_inf, g) - _cos(p0, g), p0,
+                  p_inf, g * g, h * h)
 
 
 def _tol(tol) -> float:
@@ -321,7 +317,9 @@ def classify(u0, w0, sigma_xx: float, sigma_xy: float, kappa: float = 1.0,
     r"""Kernel regime or feature learning (with its mechanism) for one init.
 
     ``u0``, ``w0`` have shape ``(d,)``; the rule is the module docstring's, on the
-    exact t → ∞ state: p∞ = β/(ακ) if τ(∞) is finite, else 0.
+    exact t → ∞ state: p∞ = β/(ακ) if τ(∞) is finite, else 0.  Domain: that of
+    :func:`trajectory` (norms down to 1e-100 included); ``ValueError`` naming the
+    argument outside it, and for u0 = w0 = 0 (the origin, a fixed point).
     """
     u0, w0 = _init(u0, w0)
     if u0.ndim != 1:
@@ -332,14 +330,14 @@ def classify(u0, w0, sigma_xx: float, sigma_xy: float, kappa: float = 1.0,
     rho = math.sqrt(eta_u / eta_w)
     P_plus, P_minus, _, _ = _amplitudes(u0, w0, rho)
     P_plus, P_minus = float(P_plus), float(P_minus)
-    p0 = float(u0 @ w0)
-    G = max(float(u0 @ u0) * float(w0 @ w0) - p0 * p0, 0.0)
-    H = -4.0 * P_plus * P_minus
+    p0, nn = float(u0 @ w0), float(np.linalg.norm(u0) * np.linalg.norm(w0))
+    g = math.sqrt(max(nn - abs(p0), 0.0)) * math.sqrt(nn + abs(p0))
+    h = 2.0 * math.sqrt(P_plus) * math.sqrt(-P_minus)
     target = sigma_xy / (sigma_xx * kappa)
     # τ(∞) is infinite exactly when P₊ = 0 and β ≥ 0 or P₋ = 0 and β ≤ 0
     escapes = (P_plus == 0 and sigma_xy >= 0) or (P_minus == 0 and sigma_xy <= 0)
     p_inf = 0.0 if escapes else target
-    return _rule(p0, p_inf, G, H, tol)
+    return _rule(p0, p_inf, g, h, tol)
 
 
 @renamed(alpha="sigma_xx", beta="sigma_xy")
@@ -393,6 +391,5 @@ def regime(
     tol = _tol(tol)
     rho = math.sqrt(ratio)
     n = int(width) * sigma * sigma
-    G = n * n
-    H = (n * (rho + 1.0 / rho) / 2.0) ** 2
-    return _rule(0.0, sigma_xy / (sigma_xx * kappa), G, H, tol)
+    return _rule(0.0, sigma_xy / (sigma_xx * kappa), n, n * (rho + 1.0 / rho) / 2.0,
+                 tol)
