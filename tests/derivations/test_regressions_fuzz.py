@@ -197,3 +197,15 @@ def test_relu_drive_requires_labels_and_names_mismatched_shapes():
         tr.spherical_rhs(np.ones(2), np.eye(2), np.ones(2), np.ones((1, 3)))
     with pytest.raises(ValueError, match=r"\ba\b.*\bW\b"):
         tr.imbalance(np.ones((3, 2)), np.ones((4, 2, 2)))
+
+
+def test_single_neuron_refuses_a_balanced_start_far_above_its_target():
+    # a₀ = ‖w₀‖ = 1e100, β* = 1: at unit scale D = √(δ̃² + 4s²) underflows (it
+    # returned a = 0.0707, the true a(100) is 1); refused, naming the arguments
+    from exactflow.derivations import single_neuron as sn
+
+    with pytest.raises(ValueError, match="a0, w0, beta_star are outside the domain"):
+        sn.trajectory(100.0, 1e100, [1e100], [1.0])
+    # 1e60 is inside: the exact answer, a = √β* = 1 after the flow has converged
+    a, w = sn.trajectory(100.0, 1e60, [1e60], [1.0])
+    assert a == pytest.approx(1.0, rel=1e-12) and w[0] == pytest.approx(1.0, rel=1e-12)
