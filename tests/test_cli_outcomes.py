@@ -112,7 +112,9 @@ def test_sigint_exits_130_without_traceback_or_partial_files(tmp_path):
     proc = subprocess.Popen(
         [sys.executable, "-m", "exactflow", "solve", "wide_linear_scalar",
          "--kernel-dir", str(out_dir)],
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env, text=True)
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env, text=True,
+        # SIGINT as in a terminal (a shell's background job inherits it ignored)
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
     time.sleep(4.0)  # imports done (≈ 1 s), inside the ≈ 13 s of cold symbolic work
     proc.send_signal(signal.SIGINT)
     out, err = proc.communicate(timeout=120)

@@ -6,6 +6,7 @@ import numpy as np
 from hypothesis import strategies as st
 
 from .kinds import POSITIVE, TIME, Arg, forms, magnitude, rate, real, times
+from .rows_neuron import refused
 
 SCALE = (-150, 150)  # |u0|, s, |uf| ∈ [1e-150, 1e150]
 DEPTH = Arg("int", lo=1, hi=1000)
@@ -100,6 +101,8 @@ def two_layer_call(draw):
         w1, w2 = w1[0], w2[0]
     eta1, eta2 = draw(rate()), draw(rate())
     s = draw(st.one_of(st.just(0.0), magnitude(-150, 150)))
+    if refused(w2, np.reshape(w1, (-1, 1)), [s], eta2, eta1):  # as single_neuron
+        s = 0.0
     size = max(np.max(np.abs(w1)) * (eta2 / eta1) ** 0.25,
                np.max(np.abs(w2)) * (eta1 / eta2) ** 0.25, np.sqrt(s))
     log_m = np.ceil(np.log2(size)) * np.log10(2.0) if size > 0 else 0.0

@@ -63,6 +63,22 @@ def time_bound(a0, w0, beta, eta_a, eta_w) -> float:
     return 305 - 0.5 * np.log10(eta_a) - 0.5 * np.log10(eta_w) - 2 * log_m
 
 
+def refused(a0, w0, beta, eta_a, eta_w) -> bool:
+    """The documented exclusion: a start balanced to within 1e-153 of its scale
+    m² with ‖β*‖ < 1e-153·m² (with a margin of 10 for rounding)."""
+    eta_a, eta_w = float(eta_a), float(eta_w)
+    k = (eta_w / eta_a) ** 0.25
+    s = float(np.linalg.norm(beta))
+    a0 = np.atleast_1d(np.asarray(a0, dtype=float))
+    w = np.linalg.norm(np.atleast_2d(w0), axis=-1)
+    size = np.maximum(np.maximum(k * np.abs(a0), w / k), np.sqrt(s))
+    m = np.where(size > 0, size, 1.0)
+    with np.errstate(under="ignore"):
+        dl = (k * a0 / m) ** 2 - (w / (k * m)) ** 2  # at unit scale, ≤ 1
+        low = np.maximum(np.abs(dl), 2 * (s / m) / m) < 1e-152
+    return bool(np.any(low & ((dl != 0) | (s != 0))))
+
+
 @st.composite
 def trajectory_call(draw, nonzero: bool = False):
     d = draw(st.integers(1, 3))
@@ -70,6 +86,8 @@ def trajectory_call(draw, nonzero: bool = False):
     a0, w0, beta, eta_a, eta_w = draw(start(d, batch))
     if nonzero:  # the kernel distance needs (a0, w0) ≠ (0, 0)
         a0 = np.where((a0 == 0) & np.all(w0 == 0, axis=-1), 1.0, a0)
+    if refused(a0, w0, beta, eta_a, eta_w):  # outside the documented domain
+        beta = np.zeros_like(beta)
     bound = time_bound(a0, w0, beta, eta_a, eta_w)  # log10 of the largest t
     t = draw(times())
     if bound < 300:

@@ -74,15 +74,15 @@ def _inputs(t, a0, w0, beta_star, eta_a, eta_w):
 
 def _check_resolvable(a0, p0, r0, s, rate_a, rate_w):
     """At unit scale the kernel's D = √(δ̃² + 4s²) must not underflow: a start
-    balanced to below 1e-150 of its own scale with a target below 1e-150 of it
+    balanced to below 1e-153 of its own scale with a target below 1e-153 of it
     (e.g. a₀ = ‖w₀‖ = 1e100, ‖β*‖ = 1) is refused rather than answered wrongly."""
     with np.errstate(under="ignore"):
         dl = rate_w * a0 * a0 - rate_a * (p0 * p0 + r0 * r0)
-        tiny = np.maximum(np.abs(dl), 2 * s) < 1e-150
+        tiny = np.maximum(np.abs(dl), 2 * s) < 1e-153  # squares below 1e-306
     if np.any(tiny & ((dl != 0) | (s != 0))):
         raise ValueError(
             "a0, w0, beta_star are outside the domain: the start is balanced "
-            "(|η_w a0² − η_a‖w0‖²| < 1e-150·m²) and ‖beta_star‖ < 1e-150·m², "
+            "(|η_w a0² − η_a‖w0‖²| < 1e-153·m²) and ‖beta_star‖ < 1e-153·m², "
             "m² = max(k²a0², ‖w0‖²/k²); D = √(δ̃² + 4s²) would underflow")
 
 
@@ -156,7 +156,7 @@ def trajectory(t, a0, w0, beta_star, eta_a: float = 1.0, eta_w: float = 1.0):
 
     Domain: |a₀|, ‖w₀‖ ∈ {0} ∪ [1e-150, 1e150], ‖β*‖ ∈ {0} ∪ [1e-150, 1e150],
     rates with η_w/η_a ∈ [1e-12, 1e12], except a start balanced to within
-    1e-150 of m² with ‖β*‖ < 1e-150·m² (ValueError: D would underflow), and
+    1e-153 of m² with ‖β*‖ < 1e-153·m² (ValueError: D would underflow), and
     t ≥ 0 up to 1e305 of the flow's own
     time units: t·√(η_aη_w)·m² ≤ 1e305 with m = max(k|a₀|, ‖w₀‖/k, √‖β*‖),
     k = (η_w/η_a)^{1/4} (beyond it: ValueError naming t).  Accuracy: relative
