@@ -26,6 +26,7 @@ from pathlib import Path
 
 import numpy as np
 import scipy
+from _results import publish
 from scipy.integrate import solve_ivp
 
 from exactflow.derivations import single_neuron as sn
@@ -155,9 +156,7 @@ def main(argv: list[str] | None = None) -> int:
         "",
     ]
     text = "\n".join(table)
-    print(text)
-    args.output.parent.mkdir(parents=True, exist_ok=True)
-    args.output.write_text(text, encoding="utf-8")
+    publish(text, args.output)
     return 0
 
 

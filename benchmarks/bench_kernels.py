@@ -38,6 +38,8 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from _results import publish
+
 import exactflow  # noqa: E402
 from exactflow.derivations import single_neuron as sn  # noqa: E402
 
@@ -320,9 +322,7 @@ def main(argv: list[str] | None = None) -> int:
                         default=Path(__file__).parent / "results" / "kernels.md")
     args = parser.parse_args(argv)
     text = report(args.repeat)
-    print(text)
-    args.output.parent.mkdir(parents=True, exist_ok=True)
-    args.output.write_text(text, encoding="utf-8")
+    publish(text, args.output)
     return 0
 
 

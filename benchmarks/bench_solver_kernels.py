@@ -27,6 +27,7 @@ from pathlib import Path
 import mpmath
 import numpy as np
 import sympy as sp
+from _results import publish
 
 from exactflow._build import kernel_spec
 from exactflow.codegen import KernelSpec, load
@@ -133,9 +134,7 @@ def main(argv: list[str] | None = None) -> int:
             args.repeat, rng),
     ]
     text = "\n".join(lines) + "\n"
-    print(text)
-    args.output.parent.mkdir(parents=True, exist_ok=True)
-    args.output.write_text(text)
+    publish(text, args.output)
     return 0
 
 

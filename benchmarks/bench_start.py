@@ -30,6 +30,8 @@ import tempfile
 import time
 from pathlib import Path
 
+from _results import publish
+
 ROOT = Path(__file__).resolve().parent.parent
 
 _CHILD = r"""
@@ -179,9 +181,7 @@ def main(argv: list[str] | None = None) -> int:
                         default=Path(__file__).parent / "results" / "start.md")
     args = parser.parse_args(argv)
     text = report(args.runs)
-    print(text)
-    args.output.parent.mkdir(parents=True, exist_ok=True)
-    args.output.write_text(text, encoding="utf-8")
+    publish(text, args.output)
     return 0
 
 

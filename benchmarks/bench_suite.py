@@ -45,6 +45,7 @@ from exactflow._build import kernel_spec
 from exactflow.codegen.passes import prepare
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+from _results import publish
 from numexpr_baseline import numexpr_kernel  # noqa: E402
 
 DTYPES = ("float64", "float32")
@@ -321,9 +322,7 @@ def main(argv: list[str] | None = None) -> int:
                         default=Path(__file__).parent / "results" / "suite.md")
     args = parser.parse_args(argv)
     text = report(int(args.points), args.repeat)
-    print(text)
-    args.output.parent.mkdir(parents=True, exist_ok=True)
-    args.output.write_text(text, encoding="utf-8")
+    publish(text, args.output)
     return 0
 
 

@@ -50,6 +50,8 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from _results import publish  # noqa: E402
+
 from exactflow.simulate.two_layer import Probe  # noqa: E402
 from exactflow.simulate.two_layer import fused as fused_mod  # noqa: E402
 from exactflow.simulate.two_layer.steps import FusedSteps, GemmSteps  # noqa: E402
@@ -266,9 +268,7 @@ def main(argv=None) -> int:
             tg.append(best(g, 1))
         cross.append((dd, min(tf) / (64 * 50) * 1e6, min(tg) / (64 * 50) * 1e6))
     text = report(rows, metric_us, cross, args)
-    args.output.parent.mkdir(parents=True, exist_ok=True)
-    args.output.write_text(text)
-    print(text)
+    publish(text, args.output)
     return 0
 
 

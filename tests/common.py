@@ -13,7 +13,8 @@ from hypothesis import strategies as st
 
 __all__ = [
     "TOLERANCE", "DTYPE_TOL", "tolerance", "PROFILES", "register_profiles",
-    "bounded_floats", "positive_floats", "rates", "vectors",
+    "bounded_floats", "positive_floats", "rates", "vectors", "MODEL_FILE_HEAD",
+    "MODEL_FILE_MODEL",
 ]
 
 # relative tolerance of a float result against an exact (mpmath-50 or rational) value
@@ -73,3 +74,13 @@ def rates() -> st.SearchStrategy[float]:
 def vectors(d: int, lo: float = -3.0, hi: float = 3.0) -> st.SearchStrategy[tuple]:
     """Tuples of ``d`` bounded floats (wrap with ``np.array`` in the test)."""
     return st.tuples(*[bounded_floats(lo, hi)] * d)
+
+
+#: the text of a model file for ``--model``: a two-parameter model whose ``LOSS``
+#: the test appends between :data:`MODEL_FILE_HEAD` and :data:`MODEL_FILE_MODEL`
+MODEL_FILE_HEAD = ("import sympy as sp\n"
+                   "from exactflow.symbolic.spec.model import Model, ParamGroup\n"
+                   "x, y = sp.symbols('x y', real=True)\n"
+                   "eta = sp.Symbol('eta', positive=True)\n")
+MODEL_FILE_MODEL = ("MODEL = Model('m', (ParamGroup('x', (x,), eta), "
+                    "ParamGroup('y', (y,), eta)), (eta,), LOSS)\n")

@@ -12,17 +12,13 @@ import time
 from pathlib import Path
 
 import pytest
+from common import MODEL_FILE_HEAD as HEAD
+from common import MODEL_FILE_MODEL as MODEL
 
 from exactflow.cli import main
 
 ROOT = Path(__file__).resolve().parents[1]
 
-HEAD = ("import sympy as sp\n"
-        "from exactflow.symbolic.spec.model import Model, ParamGroup\n"
-        "x, y = sp.symbols('x y', real=True)\n"
-        "eta = sp.Symbol('eta', positive=True)\n")
-MODEL = ("MODEL = Model('m', (ParamGroup('x', (x,), eta), ParamGroup('y', (y,), "
-         "eta)), (eta,), LOSS)\n")
 GOOD = "LOSS = (x*y - 1)**2/2\n" + MODEL
 
 BROKEN = {

@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import string
 
+from common import MODEL_FILE_HEAD as HEAD
+from common import MODEL_FILE_MODEL as MODEL
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -21,12 +23,6 @@ from .tally import examples, record
 
 SETTINGS = {"deadline": None, "suppress_health_check": list(HealthCheck)}
 
-HEAD = ("import sympy as sp\n"
-        "from exactflow.symbolic.spec.model import Model, ParamGroup\n"
-        "x, y = sp.symbols('x y', real=True)\n"
-        "eta = sp.Symbol('eta', positive=True)\n")
-MODEL = ("MODEL = Model('m', (ParamGroup('x', (x,), eta), ParamGroup('y', (y,), "
-         "eta)), (eta,), LOSS)\n")
 
 #: loss expressions that make a model invalid
 BAD_LOSSES = ["sp.nan", "sp.oo", "-sp.oo", "sp.zoo*x", "sp.I*x", "sp.DiracDelta(x)",
