@@ -52,13 +52,22 @@ def start(draw, d: int, batch: int | None):
     return a0, w0, beta, eta_a, eta_w
 
 
+def _norm(v, axis=None):
+    """‖v‖ without overflow of the squares (entries up to the float maximum)."""
+    v = np.asarray(v, dtype=float)
+    m = np.max(np.abs(v), axis=axis, keepdims=True) if v.size else np.zeros(1)
+    safe = np.where(m > 0, m, 1.0)
+    out = np.squeeze(safe, axis=axis) * np.linalg.norm(v / safe, axis=axis)
+    return np.where(np.squeeze(m, axis=axis) > 0, out, 0.0)
+
+
 def time_bound(a0, w0, beta, eta_a, eta_w) -> float:
     """log10 of the largest t of the domain: 1e305 of the flow's time units."""
     eta_a, eta_w = float(eta_a), float(eta_w)
     k = (eta_w / eta_a) ** 0.25
-    size = max(np.max(np.abs(a0)) * k, np.max(np.linalg.norm(np.atleast_2d(w0),
-                                                             axis=-1)) / k,
-               np.sqrt(np.linalg.norm(beta)))
+    size = max(np.max(np.abs(a0)) * k, np.max(_norm(np.atleast_2d(w0),
+                                                    axis=-1)) / k,
+               np.sqrt(float(_norm(beta))))
     log_m = np.ceil(np.log2(size)) * np.log10(2.0) if size > 0 else 0.0
     return 305 - 0.5 * np.log10(eta_a) - 0.5 * np.log10(eta_w) - 2 * log_m
 
@@ -68,9 +77,9 @@ def refused(a0, w0, beta, eta_a, eta_w) -> bool:
     m² with ‖β*‖ < 1e-153·m² (with a margin of 10 for rounding)."""
     eta_a, eta_w = float(eta_a), float(eta_w)
     k = (eta_w / eta_a) ** 0.25
-    s = float(np.linalg.norm(beta))
+    s = float(_norm(beta))
     a0 = np.atleast_1d(np.asarray(a0, dtype=float))
-    w = np.linalg.norm(np.atleast_2d(w0), axis=-1)
+    w = _norm(np.atleast_2d(w0), axis=-1)
     size = np.maximum(np.maximum(k * np.abs(a0), w / k), np.sqrt(s))
     m = np.where(size > 0, size, 1.0)
     with np.errstate(under="ignore"):

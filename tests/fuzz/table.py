@@ -19,6 +19,7 @@ from . import (
     rows_diagonal,
     rows_multi,
     rows_neuron,
+    rows_observe,
     rows_relu,
     rows_rest,
     rows_wide,
@@ -38,6 +39,6 @@ class Row:
 
 TABLE: dict[str, Row] = {}
 for _module in (rows_neuron, rows_deep, rows_diagonal, rows_wide, rows_multi,
-                rows_rest, rows_relu):
+                rows_rest, rows_relu, rows_observe):
     for _name, (_args, _valid, *_rest) in _module.ROWS.items():
         TABLE[_name] = Row(_args, _valid, *_rest)

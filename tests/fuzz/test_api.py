@@ -1,7 +1,7 @@
 """Every public numerical function of every catalog entry, fuzzed.
 
 The functions are discovered from each entry package's ``__all__`` (those
-defined in its ``numeric*`` modules); each has one row in
+defined in its ``numeric*`` and ``*observables`` modules); each has one row in
 :data:`~tests.fuzz.table.TABLE` declaring its arguments and a strategy for
 valid calls across its documented domain (extremes, zeros, exact balance and
 alignment, batch shapes, float32, Python scalars, 0-d arrays, lists).
@@ -39,8 +39,9 @@ def public_functions() -> dict[str, object]:
         for attr in getattr(package, "__all__", ()):
             obj = getattr(package, attr)
             module = getattr(obj, "__module__", "") or ""
-            if inspect.isfunction(obj) and module.startswith(
-                    f"{package.__name__}.numeric"):
+            part = module.rpartition(".")[2]
+            if inspect.isfunction(obj) and module.startswith(package.__name__) and (
+                    part.startswith("numeric") or part.endswith("observables")):
                 out[f"{name}.{attr}"] = obj
     return out
 
@@ -67,7 +68,7 @@ def test_every_public_function_of_a_covered_entry_has_a_row():
                          "arguments and a strategy of valid calls)")
     stale = sorted(set(TABLE) - set(FUNCTIONS))
     assert not stale, f"rows for functions that are not public: {stale}"
-    assert len(wanted) >= 14
+    assert len(wanted) >= 60
 
 
 def test_rows_declare_every_argument():
@@ -89,9 +90,13 @@ def _show(kwargs) -> str:
 def _values(out, infinite=()):
     """Every number in a result (tuples, dataclasses, arrays, floats).
 
-    Fields named in ``infinite`` (documented to be ±inf) count when not NaN.
+    Fields named in ``infinite`` (documented to be ±inf) count when not NaN;
+    ``("*",)`` allows ±inf anywhere (the row's check says where).
     """
-    if dataclasses.is_dataclass(out):
+    if "*" in infinite:
+        for v in _values(out):
+            yield np.where(np.isnan(v), np.nan, 0.0)
+    elif dataclasses.is_dataclass(out):
         for f in dataclasses.fields(out):
             value = getattr(out, f.name)
             if f.name in infinite:

@@ -381,7 +381,9 @@ def trajectory(t, A0, W0, beta_star, eta_a: float = 1.0, eta_w: float = 1.0):
     # power of two ≥ max(kγ₀, α₀/k, √|s|), time t·√(η_aη_w)·m², unit-product rates
     k, sign = (eta_w / eta_a) ** 0.25, np.where(s < 0, -1.0, 1.0)
     size = np.maximum(np.maximum(k * gamma0, alpha0 / k), np.sqrt(np.abs(s)))
-    e = np.frexp(np.where(size > 0, size, 1.0))[1]  # m = 2^e > size
+    # m = 2^e > size; a mode at rest at zero (γ₀ = α₀ = s = 0) stays there at
+    # every t: m = 1, so that its time is not refused at the domain's edge
+    e = np.where(size > 0, np.frexp(np.where(size > 0, size, 1.0))[1], 0)
     with np.errstate(divide="ignore"):
         log_t = np.log(np.where(t > 0, t, 1.0))[..., None]
     if np.any((t[..., None] > 0) & (log_t + 0.5 * np.log(eta_a * eta_w) + 2 * e

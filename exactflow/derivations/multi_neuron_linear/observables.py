@@ -17,6 +17,7 @@ from __future__ import annotations
 import numpy as np
 
 from .._checks import finite_array as _finite
+from .._sums import half_square_sum
 from .numeric import ntk, preconditioner, trajectory
 
 __all__ = ["trajectory_loss", "trajectory_ntk"]
@@ -51,10 +52,20 @@ def trajectory_loss(t, A0, W0, beta_star, eta_a: float = 1.0, eta_w: float = 1.0
     -------
     ndarray of shape ``t.shape`` (or ``(B,) + t.shape``)
         (The loss itself adds ½(E‖y‖² − ‖β*‖²_F), a constant of the data.)
+
+    Notes
+    -----
+    Domain and accuracy: those of :func:`~.numeric.trajectory`.  The loss is
+    formed from the trajectory's state with a scaled sum of squares: finite
+    wherever its value is below the largest float64 (≈ 1.8e308), +inf beyond
+    (at the largest scales of the domain), never NaN; the rounding of the
+    residual adds an absolute error of a few ulp of ‖residual‖·(‖prediction‖ +
+    ‖target‖) (checked against 40-digit mpmath by ``tests/fuzz``).
     """
     A, W = _paths(t, A0, W0, beta_star, eta_a, eta_w)
-    beta = np.swapaxes(W, -1, -2) @ A
-    return 0.5 * np.sum((beta - np.asarray(beta_star, float)) ** 2, axis=(-2, -1))
+    with np.errstate(over="ignore", invalid="ignore"):
+        beta = np.swapaxes(W, -1, -2) @ A
+    return half_square_sum(beta - np.asarray(beta_star, float), axis=(-2, -1))
 
 
 def trajectory_ntk(t, A0, W0, beta_star, eta_a: float = 1.0, eta_w: float = 1.0,
@@ -66,6 +77,12 @@ def trajectory_ntk(t, A0, W0, beta_star, eta_a: float = 1.0, eta_w: float = 1.0,
     shape (n, d): the NTK of the stacked outputs, shape ``… + (nc, nc)``, output
     index ``i*n + s`` (as :func:`~.numeric.ntk`).  Other arguments as
     :func:`trajectory_loss`; ``…`` is ``t.shape`` or ``(B,) + t.shape``.
+
+    Domain: that of :func:`~.numeric.trajectory` where the kernel is
+    representable (its entries, quadratic in the weights, below 1e308, e.g.
+    weights and √|β*| up to 1e70 with inputs up to 1e30; beyond it
+    :func:`~.numeric.preconditioner` / :func:`~.numeric.ntk` give ±inf or
+    raise as they document).
     """
     A, W = _paths(t, A0, W0, beta_star, eta_a, eta_w)
     if X is None:

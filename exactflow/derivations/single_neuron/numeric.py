@@ -172,6 +172,12 @@ def trajectory(t, a0, w0, beta_star, eta_a: float = 1.0, eta_w: float = 1.0):
     return a, w
 
 
+def _exponent(size):
+    """e with 2^(e−1) ≤ size < 2^e (0 where size = 0): size/2^e is in [½, 1)."""
+    size = np.asarray(size, dtype=float)
+    return np.where(size > 0, np.frexp(np.where(size > 0, size, 1.0))[1], 0)
+
+
 def _lift(perp0: np.ndarray, t_ndim: int, batched: bool) -> np.ndarray:
     if batched:
         return perp0.reshape((perp0.shape[0],) + (1,) * t_ndim + perp0.shape[1:])
@@ -200,10 +206,24 @@ def ntk(a, w, eta_a: float = 1.0, eta_w: float = 1.0, X=None) -> np.ndarray:
         X = _finite("X", X, ndim=(2,))
         if X.shape[1] != d:
             raise ValueError(f"X must have shape (n, {d}) to match w, got {X.shape}")
+    # (a, w) and X scaled by powers of two to unit size (exact), the products
+    # formed there and scaled back: no intermediate underflow (a² of a tiny a
+    # next to a large X) or overflow; K = η_w (aX)(aX)ᵀ + η_a (Xw)(Xw)ᵀ
+    e = _exponent(np.maximum(np.abs(a), np.max(np.abs(w), axis=-1)))
+    ah, wh = np.ldexp(a, -e), np.ldexp(w, -e[..., None])
     with np.errstate(over="ignore", invalid="ignore"):
-        m = (eta_w * (a**2)[..., None, None] * np.eye(d)
-             + eta_a * w[..., :, None] * w[..., None, :])
-        out = m if X is None else X @ m @ X.T
+        if X is None:
+            m = (eta_w * (ah**2)[..., None, None] * np.eye(d)
+                 + eta_a * wh[..., :, None] * wh[..., None, :])
+            out = np.ldexp(m, 2 * e[..., None, None])
+        else:
+            ex = _exponent(np.max(np.abs(X)))
+            Xh = np.ldexp(X, -ex)
+            aX = ah[..., None, None] * Xh
+            Xw = wh @ Xh.T
+            m = (eta_w * (aX @ np.swapaxes(aX, -1, -2))
+                 + eta_a * Xw[..., :, None] * Xw[..., None, :])
+            out = np.ldexp(m, 2 * (e[..., None, None] + ex))
     if not np.all(np.isfinite(out)):
         raise ValueError("a, w (or X) are beyond the float64 range of the NTK: "
                          "eta_w·a², eta_a·‖w‖² (and ‖X‖²‖M‖) must stay below 1e308")
