@@ -7,6 +7,7 @@ dtype; parametrise ``(dtype, tol)`` together with :data:`DTYPE_TOL`.
 from __future__ import annotations
 
 import os
+import sys
 
 from hypothesis import settings
 from hypothesis import strategies as st
@@ -14,7 +15,7 @@ from hypothesis import strategies as st
 __all__ = [
     "TOLERANCE", "DTYPE_TOL", "tolerance", "PROFILES", "register_profiles",
     "bounded_floats", "positive_floats", "rates", "vectors", "MODEL_FILE_HEAD",
-    "MODEL_FILE_MODEL",
+    "MODEL_FILE_MODEL", "INTERRUPTIBLE", "interruptible_exactflow",
 ]
 
 # relative tolerance of a float result against an exact (mpmath-50 or rational) value
@@ -84,3 +85,20 @@ MODEL_FILE_HEAD = ("import sympy as sp\n"
                    "eta = sp.Symbol('eta', positive=True)\n")
 MODEL_FILE_MODEL = ("MODEL = Model('m', (ParamGroup('x', (x,), eta), "
                     "ParamGroup('y', (y,), eta)), (eta,), LOSS)\n")
+
+
+#: Python code giving SIGINT Python's own handler in a child process: a
+#: shell's background job inherits SIGINT ignored, and Python then raises no
+#: KeyboardInterrupt.  Children start with this prefix instead of a
+#: ``preexec_fn``, which would run the test process's fork handlers (JAX warns
+#: at fork when it is loaded, an error under ``-W error``).
+INTERRUPTIBLE = ("import signal\n"
+                 "signal.signal(signal.SIGINT, signal.default_int_handler)\n")
+
+
+def interruptible_exactflow(*args: str) -> list[str]:
+    """The command line of ``python -m exactflow ARGS`` with SIGINT restored."""
+    code = INTERRUPTIBLE + ("import runpy, sys\nsys.argv[0] = 'exactflow'\n"
+                            "runpy.run_module('exactflow', run_name='__main__', "
+                            "alter_sys=True)\n")
+    return [sys.executable, "-c", code, *args]

@@ -7,13 +7,13 @@ from __future__ import annotations
 import os
 import signal
 import subprocess
-import sys
 import time
 from pathlib import Path
 
 import pytest
 from common import MODEL_FILE_HEAD as HEAD
 from common import MODEL_FILE_MODEL as MODEL
+from common import interruptible_exactflow
 
 from exactflow.cli import main
 
@@ -106,11 +106,9 @@ def test_sigint_exits_130_without_traceback_or_partial_files(tmp_path):
     env = {**os.environ, "PYTHONPATH": str(ROOT),
            "EXACTFLOW_CACHE_DIR": str(tmp_path / "cache")}
     proc = subprocess.Popen(
-        [sys.executable, "-m", "exactflow", "solve", "wide_linear_scalar",
-         "--kernel-dir", str(out_dir)],
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env, text=True,
-        # SIGINT as in a terminal (a shell's background job inherits it ignored)
-        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
+        interruptible_exactflow("solve", "wide_linear_scalar", "--kernel-dir",
+                                str(out_dir)),
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env, text=True)
     time.sleep(4.0)  # imports done (≈ 1 s), inside the ≈ 13 s of cold symbolic work
     proc.send_signal(signal.SIGINT)
     out, err = proc.communicate(timeout=120)

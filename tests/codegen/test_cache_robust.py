@@ -20,6 +20,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 from codegen_cases import lambdified, sample, spec
+from common import INTERRUPTIBLE
 
 from exactflow.codegen.artefacts import Artefacts, store
 from exactflow.codegen.cache import (
@@ -271,12 +272,6 @@ def test_interrupted_write_leaves_no_file(tmp_path, monkeypatch, where):
     assert list(tmp_path.iterdir()) == []
 
 
-def _interruptible():
-    """SIGINT as in a terminal: a shell's background job inherits it ignored,
-    and Python then installs no KeyboardInterrupt handler."""
-    signal.signal(signal.SIGINT, signal.SIG_DFL)
-
-
 def test_interrupted_generation_leaves_no_partial_file(tmp_path):
     """SIGINT at several moments while a process generates kernels: whatever
     it left in the cache is whole (each text hashes to its name)."""
@@ -290,10 +285,9 @@ def test_interrupted_generation_leaves_no_partial_file(tmp_path):
             "    load_cached('numpy', Artefacts(f'interrupt-{i}'),\n"
             "                lambda: spec('mixed', name=f'k{i % 50}'))\n")
     for delay in (0.05, 0.2, 0.5):
-        proc = subprocess.Popen([sys.executable, "-c", code], env=_env(cache),
-                                preexec_fn=_interruptible,
-                                stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                                text=True)
+        proc = subprocess.Popen([sys.executable, "-c", INTERRUPTIBLE + code],
+                                env=_env(cache), stdout=subprocess.PIPE,
+                                stderr=subprocess.PIPE, text=True)
         assert proc.stdout.readline().strip() == "start"
         time.sleep(delay)
         proc.send_signal(signal.SIGINT)

@@ -7,12 +7,12 @@ from __future__ import annotations
 import os
 import signal
 import subprocess
-import sys
 import time
 from pathlib import Path
 
 import numpy as np
 import pytest
+from common import interruptible_exactflow
 
 from exactflow.cli import main
 
@@ -34,11 +34,9 @@ def test_sweep_interrupted_then_resumed_equals_the_uninterrupted_run(tmp_path):
     pytest.importorskip("zarr")
     store = tmp_path / "interrupted"
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "exactflow", *ARGS, "-o", str(store)],
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env, text=True,
-        # SIGINT as in a terminal (a shell's background job inherits it ignored)
-        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
+    proc = subprocess.Popen(interruptible_exactflow(*ARGS, "-o", str(store)),
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env,
+                            text=True)
     deadline = time.monotonic() + 120
     while _blocks_done(store) < 2 and proc.poll() is None \
             and time.monotonic() < deadline:
