@@ -41,6 +41,12 @@ def scales(fan_in, fan_out) -> dict[str, np.ndarray]:
         scale of a gradient entry) and ``target_norm`` = √(fan_out/fan_in), each of
         the broadcast shape: multipliers of a base standard deviation, rate and ε.
 
+    Notes
+    -----
+    Domain: positive sizes (integers or reals) from 1 to 1e12.  Accuracy: within
+    2 ulp of the exact values (checked against 40-digit arithmetic at the
+    corners 1 and 1e12).
+
     Examples
     --------
     >>> s = scales([32, 1024, 1024], [1024, 1024, 10])
@@ -142,6 +148,15 @@ def spectral_norm(A, rtol: float = 1e-3, maxiter: int = 500, v0=None,
     Returns
     -------
     float, or (float, ndarray)
+
+    Notes
+    -----
+    Domain: finite matrices of any shape with entries in {0} ∪ ±[1e-150,
+    1e150] (the matrix is scaled to unit size first where its squares would
+    leave the float range).  Accuracy: a side at most 128, within 8 ulp of
+    the 40-digit top singular value (at the corners 1e±150 and for rank one);
+    Lanczos (both sides above 128), within ``rtol`` relative, from below (a
+    Ritz value), checked against LAPACK's SVD.
 
     Examples
     --------
