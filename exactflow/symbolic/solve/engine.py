@@ -15,6 +15,7 @@ import sympy as sp
 
 from ..proof.verify import Solution
 from ..spec.flow import GradientFlow
+from .branches import fixed_branch, rest_branch, zero_b_branch
 from .checks import claim, pointwise_claim
 from .reduce import ReducedSystem
 from .result import SolveResult
@@ -114,6 +115,25 @@ def _lift_checked(res, system, flow, sol, z0, points: int, residual: bool) -> No
     res.checks.append(claim("model initial condition",
                             res.solution.initial_residuals(), points=3,
                             max_ops=20000))
+    _branches(res, system, flow, sol, z0)
+
+
+def _branches(res, system, flow, sol, z0) -> None:
+    """The verified closed forms where the lift is 0/0 (:mod:`.branches`)."""
+    init = res.solution.initial
+    if system.slice is not None:
+        branch, why = zero_b_branch(system, flow, sol, z0, init)
+        if branch is None:
+            res.notes.append(f"no closed form at b = 0 ({why}): the kernel refuses "
+                             "inputs with b = 0")
+        else:
+            res.branches.append(branch)
+    fixed = fixed_branch(system, flow, init) if system.slice is not None \
+        else rest_branch(flow, init)
+    if fixed is not None:
+        res.branches.append(fixed)
+    for branch in res.branches:
+        res.checks += branch.checks
 
 
 def _name(res: SolveResult, name: str) -> None:
