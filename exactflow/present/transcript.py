@@ -61,6 +61,14 @@ def _sections(res) -> list[tuple[str, list[tuple[str, object]]]]:
                   "values at t = 0); initial values are the symbols *_init.")]
         items += [("eq", (x, e)) for x, e in res.solution.state.items()]
         out.append(("Solution (model state)", items))
+    for b in getattr(res, "branches", ()):
+        items = [("p", f"Where the form above is not finite — {b.where} — a closed form "
+                  "of its own, verified below; the kernel uses it there.")]
+        if b.constant:
+            items.append(("p", "θ(t) ≡ θ₀: the start is a fixed point."))
+        else:
+            items += [("eq", (x, e)) for x, e in b.solution.state.items()]
+        out.append((f"Solution ({b.solution.domain})", items))
     if res.quadrature is not None and res.reduced_solution is None:
         expr, var = res.quadrature
         out.append(("Time course", [("eq", (sp.Symbol(f"t({var})"), expr))]))

@@ -111,7 +111,7 @@ def fixed_branch(system, flow, init) -> Branch | None:
     safe = tuple(init[x] for x in S if x not in (sl.u, sl.r)) or \
         tuple(init[w] for w in sl.w)
     names = ", ".join(map(str, S))
-    where = f"fixed points: {names} = 0 on the slice"
+    where = "fixed points: " + ", ".join(f"{z} = 0" for z in zero)
     solution = Solution(t, {x: init[x] for x in flow.model.symbols}, dict(init),
                         domain=where)
     proof = claim(f"slice flow ≡ 0 at {names} = 0 (so θ(t) ≡ θ₀ there)",

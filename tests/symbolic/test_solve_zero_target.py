@@ -1,0 +1,171 @@
+"""The solver's single-neuron kernel where the rotation lift is 0/0 (issue 18,
+defect 4): a zero target b = β* = 0 (w stays on the ray of w₀) and the fixed
+points a₀ = 0, w₀·b = 0 (a saddle).  Checked against SciPy DOP853 on the raw
+flow, at long times against the logistic solution of the b = 0 flow evaluated
+by mpmath at 50 digits, and away from b = 0 against the catalog's closed form."""
+
+from __future__ import annotations
+
+import mpmath
+import numpy as np
+import pytest
+
+from exactflow import _api
+from exactflow.derivations import single_neuron as sn
+
+TIMES = np.array([0.0, 0.25, 1.0, 3.0])
+NAMES = ["t", "a_init", "beta_star0", "beta_star1", "eta_a", "eta_w", "w0_init",
+         "w1_init"]
+RAISE = {"divide": "raise", "invalid": "raise", "over": "raise"}  # underflow is fine
+
+
+@pytest.fixture(scope="module")
+def res():
+    res = _api.solve("single_neuron")
+    assert res.verified
+    assert [str(x) for x in res.kernel_exprs().inputs] == NAMES
+    return res
+
+
+@pytest.fixture(scope="module")
+def kernel(res):
+    return res.kernel()
+
+
+def _raw_flow(t, y, eta_a, eta_w, beta):
+    """θ̇ = −η⊙∇L for L = ½‖a w − β*‖² (whitened inputs), written out by hand."""
+    a, w = y[0], y[1:]
+    res = a * w - beta
+    return [-eta_a * (w @ res), *(-eta_w * a * res)]
+
+
+def _dop853(a0, w0, eta_a, eta_w, beta, times=TIMES):
+    from scipy.integrate import solve_ivp
+
+    ref = solve_ivp(_raw_flow, (0.0, times[-1]), [a0, *w0], method="DOP853",
+                    t_eval=times, rtol=1e-13, atol=1e-15,
+                    args=(eta_a, eta_w, np.asarray(beta, dtype=float)))
+    assert ref.success
+    return ref.y
+
+
+ZERO_TARGET = [
+    (0.7, (0.3, 0.2), 1.0, 1.0),               # the reported case, δ > 0
+    (0.2, (0.9, -0.5), 1.3, 0.6),              # δ < 0
+    (0.5, (0.0, 0.5), 1.0, 1.0),               # exactly balanced, δ = 0
+    (0.6, (0.3, 0.4), 2.0, 0.5),               # balanced, δ = 0 up to rounding
+    (-0.4, (0.0, 0.0), 1.0, 2.0),              # w₀ = 0
+    (0.0, (0.3, -0.1), 1.0, 1.0),              # a₀ = 0
+]
+
+
+@pytest.mark.parametrize("a0, w0, eta_a, eta_w", ZERO_TARGET)
+def test_zero_target_matches_dop853(kernel, a0, w0, eta_a, eta_w):
+    ref = _dop853(a0, w0, eta_a, eta_w, (0.0, 0.0))
+    with np.errstate(**RAISE):
+        got = np.array(kernel(TIMES, a0, 0.0, 0.0, eta_a, eta_w, *w0))
+    assert np.all(np.isfinite(got))
+    np.testing.assert_allclose(got, ref, rtol=1e-11, atol=1e-13)
+
+
+def _logistic_mp(a0, w0, eta_a, eta_w, t):
+    """b = 0: p = a², q = ‖w‖² obey ṗ = −2η_a p q, q̇ = −2η_w p q with
+    δ = η_w p − η_a q conserved, so p = p₀/(e^{−2δt} + η_w p₀(1 − e^{−2δt})/δ)
+    and q = q₀/(e^{2δt} + η_a q₀(e^{2δt} − 1)/δ) (δ = 0: 1 + 2η p₀ t below), so
+    w(t) = w₀·√(q/q₀)."""
+    with mpmath.workdps(50):
+        a0, eta_a, eta_w, t = map(mpmath.mpf, (a0, eta_a, eta_w, t))
+        w0 = [mpmath.mpf(x) for x in w0]
+        p0, q0 = a0**2, sum(x**2 for x in w0)
+        delta = eta_w * p0 - eta_a * q0
+        if delta == 0:
+            p = p0 / (1 + 2 * eta_w * p0 * t)
+            q_ratio = 1 / (1 + 2 * eta_a * q0 * t)
+        else:
+            e = mpmath.exp(-2 * delta * t)
+            p = p0 / (e + eta_w * p0 * (1 - e) / delta)
+            q_ratio = 1 / (1 / e + eta_a * q0 * (1 / e - 1) / delta)
+        a = mpmath.sign(a0) * mpmath.sqrt(p)
+        scale = mpmath.sqrt(q_ratio)
+        return [float(a)] + [float(x * scale) for x in w0]
+
+
+@pytest.mark.parametrize("a0, w0, eta_a, eta_w", ZERO_TARGET)
+def test_zero_target_long_times_against_mpmath(kernel, a0, w0, eta_a, eta_w):
+    times = np.array([10.0, 1e3, 1e6])
+    with np.errstate(**RAISE):
+        got = np.array(kernel(times, a0, 0.0, 0.0, eta_a, eta_w, *w0))
+    for k, tk in enumerate(times):
+        want = np.array(_logistic_mp(a0, w0, eta_a, eta_w, tk))
+        # e^{δt} with δ rounded: relative error ~ eps·|δ|·t (kernel_reference)
+        tol = 1e-12 + 1e-14 * tk
+        np.testing.assert_allclose(got[:, k], want, rtol=tol, atol=1e-300)
+
+
+@pytest.mark.parametrize("a0, w0, beta", [
+    (0.0, (0.0, 0.0), (0.6, -1.1)),            # the origin: a saddle
+    (0.0, (-0.4, 0.3), (0.3, 0.4)),            # a₀ = 0, w₀ ⊥ β*: also fixed
+])
+def test_fixed_points_return_the_start(kernel, a0, w0, beta):
+    times = np.array([0.0, 1.0, 1e3, 1e6])
+    assert np.allclose(_dop853(a0, w0, 1.0, 1.0, beta, times[:2])[:, -1],
+                       [a0, *w0], atol=1e-15)
+    with np.errstate(**RAISE):
+        got = np.array(kernel(times, a0, *beta, 1.0, 1.0, *w0))
+    np.testing.assert_array_equal(got, np.repeat([[a0], *[[x] for x in w0]], 4, 1))
+
+
+def test_nonzero_target_unchanged(kernel):
+    """Away from the branches the generic closed form is used: equal to the
+    catalog's trajectory, also next to a saddle (a₀ = 0, w₀ = 0 plus 1e-8)."""
+    beta = np.array([0.6, -1.1])
+    for a0, w0, eta_a, eta_w in [(0.7, (0.3, 0.2), 1.3, 0.8),
+                                 (1e-8, (0.0, 1e-8), 1.0, 1.0)]:
+        got = np.array(kernel(TIMES, a0, *beta, eta_a, eta_w, *w0))
+        a, w = sn.trajectory(TIMES, a0, np.array(w0), beta, eta_a, eta_w)
+        np.testing.assert_allclose(got[0], a, rtol=1e-10, atol=1e-14)
+        np.testing.assert_allclose(got[1:], np.moveaxis(w, -1, 0), rtol=1e-10,
+                                   atol=1e-14)
+
+
+def test_branches_are_selected_per_point(kernel):
+    """One broadcast call mixing b = 0, a fixed point and generic starts gives
+    each column what a call with that start alone gives."""
+    a0 = np.array([0.7, 0.0, 0.5, 0.0])
+    b0 = np.array([0.0, 1.0, 0.0, 0.6])
+    b1 = np.array([0.0, 0.0, 0.0, -1.1])
+    w0 = np.array([0.3, 0.0, 0.2, 0.0])
+    with np.errstate(**RAISE):
+        got = np.array(kernel(TIMES[:, None], a0, b0, b1, 1.0, 1.0, w0, 0.2))
+    for j in range(4):
+        alone = np.array(kernel(TIMES, a0[j], b0[j], b1[j], 1.0, 1.0, w0[j], 0.2))
+        np.testing.assert_array_equal(got[:, :, j], alone)
+        ref = _dop853(a0[j], (w0[j], 0.2), 1.0, 1.0, (b0[j], b1[j]))
+        np.testing.assert_allclose(alone, ref, rtol=1e-10, atol=1e-13)
+
+
+def test_target_below_the_normal_range_is_refused(kernel, res):
+    with pytest.raises(ValueError, match="beta_star0, beta_star1"):
+        kernel(TIMES, 0.7, 1e-160, 0.0, 1.0, 1.0, 0.3, 0.2)
+    with pytest.raises(ValueError, match="beta_star0, beta_star1"):
+        res.kernel(dtype="float32")(TIMES, 0.7, 1e-20, 0.0, 1.0, 1.0, 0.3, 0.2)
+    got = res.kernel(dtype="float32")(TIMES, 0.7, 0.0, 0.0, 1.0, 1.0, 0.3, 0.2)
+    ref = _dop853(0.7, (0.3, 0.2), 1.0, 1.0, (0.0, 0.0))
+    np.testing.assert_allclose(np.array(got), ref, rtol=2e-5, atol=1e-6)
+
+
+def test_branches_are_verified_and_reported(res):
+    from exactflow.present.transcript import transcript
+
+    kinds = {b.kernel for b in res.branches}
+    assert kinds == {"exact_zero_b", "exact_fixed"}
+    for b in res.branches:
+        assert b.checks and all(c.passed for c in b.checks)
+        assert all(c in res.checks for c in b.checks)
+    zero_b = next(b for b in res.branches if b.kernel == "exact_zero_b")
+    assert {c.method for c in zero_b.checks} == {"symbolic"}
+    text = transcript(res, "text")
+    assert "no data direction" in text and "fixed point" in text
+    assert "model flow residual ≡ 0 (b = 0" in text
+    latex = transcript(res, "latex")
+    assert "fixed point" in latex
