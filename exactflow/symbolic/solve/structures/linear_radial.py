@@ -11,6 +11,7 @@ from __future__ import annotations
 import sympy as sp
 
 from ..checks import claim
+from ..linsys import linear_solution
 from ..recipes import exp_integral, expm
 from .base import Applied, Match, Structure, polys, t
 
@@ -49,10 +50,10 @@ class LinearRadial(Structure):
             for j in range(i + 1, n):
                 e = nf(R[i] * zs[j] - R[j] * zs[i])
                 eqs += sp.Poly(e, *zs).coeffs()
-        sol = sp.solve(eqs, list(k), dict=True)
-        if not sol:
+        sol = linear_solution(eqs, list(k))
+        if sol is None:
             return None
-        K = k.xreplace(sol[0]).xreplace({x: 0 for x in k})
+        K = k.xreplace(sol).xreplace({x: 0 for x in k})
         R = sp.Matrix([nf(p.as_expr()) for p in P]) - K * z
         if all(sp.expand(e) == 0 for e in R):
             return None  # linear, handled elsewhere
