@@ -62,8 +62,9 @@ def _sections(res) -> list[tuple[str, list[tuple[str, object]]]]:
         items += [("eq", (x, e)) for x, e in res.solution.state.items()]
         out.append(("Solution (model state)", items))
     for b in getattr(res, "branches", ()):
-        items = [("p", f"Where the form above is not finite — {b.where} — a closed form "
-                  "of its own, verified below; the kernel uses it there.")]
+        items = [("p", f"Where the form above is not finite — {b.where} — a "
+                  "closed form of its own, verified below; the kernel uses it "
+                  "there.")]
         if b.constant:
             items.append(("p", "θ(t) ≡ θ₀: the start is a fixed point."))
         else:

@@ -169,3 +169,21 @@ def test_branches_are_verified_and_reported(res):
     assert "model flow residual ≡ 0 (b = 0" in text
     latex = transcript(res, "latex")
     assert "fixed point" in latex
+
+
+def test_jax_kernel_selects_under_jit_and_grad(res, kernel):
+    """The selection is made with the arrays' own module: under ``jax.jit`` every
+    branch is evaluated and chosen by ``where``; values equal the NumPy kernel and
+    the derivative at b = 0 equals a central difference."""
+    jax = pytest.importorskip("jax")
+    jax.config.update("jax_enable_x64", True)
+    fj = res.kernel("jax")
+    f = jax.jit(lambda t, a0, b0: fj(t, a0, b0, 0.0, 1.0, 1.0, 0.3, 0.2)[0])
+    for b0 in (0.0, 0.5):
+        want = kernel(TIMES, 0.7, b0, 0.0, 1.0, 1.0, 0.3, 0.2)[0]
+        np.testing.assert_allclose(np.asarray(f(TIMES, 0.7, b0)), want, rtol=1e-12)
+    grad = float(jax.grad(lambda a0: f(1.0, a0, 0.0))(0.7))
+    h = 1e-5
+    fd = (kernel(1.0, 0.7 + h, 0.0, 0.0, 1.0, 1.0, 0.3, 0.2)[0]
+          - kernel(1.0, 0.7 - h, 0.0, 0.0, 1.0, 1.0, 0.3, 0.2)[0]) / (2 * h)
+    assert np.isfinite(grad) and abs(grad - float(fd)) < 1e-8

@@ -27,12 +27,13 @@ def _namespace(args):
     return np
 
 
-def _concrete_any(mask) -> bool:
-    """``mask.any()`` as a bool; True when it is not concrete (traced)."""
+def _concrete_any(mask, traced: bool = True) -> bool:
+    """``mask.any()`` as a bool; ``traced`` when it is not concrete (under
+    tracing: every branch is evaluated, no argument check can be made)."""
     try:
         return bool(mask.any())
     except TypeError:  # a tracer: no data-dependent control flow
-        return True
+        return traced
 
 
 class BranchKernel:
@@ -122,13 +123,13 @@ class BranchKernel:
         zero = functools.reduce(lambda m, i: m & (arrays[i] == 0),
                                 self.direction[1:], arrays[self.direction[0]] == 0)
         covered = any(b[0].kernel == "exact_zero_b" for b in self.branches)
-        if not covered and _concrete_any(zero):
+        if not covered and _concrete_any(zero, traced=False):
             raise ValueError(f"{names}: all zero at some point, where this closed "
                              "form is 0/0 and no other was found")
         squares = sum(xp.asarray(arrays[i], dtype=self.dtype)**2
                       for i in self.direction)
         tiny = xp.finfo(self.dtype).tiny
-        if _concrete_any((squares < tiny) & ~zero):
+        if _concrete_any((squares < tiny) & ~zero, traced=False):
             raise ValueError(
                 f"{names}: their sum of squares is below {tiny:.3g} but not zero "
                 f"at some point: the closed form divides by it ({self.dtype} "
