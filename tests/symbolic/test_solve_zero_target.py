@@ -187,3 +187,23 @@ def test_jax_kernel_selects_under_jit_and_grad(res, kernel):
     fd = (kernel(1.0, 0.7 + h, 0.0, 0.0, 1.0, 1.0, 0.3, 0.2)[0]
           - kernel(1.0, 0.7 - h, 0.0, 0.0, 1.0, 1.0, 0.3, 0.2)[0]) / (2 * h)
     assert np.isfinite(grad) and abs(grad - float(fd)) < 1e-8
+
+
+def test_kernel_dir_writes_the_branch_kernel(res, tmp_path):
+    """``solve --kernel-dir`` writes the b = 0 kernel beside the generic one and
+    names both in the transcript; the written module agrees with the DOP853
+    reference at b = 0."""
+    import runpy
+
+    from exactflow.cli.solve import _write_kernel
+
+    assert _write_kernel(res, str(tmp_path), "numpy", "float64") == 0
+    (zero_b,) = tmp_path.glob("*_exact_zero_b_numpy_float64.py")
+    assert len(list(tmp_path.glob("*_exact_numpy_float64.py"))) == 1
+    text = dict(res.recipe)["Kernel"]
+    assert zero_b.name in text and "θ(t) ≡ θ₀" in text
+    f = runpy.run_path(str(zero_b))["exact_zero_b"]
+    got = np.array(f(TIMES, 0.7, 1.0, 1.0, 0.3, 0.2))  # t, a0, η_a, η_w, w0
+    np.testing.assert_allclose(got, _dop853(0.7, (0.3, 0.2), 1.0, 1.0, (0.0, 0.0)),
+                               rtol=1e-11, atol=1e-13)
+    res.recipe.remove(("Kernel", text))  # the module-scoped result stays as solved
