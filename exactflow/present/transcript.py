@@ -9,6 +9,8 @@ text, Markdown or LaTeX (a fragment that compiles with ``amsmath``).
 
 from __future__ import annotations
 
+import functools
+
 import sympy as sp
 
 from .equations import align_rows
@@ -87,8 +89,14 @@ def _sections(res) -> list[tuple[str, list[tuple[str, object]]]]:
     return out
 
 
+@functools.lru_cache(maxsize=256)
+def _sstr(expr) -> str:
+    """``sp.sstr``, remembered: a lifted solution often repeats the reduced one."""
+    return sp.sstr(expr)
+
+
 def _text_eq(lhs, rhs) -> str:
-    r = sp.sstr(rhs)
+    r = _sstr(rhs)
     if len(r) > MAX_CHARS:
         r = f"({len(r)} characters; see SolveResult in Python)"
     lhs_s = (f"d{lhs.args[0]}/dt" if isinstance(lhs, sp.Derivative)
