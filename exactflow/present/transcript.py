@@ -96,7 +96,7 @@ def _sstr(expr) -> str:
 
 
 def _text_eq(lhs, rhs) -> str:
-    r = _sstr(rhs)
+    r = _sstr(rhs) if isinstance(rhs, sp.Basic) else sp.sstr(rhs)
     if len(r) > MAX_CHARS:
         r = f"({len(r)} characters; see SolveResult in Python)"
     lhs_s = (f"d{lhs.args[0]}/dt" if isinstance(lhs, sp.Derivative)
