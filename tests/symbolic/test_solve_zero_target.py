@@ -207,3 +207,34 @@ def test_kernel_dir_writes_the_branch_kernel(res, tmp_path):
     np.testing.assert_allclose(got, _dop853(0.7, (0.3, 0.2), 1.0, 1.0, (0.0, 0.0)),
                                rtol=1e-11, atol=1e-13)
     res.recipe.remove(("Kernel", text))  # the module-scoped result stays as solved
+
+
+def test_balanced_two_layer_zero_target_matches_dop853():
+    """The λ-balanced entry's rotation slice (b = the row of Σyx) has its b = 0
+    closed form too: W₁ stays on its ray.  Against DOP853 on the raw flow
+    Ẇ₁ = η W₂ᵀ(Σ − W₂W₁), Ẇ₂ = η (Σ − W₂W₁)W₁ᵀ with Σ = 0, and at the fixed point
+    W₂ = 0, W₁·Σ = 0 the start comes back."""
+    from scipy.integrate import solve_ivp
+
+    res = _api.solve("two_layer_linear_balanced")
+    assert res.verified and {b.kernel for b in res.branches} == {"exact_zero_b",
+                                                                 "exact_fixed"}
+    names = [str(x) for x in res.kernel_exprs().inputs]
+    assert names == ["t", "W1_0_0_init", "W1_0_1_init", "W2_0_0_init", "eta",
+                     "sigma_yx_0_0", "sigma_yx_0_1"]
+    f = res.kernel()
+    eta, times = 1.3, np.array([0.0, 0.5, 2.0, 8.0])
+
+    def rhs(_t, y):
+        R = -y[2] * y[:2]                      # Σ − W₂W₁ with Σ = 0
+        return eta * np.array([*(y[2] * R), R @ y[:2]])
+
+    for w1, w2 in [((0.4, -0.3), 0.9), ((0.3, 0.1), 0.05), ((0.0, 0.0), -0.7)]:
+        ref = solve_ivp(rhs, (0.0, times[-1]), [*w1, w2], method="DOP853",
+                        t_eval=times, rtol=1e-13, atol=1e-15).y
+        with np.errstate(**RAISE):
+            got = np.array(f(times, *w1, w2, eta, 0.0, 0.0))
+        np.testing.assert_allclose(got, ref, rtol=1e-11, atol=1e-13)
+    with np.errstate(**RAISE):
+        got = np.array(f(np.array([0.0, 1e3]), 0.4, 0.3, 0.0, eta, 0.6, -0.8))
+    np.testing.assert_array_equal(got, [[0.4, 0.4], [0.3, 0.3], [0.0, 0.0]])
