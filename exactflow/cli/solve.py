@@ -118,9 +118,19 @@ def _write_kernel(res, directory: str, target: str, dtype: str) -> int:
     Path(directory).mkdir(parents=True, exist_ok=True)
     path = write_kernel(res, "exact", target, dtype, directory)
     kx = res.kernel_exprs()
-    res.recipe.append(("Kernel", (
-        f"{path} ({target}, {dtype}): exact(" + ", ".join(map(str, kx.inputs))
-        + ") -> (" + ", ".join(n for n, _ in kx.outputs) + "); every argument "
-        "broadcasts, t is evaluated growth-scaled (no overflow where the value "
-        "is finite).")))
+    text = (f"{path} ({target}, {dtype}): exact(" + ", ".join(map(str, kx.inputs))
+            + ") -> (" + ", ".join(n for n, _ in kx.outputs) + "); every argument "
+            "broadcasts, t is evaluated growth-scaled (no overflow where the value "
+            "is finite).")
+    for b in res.branches if res.solution is not None else ():
+        if b.constant:
+            text += f" Where {b.where}: θ(t) ≡ θ₀ (no kernel needed)."
+            continue
+        bx = res.kernel_exprs(b.kernel)
+        where = write_kernel(res, b.kernel, target, dtype, directory)
+        text += (f" Where {b.where}: {where}, {b.kernel}("
+                 + ", ".join(map(str, bx.inputs)) + ").")
+    if res.branches:
+        text += (" SolveResult.kernel() selects among them per point.")
+    res.recipe.append(("Kernel", text))
     return 0

@@ -9,6 +9,8 @@ text, Markdown or LaTeX (a fragment that compiles with ``amsmath``).
 
 from __future__ import annotations
 
+import functools
+
 import sympy as sp
 
 from .equations import align_rows
@@ -61,6 +63,15 @@ def _sections(res) -> list[tuple[str, list[tuple[str, object]]]]:
                   "values at t = 0); initial values are the symbols *_init.")]
         items += [("eq", (x, e)) for x, e in res.solution.state.items()]
         out.append(("Solution (model state)", items))
+    for b in getattr(res, "branches", ()):
+        items = [("p", f"Where the form above is not finite — {b.where} — a "
+                  "closed form of its own, verified below; the kernel uses it "
+                  "there.")]
+        if b.constant:
+            items.append(("p", "θ(t) ≡ θ₀: the start is a fixed point."))
+        else:
+            items += [("eq", (x, e)) for x, e in b.solution.state.items()]
+        out.append((f"Solution ({b.solution.domain})", items))
     if res.quadrature is not None and res.reduced_solution is None:
         expr, var = res.quadrature
         out.append(("Time course", [("eq", (sp.Symbol(f"t({var})"), expr))]))
@@ -78,8 +89,14 @@ def _sections(res) -> list[tuple[str, list[tuple[str, object]]]]:
     return out
 
 
+@functools.lru_cache(maxsize=256)
+def _sstr(expr) -> str:
+    """``sp.sstr``, remembered: a lifted solution often repeats the reduced one."""
+    return sp.sstr(expr)
+
+
 def _text_eq(lhs, rhs) -> str:
-    r = sp.sstr(rhs)
+    r = _sstr(rhs) if isinstance(rhs, sp.Basic) else sp.sstr(rhs)
     if len(r) > MAX_CHARS:
         r = f"({len(r)} characters; see SolveResult in Python)"
     lhs_s = (f"d{lhs.args[0]}/dt" if isinstance(lhs, sp.Derivative)

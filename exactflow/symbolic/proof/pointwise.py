@@ -95,7 +95,9 @@ def pointwise_zero(build: Callable[[dict], Sequence[sp.Expr]],
                    symbols: Iterable[sp.Symbol], *, points: int = 2, seed: int = 0,
                    sampler: Callable[[random.Random], dict] | None = None,
                    inner_points: int = 2, max_ops: int = 4000,
-                   max_degree: int = 64, tries: int = 16) -> ZeroCheck:
+                   max_degree: int = 64, tries: int = 16,
+                   preview: Callable[[dict], Sequence[sp.Expr]] | None = None,
+                   ) -> ZeroCheck:
     """Check that ``build(values)`` is a list of zeros at random ``values``.
 
     Parameters
@@ -115,6 +117,11 @@ def pointwise_zero(build: Callable[[dict], Sequence[sp.Expr]],
         Above this :func:`exp_degree` a point is checked by the mpmath stage
         only (reported as such); up to ``tries`` draws are made per point to
         find one below it.
+    preview : callable, optional
+        ``preview(values) -> [expr, ...]``, cheaper expressions (e.g. the closed
+        form itself, before differentiating) whose exponential degree is also
+        required to be at most ``max_degree``: a draw above it is redrawn without
+        calling ``build`` (not on the last try).
 
     Returns
     -------
@@ -126,10 +133,13 @@ def pointwise_zero(build: Callable[[dict], Sequence[sp.Expr]],
     symbols = tuple(symbols)
     methods, worst = set(), 0.0
     for _ in range(points):
-        for _attempt in range(tries):  # prefer a point of low exponential degree
+        for attempt in range(tries):  # prefer a point of low exponential degree
             values = sampler(rng) if sampler is not None else rational_point(
                 symbols, rng)
             values = {s: sp.nsimplify(v) for s, v in values.items()}
+            if preview is not None and attempt < tries - 1 and any(
+                    exp_degree(e) > max_degree for e in preview(values)):
+                continue
             exprs = build(values)
             if all(exp_degree(e) <= max_degree for e in exprs):
                 break

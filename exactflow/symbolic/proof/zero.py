@@ -24,6 +24,7 @@ A non-zero value at any exact point is a witness that the expression is not zero
 
 from __future__ import annotations
 
+import functools
 import random
 from dataclasses import dataclass
 from fractions import Fraction
@@ -64,6 +65,16 @@ class _Algebraic:
     exponentials: tuple[sp.Symbol, ...]
 
 
+@functools.lru_cache(maxsize=4096)
+def _factor(base: sp.Expr) -> sp.Expr | None:
+    """``sp.factor(base)`` (None for a radicand of more than 200 operations, left
+    as it is), remembered: the same radicand recurs in every component of a
+    residual and under several exponents (√b, 1/√b, b^{3/2})."""
+    if sp.count_ops(base) > 200:
+        return None
+    return sp.factor(base)
+
+
 def algebraize(expr: sp.Expr) -> _Algebraic:
     """Rewrite ``expr`` as a rational function of symbols, radicals and exponentials."""
     expr = sp.sympify(expr)
@@ -83,9 +94,8 @@ def algebraize(expr: sp.Expr) -> _Algebraic:
 
     def factored(e: sp.Pow) -> sp.Expr:
         # sqrt((x**2 + 1)**2) -> x**2 + 1 when SymPy can see the sign
-        if sp.count_ops(e.base) > 200:
-            return e
-        return sp.Pow(sp.factor(e.base), e.exp)
+        base = _factor(e.base)
+        return e if base is None else sp.Pow(base, e.exp)
 
     expr = expr.replace(is_radical, factored)
     radicals: dict[sp.Expr, tuple[sp.Symbol, int]] = {}

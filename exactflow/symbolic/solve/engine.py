@@ -9,12 +9,14 @@ match, recipe and lemmas) lives in its own module of :mod:`.structures`.
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 
 import sympy as sp
 
 from ..proof.verify import Solution
 from ..spec.flow import GradientFlow
+from .branches import fixed_branch, rest_branch, zero_b_branch
 from .checks import claim, pointwise_claim
 from .reduce import ReducedSystem
 from .result import SolveResult
@@ -86,34 +88,66 @@ def solve(system: ReducedSystem, flow: GradientFlow | None = None,
                               sp.Matrix([z0[x] for x in system.coords]))
     res.checks += lemmas
     # with the recipe's lemmas proven, one random point is further evidence
-    res.checks.append(pointwise_claim(
-        "reduced ODE residual ≡ 0", at,
-        {x: f.xreplace(level) for x, f in zip(system.coords, system.rhs)},
-        points=1 if lemmas else 2))
+    rhs = {x: f.xreplace(level) for x, f in zip(system.coords, system.rhs)}
+    reduced = pointwise_claim("reduced ODE residual ≡ 0", at, rhs,
+                              points=1 if lemmas else 2)
+    res.checks.append(reduced)
     res.checks.append(claim("reduced initial condition",
                             [at[x].subs(t, 0) - z0[x] for x in system.coords],
                             points=3, max_ops=20000))
     _lift_checked(res, system, flow, sol, z0, points=1 if lemmas else 2,
                   residual=system.slice is not None
-                  or any(c not in system.values for c in system.constants))
+                  or any(c not in system.values for c in system.constants),
+                  proven=(at, rhs, reduced))
     _name(res, name)
     return res
 
 
-def _lift_checked(res, system, flow, sol, z0, points: int, residual: bool) -> None:
+def _lift_checked(res, system, flow, sol, z0, points: int, residual: bool,
+                  proven=None) -> None:
     """Lift ``sol`` to the model's state when the system is in its coordinates,
-    and check the lift: initial condition, and (``residual``) the model flow."""
+    and check the lift: initial condition, and (``residual``) the model flow.
+
+    ``proven`` is ``(state, rhs, result)`` of the reduced residual check: when
+    the lift and the model's flow are those very expressions (no slice, every
+    constant at its initial value), the lifted residual is the same identity and
+    that result is reported for it, with its method."""
     if flow is None or system.coords != tuple(
             system.slice.state if system.slice else flow.model.symbols):
         return
     res.solution = _lift(system, flow, sol, z0)
-    if residual:
-        res.checks.append(pointwise_claim(
-            "model flow residual ≡ 0 (lifted solution)", res.solution.state,
-            flow.equations, points=points))
+    name = "model flow residual ≡ 0 (lifted solution)"
+    if residual and proven is not None and proven[0] == res.solution.state \
+            and proven[1] == dict(flow.equations):
+        done = proven[2]
+        res.checks.append(dataclasses.replace(
+            done, name=name, seconds=0.0, detail=f"{done.detail}; the same closed "
+            "form and right-hand side as the reduced ODE residual"))
+    elif residual:
+        res.checks.append(pointwise_claim(name, res.solution.state, flow.equations,
+                                          points=points))
     res.checks.append(claim("model initial condition",
                             res.solution.initial_residuals(), points=3,
                             max_ops=20000))
+    _branches(res, system, flow, sol, z0)
+
+
+def _branches(res, system, flow, sol, z0) -> None:
+    """The verified closed forms where the lift is 0/0 (:mod:`.branches`)."""
+    init = res.solution.initial
+    if system.slice is not None:
+        branch, why = zero_b_branch(system, flow, sol, z0, init)
+        if branch is None:
+            res.notes.append(f"no closed form at b = 0 ({why}): the kernel refuses "
+                             "inputs with b = 0")
+        else:
+            res.branches.append(branch)
+    fixed = fixed_branch(system, flow, init) if system.slice is not None \
+        else rest_branch(flow, init)
+    if fixed is not None:
+        res.branches.append(fixed)
+    for branch in res.branches:
+        res.checks += branch.checks
 
 
 def _name(res: SolveResult, name: str) -> None:

@@ -26,6 +26,7 @@ import itertools
 
 import sympy as sp
 
+from .linsys import linear_solution
 from .recipes import _blocks, exp_integral, expm
 
 __all__ = ["match_matrix_riccati", "solve_matrix_riccati", "p_symbols"]
@@ -90,18 +91,18 @@ def match_matrix_riccati(sys, groups):
                 break
             eqs += sp.Poly(nf(num), *zs).coeffs()
         else:
-            sol = sp.solve(eqs, unknowns, dict=True)
-            if not sol:
+            sol = linear_solution(eqs, unknowns)
+            if sol is None:
                 continue
             # on the level set γ may be free (γQQᵀQ trades against λQ): take the
             # γ whose cubic term matches Q̇'s cubic part summed at z = 1
             ones = {z: 1 for z in zs}
             cubic = sum(_degree_part(e, zs, 3).xreplace(ones) for e in R)
             fix = {u: 0 for u in unknowns}
-            if sp.sympify(gamma.xreplace(sol[0])).has(gamma):
+            if sp.sympify(gamma.xreplace(sol)).has(gamma):
                 fix[gamma] = -cubic / sum((Q * Q.T * Q).xreplace(ones))
-            Fv = F.xreplace(sol[0]).xreplace(fix).xreplace(fix)
-            gv = gamma.xreplace(sol[0]).xreplace(fix)
+            Fv = F.xreplace(sol).xreplace(fix).xreplace(fix)
+            gv = gamma.xreplace(sol).xreplace(fix)
             if gv == 0 or any(x.free_symbols & set(zs) for x in list(Fv) + [gv]):
                 continue
             # exact check of the instance (free parameters set to 0)

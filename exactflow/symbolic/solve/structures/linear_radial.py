@@ -11,6 +11,7 @@ from __future__ import annotations
 import sympy as sp
 
 from ..checks import claim
+from ..linsys import linear_solution
 from ..recipes import exp_integral, expm
 from .base import Applied, Match, Structure, polys, t
 
@@ -31,8 +32,10 @@ class LinearRadial(Structure):
             return None
         rels = [r for r in sys.relations if r.free_symbols & set(zs)]
         k = sp.Matrix(n, n, lambda i, j: sp.Dummy(f"k{i}{j}"))
+        # the unknowns k enter linearly and the relations do not contain them:
+        # normal forms over the constants' field only, combined linearly in k
         consts = set().union(*(e.free_symbols for e in sys.rhs), *(
-            r.free_symbols for r in rels), set(k)) - set(zs)
+            r.free_symbols for r in rels)) - set(zs)
         dom = sp.QQ.frac_field(*sorted(consts, key=sp.default_sort_key)) if consts \
             else sp.QQ
         gens = tuple(reversed(zs))
@@ -42,17 +45,28 @@ class LinearRadial(Structure):
             e = sp.expand(e)
             return sp.expand(G.reduce(e)[1]) if G is not None else e
 
+        products = {}
+
+        def nf_product(a, b):  # NF(z_a z_b), each pair once
+            key = (min(a, b), max(a, b))
+            if key not in products:
+                products[key] = nf(zs[a] * zs[b])
+            return products[key]
+
         z = sp.Matrix(zs)
-        R = sp.Matrix([p.as_expr() for p in P]) - k * z
+        Pe = [p.as_expr() for p in P]
         eqs = []
         for i in range(n):
             for j in range(i + 1, n):
-                e = nf(R[i] * zs[j] - R[j] * zs[i])
-                eqs += sp.Poly(e, *zs).coeffs()
-        sol = sp.solve(eqs, list(k), dict=True)
-        if not sol:
+                # NF((P − Kz)_i z_j − (P − Kz)_j z_i), linear in the entries of K
+                e = nf(Pe[i] * zs[j] - Pe[j] * zs[i]) + sum(
+                    k[j, m] * nf_product(m, i) - k[i, m] * nf_product(m, j)
+                    for m in range(n))
+                eqs += sp.Poly(sp.expand(e), *zs).coeffs()
+        sol = linear_solution(eqs, list(k))
+        if sol is None:
             return None
-        K = k.xreplace(sol[0]).xreplace({x: 0 for x in k})
+        K = k.xreplace(sol).xreplace({x: 0 for x in k})
         R = sp.Matrix([nf(p.as_expr()) for p in P]) - K * z
         if all(sp.expand(e) == 0 for e in R):
             return None  # linear, handled elsewhere
