@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 __all__ = [
     "TOLERANCE", "DTYPE_TOL", "tolerance", "PROFILES", "register_profiles",
     "bounded_floats", "positive_floats", "rates", "vectors", "MODEL_FILE_HEAD",
-    "MODEL_FILE_MODEL", "INTERRUPTIBLE", "interruptible_exactflow",
+    "MODEL_FILE_MODEL", "INTERRUPTIBLE", "interruptible_exactflow", "wait_cpu",
 ]
 
 # relative tolerance of a float result against an exact (mpmath-50 or rational) value
@@ -102,3 +102,26 @@ def interruptible_exactflow(*args: str) -> list[str]:
                             "runpy.run_module('exactflow', run_name='__main__', "
                             "alter_sys=True)\n")
     return [sys.executable, "-c", code, *args]
+
+
+def wait_cpu(proc, seconds: float, timeout: float = 120.0) -> None:
+    """Wait until the child ``proc`` has used ``seconds`` of CPU time (from
+    /proc: a point inside its work however loaded the machine is), or has
+    ended; where /proc is missing, wait ``3 * seconds`` of wall time."""
+    import time
+
+    stat = f"/proc/{proc.pid}/stat"
+    if not os.path.exists(stat):
+        time.sleep(3 * seconds)
+        return
+    tick = os.sysconf("SC_CLK_TCK")
+    deadline = time.monotonic() + timeout
+    while proc.poll() is None and time.monotonic() < deadline:
+        try:
+            with open(stat) as f:
+                fields = f.read().rsplit(")", 1)[1].split()
+        except OSError:  # ended meanwhile
+            return
+        if (int(fields[11]) + int(fields[12])) / tick >= seconds:
+            return
+        time.sleep(0.02)

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 from common import MODEL_FILE_HEAD as HEAD
 from common import MODEL_FILE_MODEL as MODEL
-from common import interruptible_exactflow
+from common import interruptible_exactflow, wait_cpu
 
 from exactflow.cli import main
 
@@ -109,9 +109,10 @@ def test_sigint_exits_130_without_traceback_or_partial_files(tmp_path):
         interruptible_exactflow("solve", "wide_linear_scalar", "--kernel-dir",
                                 str(out_dir)),
         stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env, text=True)
-    # imports done (≈ 0.5 s), inside the ≈ 3.5 s of cold symbolic work and kernel
-    # generation that follow (the whole run takes ≈ 4 s unloaded)
-    time.sleep(1.5)
+    # imports done (≈ 0.3 s of CPU), inside the ≈ 4 s of CPU of the cold symbolic
+    # work and kernel generation that follow, however loaded the machine is
+    wait_cpu(proc, 1.2)
+    assert proc.poll() is None, "the solve ended before it could be interrupted"
     proc.send_signal(signal.SIGINT)
     out, err = proc.communicate(timeout=120)
     assert proc.returncode == 130, (out, err)
