@@ -105,7 +105,12 @@ class _Writer:
                     acc = f"{p.ufunc('where')}({cond}, {value}, {acc})"
                 return [f"{name} = {acc}"]
             dest = self.view(ins.dest)
-            out = [] if acc == dest else [f"{p.ufunc('copyto')}({dest}, {acc})"]
+            default = ins.args[0]
+            # (no copy when the default was computed in place: same buffer, shape)
+            same = default[0] == "r" and (
+                self.prog.storage.get(default[1]) == self.prog.storage[ins.dest]
+                and self.group_of[default[1]] == self.group_of[ins.dest])
+            out = [] if same else [f"{p.ufunc('copyto')}({dest}, {acc})"]
             for pair in reversed(range(len(pairs))):
                 value, cond = pairs[pair]
                 copy = f"{p.ufunc('copyto')}({dest}, {value}, where={cond})"
@@ -113,7 +118,7 @@ class _Writer:
                     out += [f"if {self.flag(ins.args[2 + 2 * pair])}:", f"    {copy}"]
                 else:
                     out.append(copy)
-            return out + [f"{name} = {dest}"]
+            return out + [f"{name} = {acc if same else dest}"]
         if ins.op in ("copy", "call"):
             value = ins.code.format(*args) if ins.op == "call" else args[0]
             if hoisted:  # never written in place: an alias will do
