@@ -19,6 +19,7 @@ from sympy.printing.precedence import PRECEDENCE
 from sympy.printing.pycode import PythonCodePrinter
 
 from ....symbolic.spec.functions import phi1
+from ...branches import label
 from ...passes import substitute
 
 __all__ = ["NumbaPrinter", "helper_lines", "is_boolean", "printer", "statements"]
@@ -139,16 +140,21 @@ def _outermost_piecewise(expr: sp.Basic) -> list[sp.Piecewise]:
 
 
 def statements(name: str, expr: sp.Basic, p: NumbaPrinter,
-               fresh: list[int]) -> list[str]:
+               fresh: list[int], moved: dict | None = None,
+               chain: tuple = (), head=None) -> list[str]:
     """Lines that assign ``expr`` to ``name``, each ``Piecewise`` as an if-block.
 
     A ``Piecewise`` inside ``expr`` first gets its own variable ``_p0, _p1,
     ...`` (``fresh`` holds the next number), assigned in its branches; branch
     values are lowered recursively.  Without a final ``True`` branch the value
-    outside every condition is NaN.
+    outside every condition is NaN.  ``moved`` (from
+    :func:`exactflow.codegen.branches.sink`) holds the temporaries to evaluate
+    first in a branch of a whole-value ``Piecewise`` (``chain``: the branch
+    indices of the blocks this one is nested in); each list is taken by the
+    first block that has its place, and removed from ``moved``.
     """
     if isinstance(expr, sp.Piecewise):
-        return _if_block(name, expr, p, fresh)
+        return _if_block(name, expr, p, fresh, moved, chain, head)
     lines: list[str] = []
     mapping = {}
     for pw in _outermost_piecewise(expr):
@@ -165,13 +171,28 @@ def statements(name: str, expr: sp.Basic, p: NumbaPrinter,
     return lines + [f"{name} = {code}"]
 
 
-def _if_block(name: str, pw: sp.Piecewise, p: NumbaPrinter,
-              fresh: list[int]) -> list[str]:
+def _if_block(name: str, pw: sp.Piecewise, p: NumbaPrinter, fresh: list[int],
+              moved: dict | None = None, chain: tuple = (), head=None) -> list[str]:
     lines: list[str] = []
+    moved = {} if moved is None else moved
+    if head is None:
+        # the outermost block: the temporaries moved into its branches are first
+        # defined on every path (a later block with the same conditions reads
+        # them, and Numba's prange loops miscompile a variable left undefined on
+        # some path: seen as -inf results)
+        head = label(pw)
+        for key in sorted((k for k in moved if k[0] == head), key=str):
+            for sym, e in moved[key]:
+                value = "False" if is_boolean(e) else p.constant(math.nan)
+                lines.append(f"{sym.name} = {value}")
     for i, (value, cond) in enumerate(pw.args):
+        body = []
+        for sym, e in moved.pop((head, chain + (i,)), ()):  # in the first block
+            body += statements(sym.name, e, p, fresh, moved)
+        body += statements(name, value, p, fresh, moved, chain + (i,), head)
         if cond == sp.true and i == 0:
-            return statements(name, value, p, fresh)
-        body = [f"    {line}" for line in statements(name, value, p, fresh)]
+            return body
+        body = [f"    {line}" for line in body]
         if cond == sp.true:
             return lines + ["else:"] + body
         lines += [f"{'if' if i == 0 else 'elif'} {p.doprint(cond)}:"] + body
