@@ -51,13 +51,22 @@ FLOORS = {
     ("multi_neuron_linear", "exact"): {"exp": 2, "expm1": 2, "sqrt": 1},
     ("multi_neuron_linear", "spectra"): {"sqrt": 1},
     ("deep_linear_modes", "exact"): {"exp": 1, "expm1": 1},
-    ("deep_linear_modes", "learning_time"): {"log1p": 1},
+    ("deep_linear_modes", "learning_time"): {"log1p": 2},
     ("diagonal_linear", "exact"): {"exp": 2, "expm1": 1},
     ("diagonal_linear", "potential"): {"arcsinh": 1, "hypot": 1},
     ("diagonal_linear", "whitened"): {"exp": 1, "expm1": 2, "sqrt": 1, "log1p": 1},
     ("two_layer_linear_balanced", "exact"): {"exp": 1, "expm1": 1},
     ("wide_linear_scalar", "exact"): {"exp": 3, "expm1": 1, "log1p": 1},
+    ("infinite_width", "dense_input"): {},
+    ("infinite_width", "relu"): {"sqrt": 2, "hypot": 1},
+    ("infinite_width", "leaky_relu"): {"sqrt": 2, "hypot": 1},
+    ("infinite_width", "erf"): {"sqrt": 3, "hypot": 1, "arctan": 1, "arctan2": 1},
+    ("infinite_width", "linear"): {"sqrt": 2, "hypot": 1},
+    ("spectral_scaling", "scales"): {"sqrt": 1},
 }
+#: NumPy's name of each call (the floors above) in a generated NumPy module
+TRANSCENDENTAL = {"exp", "expm1", "log", "log1p", "sqrt", "arcsinh", "hypot",
+                  "arctan", "arctan2", "sin", "cos", "power"}
 
 
 def median_time(f, args, repeat: int) -> float:
@@ -157,7 +166,35 @@ def versus(repeat: int) -> list[str]:
               "|x − ref|/(1 + |ref|): " + "; ".join(
                   f"{k[0]} ({k[1]}, {k[2]}): {v:.1e}" for k, v in worst.items()
                   if k[0] != "generated NumPy") + "."]
+    # the most Numba could gain: its floor (the kernel's fewest calls per point,
+    # scalar libm in a parallel loop), priced in this run, in each dtype
+    bounds = []
+    for dt in ("float64", "float32"):
+        nc = numba_costs(repeat, dt)
+        if not nc:
+            continue
+        floor_ms = sum(n * nc[c] for c, n in FLOORS["single_neuron", "exact"].items()
+                       ) * N / 1e6
+        lay = next(iter(layouts(dt)))
+        bounds.append(f"{dt}: {floor_ms:.1f} ms, at most "
+                      f"{rows[lam, lay, dt][0] / floor_ms:.1f}× lambdify")
+    if bounds:
+        lines += ["", "Numba at its floor (2 exp, 2 expm1, 1 sqrt per point, each "
+                  "priced as a call in a parallel loop here; llvmlite "
+                  f"{_svml()}: Numba's loop calls scalar libm), one "
+                  "initialisation × 10⁶ times: "
+                  + "; ".join(bounds) + "."]
     return lines
+
+
+def _svml() -> str:
+    try:
+        import llvmlite
+        import llvmlite.binding as binding
+    except ImportError:
+        return "not installed"
+    return (f"{llvmlite.__version__}, built "
+            f"{'with' if binding.has_svml else 'without'} SVML")
 
 
 # ------------------------------------------------------------------------ 2. overflow
@@ -192,7 +229,10 @@ def ufunc_costs(repeat: int) -> dict:
              "log": lambda: np.log(x, out=out), "log1p": lambda: np.log1p(x, out=out),
              "sqrt": lambda: np.sqrt(x, out=out),
              "arcsinh": lambda: np.arcsinh(x, out=out),
-             "hypot": lambda: np.hypot(x, x, out=out)}
+             "hypot": lambda: np.hypot(x, x, out=out),
+             "arctan": lambda: np.arctan(x, out=out),
+             "arctan2": lambda: np.arctan2(x, 1.5, out=out),
+             "multiply": lambda: np.multiply(x, neg, out=out)}
     neg = -x
     calls["exp"] = lambda: np.exp(neg, out=out)
     calls["expm1"] = lambda: np.expm1(neg, out=out)
@@ -205,7 +245,7 @@ def ufunc_costs(repeat: int) -> dict:
     return costs
 
 
-def numba_costs(repeat: int) -> dict:
+def numba_costs(repeat: int, dtype: str = "float64") -> dict:
     """ns per point of one call in a parallel compiled loop over 2**22 points."""
     try:
         import math
@@ -213,12 +253,13 @@ def numba_costs(repeat: int) -> dict:
         import numba
     except ImportError:
         return {}
-    x = np.random.default_rng(2).uniform(0.1, 2.0, 1 << 22)
+    x = np.random.default_rng(2).uniform(0.1, 2.0, 1 << 22).astype(dtype)
     y = np.empty_like(x)
     calls = {"exp": "math.exp(-x[i])", "expm1": "math.expm1(-x[i])",
              "log": "math.log(x[i])", "log1p": "math.log1p(x[i])",
              "sqrt": "math.sqrt(x[i])", "arcsinh": "math.asinh(x[i])",
-             "hypot": "math.hypot(x[i], 1.5)"}
+             "hypot": "math.hypot(x[i], 1.5)", "arctan": "math.atan(x[i])",
+             "arctan2": "math.atan2(x[i], 1.5)"}
     costs = {}
     for name, call in calls.items():
         namespace = {"math": math, "numba": numba}
@@ -229,11 +270,44 @@ def numba_costs(repeat: int) -> dict:
     return costs
 
 
+def numpy_passes(d, kernel: str, args: list) -> tuple[int, int]:
+    """(transcendental, other) ufunc calls per block of the generated NumPy
+    module on ``args`` (the first input varying): the module run with a
+    ``numpy`` that counts the calls, with one block and with several."""
+    source = d.kernel_source("numpy", kernel, "float64")
+    counts: Counter = Counter()
+
+    class Counting:
+        def __getattr__(self, name):
+            value = getattr(np, name)
+            if callable(value) and not isinstance(value, type):
+                def call(*a, **k):
+                    counts[name] += 1
+                    return value(*a, **k)
+                return call
+            return value
+
+    scope = {"_COUNTING": Counting()}
+    exec(compile(source.replace("\nimport numpy\n", "\nnumpy = _COUNTING\n"),
+                 "<kernel>", "exec"), scope)
+    f = scope[kernel]
+    small = [a[:1000] if a.ndim else a for a in args]
+    f(*small, block=1000)
+    one = counts.copy()
+    counts.clear()
+    f(*small, block=100)
+    per = counts - one  # 9 more blocks
+    heavy = sum(n for k, n in per.items() if k in TRANSCENDENTAL)
+    other = sum(n for k, n in per.items() if k not in TRANSCENDENTAL)
+    return round(heavy / 9), round(other / 9)
+
+
 def floors(repeat: int) -> list[str]:
     costs, ncosts = ufunc_costs(repeat), numba_costs(repeat)
     lines = ["| kernel | first input | floor: calls per point | floor, NumPy | "
-             "generated NumPy | ratio | floor, Numba | generated Numba | ratio |",
-             "|---|---|---|---:|---:|---:|---:|---:|---:|"]
+             "generated NumPy | ratio | ufunc passes per point | arithmetic floor, "
+             "NumPy | ratio | floor, Numba | generated Numba | ratio |",
+             "|---|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
     rng = np.random.default_rng(0)
     for (name, kernel), calls in FLOORS.items():
         d = exactflow.derivation(name)
@@ -244,14 +318,19 @@ def floors(repeat: int) -> list[str]:
         f = d.kernel("numpy", kernel=kernel)
         per = median_time(f, args, repeat) / N * 1e9
         floor = sum(n * costs[c] for c, n in calls.items())
+        heavy, other = numpy_passes(d, kernel, args)
+        arith = floor + other * costs["multiply"]
         row = (f"| {name}/{kernel} | {k.inputs[0]} | "
-               + ", ".join(f"{c} {n}" for c, n in calls.items())
-               + f" | {floor:.1f} ns | {per:.1f} ns | {per / floor:.2f} |")
+               + (", ".join(f"{c} {n}" for c, n in calls.items()) or "none")
+               + (f" | {floor:.1f} ns | {per:.1f} ns | {per / floor:.2f} |" if floor
+                  else f" | 0 | {per:.1f} ns | — |")
+               + f" {heavy} + {other} | {arith:.1f} ns | {per / arith:.2f} |")
         if ncosts:
             g = d.kernel("numba", kernel=kernel)
             nper = median_time(g, args, repeat) / N * 1e9
             nfloor = sum(n * ncosts[c] for c, n in calls.items())
-            row += f" {nfloor:.1f} ns | {nper:.1f} ns | {nper / nfloor:.2f} |"
+            row += (f" {nfloor:.1f} ns | {nper:.1f} ns | {nper / nfloor:.2f} |"
+                    if nfloor else f" 0 | {nper:.1f} ns | — |")
         else:
             row += " n/a | n/a | n/a |"
         lines.append(row)
@@ -259,7 +338,15 @@ def floors(repeat: int) -> list[str]:
               + ", ".join(f"{c} {v:.2f} ns" for c, v in costs.items())
               + (("; Numba (parallel loop, 2²² points): "
                   + ", ".join(f"{c} {v:.2f} ns" for c, v in ncosts.items()))
-                 if ncosts else "") + "."]
+                 if ncosts else "") + ".",
+              "", "*Ufunc passes per point*: the generated NumPy module's ufunc calls "
+              "per block (transcendental + other: arithmetic, comparisons, masked "
+              "copies), counted by running it; the *arithmetic floor* prices the "
+              "transcendental calls of the floor and each other pass at one "
+              "multiplication of two cache-resident arrays — what the module's "
+              "passes cost at the least, so its ratio shows the Python-call "
+              "overhead; the gap between the two floors is the arithmetic of the "
+              "formulation."]
     return lines
 
 

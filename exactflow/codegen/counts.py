@@ -5,7 +5,9 @@ the like; each generated file states how many it makes per point
 (:func:`describe`), where every input varies and where only the first input
 (by the catalog's convention the time ``t``) varies, the others being computed
 once.  Calls in a branch that is evaluated only where it is taken (the rare
-branch of :mod:`.branches`) are counted apart.
+branch of :func:`.branches.split`, the temporaries :func:`.branches.sink` moves
+into a branch of Piecewise blocks) are counted apart, each branch's calls as if
+every such branch were taken (an upper bound).
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ from collections import Counter
 import sympy as sp
 
 from ..symbolic.spec.functions import logz, phi1
-from .branches import split
+from .branches import sink, split, users
 from .passes import LoweredKernel
 
 __all__ = ["TRANSCENDENTAL", "count", "describe", "expression_calls"]
@@ -55,8 +57,10 @@ def expression_calls(expr: sp.Basic, varies=None) -> Counter:
 def count(kernel: LoweredKernel, inputs: tuple[str, ...] | None = None
           ) -> tuple[Counter, Counter]:
     """``(always, branch)``: calls per point of the lowered ``kernel`` outside
-    and inside its switch's rare branch; with ``inputs`` (names), only the calls
-    whose argument depends on one of them (the others are made once)."""
+    and inside the branches evaluated only where they are taken (its switch's
+    rare branch, and the temporaries :func:`.branches.sink` moves into a branch);
+    with ``inputs`` (names), only the calls whose argument depends on one of
+    them (the others are made once)."""
     cut = split(kernel)
     depends: dict = {}
     for sym, expr in kernel.temps:
@@ -73,8 +77,12 @@ def count(kernel: LoweredKernel, inputs: tuple[str, ...] | None = None
             total += expression_calls(expr, varies)
         return total
 
-    always = calls(cut.temps + cut.other + cut.rest)
-    branch = calls(cut.sunk + cut.taken)
+    # the temporaries only a branch of Piecewise blocks needs (branches.sink)
+    top, moved = sink(cut.temps, cut.temps + users(cut.sunk + cut.taken + cut.other)
+                      + [(f"_out_{n}", e) for n, e in cut.rest])
+    always = calls(top + cut.other + cut.rest)
+    branch = calls(cut.sunk + cut.taken + [x for pairs in moved.values()
+                                           for x in pairs])
     return always, branch
 
 
@@ -90,5 +98,5 @@ def describe(kernel: LoweredKernel, input_names: tuple[str, ...]) -> list[str]:
              f"only {input_names[0]} varying (the rest computed once): "
              f"{_text(first)}."]
     if rare:
-        lines.append(f"Where the rare branch is taken, also: {_text(rare)}.")
+        lines.append(f"In branches evaluated only where taken, also: {_text(rare)}.")
     return lines

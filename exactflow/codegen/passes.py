@@ -23,6 +23,7 @@ from sympy.codegen.rewriting import (
     optims_c99,
 )
 
+from ..symbolic.spec.functions import phi1
 from .growth import scale_growth
 from .rewrites import factor_growth, remove_singularities, stable_rewrites
 from .spec import KernelSpec
@@ -160,16 +161,18 @@ def _multiple(a: sp.Expr, b: sp.Expr) -> int:
 def share_exponentials(exprs: list[sp.Expr]) -> tuple[list, list[sp.Expr]]:
     """Evaluate ``exp(n*x)`` as a power of ``exp(x)`` when both occur.
 
-    ``exp(2x) = exp(x)**2`` (``n`` up to 4) and ``expm1(2x) = m*(m + 2)`` with
-    ``m = expm1(x)`` (no cancellation: ``m + 2 > 1``) replace a transcendental
-    call by one or two multiplications, to within a few ulp.  Returns the
+    ``exp(2x) = exp(x)**2`` (``n`` up to 4), ``expm1(2x) = m*(m + 2)`` with
+    ``m = expm1(x)`` (no cancellation: ``m + 2 > 1``) and, for the φ₁ forms of
+    ``∫e^{-Dσ}dσ``, ``φ₁(2x) = φ₁(x)·(x·φ₁(x) + 2)/2`` (the same identity divided
+    by 2x; ``x·φ₁(x) + 2 > 1``, and 1 at x = 0) replace a transcendental call by
+    a few multiplications, to within a few ulp.  Returns the
     definitions ``[(_e0, exp(x)), ...]`` of the shared calls and the rewritten
     expressions, in which ``_e0, ...`` stand for them.
     """
-    calls = sorted(set().union(*(e.atoms(sp.exp, expm1) for e in exprs)),
+    calls = sorted(set().union(*(e.atoms(sp.exp, expm1, phi1) for e in exprs)),
                    key=sp.default_sort_key)
     definitions, subs = [], {}
-    for func, top in ((sp.exp, 4), (expm1, 2)):
+    for func, top in ((sp.exp, 4), (expm1, 2), (phi1, 2)):
         args = [c.args[0] for c in calls if isinstance(c, func)]
         bases = [b for b in args
                  if not any(2 <= _multiple(b, c) <= top for c in args if c != b)]
@@ -182,7 +185,8 @@ def share_exponentials(exprs: list[sp.Expr]) -> tuple[list, list[sp.Expr]]:
             definitions.append((sym, func(b)))
             subs[func(b)] = sym
             for a, n in multiples:
-                subs[func(a)] = sym**n if func is sp.exp else sym * (sym + 2)
+                subs[func(a)] = (sym**n if func is sp.exp else sym * (sym + 2)
+                                 if func is expm1 else sym * (b * sym + 2) / 2)
     cache: dict = {}
     return definitions, [substitute(e, subs, cache) for e in exprs]
 

@@ -114,7 +114,7 @@ def test_source_header_layout_and_decorators(sn64):
     assert lines[1].startswith("# Transcendental calls per point, every input ")
     assert lines[2] == ("# only t varying (the rest computed once): exp 2, expm1 2, "
                         "sqrt 1.")
-    assert lines[3].startswith("# Where the rare branch is taken, also: ")
+    assert lines[3].startswith("# In branches evaluated only where taken, also: ")
     assert [ln[:6] for ln in lines[5:8]] == ["# a = ", "# p = ", "# g = "]
     assert "#   exact_point(t, a0, p0, r0, s, eta_a, eta_w)" in source
     assert "#   exact_flat(t, a0, p0, r0, s, eta_a, eta_w, out_a, out_p, out_g)" \

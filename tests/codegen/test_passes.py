@@ -67,6 +67,31 @@ def test_exponentials_of_multiples_share_one_call():
     assert sp.expand(expr - (e0 * (e0 + 2) + e0)) == 0
 
 
+def test_phi1_of_a_doubled_argument_shares_the_expm1():
+    """φ₁(2x) = φ₁(x)(x·φ₁(x) + 2)/2: one expm1 for both, to a few ulp of a
+    50-digit (e^{2x} − 1)/(2x), also at x = 0 and for large |x|."""
+    import mpmath
+
+    defs, (expr,) = share_exponentials([phi1(-2 * t) + phi1(-t)])
+    (e0, call), = defs
+    assert call == phi1(-t) and not expr.has(phi1(-2 * t))
+    f = sp.lambdify((t, e0), expr - e0, modules="mpmath")
+    for v in (0.0, 1e-300, 1e-9, 0.3, 1.0, 7.0, 300.0, 2e5, -0.4, -50.0):
+        with mpmath.workdps(50):
+            got = f(mpmath.mpf(v), mpmath.expm1(-v) / -v if v else mpmath.mpf(1))
+            ref = mpmath.expm1(-2 * v) / (-2 * v) if v else mpmath.mpf(1)
+            assert abs(got - ref) <= 1e-45 * abs(ref), v
+    # in floating point, through the generated NumPy kernel
+    q = KernelSpec("phi2", "toy", (t,), (("q", intexp(-2, t) + intexp(-1, t)),))
+    from exactflow.codegen import load
+
+    ts = np.array([0.0, 1e-12, 1e-3, 0.5, 3.0, 40.0, 1e4])
+    got = load(q, "numpy")(ts)[0]
+    ref = [float((-mpmath.expm1(-2 * mpmath.mpf(v)) / 2 - mpmath.expm1(-mpmath.mpf(v)))
+                 if v else 0) for v in ts]
+    np.testing.assert_allclose(got, ref, rtol=4e-16, atol=0)
+
+
 def test_unrelated_exponentials_are_left_alone():
     defs, exprs = share_exponentials([sp.exp(x) + sp.exp(y), sp.exp(x * y / 3)])
     assert defs == [] and exprs == [sp.exp(x) + sp.exp(y), sp.exp(x * y / 3)]

@@ -256,6 +256,23 @@ def test_generated_kernel_is_accurate_against_mpmath():
     assert_within_conditioning(got, cases, 1e-10)
 
 
+@pytest.mark.parametrize("u0", [-0.5, 0.5, -1e-3])
+def test_numba_trajectory_both_branches_against_mpmath(u0):
+    """One initialisation over many times (the Numba loop nest over t with the
+    other inputs scalars): each branch of u, its temporaries evaluated only where
+    it is taken, against 40 digits."""
+    pytest.importorskip("numba", reason="numba (exactflow[numba]) not installed")
+    kernel = tl.derivation().kernel("numba")
+    t = np.concatenate([[0.0], np.geomspace(1e-3, 50.0, 40)])
+    for lam in (0.0, 0.7, -0.4):
+        with np.errstate(**RAISE):
+            got = kernel(t, 1.2, lam, u0, 0.8)
+        for i in (0, 5, 20, 40):
+            ref = mode_mp(t[i], 1.2, lam, u0, 0.8)
+            for g, r in zip(got, ref):
+                assert abs(g[i] - float(r)) <= 1e-12 * (1 + abs(float(r))), (lam, i)
+
+
 @pytest.mark.parametrize("lam", [0.0, 0.5, -0.5])
 @pytest.mark.parametrize("u0", [0.0, 1e-3, -1e-3, 2.0, -2.0])
 def test_kernel_at_extreme_times(lam, u0):

@@ -148,6 +148,18 @@ def layer_map(activation: str, series: bool | None = None
     layer: k12' = W²E[φ(u)φ(v)] + b², θ' = k12' + W²E[φ'(u)φ'(v)]θ, for
     (u, v) ~ N(0, [[k11, k12], [k12, k22]]).  The next layer's variances are the
     same map applied to the pair (x, x) (``k11 = k22 = k12``, ``s = 0``).
+
+    Calls per point when only ``k11`` varies (the kernel's first input; the
+    others computed once): for ReLU, leaky ReLU and linear, k12' and θ' do not
+    depend on k11 (R = hypot(s, k12), φ, ψ do not), and s' needs √k11 in the
+    gap (√k11 − √k22)², the root √(κ₀·gap + 2RΔ) and the hypot of the two
+    terms — sqrt 2, hypot 1, the fewest: each is a different function of k11
+    that s' needs, and the hypot keeps the squares of the sine scale in range.
+    For erf: √(1 + 2(k11 + k22)) and its hypot with 2s (the root of the
+    arcsine kernel's denominator, in k12' through atan2 and in θ'), the atan of
+    k11's own next variance with its √(1 + 4k11), and the square root of the
+    next sine scale — sqrt 3, hypot 1, atan2 1, atan 1, each feeding a different
+    output.
     """
     if activation not in ACTIVATIONS:
         raise ValueError(f"activation must be one of {ACTIVATIONS}, got "
@@ -177,6 +189,10 @@ def input_map() -> tuple[tuple[str, sp.Expr], ...]:
 
     K⁰ = W²xᵀx′/d + b², Θ⁰ = K⁰, and the sine scale from the exact identity
     K⁰₁₁K⁰₂₂ − (K⁰₁₂)² = W⁴|x∧x′|²/d² + W²b²|x − x′|²/d.
+
+    Calls per point when only ``xx1`` (the first input) varies: none — only k11
+    depends on it, by a product and a sum; the sine scale's hypot and root
+    depend on the other inputs alone.
     """
     k1 = w_std**2 * xx1 / d_in + b_std**2
     k2 = w_std**2 * xx2 / d_in + b_std**2

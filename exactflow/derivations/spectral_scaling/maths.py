@@ -239,7 +239,13 @@ def parametrization(fan_in, fan_out, optimizer: str = "sgd",
 
 @functools.cache
 def kernels() -> tuple[KernelExprs, ...]:
-    """The entry's own kernel ``scales``: the derived parametrisation on arrays."""
+    """The entry's own kernel ``scales``: the derived parametrisation on arrays.
+
+    Calls per point when only ``n_in`` varies (the first input): one square
+    root, √n_in, shared by the initialisation scale min(1, √n_out/√n_in)/√n_in
+    and the target norm √n_out/√n_in (√n_out is computed once); the rates and
+    the Adam ε are quotients.  None fewer: both outputs are irrational in n_in.
+    """
     return (
         KernelExprs(
             "scales",

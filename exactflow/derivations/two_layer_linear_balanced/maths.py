@@ -211,8 +211,8 @@ def mode_kernel() -> tuple[tuple[str, sp.Expr], ...]:
     u₀ ≥ 0 branch needs (e to full relative precision where it is tiny, 1 − e
     where DT → 0) — and, for the u₀ < 0 branch, the exponential q of the rescaled
     eigenbasis and log p₊₊h: 2 exp, 1 expm1, 1 log (the exponential r only in
-    blocks where it is used).  The vectorised kernel evaluates the u₀ < 0 branch
-    also where u₀ ≥ 0.
+    blocks where it is used).  The u₀ < 0 branch is evaluated only where it is
+    taken (Numba: an if-block; NumPy: blocks with some u₀ < 0).
     """
     T = kt / ktau
     D = sp.sqrt(klam**2 + 4 * ks**2)
@@ -250,12 +250,13 @@ def mode_kernel() -> tuple[tuple[str, sp.Expr], ...]:
     # h ≥ e/p₊₊ where u_a is used, so the floor only keeps (s/h)² finite elsewhere
     u_a = (ks / _floor(h, SMALL) - r * G) / (Dn * (1 + r * H))
     u_b = (ks * q - G) / (Dn * (H + h * q))
+    # u₀ < 0 is a branch of its own (a condition on u₀ alone): an array kernel
+    # whose u₀ are all ≥ 0 skips it, and with it q, r and log p₊₊h
     u = sp.Piecewise(
         (ku0 / (1 + T * k0), sp.Eq(D, 0)),
         (0, sp.Eq(k0, 0)),  # 𝒫₀ = 0 is a fixed point
-        (u_pos, ku0 >= 0),
-        (u_a, h * ppp > e * H),
-        (u_b, True),
+        (sp.Piecewise((u_a, h * ppp > e * H), (u_b, True)), ku0 < 0),
+        (u_pos, True),
     )
     a2, b2 = _stable_pair(u, klam)
     return (("u", u), ("a2", a2), ("b2", b2))

@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import sympy as sp
 
-from ...branches import split
+from ...branches import label, sink, split, users
 from ...passes import LoweredKernel
 from ...render import render
 from ...spec import KernelSpec
@@ -92,8 +92,25 @@ def lower(spec: KernelSpec, kernel: LoweredKernel, table: Table, pattern: str
     top = cut.temps + [(sym, e) for sym, e in cut.sunk if axes[sym.name] < at]
     inside = [(sym, e) for sym, e in cut.sunk if axes[sym.name] == at]
     order = {sym: i for i, (sym, _) in enumerate(kernel.temps)}
-    for sym, expr in sorted(top, key=lambda pair: order[pair[0]]):
-        code[axes[sym.name]] += statements(sym.name, expr, p, fresh)
+    top = sorted(top, key=lambda pair: order[pair[0]])
+    # a temporary only one branch of a Piecewise block needs is evaluated there
+    # (sink), when it is of that block's level; statements in the order printed
+    rank = {0: 0, 2: 1, 1: 2, 3: 3}  # once, per column, per row, per point
+    level = {sym: axes[sym.name] for sym, _ in top}
+    level.update({f"_out_{n}": axes[f"_out_{n}"] for n, _ in cut.rest})
+    stmts = sorted(top + [(f"_out_{n}", e) for n, e in cut.rest],
+                   key=lambda pair: rank[level[pair[0]]])  # (stable)
+    host: dict = {}
+    for name, expr in stmts:
+        if label(expr) is not None:
+            host.setdefault(label(expr), level[name])
+    stmts += users([(s, e) for s, e in kernel.temps if s not in level]
+                   + [(n, e) for n, e in cut.taken + cut.other])
+    moved_from = dict(top)
+    top, moved = sink(top, stmts, lambda sym, head: host[head] != level[sym])
+    for sym, expr in top:
+        code[axes[sym.name]] += statements(sym.name, expr, p, fresh, moved)
+    for sym, expr in moved_from.items():
         used[axes[sym.name]] |= {s.name for s in expr.free_symbols}
     if cut.cond is not None:
         block = [f"if {p.doprint(cut.cond)}:"]
@@ -108,7 +125,7 @@ def lower(spec: KernelSpec, kernel: LoweredKernel, table: Table, pattern: str
         used[at] |= {s.name for s in cut.cond.free_symbols}
         code[at] += block
     for n, expr in cut.rest:
-        code[axes[f"_out_{n}"]] += statements(f"_out_{n}", expr, p, fresh)
+        code[axes[f"_out_{n}"]] += statements(f"_out_{n}", expr, p, fresh, moved)
         used[axes[f"_out_{n}"]] |= {s.name for s in expr.free_symbols}
     outputs = [f"_out_{n}" for n in spec.output_names]
     used[3] |= set(outputs)

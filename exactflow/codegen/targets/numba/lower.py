@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import textwrap
 
-from ...branches import split
+from ...branches import sink, split, users
 from ...passes import LoweredKernel, prepare
 from ...render import header_context, render
 from ...spec import KernelSpec
@@ -54,24 +54,22 @@ def lowered(spec: KernelSpec) -> LoweredKernel:
     return prepare(spec, expand_pow=True)
 
 
-def point_lines(kernel: LoweredKernel, p: NumbaPrinter, fresh: list[int],
-                temps=None) -> list[str]:
+def point_lines(kernel: LoweredKernel, p: NumbaPrinter, fresh: list[int]
+                ) -> list[str]:
     """Straight-line code of one point: the temporaries, then the outputs, with
     the temporaries that only one branch of the outputs needs evaluated in that
-    branch (:func:`exactflow.codegen.branches.split`).  ``temps``: the
-    temporaries to emit (default: all)."""
+    branch (:func:`exactflow.codegen.branches.split`), and those that only one
+    branch of a ``Piecewise`` temporary or output needs evaluated there
+    (:func:`exactflow.codegen.branches.sink`)."""
     cut = split(kernel)
-    keep = None if temps is None else {s for s, _ in temps}
-
-    def chosen(pairs):
-        return [(s, e) for s, e in pairs if keep is None or s in keep]
-
+    top, moved = sink(cut.temps, cut.temps + users(cut.sunk + cut.taken + cut.other)
+                      + [(f"_out_{n}", e) for n, e in cut.rest])
     body: list[str] = []
-    for sym, expr in chosen(cut.temps):
-        body += statements(sym.name, expr, p, fresh)
+    for sym, expr in top:
+        body += statements(sym.name, expr, p, fresh, moved)
     if cut.cond is not None:
         inner: list[str] = []
-        for sym, expr in chosen(cut.sunk):
+        for sym, expr in cut.sunk:
             inner += statements(sym.name, expr, p, fresh)
         for name, expr in cut.taken:
             inner += statements(f"_out_{name}", expr, p, fresh)
@@ -81,7 +79,7 @@ def point_lines(kernel: LoweredKernel, p: NumbaPrinter, fresh: list[int],
             inner += statements(f"_out_{name}", expr, p, fresh)
         body += ["else:"] + [f"    {line}" for line in inner]
     for name, expr in cut.rest:
-        body += statements(f"_out_{name}", expr, p, fresh)
+        body += statements(f"_out_{name}", expr, p, fresh, moved)
     return body
 
 

@@ -19,6 +19,7 @@ from sympy.printing.precedence import PRECEDENCE
 from sympy.printing.pycode import PythonCodePrinter
 
 from ....symbolic.spec.functions import phi1
+from ...branches import label
 from ...passes import substitute
 
 __all__ = ["NumbaPrinter", "helper_lines", "is_boolean", "printer", "statements"]
@@ -30,8 +31,10 @@ class NumbaPrinter(PythonCodePrinter):
     Every number (``2``, ``1/2``, ``sqrt(2)/2``, ``pi``) is folded to one
     literal of the kernel's dtype, ``numpy.float32(0.5)`` in float32, so that
     Numba never promotes a float32 operation to float64; integer and quarter
-    powers become products and square roots; ``phi1`` and ``logz`` call the
-    module's ``_phi1``/``_logz`` helpers (recorded in :attr:`helpers`).
+    powers become products and square roots; ``expm1``, ``phi1`` and ``logz``
+    call the module's ``_expm1``/``_phi1``/``_logz`` helpers (recorded in
+    :attr:`helpers`; ``_expm1`` is exp(x) − 1 where |x| > ln 2, half the cost
+    of libm's expm1 there).
 
     Examples
     --------
@@ -100,6 +103,10 @@ class NumbaPrinter(PythonCodePrinter):
     def _print_sign(self, expr) -> str:  # NaN stays NaN, the dtype is kept
         return f"numpy.sign({self._print(expr.args[0])})"
 
+    def _print_expm1(self, expr) -> str:
+        self.helpers.add("expm1")
+        return f"_expm1({self._print(expr.args[0])})"
+
     def _print_phi1(self, expr) -> str:
         self.helpers.add("phi1")
         return f"_phi1({self._print(expr.args[0])})"
@@ -139,16 +146,21 @@ def _outermost_piecewise(expr: sp.Basic) -> list[sp.Piecewise]:
 
 
 def statements(name: str, expr: sp.Basic, p: NumbaPrinter,
-               fresh: list[int]) -> list[str]:
+               fresh: list[int], moved: dict | None = None,
+               chain: tuple = (), head=None) -> list[str]:
     """Lines that assign ``expr`` to ``name``, each ``Piecewise`` as an if-block.
 
     A ``Piecewise`` inside ``expr`` first gets its own variable ``_p0, _p1,
     ...`` (``fresh`` holds the next number), assigned in its branches; branch
     values are lowered recursively.  Without a final ``True`` branch the value
-    outside every condition is NaN.
+    outside every condition is NaN.  ``moved`` (from
+    :func:`exactflow.codegen.branches.sink`) holds the temporaries to evaluate
+    first in a branch of a whole-value ``Piecewise`` (``chain``: the branch
+    indices of the blocks this one is nested in); each list is taken by the
+    first block that has its place, and removed from ``moved``.
     """
     if isinstance(expr, sp.Piecewise):
-        return _if_block(name, expr, p, fresh)
+        return _if_block(name, expr, p, fresh, moved, chain, head)
     lines: list[str] = []
     mapping = {}
     for pw in _outermost_piecewise(expr):
@@ -165,13 +177,28 @@ def statements(name: str, expr: sp.Basic, p: NumbaPrinter,
     return lines + [f"{name} = {code}"]
 
 
-def _if_block(name: str, pw: sp.Piecewise, p: NumbaPrinter,
-              fresh: list[int]) -> list[str]:
+def _if_block(name: str, pw: sp.Piecewise, p: NumbaPrinter, fresh: list[int],
+              moved: dict | None = None, chain: tuple = (), head=None) -> list[str]:
     lines: list[str] = []
+    moved = {} if moved is None else moved
+    if head is None:
+        # the outermost block: the temporaries moved into its branches are first
+        # defined on every path (a later block with the same conditions reads
+        # them, and Numba's prange loops miscompile a variable left undefined on
+        # some path: seen as -inf results)
+        head = label(pw)
+        for key in sorted((k for k in moved if k[0] == head), key=str):
+            for sym, e in moved[key]:
+                value = "False" if is_boolean(e) else p.constant(math.nan)
+                lines.append(f"{sym.name} = {value}")
     for i, (value, cond) in enumerate(pw.args):
+        body = []
+        for sym, e in moved.pop((head, chain + (i,)), ()):  # in the first block
+            body += statements(sym.name, e, p, fresh, moved)
+        body += statements(name, value, p, fresh, moved, chain + (i,), head)
         if cond == sp.true and i == 0:
-            return statements(name, value, p, fresh)
-        body = [f"    {line}" for line in statements(name, value, p, fresh)]
+            return body
+        body = [f"    {line}" for line in body]
         if cond == sp.true:
             return lines + ["else:"] + body
         lines += [f"{'if' if i == 0 else 'elif'} {p.doprint(cond)}:"] + body
@@ -179,8 +206,14 @@ def _if_block(name: str, pw: sp.Piecewise, p: NumbaPrinter,
 
 
 _HELPERS = {
+    # libm's expm1 costs twice its exp (4.9 against 2.4 ns in a parallel loop
+    # here); where |x| > ln 2 the subtraction cancels nothing (|e^x - 1| is at
+    # least half of max(e^x, 1)): within 2 ulp
+    "expm1": ("_expm1(x)", "e^x - 1: exp(x) - 1 where |x| > ln 2, expm1 elsewhere",
+              ["if x < -{ln2} or x > {ln2}:", "    return math.exp(x) - {one}",
+               "return math.expm1(x)"]),
     "phi1": ("_phi1(x)", "(e^x - 1)/x, continued by 1 at x = 0",
-             ["if x == {zero}:", "    return {one}", "return math.expm1(x) / x"]),
+             ["if x == {zero}:", "    return {one}", "return _expm1(x) / x"]),
     "logz": ("_logz(x)", "log x for x > 0, continued by -inf at x = 0",
              ["if x > {zero}:", "    return math.log(x)", "return {minf}"]),
 }
@@ -189,10 +222,12 @@ _HELPERS = {
 def helper_lines(p: NumbaPrinter) -> list[str]:
     """Source lines of the ``@numba.njit`` helpers ``p`` has printed calls of."""
     zero, one, minf = p.constant(0.0), p.constant(1.0), p.constant(-math.inf)
+    ln2 = p.constant(math.log(2.0))
     lines: list[str] = []
-    for key in sorted(p.helpers):
+    for key in sorted(p.helpers | ({"expm1"} if "phi1" in p.helpers else set())):
         signature, doc, body = _HELPERS[key]
         lines += ["", "", '@numba.njit(_F(_F), cache=True, fastmath=False, '
                   'error_model="numpy")', f"def {signature}:", f'    """{doc}."""']
-        lines += ["    " + ln.format(zero=zero, one=one, minf=minf) for ln in body]
+        lines += ["    " + ln.format(zero=zero, one=one, minf=minf, ln2=ln2)
+                  for ln in body]
     return lines

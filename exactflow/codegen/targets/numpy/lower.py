@@ -34,9 +34,11 @@ from .schedule import schedule
 
 __all__ = ["BLOCK", "RESERVED", "emit", "lower"]
 
-#: Default points per block, the best of 2**11..2**16 measured on the single
-#: neuron (~20 scratch buffers): smaller blocks pay more of the ~0.5 µs Python
-#: cost of each ufunc call, larger ones fall out of the L2 cache.
+#: Default points per block in float64, the best of 2**11..2**16 measured on the
+#: single neuron (~20 scratch buffers): smaller blocks pay more of the ~0.5 µs
+#: Python cost of each ufunc call, larger ones fall out of the L2 cache.  The
+#: default is this many bytes' worth of points: twice as many in float32
+#: (measured: 2**15 float32 points run the single neuron ~10% faster than 2**14).
 BLOCK = 2**14
 #: Names the generated module uses that an argument must not shadow.
 RESERVED = frozenset({"numpy", "math", "operator", "block"})
@@ -105,7 +107,12 @@ class _Writer:
                     acc = f"{p.ufunc('where')}({cond}, {value}, {acc})"
                 return [f"{name} = {acc}"]
             dest = self.view(ins.dest)
-            out = [] if acc == dest else [f"{p.ufunc('copyto')}({dest}, {acc})"]
+            default = ins.args[0]
+            # (no copy when the default was computed in place: same buffer, shape)
+            same = default[0] == "r" and (
+                self.prog.storage.get(default[1]) == self.prog.storage[ins.dest]
+                and self.group_of[default[1]] == self.group_of[ins.dest])
+            out = [] if same else [f"{p.ufunc('copyto')}({dest}, {acc})"]
             for pair in reversed(range(len(pairs))):
                 value, cond = pairs[pair]
                 copy = f"{p.ufunc('copyto')}({dest}, {value}, where={cond})"
@@ -113,7 +120,7 @@ class _Writer:
                     out += [f"if {self.flag(ins.args[2 + 2 * pair])}:", f"    {copy}"]
                 else:
                     out.append(copy)
-            return out + [f"{name} = {dest}"]
+            return out + [f"{name} = {acc if same else dest}"]
         if ins.op in ("copy", "call"):
             value = ins.code.format(*args) if ins.op == "call" else args[0]
             if hoisted:  # never written in place: an alias will do
@@ -170,8 +177,10 @@ def _runs(prog: Program, group_of: list[int], writer: _Writer, hoisted: bool,
     return lines
 
 
-def lower(spec: KernelSpec, block: int = BLOCK) -> dict[str, str | list[str]]:
-    """The template context for ``spec``: only strings and lists of strings.
+def lower(spec: KernelSpec, block: int | None = None) -> dict[str, str | list[str]]:
+    """The template context for ``spec``: only strings and lists of strings
+    (``block``: the default points per block; None: :data:`BLOCK` float64
+    points' worth of bytes).
 
     Raises
     ------
@@ -185,6 +194,8 @@ def lower(spec: KernelSpec, block: int = BLOCK) -> dict[str, str | list[str]]:
     if clash:
         raise ValueError(f"{spec.name}: input names {clash} are reserved by the "
                          "NumPy target")
+    if block is None:
+        block = BLOCK * 8 // (4 if spec.dtype == "float32" else 8)
     printer = NumpyKernelPrinter({"dtype": spec.dtype})
     kernel = prepare(spec)
     prog = schedule(kernel, spec.input_names, printer.call_template)
@@ -231,7 +242,7 @@ def lower(spec: KernelSpec, block: int = BLOCK) -> dict[str, str | list[str]]:
     }
 
 
-def emit(spec: KernelSpec, block: int = BLOCK) -> str:
+def emit(spec: KernelSpec, block: int | None = None) -> str:
     """Source text of the NumPy module for ``spec`` (deterministic).
 
     Examples

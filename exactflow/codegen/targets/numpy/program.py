@@ -88,6 +88,16 @@ def allocate(prog: Program, group_of: list[int] | None = None) -> Program:
                 uses.setdefault(a[1], []).append((i, pos))
     free: dict[str, list[str]] = {"f": [], "b": []}
     prog.buffers = {"f": [], "b": []}
+    # the default of a select whose value is an output is computed right into
+    # the output (the branches are then copied over it where they hold)
+    for i, ins in enumerate(prog.instrs):
+        default = ins.args[0] if ins.op == "select" else ("c", None)
+        pinned = prog.storage.get(ins.dest, "")
+        if (default[0] == "r" and pinned.startswith("_out_")
+                and default[1] not in prog.storage and last[default[1]] == i
+                and ins.args.count(default) == 1
+                and group_of[default[1]] == group_of[ins.dest]):
+            prog.storage[default[1]] = pinned
 
     def release(reg: int) -> None:
         if not prog.storage[reg].startswith("_out_"):  # outputs are never reused
@@ -120,10 +130,11 @@ def allocate(prog: Program, group_of: list[int] | None = None) -> Program:
     prog.buffers["f"] += sorted({s for s in prog.storage.values()
                                  if s.startswith("_out_")})
     guarded = [False] * len(prog.instrs)
+    results = {reg[1] for _, reg in prog.outputs if reg[0] == "r"}
     for i in reversed(range(len(prog.instrs))):
         ins = prog.instrs[i]
         u = uses.get(ins.dest, [])
-        pinned = prog.storage[ins.dest].startswith("_out_")
+        pinned = ins.dest in results
         guarded[i] = bool(u) and not pinned and all(
             _is_branch(prog.instrs[j], p) or guarded[j] for j, p in u)
     prog.guarded = guarded
@@ -151,7 +162,10 @@ def skippable(prog: Program) -> tuple[dict[int, tuple[int, tuple]], set]:
     for ins in prog.instrs:
         for pair, (start, end) in ins.ranges.items():
             cond = ins.args[2 + 2 * pair]
-            if start < end and cond[0] == "r" and start not in ranges:
+            # nested branches may start at one instruction: keep the outer one
+            # (an inner select's first branch is often all of an outer value)
+            if start < end and cond[0] == "r" and (
+                    start not in ranges or end > ranges[start][0]):
                 ranges[start] = (end, cond)
     defined_in = {}
     for start, (end, _) in ranges.items():
