@@ -176,7 +176,14 @@ def isotropic_init(
     m = min(h, sv.size)
     sig[:m] = sv[:m]
     g, hh = _spectra(sig, dl, eta_a, eta_w)
-    s_a, s_w = np.sqrt(g / eta_w), np.sqrt(hh / eta_a)
+    # the smaller factor as σ/(larger): (κ ∓ δ)/2 underflows at unit scale for σ ≪ |δ|
+    with np.errstate(divide="ignore", invalid="ignore"):
+        if dl >= 0:
+            s_a = np.sqrt(g / eta_w)
+            s_w = np.where(g > 0, sig * np.sqrt(eta_w / np.where(g > 0, g, 1.0)), 0.0)
+        else:
+            s_w = np.sqrt(hh / eta_a)
+            s_a = np.where(hh > 0, sig * np.sqrt(eta_a / np.where(hh > 0, hh, 1.0)), 0.)
     A, W = np.zeros((h, c)), np.zeros((h, d))
     A[: min(h, c)] = s_a[: min(h, c), None] * Vt[: min(h, c)]
     W[: min(h, d)] = s_w[: min(h, d), None] * U[:, : min(h, d)].T

@@ -66,8 +66,15 @@ def _data(X, W, y=None, labels=False):
 
 
 def _pre(X, W):
-    """z_ki = w_kᵀx_i, shape (..., h, n)."""
-    return W @ X.T
+    """z_ki = w_kᵀx_i, shape (..., h, n): each product rounded, then summed.
+
+    Not ``W @ X.T``: a BLAS dot product may fuse a multiply with the add, so that
+    terms cancelling exactly (w_k ⟂ x_i) leave the rounding error of one of them,
+    ±tiny instead of 0, and a pattern that flips (σ′(0) = 1 is the convention).
+    """
+    rows = max(1, (1 << 22) // max(1, W.size))  # at most 32 MB of products
+    return np.concatenate([np.sum(W[..., :, None, :] * X[i:i + rows], axis=-1)
+                           for i in range(0, X.shape[0], rows)] or [W @ X.T], axis=-1)
 
 
 def activation_slopes(X, W, gamma=0.0) -> np.ndarray:
