@@ -237,7 +237,7 @@ def test_mnl_isotropic_init_corners(name, sb, sd, sign, ea, ew):
 
 @pytest.mark.parametrize("sb, sx", [(s, x) for s in SCALES50 for x in (2.0**-83,
                                                                        2.0**83)])
-@pytest.mark.parametrize("sd", (0.0, 1e-50, 1e50))
+@pytest.mark.parametrize("sd", (0.0, 1e-100, -1e-50, 1e50, -1e100))
 @pytest.mark.parametrize("ea, ew", RATES[:3])
 def test_mnl_singular_value_rates_corners(sb, sx, sd, ea, ew):
     """λ_i to 4 ulp of λ_max; λ̇_i to 16 ulp of κ_i(‖Σxx‖‖β‖ + ‖Σxy‖)."""
@@ -315,7 +315,7 @@ def _mode_mp(t, gamma0, alpha0, s, eta_a, eta_w):
 # modes (γ₀, α₀, s) at unit scale: growing from small, balanced, at the saddle
 # (α₀ = γ₀ = 0 is at rest), negative target, overshooting, zero target
 MODES = [(0.01, 0.02, 1.0), (0.5, 0.5, 2.0), (0.0, 0.0, 1.5), (0.3, 0.1, -1.0),
-         (3.0, 0.2, 0.5), (0.7, 0.4, 0.0), (0.0, 0.6, 0.0)]
+         (3.0, 0.2, 0.5), (0.7, 0.4, 0.0), (0.0, 0.6, 0.0), (0.5, 0.5, -1.0)]
 
 
 @pytest.mark.parametrize("scale", (2.0**-498, 1.0, 2.0**498))  # ≈1e∓150
@@ -422,9 +422,9 @@ def _slope(z, g):
 @pytest.mark.parametrize("sa, sw, sx", list(itertools.product(R_SCALES, repeat=3)))
 @pytest.mark.parametrize("gamma", GAMMAS)
 def test_relu_forward_drive_slopes_corners(sa, sw, sx, gamma):
-    """slopes exact; f to 4 ulp of Σ_k|a_k||z_ki|; ξ to 8 ulp of
-    (1/n)Σ_i|x_i|(Σ_k|a_k||z_ki| + |y_i|) per entry; flow_rhs to 8 ulp of the
-    terms' size (the same with |w_k|, |a_k| and the rates)."""
+    """slopes exact (1 at z = 0); f to 4 ulp of Σ_k|a_k|Σ_p|w_kp||x_ip|; ξ to 8 ulp
+    of (1/n)Σ_i|x_i|(Σ_k|a_k|Σ_p|w_kp||x_ip| + |y_i|) per entry; flow_rhs to 8
+    ulp of the terms' size (the same with |w_k|, |a_k| and the rates)."""
     a, W, X, y = _relu_net(sa, sw, sx)
     am, wm, xm, ym, g = M(a), M(W), M(X), M(y), mp.mpf(gamma)
     h, n = len(a), len(y)
@@ -435,7 +435,8 @@ def test_relu_forward_drive_slopes_corners(sa, sw, sx, gamma):
     assert relu.activation_slopes(X, W, gamma)[0, 0] == 1.0  # z = 0 exactly
     f = np.array([sum(am[k] * _sigma(Z[k, i], g) for k in range(h))
                   for i in range(n)])
-    fsize = np.array([sum(abs(am[k]) * abs(Z[k, i]) for k in range(h))
+    Zabs = abs(wm) @ abs(xm).T  # Σ_p |w_kp||x_ip|: z may cancel
+    fsize = np.array([sum(abs(am[k]) * Zabs[k, i] for k in range(h))
                       for i in range(n)])
     assert ulps(relu.forward(X, a, W, gamma), f, fsize) <= 4
     r = f - ym
@@ -470,7 +471,8 @@ def test_relu_ntk_imbalance_preconditioner_corners(sa, sw, sx, gamma, ea, ew):
     Jw = np.array([np.concatenate([am[k] * _slope(Z[k, i], g) * xm[i]
                                    for k in range(h)]) for i in range(n)])
     ref = eta_a * Ja @ Ja.T + eta_w * Jw @ Jw.T
-    size = eta_a * abs(Ja) @ abs(Ja).T + eta_w * abs(Jw) @ abs(Jw).T
+    Za = (abs(wm) @ abs(xm).T).T  # Σ_p |w_kp||x_ip| for |σ(z_ki)|: z may cancel
+    size = eta_a * Za @ Za.T + eta_w * abs(Jw) @ abs(Jw).T
     assert ulps(relu.ntk(X, a, W, gamma, ea, ew), ref, size) <= 8
     ref = eta_w * am**2 - eta_a * np.array([sum(v**2 for v in row) for row in wm])
     size = eta_w * am**2 + eta_a * np.array([sum(v**2 for v in row) for row in wm])
@@ -566,3 +568,14 @@ def test_every_public_function_states_domain_and_accuracy():
                if "Domain" not in (fn.__doc__ or "")
                or "Accuracy" not in (fn.__doc__ or "")]
     assert not missing, f"no Domain/Accuracy statement: {missing}"
+
+
+def test_relu_zero_preactivation_regression():
+    """Regression: W @ Xᵀ (BLAS, fused multiply-add) gave w·x = −8.7e-23 for
+    w = 1e-3(1, −1), x = 1e-3(1, 1), so σ′ was γ instead of σ′(0) = 1 and the
+    NTK's D entry was off by 1 − γ."""
+    W, X, a = 1e-3 * np.array([[1.0, -1.0]]), 1e-3 * np.array([[1.0, 1.0]]), [2.0]
+    assert relu.activation_slopes(X, W, 0.5)[0, 0] == 1.0
+    xx = sum(mp.mpf(v) ** 2 for v in X[0])
+    ref = 4 * xx  # η_a σ(0)² + η_w a² σ′(0)² ‖x‖², a = 2, σ′(0) = 1
+    assert ulps(relu.ntk(X, a, W, 0.5), np.array([[ref]]), ref) <= 2
