@@ -12,9 +12,12 @@ Domain: finite real arrays of matching shapes and rates η_a, η_w in [1e-6, 1e6
 entries of A, W, β, δ up to 1e±100 in magnitude (products of three or four
 factors, as in :func:`beta_dot` and :func:`ntk`, up to 1e±50, where they stay in
 float64), zeros included; singular values and κ are evaluated at unit scale, so
-their relative accuracy holds down to 1e-300.  Outside it, and for NaN, ±inf,
-complex, text, empty or mis-shaped input, a ``ValueError``/``TypeError`` names
-the argument.
+their relative accuracy holds down to 1e-300.  NaN, ±inf, complex, text, empty
+or mis-shaped input and rates ≤ 0 raise ``ValueError``/``TypeError`` naming the
+argument.  Finite input beyond these scales is not refused and not checked: a
+product may overflow to ±inf (or give NaN where two overflowed terms cancel,
+e.g. :func:`imbalance` at entries 1e200) or underflow, with NumPy's overflow
+``RuntimeWarning``.
 
 Accuracy is stated per function against the identity evaluated in 40-digit
 mpmath on the same float64 inputs (``tests/derivations/test_domain_corners_b.py``

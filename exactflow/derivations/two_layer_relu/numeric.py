@@ -13,11 +13,13 @@ checked; the identities are polynomial, larger entries are evaluated the same
 way while their products stay in float64, but are not checked), widths and
 dimensions ≥ 1, γ ∈ [0, 1), rates η_a, η_w in [1e-3, 1e3].  NaN, ±inf, complex,
 text, empty or mis-shaped input, γ outside [0, 1) or a rate ≤ 0 raise
-``ValueError``/``TypeError`` naming the argument.  The pre-activations
-z_ki = w_kᵀx_i are sums of individually rounded products (no fused
-multiply-add), so a z whose products cancel in pairs (x_i = 0, w_k = 0,
-w_k ⟂ x_i along pairs of axes) is exactly 0 and takes the slope σ′(0) = 1;
-any other z has the sign of its float64 value, correct whenever
+``ValueError``/``TypeError`` naming the argument; finite entries so large that
+a product overflows are not refused (±inf or NaN, with NumPy's warning).
+
+The pre-activations z_ki = w_kᵀx_i are sums of individually rounded products
+(no fused multiply-add), so a z whose products cancel in pairs (x_i = 0,
+w_k = 0, w_k ⟂ x_i along pairs of axes) is exactly 0 and takes the slope
+σ′(0) = 1; any other z has the sign of its float64 value, correct whenever
 |z| > d ulp of Σ_p|w_kp x_ip|.  Accuracy is stated per function against the
 identity evaluated in 40-digit mpmath on the same inputs (checked at the
 corners by ``tests/derivations/test_domain_corners_b.py``), in ulp (2⁻⁵²) of
