@@ -579,3 +579,14 @@ def test_relu_zero_preactivation_regression():
     xx = sum(mp.mpf(v) ** 2 for v in X[0])
     ref = 4 * xx  # η_a σ(0)² + η_w a² σ′(0)² ‖x‖², a = 2, σ′(0) = 1
     assert ulps(relu.ntk(X, a, W, 0.5), np.array([[ref]]), ref) <= 2
+
+
+def test_isotropic_init_tiny_beta_huge_delta_regression():
+    """Regression: β ≈ 1e-100, δ = 1e100 gave W = 0 (so WᵀA = 0 ≠ β): the
+    smaller factor came from (κ − δ)/2, which underflows at unit scale."""
+    B = 1e-100 * np.array([[2.0, 0.0], [0.0, 1.0], [0.5, 0.5]])
+    for dl, ea, ew in ((1e100, 1e-6, 1e6), (-1e100, 1e6, 1e-6), (1e100, 1.0, 1.0)):
+        A, W = mnl.isotropic_init(B, dl, eta_a=ea, eta_w=ew)
+        assert np.all(np.linalg.norm(W, axis=1) > 0)
+        resid = M(W).T @ M(A) - M(B)
+        assert ulps(np.zeros_like(B), resid, mp.mpf(np.linalg.norm(B, 2))) <= 8
