@@ -12,7 +12,9 @@ RATES = (-6, 6)
 
 
 def _cube(_v):
-    return np.ones((2, 2, 2))
+    # 7 rows: never h (≤ 3), so not a valid batch of A broadcasting against W
+    # (a (2, 2, 2) A with h = c = 2 is one, and was reported as accepted)
+    return np.ones((2, 7, 2))
 
 
 def _flat(_v):
