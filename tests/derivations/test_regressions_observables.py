@@ -73,3 +73,18 @@ def test_deep_observables_name_the_arguments_that_do_not_broadcast():
         dl.trajectory_ntk([0.0, 1.0], np.ones(3), np.ones(2), depth=3)
     with pytest.raises(ValueError, match="u0 and beta_star"):
         dl.trajectory_loss([0.0, 1.0], np.ones((5, 7, 11)), np.ones(3), depth=3)
+
+
+@pytest.mark.parametrize("call", [
+    lambda A, W: mn.imbalance(A, W),
+    lambda A, W: mn.preconditioner(A, W),
+    lambda A, W: mn.ntk(A, W, np.eye(2)),
+    lambda A, W: mn.beta_dot(A, W, np.eye(2), np.ones((2, 2))),
+    lambda A, W: mn.principal_sqrt_gh(np.diag([1e250, 1e-250]), 1e300),
+])
+def test_identities_beyond_the_float_range_raise_naming_their_arguments(call):
+    # imbalance at entries 1e200: η_w AAᵀ − η_a WWᵀ = inf − inf, a NaN returned
+    # with only NumPy's warning; finite input outside the stated scales
+    A, W = np.array([[1e200, 2e200]]), np.array([[3e200, -1e200]])
+    with pytest.raises(ValueError, match="beyond the float64 range"):
+        call(A, W)

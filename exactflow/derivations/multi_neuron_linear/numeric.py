@@ -14,10 +14,10 @@ factors, as in :func:`beta_dot` and :func:`ntk`, up to 1e±50, where they stay i
 float64), zeros included; singular values and κ are evaluated at unit scale, so
 their relative accuracy holds down to 1e-300.  NaN, ±inf, complex, text, empty
 or mis-shaped input and rates ≤ 0 raise ``ValueError``/``TypeError`` naming the
-argument.  Finite input beyond these scales is not refused and not checked: a
-product may overflow to ±inf (or give NaN where two overflowed terms cancel,
-e.g. :func:`imbalance` at entries 1e200) or underflow, with NumPy's overflow
-``RuntimeWarning``.
+argument.  Finite input beyond these scales is computed as far as float64
+allows: where a product overflows (e.g. :func:`imbalance` at entries 1e200,
+whose terms would cancel to NaN), the identities raise ``ValueError`` naming
+their arguments instead of returning ±inf or NaN; products may underflow.
 
 Accuracy is stated per function against the identity evaluated in 40-digit
 mpmath on the same float64 inputs (``tests/derivations/test_domain_corners_b.py``
@@ -64,6 +64,23 @@ def _moments(sigma_xx, sigma_xy, d: int, c: int, source: str = "A and W"):
     return sxx, sxy
 
 
+def _in_range(names: str, compute):
+    """``compute()`` under NumPy's overflow silence, then refused with a
+    ValueError naming ``names`` if any entry left the float64 range (finite
+    input beyond the stated scales): never ±inf, never NaN."""
+    try:
+        with np.errstate(over="ignore", invalid="ignore"):
+            out = compute()
+    except np.linalg.LinAlgError:  # an eigensolver met the overflowed entries
+        out = np.nan
+    if not all(np.all(np.isfinite(p)) for p in (out if isinstance(out, tuple)
+                                               else (out,))):
+        raise ValueError(f"{names} are beyond the float64 range of this identity "
+                         "(its products overflow): entries up to 1e±100, 1e±50 "
+                         "where four factors multiply")
+    return out
+
+
 def _t(m: np.ndarray) -> np.ndarray:
     return np.swapaxes(m, -1, -2)
 
@@ -84,7 +101,7 @@ def imbalance(A, W, eta_a: float = 1.0, eta_w: float = 1.0) -> np.ndarray:
     """
     A, W = _weights(A, W)
     eta_a, eta_w = _rate("eta_a", eta_a), _rate("eta_w", eta_w)
-    return eta_w * A @ _t(A) - eta_a * W @ _t(W)
+    return _in_range("A, W", lambda: eta_w * A @ _t(A) - eta_a * W @ _t(W))
 
 
 def beta_dot(A, W, sigma_xx, sigma_xy, eta_a: float = 1.0, eta_w: float = 1.0):
@@ -97,8 +114,12 @@ def beta_dot(A, W, sigma_xx, sigma_xy, eta_a: float = 1.0, eta_w: float = 1.0):
     A, W = _weights(A, W)
     sxx, sxy = _moments(sigma_xx, sigma_xy, W.shape[-1], A.shape[-1])
     eta_a, eta_w = _rate("eta_a", eta_a), _rate("eta_w", eta_w)
-    R = sxx @ (_t(W) @ A) - sxy
-    return -(eta_a * (_t(W) @ W) @ R + eta_w * R @ (_t(A) @ A))
+
+    def compute():
+        R = sxx @ (_t(W) @ A) - sxy
+        return -(eta_a * (_t(W) @ W) @ R + eta_w * R @ (_t(A) @ A))
+
+    return _in_range("A, W, sigma_xx, sigma_xy", compute)
 
 
 def preconditioner(A, W, eta_a: float = 1.0, eta_w: float = 1.0) -> np.ndarray:
@@ -110,7 +131,8 @@ def preconditioner(A, W, eta_a: float = 1.0, eta_w: float = 1.0) -> np.ndarray:
     A, W = _weights(A, W)
     eta_a, eta_w = _rate("eta_a", eta_a), _rate("eta_w", eta_w)
     d, c = W.shape[-1], A.shape[-1]
-    return eta_w * _kron(_t(A) @ A, np.eye(d)) + eta_a * _kron(np.eye(c), _t(W) @ W)
+    return _in_range("A, W", lambda: eta_w * _kron(_t(A) @ A, np.eye(d))
+                     + eta_a * _kron(np.eye(c), _t(W) @ W))
 
 
 def neuron_preconditioner(beta_k, delta_k, eta_a: float = 1.0, eta_w: float = 1.0):
@@ -153,8 +175,13 @@ def ntk(A, W, X, eta_a: float = 1.0, eta_w: float = 1.0) -> np.ndarray:
     if X.shape[1] != d:
         raise ValueError(f"X must have shape (n, {d}) to match W, got {X.shape}")
     eta_a, eta_w = _rate("eta_a", eta_a), _rate("eta_w", eta_w)
-    XW = X @ _t(W)
-    return eta_w * _kron(_t(A) @ A, X @ X.T) + eta_a * _kron(np.eye(c), XW @ _t(XW))
+
+    def compute():
+        XW = X @ _t(W)
+        return (eta_w * _kron(_t(A) @ A, X @ X.T)
+                + eta_a * _kron(np.eye(c), XW @ _t(XW)))
+
+    return _in_range("A, W, X", compute)
 
 
 def _spectra(sigma, delta, eta_a, eta_w):
@@ -282,7 +309,8 @@ def principal_sqrt_gh(beta, delta, eta_a: float = 1.0, eta_w: float = 1.0):
         return (Q * np.sqrt(np.clip(lam, 0.0, None))) @ Q.T
 
     d, c = b.shape
-    return (dl * np.eye(c) + root(b.T @ b)) / 2, (-dl * np.eye(d) + root(b @ b.T)) / 2
+    return _in_range("beta, delta", lambda: (
+        (dl * np.eye(c) + root(b.T @ b)) / 2, (-dl * np.eye(d) + root(b @ b.T)) / 2))
 
 
 def singular_value_rates(
