@@ -32,6 +32,7 @@ import numpy as np
 from .._bundle import generated_kernel
 from .._checks import finite_array as _finite
 from .._checks import learning_rate as _rate
+from .._range import in_range
 
 # the aligned start's modes and the closed-form trajectory, in their own module
 from .numeric_aligned import STRICT_ALIGNMENT, aligned_modes, trajectory  # noqa: F401
@@ -65,20 +66,8 @@ def _moments(sigma_xx, sigma_xy, d: int, c: int, source: str = "A and W"):
 
 
 def _in_range(names: str, compute):
-    """``compute()`` under NumPy's overflow silence, then refused with a
-    ValueError naming ``names`` if any entry left the float64 range (finite
-    input beyond the stated scales): never ±inf, never NaN."""
-    try:
-        with np.errstate(over="ignore", invalid="ignore"):
-            out = compute()
-    except np.linalg.LinAlgError:  # an eigensolver met the overflowed entries
-        out = np.nan
-    if not all(np.all(np.isfinite(p)) for p in (out if isinstance(out, tuple)
-                                               else (out,))):
-        raise ValueError(f"{names} are beyond the float64 range of this identity "
-                         "(its products overflow): entries up to 1e±100, 1e±50 "
-                         "where four factors multiply")
-    return out
+    return in_range(names, compute, "entries up to 1e±100, 1e±50 where four "
+                    "factors multiply")
 
 
 def _t(m: np.ndarray) -> np.ndarray:

@@ -14,7 +14,8 @@ way while their products stay in float64, but are not checked), widths and
 dimensions ≥ 1, γ ∈ [0, 1), rates η_a, η_w in [1e-3, 1e3].  NaN, ±inf, complex,
 text, empty or mis-shaped input, γ outside [0, 1) or a rate ≤ 0 raise
 ``ValueError``/``TypeError`` naming the argument; finite entries so large that
-a product overflows are not refused (±inf or NaN, with NumPy's warning).
+a product overflows (a pre-activation, or the result) raise ``ValueError``
+naming the arguments instead of giving ±inf or NaN.
 
 The pre-activations z_ki = w_kᵀx_i are sums of individually rounded products
 (no fused multiply-add), so a z whose products cancel in pairs (x_i = 0,
@@ -34,6 +35,9 @@ import numpy as np
 from .._checks import finite_array as _finite
 from .._checks import learning_rate as _rate
 from .._checks import real_scalar as _real
+from .._range import refuse_overflow
+
+SCALES = "entries up to 1e3 are the checked domain"
 
 __all__ = [
     "activation_slopes",
@@ -91,10 +95,17 @@ def _pre(X, W):
     ±tiny instead of 0, and a pattern that flips (σ′(0) = 1 is the convention).
     """
     rows = max(1, (1 << 22) // max(1, W.size))  # at most 32 MB of products
-    return np.concatenate([np.sum(W[..., :, None, :] * X[i:i + rows], axis=-1)
-                           for i in range(0, X.shape[0], rows)] or [W @ X.T], axis=-1)
+    with np.errstate(over="ignore", invalid="ignore"):
+        z = np.concatenate([np.sum(W[..., :, None, :] * X[i:i + rows], axis=-1)
+                            for i in range(0, X.shape[0], rows)] or [W @ X.T],
+                           axis=-1)
+    if not np.all(np.isfinite(z)):  # the slopes would follow a NaN's sign
+        raise ValueError("X, W are beyond the float64 range: a pre-activation "
+                         f"w_kᵀx_i overflows ({SCALES})")
+    return z
 
 
+@refuse_overflow("X, W", SCALES)
 def activation_slopes(X, W, gamma=0.0) -> np.ndarray:
     """c_ki = σ′(w_kᵀx_i) ∈ {1, γ}, shape (..., h, n).
 
@@ -106,6 +117,7 @@ def activation_slopes(X, W, gamma=0.0) -> np.ndarray:
     return np.where(_pre(X, W) >= 0, 1.0, _gamma(gamma))
 
 
+@refuse_overflow("X, a, W", SCALES)
 def forward(X, a, W, gamma=0.0) -> np.ndarray:
     """f(x_i) = Σ_k a_k σ(w_kᵀx_i), shape (..., n).
 
@@ -117,6 +129,7 @@ def forward(X, a, W, gamma=0.0) -> np.ndarray:
     return np.einsum("...k,...ki->...i", a, np.where(z >= 0, z, _gamma(gamma) * z))
 
 
+@refuse_overflow("a, W", SCALES)
 def imbalance(a, W, eta_a=1.0, eta_w=1.0) -> np.ndarray:
     """δ_k = η_w a_k² − η_a‖w_k‖², shape (..., h): conserved by the flow.
 
@@ -126,6 +139,7 @@ def imbalance(a, W, eta_a=1.0, eta_w=1.0) -> np.ndarray:
     return _rate("eta_w", eta_w) * a**2 - _rate("eta_a", eta_a) * np.sum(W**2, -1)
 
 
+@refuse_overflow("a, W", SCALES)
 def spherical(a, W) -> tuple[np.ndarray, np.ndarray]:
     """Signed spherical coordinates (μ_k, β̂_k) = (a_k‖w_k‖, w_k/‖w_k‖).
 
@@ -142,6 +156,7 @@ def spherical(a, W) -> tuple[np.ndarray, np.ndarray]:
     return a * norm, W / norm[..., None]
 
 
+@refuse_overflow("a, W", SCALES)
 def preconditioner(a, W, eta_a=1.0, eta_w=1.0) -> np.ndarray:
     """M_k = η_w a_k² I + η_a w_k w_kᵀ, shape (..., h, d, d).
 
@@ -154,6 +169,7 @@ def preconditioner(a, W, eta_a=1.0, eta_w=1.0) -> np.ndarray:
             + eta_a * W[..., :, None] * W[..., None, :])
 
 
+@refuse_overflow("X, y, a, W", SCALES)
 def drive(X, y, a, W, gamma=0.0) -> np.ndarray:
     """ξ_k = (1/n) Σ_i c_ki x_i (f(x_i) − y_i), shape (..., h, d).
 
@@ -169,6 +185,7 @@ def drive(X, y, a, W, gamma=0.0) -> np.ndarray:
     return (c * r[..., None, :]) @ X / X.shape[0]
 
 
+@refuse_overflow("X, a, W", SCALES)
 def ntk(X, a, W, gamma=0.0, eta_a=1.0, eta_w=1.0) -> np.ndarray:
     """The NTK on the training set, in its compact form (shape (..., n, n)).
 
@@ -191,6 +208,7 @@ def ntk(X, a, W, gamma=0.0, eta_a=1.0, eta_w=1.0) -> np.ndarray:
             + eta_w * (Da @ np.swapaxes(Da, -1, -2)) * (X @ X.T))
 
 
+@refuse_overflow("K0, K1", SCALES)
 def kernel_distance(K0, K1) -> np.ndarray:
     """S = 1 − ⟨K₀, K₁⟩_F / (‖K₀‖_F ‖K₁‖_F) over the last two axes, evaluated as
     ½‖K₀/‖K₀‖ − K₁/‖K₁‖‖² (no cancellation for small S).
@@ -209,6 +227,7 @@ def kernel_distance(K0, K1) -> np.ndarray:
     return 0.5 * np.sum(diff * diff, axis=(-2, -1))
 
 
+@refuse_overflow("X, y, a, W", SCALES)
 def flow_rhs(X, y, a, W, gamma=0.0, eta_a=1.0, eta_w=1.0):
     """(ȧ, Ẇ) = (−η_a ∂L/∂a, −η_w ∂L/∂W): ȧ_k = −η_a w_kᵀξ_k, ẇ_k = −η_w a_kξ_k.
 
@@ -221,6 +240,7 @@ def flow_rhs(X, y, a, W, gamma=0.0, eta_a=1.0, eta_w=1.0):
     return -eta_a * np.sum(W * xi, -1), -eta_w * a[..., None] * xi
 
 
+@refuse_overflow("mu, beta_hat, delta, xi", SCALES)
 def spherical_rhs(mu, beta_hat, delta, xi, eta_a=1.0, eta_w=1.0):
     """(μ̇_k, β̂̇_k) of the signed spherical coordinates, given the drive ξ_k.
 
