@@ -1,0 +1,238 @@
+"""The Domain and Accuracy claims of four entries' docstrings, at the corners.
+
+``deep_linear_modes``, ``diagonal_linear``, ``wide_linear_scalar`` and
+``two_layer_linear_balanced``: every public numerical function states its domain
+of validity and its accuracy (Notes, "Domain:" and "Accuracy:"); each claim is
+checked here at the corners of the stated domain (smallest and largest scales,
+zero, exact balance or alignment, the longest times, extreme rates) against an
+independent reference written out here from first principles: mpmath at 40–80
+digits (the learning-time integral in smooth variables, the one-dimensional
+flow of β, the identities) or SciPy's DOP853 at rtol 1e-13 on the raw parameter
+flow θ̇ = −η⊙∇L.  No expected value comes from the code under test.
+"""
+
+from __future__ import annotations
+
+import inspect
+
+import mpmath as mp
+import numpy as np
+import pytest
+from scipy.integrate import solve_ivp
+
+from exactflow.derivations import deep_linear_modes as dlm
+from exactflow.derivations import diagonal_linear as dia
+from exactflow.derivations import two_layer_linear_balanced as tlb
+from exactflow.derivations import wide_linear_scalar as wls
+
+EPS = np.finfo(float).eps
+ENTRIES = {"deep_linear_modes": dlm, "diagonal_linear": dia,
+           "wide_linear_scalar": wls, "two_layer_linear_balanced": tlb}
+
+
+def _public(package):
+    out = {}
+    for attr in package.__all__:
+        obj = getattr(package, attr)
+        part = (getattr(obj, "__module__", "") or "").rpartition(".")[2]
+        if inspect.isfunction(obj) and (part.startswith("numeric")
+                                        or part.endswith("observables")):
+            out[attr] = obj
+    return out
+
+
+@pytest.mark.parametrize("entry", sorted(ENTRIES))
+def test_every_public_function_states_domain_and_accuracy(entry):
+    functions = _public(ENTRIES[entry])
+    assert len(functions) >= 3
+    docs = {name: (f.__doc__ or "").lower() for name, f in functions.items()}
+    missing = [name for name, doc in docs.items()
+               if "domain" not in doc or "accuracy" not in doc]
+    assert not missing, f"{entry}: docstrings without Domain/Accuracy: {missing}"
+
+
+def _dop853(rhs, y0, t, rtol=1e-13, atol=None):
+    """The raw flow integrated by DOP853 to the times ``t`` (sorted, ≥ 0);
+    ``atol`` defaults to 1e-24 of the start's size."""
+    t = np.atleast_1d(np.asarray(t, dtype=float))
+    y0 = np.asarray(y0, dtype=float)
+    if t.max() == 0:
+        return np.repeat(y0[:, None], t.size, axis=1)
+    if atol is None:
+        atol = 1e-24 * (float(np.max(np.abs(y0))) or 1.0)
+    sol = solve_ivp(rhs, (0.0, float(t.max())), y0, method="DOP853", rtol=rtol,
+                    atol=atol, t_eval=t)
+    assert sol.success, sol.message
+    return sol.y
+
+
+# ====================================================================== deep chain
+def _mode_time(u0, u, s, n, eta=1.0, dps=80):
+    """(1/(ηN)) ∫_{u0}^{u} du/(|u|^{2−2/N}(s − u)), in a variable where the
+    integrand is smooth and bounded (logit below s, ln(z − 1) above, ln|z| for
+    u < 0), by 80-digit quadrature."""
+    with mp.workdps(dps):
+        u0, u, s, n = mp.mpf(u0), mp.mpf(u), mp.mpf(s), mp.mpf(n)
+        p = 2 - 2 / n
+        z0, z = u0 / s, u / s
+        if 0 < z0 < 1:
+            def f(x):
+                return (1 / (1 + mp.exp(-x))) ** (1 - p)
+            a, b = mp.log(z0 / (1 - z0)), mp.log(z / (1 - z))
+        elif z0 > 1:
+            def f(x):
+                return (1 + mp.exp(x)) ** (-p)
+            a, b = mp.log(z - 1), mp.log(z0 - 1)
+        else:
+            def f(x):
+                return mp.exp((1 - p) * x) / (1 + mp.exp(x))
+            a, b = mp.log(-z), mp.log(-z0)
+        pts = mp.linspace(a, b, int(abs(b - a) / 4) + 2)
+        return s ** (-p) / (n * eta) * mp.quad(f, pts)
+
+
+def _mode_rate(u, s, n, eta=1.0):
+    u, s = mp.mpf(u), mp.mpf(s)
+    return eta * n * abs(u) ** (2 - mp.mpf(2) / n) * (s - u)
+
+
+#: (s, depth, u0/s, t as a multiple of the time from u0 to the midpoint)
+DEEP = [(s, n, z0, f) for s in (1e-150, 1e150) for n, z0, f in [
+    (2, 1e-12, 1.0), (2, 1 + 1e16, 3.0), (2, -1e30, 1.0),
+    (3, 1e-12, 1.0), (3, 1e16, 3.0), (3, -1e30, 1000.0), (3, -1e-12, 0.5),
+    (7, 1e16, 1.0), (7, -1e8, 1.0), (7, 0.5, 30.0),
+    (1000, 1e-12, 1.0), (1000, -1e30, 1.0), (1000, 1e4, 0.3)]
+    if s > 1 or n < 1000 or z0 > 1]  # no float time crosses that plateau
+
+
+def _check_mode(u0, s, n, t, eta=1.0):
+    """u(t) against the 80-digit learning time: relative error ≤ 1e-12 plus 100
+    times the conditioning (the change of u when u₀ and t move by an ulp); a
+    result rounded to the attractor must be within an ulp of it."""
+    u = float(dlm.trajectory(t, u0, s, depth=n, eta=eta))
+    if u in (s, 0.0) and u != u0:
+        near = s * (1 - EPS) if 0 < u0 < s else s * (1 + 2 * EPS) if u0 > s else (
+            -np.nextafter(0.0, 1.0))
+        assert _mode_time(u0, near, s, n, eta=eta, dps=40) < t
+        return
+    with mp.workdps(80):
+        du = _mode_rate(u, s, n, eta)
+        err = abs(_mode_time(u0, u, s, n, eta) - t) * abs(du) / abs(u)
+        cond = EPS * (4 * abs(u0) * abs(du / _mode_rate(u0, s, n, eta))
+                      + t * abs(du)) / abs(u)
+    assert err <= 1e-12 + 100 * cond, (u, float(err), float(cond))
+
+
+@pytest.mark.parametrize("s, n, z0, f", DEEP)
+def test_deep_trajectory_corners(s, n, z0, f):
+    """|u0|/s from 1e-12 to 1e30, s = 1e±150, depth 2 … 1000, including
+    u₀ ≫ s and u₀ ≪ −s, where the inversion used to stop at a time residual
+    of the size of eps·ξ, not of the time (−3.92e7 instead of −5e7 at
+    u₀ = −1e8, s = 1, N = 7, t = 3.6704838652936485e-15)."""
+    u0 = z0 * s
+    mid = u0 + (s - u0) / 2 if z0 > 0 else u0 / 2
+    _check_mode(u0, s, n, float(_mode_time(u0, mid, s, n)) * f)
+
+
+def test_deep_trajectory_regression_far_negative_start():
+    u = float(dlm.trajectory(3.6704838652936485e-15, -1e8, 1.0, depth=7))
+    t = _mode_time(-1e8, u, 1.0, 7)
+    assert abs(t - 3.6704838652936485e-15) <= 1e-13 * t  # was 8% off
+    _check_mode(-1e8, 1.0, 7, 3.6704838652936485e-15)
+
+
+@pytest.mark.parametrize("s", [1e-150, 1.0, 1e150])
+@pytest.mark.parametrize("n", [1, 2, 3, 1000])
+def test_deep_trajectory_longest_time_and_fixed_points(s, n):
+    """t at 1e299 time constants (or the largest float): u₀ = 0 and u₀ = s
+    stay put, the rest reaches the attractor or is checked as above."""
+    tau_n = 1.0 / (n * s ** (2 - 2 / n))  # the time constant τ/(N s^{2−2/N})
+    t = min(1e299 * tau_n, 1e308)
+    for u0 in (1e-12 * s, 0.5 * s, 1e10 * s) + ((-s,) if n > 1 else ()):
+        if n == 1:
+            assert float(dlm.trajectory(t, u0, s, depth=1)) == s
+        else:
+            _check_mode(u0, s, n, t)
+    for u0 in (0.0, s) if n > 1 else (s,):
+        assert float(dlm.trajectory(t, u0, s, depth=n)) == u0
+
+
+@pytest.mark.parametrize("s", [1e-150, 1.0, 1e150])
+def test_deep_trajectory_depth_one_and_rates(s):
+    """N = 1 (u = s − (s − u₀)e^{−ηt}) and extreme rates η = 1e±6, 40 digits."""
+    for eta in (1e-6, 1e6):
+        t = np.array([0.0, 0.3, 3.0, 30.0]) / eta
+        u = dlm.trajectory(t, 0.25 * s, s, depth=1, eta=eta)
+        with mp.workdps(40):
+            ref = [s - (s - 0.25 * mp.mpf(s)) * mp.exp(-eta * mp.mpf(x)) for x in t]
+        assert np.allclose(u, np.array(ref, dtype=float), rtol=1e-14, atol=0)
+        for n, z0 in [(3, 1e-6), (5, 1e3), (4, -1e3)]:
+            mid = z0 * s + (s - z0 * s) / 2 if z0 > 0 else z0 * s / 2
+            tt = float(_mode_time(z0 * s, mid, s, n, eta=eta, dps=40))
+            _check_mode(z0 * s, s, n, tt, eta=eta)
+
+
+#: (s, depth, u0/s, uf/s) at the corners of the learning time's domain
+LT = [(s, n, a, b) for s in (1e-150, 1e150) for n, a, b in [
+    (2, 1e-12, 1 - 1e-15), (3, 1e-12, 0.5), (3, 1e16, 1 + 1e-15), (5, 1e10, 2.5328),
+    (7, -1e30, -1e-12), (1000, 1e-12, 1 - 1e-15), (1000, 1e30, 1e29),
+    (2.5, 1e-6, 0.999), (999.5, 2.0, 1.5)]]
+
+
+@pytest.mark.parametrize("s, n, a, b", LT)
+def test_deep_learning_time_corners(s, n, a, b):
+    """Relative error ≤ 1e-12 against the 80-digit integral, u₀/s up to 1e30,
+    u_f up to one part in 1e15 from s, integer and real depth."""
+    ref = _mode_time(a * s, b * s, s, n)
+    if ref > np.finfo(float).max:  # documented: ValueError beyond the float range
+        with pytest.raises(ValueError, match="float64 range"):
+            dlm.learning_time(a * s, b * s, s, depth=n)
+        return
+    got = float(dlm.learning_time(a * s, b * s, s, depth=n))
+    if ref < np.finfo(float).tiny:  # below the float range: rounds towards 0
+        assert 0 <= got <= np.finfo(float).tiny
+        return
+    assert abs(got - ref) <= 1e-12 * abs(ref), (got, float(ref))
+
+
+@pytest.mark.parametrize("u", [0.0, 1e-100, -1e-100, 3.0, -1e100])
+@pytest.mark.parametrize("rates", [[1.0], [1e-20, 1e20], [1e-20, 3.0, 1e20, 0.5, 7e-3,
+                                                          1e5]])
+def test_deep_balanced_weights_corners(u, rates):
+    """Product u and equal w_l²/η_l to a few ulp per layer (40 digits)."""
+    w = dlm.balanced_weights(u, np.array(rates))
+    n = len(rates)
+    with mp.workdps(40):
+        prod = mp.fprod([mp.mpf(x) for x in w])
+        assert abs(prod - u) <= 4 * n * EPS * abs(u)
+        q = [mp.mpf(x) ** 2 / r for x, r in zip(w, rates)]
+        assert max(abs(x - q[0]) for x in q) <= 4 * n * EPS * abs(q[0])
+    if u != 0:
+        assert np.sign(w[0]) == np.sign(u) and np.all(w[1:] > 0)
+
+
+def _chain2(eta1, eta2, s):
+    def rhs(_t, y):
+        r = s - y[0] * y[1]
+        return [eta1 * y[1] * r, eta2 * y[0] * r]
+    return rhs
+
+
+@pytest.mark.parametrize("w1, w2, s, eta1, eta2", [
+    (1e-3, 2e-3, 1.0, 1.0, 1.0), (0.0, 0.5, 1.0, 1e-6, 1e6), (0.3, -0.2, 2.0, 1e6, 1e-6),
+    (1e-100, 1e-100, 1e-100, 1.0, 1.0), (1e100, -2e100, 1e100, 1.0, 2.0),
+    (2.0, 2.0, 0.0, 1.0, 1.0), (0.7, 0.7, 0.49, 1.0, 1.0), (1.0, -0.5, 1.0, 1.0, 1.0)])
+def test_deep_two_layer_trajectory_corners(w1, w2, s, eta1, eta2):
+    """Relative error ≤ 1e-10 (of the larger weight) against DOP853 on the raw
+    two-weight flow, weights 1e-100 … 1e100, rate ratio 1e±12, s = 0, a start
+    at rest, one through the saddle's region (the stable manifold itself,
+    w₂ = −w₁, is unstable for DOP853 and left out)."""
+    # the raw flow in units of m (a power of two): w = m·x, s = m²σ, t = τ/m²
+    m = 2.0 ** np.ceil(np.log2(max(abs(w1), abs(w2), np.sqrt(s))))
+    unit = 1.0 / (max(eta1, eta2) * m * m)
+    t = np.array([0.0, 0.1, 1.0, 10.0, 100.0]) * unit
+    got1, got2 = dlm.two_layer_trajectory(t, w1, w2, s, eta1, eta2)
+    ref = m * _dop853(_chain2(eta1, eta2, s / m / m), [w1 / m, w2 / m], t * m * m)
+    scale = np.maximum(np.abs(ref[0]), np.abs(ref[1]))
+    assert np.all(np.abs(got1 - ref[0]) <= 1e-10 * scale + 1e-300)
+    assert np.all(np.abs(got2 - ref[1]) <= 1e-10 * scale + 1e-300)
