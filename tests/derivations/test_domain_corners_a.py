@@ -394,3 +394,166 @@ def test_diagonal_implicit_bias_corners(X, y, init, rates):
         beta = dia.implicit_bias(X, y, alpha=init, eta_u=rates[0], eta_v=rates[1])
     ref = _bias_ref(X, y, u0, v0, *rates, beta)
     assert np.linalg.norm(beta - ref) <= 1e-10 * np.linalg.norm(ref), (beta, ref)
+
+
+# ================================================================ wide scalar net
+def _wide_flow(sxx, sxy, kappa, eta_u, eta_w, d):
+    def rhs(_t, y):
+        u, w = y[:d], y[d:2 * d]
+        r = sxy - sxx * kappa * (u @ w)
+        return np.concatenate([eta_u * kappa * w * r, eta_w * kappa * u * r,
+                               [kappa * r]])  # and τ̇ = κr
+    return rhs
+
+
+WIDE = [  # (u0, w0, σxx, σxy, κ, η_u, η_w)
+    ([1e-100, 0.0], [0.0, 2e-100], 1.0, 1.0, 1.0, 1.0, 1.0),
+    ([1e70, 0.0], [5e69, 1e69], 1e-3, 2.0, 1e-3, 1.0, 1.0),
+    ([0.3, 0.4], [0.3, 0.4], 1.0, 2.0, 1.0, 1.0, 1.0),  # exact balance/alignment
+    ([0.3, 0.4], [-0.3, -0.4], 1e3, 1.0, 1e3, 1e3, 1e-3),  # escapes (P₊ = 0)
+    ([1.0, 0.0], [0.0, 1.0], 2.0, -3.0, 1.0, 1e-3, 1e3),
+    ([0.0, 0.0], [1e-3, -2e-3], 1.0, 0.0, 1.0, 1.0, 1.0),
+]
+
+
+@pytest.mark.parametrize("u0, w0, sxx, sxy, kappa, eta_u, eta_w", WIDE)
+def test_wide_observables_corners(u0, w0, sxx, sxy, kappa, eta_u, eta_w):
+    """Every observable to 1e-10 (of its scale) against DOP853 on the raw flow,
+    norms 1e-100 … 1e70, exact balance and alignment, an escaping orbit,
+    rates and scales 1e±3, σxy = 0; τ(∞) against a long integration."""
+    u0, w0 = np.array(u0), np.array(w0)
+    size = u0 @ u0 + w0 @ w0 + abs(sxy) / (kappa * sxx)
+    unit = 1.0 / (kappa**2 * sxx * (eta_u + eta_w) * size)
+    t = np.array([0.0, 0.1, 1.0, 10.0, 60.0]) * unit
+    obs = wls.observables(t, u0, w0, sxx, sxy, kappa, eta_u, eta_w)
+    ref = _dop853(_wide_flow(sxx, sxy, kappa, eta_u, eta_w, 2),
+                  np.concatenate([u0, w0, [0.0]]), t)
+    u, w, tau = ref[:2], ref[2:4], ref[4]
+    p = np.sum(u * w, 0)
+    nu, nw = np.linalg.norm(u, axis=0), np.linalg.norm(w, axis=0)
+    ntk = kappa**2 * (eta_u * nw**2 + eta_w * nu**2)
+    with mp.workdps(40):  # √G, conserved (G itself underflows at 1e-100)
+        g = float(mp.sqrt(mp.fsum(mp.mpf(x) ** 2 for x in u0)
+                          * mp.fsum(mp.mpf(x) ** 2 for x in w0)
+                          - mp.fsum(mp.mpf(x) * y for x, y in zip(u0, w0)) ** 2))
+    with np.errstate(invalid="ignore"):
+        cos = np.where(nu * nw > 0, p / np.hypot(p, g), 0.0)
+    scale = nu * nw + abs(sxy) / (sxx * kappa)
+    assert np.allclose(obs.p, p, rtol=0, atol=1e-10 * scale.max())
+    assert np.allclose(obs.residual, sxy - sxx * kappa * p, rtol=0,
+                       atol=1e-10 * sxx * kappa * scale.max())
+    assert np.allclose(obs.ntk, ntk, rtol=1e-10, atol=0)
+    assert np.allclose(obs.norm_u, nu, rtol=1e-10, atol=1e-10 * nw.max())
+    assert np.allclose(obs.norm_w, nw, rtol=1e-10, atol=1e-10 * nu.max())
+    assert np.allclose(obs.cos, cos, rtol=0, atol=1e-10)
+    assert np.allclose(obs.tau, tau, rtol=1e-10, atol=1e-10 * np.abs(tau).max())
+    # τ(∞): finite when the orbit reaches p∞ = β/(ακ), ±inf when it escapes
+    long = _dop853(_wide_flow(sxx, sxy, kappa, eta_u, eta_w, 2),
+                   np.concatenate([u0, w0, [0.0]]), [2000.0 * unit])[4, 0]
+    tinf = np.ravel(obs.tau_inf)[0]
+    if np.isfinite(tinf):
+        assert abs(tinf - long) <= 1e-10 * max(abs(long), 1e-300)
+    else:
+        assert abs(long) > 10 * abs(tau[-2]) or np.sign(long) == np.sign(tinf)
+
+
+@pytest.mark.parametrize("scale", [0.0, 1e-100, 1.0, 1e70])
+@pytest.mark.parametrize("eta_u, eta_w", [(1.0, 1.0), (1e-3, 1e3), (1e3, 1e-3)])
+def test_wide_invariants_and_ntk_corners(scale, eta_u, eta_w):
+    """P± and K to a few ulp of their terms (40-digit mpmath), norms 0,
+    1e-100 … 1e70, exact balance u₀ = ρw₀ (P₋ = 0 exactly at ρ = 1)."""
+    rho = np.sqrt(eta_u / eta_w)
+    cases = [(np.array([1.0, -2.0, 0.5]), np.array([0.3, 0.0, -1.0])),
+             (np.array([1.0, 2.0, 0.0]), np.array([1.0, 2.0, 0.0]) / rho)]
+    for a, b in cases:
+        u0, w0 = scale * a, scale * b
+        pp, pm = wls.invariants(u0, w0, eta_u, eta_w)
+        k = wls.ntk(u0, w0, 0.5, eta_u, eta_w)
+        with mp.workdps(40):
+            r = mp.sqrt(mp.mpf(eta_u) / eta_w)
+            plus = sum((mp.mpf(x) + r * y) ** 2 for x, y in zip(u0, w0)) / (4 * r)
+            minus = -sum((mp.mpf(x) - r * y) ** 2 for x, y in zip(u0, w0)) / (4 * r)
+            terms = sum(mp.mpf(x) ** 2 / r + r * mp.mpf(y) ** 2
+                        for x, y in zip(u0, w0)) / 2
+            kk = mp.mpf(0.25) * (eta_u * sum(mp.mpf(y) ** 2 for y in w0)
+                                 + eta_w * sum(mp.mpf(x) ** 2 for x in u0))
+        assert abs(pp - plus) <= 16 * EPS * terms
+        assert abs(pm - minus) <= 16 * EPS * terms
+        assert abs(k - kk) <= 8 * EPS * kk
+    if eta_u == eta_w:  # exact balance: u₀ = w₀ gives P₋ = 0 exactly
+        assert wls.invariants(scale * cases[1][0], scale * cases[1][0])[1] == 0.0
+
+
+def _rule_mp(u0, w0, sxx, sxy, kappa, eta_u, eta_w):
+    """The module's rule at 40 digits: (Δ_K, angular share, Δcos, p0, p∞, G, H)."""
+    with mp.workdps(40):
+        u0, w0 = [mp.mpf(x) for x in u0], [mp.mpf(x) for x in w0]
+        r = mp.sqrt(mp.mpf(eta_u) / eta_w)
+        plus = sum((x + r * y) ** 2 for x, y in zip(u0, w0)) / (4 * r)
+        minus = -sum((x - r * y) ** 2 for x, y in zip(u0, w0)) / (4 * r)
+        p0 = mp.fsum(x * y for x, y in zip(u0, w0))
+        G = mp.fsum(x * x for x in u0) * mp.fsum(y * y for y in w0) - p0**2
+        H = -4 * plus * minus
+        escapes = (plus == 0 and sxy >= 0) or (minus == 0 and sxy <= 0)
+        pinf = mp.mpf(0) if escapes else mp.mpf(sxy) / (mp.mpf(sxx) * kappa)
+        return _rule_values(p0, pinf, G, H)
+
+
+def _rule_values(p0, pinf, G, H):
+    with mp.workdps(600):  # Δ_K down to 1e-281 is a ratio minus 1: digits
+        return _rule_digits(*(mp.mpf(x) for x in (p0, pinf, G, H)))
+
+
+def _rule_digits(p0, pinf, G, H):
+    k0, kinf = mp.sqrt(p0**2 + H), mp.sqrt(pinf**2 + H)
+    kmin = mp.sqrt(H) if min(p0, pinf) <= 0 <= max(p0, pinf) else min(k0, kinf)
+    change = max(abs(kinf / k0 - 1), abs(1 - kmin / k0))
+    g = mp.sqrt(G)
+    dp = pinf - p0
+    ang = g * (mp.atan(pinf / g) - mp.atan(p0 / g)) if g > 0 else mp.mpf(0)
+    share = min(max(ang / dp, 0), 1) if dp != 0 else mp.mpf(0)
+
+    def cos(p):
+        return p / mp.sqrt(p**2 + G) if p**2 + G > 0 else mp.mpf(0)
+    return change, share, cos(pinf) - cos(p0), p0, pinf, G, H
+
+
+def _same_regime(got, ref, size):
+    """Fields of a Regime against the 40-digit rule: relative 1e-12 (Δ_K,
+    p0, p∞, H), absolute 1e-12 (share, Δcos), G to 16 ulp of ‖u‖²‖w‖²."""
+    change, share, dcos, p0, pinf, G, H = ref
+    tiny = np.finfo(float).tiny
+    assert abs(got.ntk_change - change) <= 1e-12 * change + tiny
+    assert abs(got.angular_share - share) <= 1e-12
+    assert abs(got.cos_change - dcos) <= 1e-12
+    assert abs(got.p0 - p0) <= 1e-12 * abs(p0) + tiny
+    assert abs(got.p_inf - pinf) <= 1e-12 * abs(pinf) + tiny
+    assert abs(got.gram - G) <= 16 * EPS * size + tiny
+    assert abs(got.h - H) <= 1e-12 * H + tiny
+
+
+@pytest.mark.parametrize("u0, w0, sxx, sxy, kappa, eta_u, eta_w", WIDE[:5] + [
+    ([1e-100, 3e-100], [2e-100, 6e-100], 1.0, 1e-3, 1e3, 1.0, 1.0),  # aligned, G = 0
+    ([3e69, 0.0], [0.0, 1e69], 1e3, -3.0, 1e-3, 1e3, 1e-3)])
+def test_wide_classify_corners(u0, w0, sxx, sxy, kappa, eta_u, eta_w):
+    """classify against the module's rule evaluated at 40 digits."""
+    got = wls.classify(np.array(u0), np.array(w0), sxx, sxy, kappa, eta_u, eta_w)
+    size = (np.linalg.norm(u0) * np.linalg.norm(w0)) ** 2
+    _same_regime(got, _rule_mp(u0, w0, sxx, sxy, kappa, eta_u, eta_w), size)
+
+
+@pytest.mark.parametrize("width", [1, 10**6])
+@pytest.mark.parametrize("ratio, kappa, sigma", [(1e-3, 1e-3, 1e-6), (1e3, 1e3, 1e6),
+                                                 (1.0, 1.0, 1.0), (1e3, 1e-3, 1e6)])
+def test_wide_regime_corners(width, ratio, kappa, sigma):
+    """regime against the rule at 40 digits on the expected invariants
+    (p₀ = 0, G = (dσ²)², H = (dσ²(ρ + 1/ρ)/2)²), including Δ_K ~ 1e-30
+    (init_scale 1e6), where K∞/K₀ − 1 used to cancel to a few ulp of 1."""
+    for sxy in (-3.0, 1e-3, 2.0):
+        got = wls.regime(width, ratio, kappa, sigma, sigma_xx=0.5, sigma_xy=sxy)
+        with mp.workdps(40):
+            n = width * mp.mpf(sigma) ** 2
+            r = mp.sqrt(mp.mpf(ratio))
+            ref = _rule_values(mp.mpf(0), mp.mpf(sxy) / (mp.mpf(0.5) * kappa), n**2,
+                               (n * (r + 1 / r) / 2) ** 2)
+        _same_regime(got, ref, float(n) ** 2)
