@@ -115,6 +115,15 @@ def trajectory(t, u0, beta_star, depth: int = 2, *, eta: float = 1.0) -> np.ndar
     learning time (elementary, the docs) inverted numerically, to ≤ 1e-12
     relative or within the conditioning of the problem (module docstring).
     u₀ = 0 and u₀ = s are fixed points; for N ≥ 2 a negative u₀ decays to 0.
+
+    Domain: |u₀|, s in {0} ∪ [1e-150, 1e150] (s > 0), depth 1 … 1000, η > 0,
+    t ≥ 0 up to 1e300 time constants τ/(N s^{2−2/N}); ``ValueError`` naming
+    the argument outside (t beyond that bound, s ≤ 0, NaN, ±inf).
+    Accuracy: relative error of u ≤ 1e-12 plus 100 times the problem's own
+    conditioning (the change of u(t) when u₀ and t move by an ulp, which
+    dominates on the plateaus from tiny u₀ at large N) against the 80-digit
+    learning-time integral, for u₀/s from −1e30 to 1e30; depth 1 is exact to
+    a few ulp; at the longest times u is the attractor to the last ulp.
     """
     n = _depth(depth)
     tau = 1.0 / _positive_scalar("eta", eta)
@@ -209,6 +218,13 @@ def learning_time(u0, uf, beta_star, depth=2, *, eta: float = 1.0) -> np.ndarray
     N = 1: τ ln((s − u₀)/(s − u_f)); N = 2: the generated ``learning_time``
     kernel, sgn(u₀)(τ/2s) ln(u_f(s − u₀)/(u₀(s − u_f))); integer N ≥ 3: the
     elementary roots-of-unity antiderivative in NumPy.
+
+    Domain: |u₀|, |u_f|, s in [1e-150, 1e150] (s > 0; u_f on the forward
+    trajectory from u₀), integer depth 1 … 1000 or real depth in (1, 1000]
+    (u₀ > 0), η > 0; ``ValueError`` naming the argument outside it, and when
+    the time exceeds the float64 range (u_f too close to s).
+    Accuracy: relative error ≤ 1e-12 against the 80-digit integral, for u₀/s
+    from −1e30 to 1e30 and u_f one part in 1e15 from s.
     """
     n = _depth(depth, allow_real=True)
     tau = 1.0 / _positive_scalar("eta", eta)
@@ -276,6 +292,12 @@ def balanced_weights(u, rates) -> np.ndarray:
 
     All w_l²/η_l are equal (every conserved difference is 0); the first weight
     carries the sign of u.  Returns shape ``u.shape + (N,)``.
+
+    Notes
+    -----
+    Domain: |u| in {0} ∪ [1e-100, 1e100], rates of shape (N,) in
+    [1e-20, 1e20]; ``ValueError`` naming the argument outside it.
+    Accuracy: the product and every w_l²/η_l to 4N ulp (40-digit mpmath).
     """
     u = _finite("u", u)
     rates = _finite("rates", rates)
@@ -287,6 +309,12 @@ def balanced_weights(u, rates) -> np.ndarray:
     with np.errstate(divide="ignore"):  # u = 0 gives log 0 = −∞, hence mag = 0
         mag = np.exp((np.log(np.abs(u)) - 0.5 * np.sum(np.log(rates))) / n)
     w = np.sqrt(rates) * mag[..., None]
+    # exp(ln|u|/N) is off by eps·|ln|u||/N relative (1e-14 at |u| = 1e-100):
+    # one common factor c = (|u|/∏w_l)^{1/N} ≈ 1 restores the product to a few
+    # ulp and keeps every w_l²/η_l equal
+    with np.errstate(divide="ignore", invalid="ignore"):
+        ratio = np.abs(u) / np.prod(w, axis=-1)
+    w = w * np.exp(np.log(np.where(u != 0, ratio, 1.0)) / n)[..., None]
     w[..., 0] = np.where(u < 0, -w[..., 0], w[..., 0])
     return w
 
@@ -302,6 +330,16 @@ def two_layer_trajectory(t, w1_0, w2_0, beta_star, eta_w1: float = 1.0,
     :func:`exactflow.derivations.single_neuron.trajectory`.  ``w1_0``, ``w2_0``
     are scalars or arrays of shape (B,); results have shape ``t.shape`` or
     ``(B,) + t.shape``.
+
+    Notes
+    -----
+    Domain: that of the single neuron with d = 1: |w1_0|, |w2_0|, β* in
+    {0} ∪ [1e-150, 1e150], rates in [1e-6, 1e6], t up to 1e305 of the flow's
+    time units 1/(√(η_w1η_w2)m²), m = max(k|w2_0|, |w1_0|/k, √β*),
+    k = (η_w1/η_w2)^{1/4}; ``ValueError`` naming the argument outside it.
+    Accuracy: relative error ≤ 1e-10 (of the larger weight) against DOP853 on
+    the raw two-weight flow at rtol 1e-13, weights 1e-100 … 1e100, rate ratio
+    1e±12, β* = 0 and starts at rest.
     """
     eta1, eta2 = _positive_scalar("eta_w1", eta_w1), _positive_scalar("eta_w2", eta_w2)
     w1_0, w2_0 = _finite("w1_0", w1_0), _finite("w2_0", w2_0)

@@ -122,11 +122,22 @@ class Regime:
         return self.c * (self.antiderivative(xi) - self.antiderivative(xi0))
 
     def noise(self, xi, xi0):
-        """A bound on the rounding error of :meth:`time` (N terms of size |A|
-        or |ξ| each)."""
-        size = (np.abs(self.antiderivative(xi)) + np.abs(self.antiderivative(xi0))
-                + np.abs(xi) + np.abs(xi0))
-        return 16 * self.n * _EPS * self.c * size
+        """A bound on the rounding error of :meth:`time`: |A|, and N terms of
+        size |ξ| each in the roots-of-unity sum; only |A| where A is the series
+        (accurate relative to itself; |ξ| may exceed it by many orders there,
+        u₀ ≫ s or u₀ ≪ −s, and a bound of eps·|ξ| stopped Newton far too early:
+        −3.92e7 for −5e7 at u₀ = −1e8, s = 1, N = 7)."""
+        k = 16 * _EPS * self.c
+        return k * (np.abs(self.antiderivative(xi)) + np.abs(self.antiderivative(xi0))
+                    ) + (k * self.n) * (self._log_terms(xi) + self._log_terms(xi0))
+
+    def _log_terms(self, xi):
+        """|ξ| where A is the roots-of-unity sum (logs of size |ξ|), else 0."""
+        xi = np.asarray(xi, dtype=float)
+        if self.kind == "rise":
+            return np.abs(xi)
+        w = self.w_of(np.minimum(xi, 0.0) if self.kind == "neg" else xi)
+        return np.where(w <= _SERIES, 0.0, np.abs(xi))
 
     def rate(self, xi):
         lz = self.logz(xi)

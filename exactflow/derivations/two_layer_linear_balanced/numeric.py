@@ -153,6 +153,12 @@ def trajectory(t, W1_0, W2_0, beta_star, *, eta: float = 1.0,
     Domain (fuzzed, with exact balance from :func:`balanced_init`): entries of
     W1_0, W2_0 and beta_star, and λ, in {0} ∪ [1e-30, 1e30] in magnitude,
     η in [1e-6, 1e6], ηt ≤ 1e8; every result is finite there.
+    Accuracy: every entry of (W₂W₁, W₁ᵀW₁, W₂W₂ᵀ) to 1e-10 of the largest
+    entry so far, against DOP853 (rtol 1e-13) on the raw (W₁, W₂) flow, also
+    at rest (ηt = 1e8), from saddle escapes (1e-30 starts), lazy λ = 1e30,
+    λ = −1e3, β* = 0 and rank-deficient β*.  "So far": from a start far
+    larger than where the flow goes, the error stays at ~1e-16 of the start's
+    size (β = 0 instead of 0.5 at t = 1 from 1e30·I, λ = 1e-30, β* = 0).
 
     Raises
     ------
@@ -230,6 +236,11 @@ def mode_trajectory(t, beta_star, lam, u0, *, eta: float = 1.0):
     Evaluated by the generated ``exact`` kernel.  Domain (fuzzed): s, |λ|, |u₀|
     in {0} ∪ [1e-30, 1e30], η in [1e-6, 1e6], ηt ≤ 1e8; ``ValueError`` naming the
     argument for NaN, ±inf, negative t, s < 0 or η ≤ 0, and if a result overflows.
+    Accuracy: against DOP853 (rtol 1e-13) on the raw scalar flow
+    ȧ = ηb(s − ab), ḃ = ηa(s − ab) (b² − a² = λ, u = ab): u to 1e-10 of
+    max(|u|, |u₀|, s), a² and b² to 1e-10 relative, checked for |λ| ≤ 1e-30
+    only (s from 1e-30 to 1e30, u₀ in {0, ±1e-30, 1, 1e30}, η = 1e±6); for
+    larger |λ| the accuracy is not yet verified.
     """
     t = _finite("t", t)
     if np.any(t < 0):
@@ -277,6 +288,14 @@ def balanced_init(product, lam: float, h: int, R=None):
     -------
     W1 : ndarray of shape (h, d_in)
     W2 : ndarray of shape (d_out, h)
+
+    Notes
+    -----
+    Domain: entries of ``product`` and λ in {0} ∪ [1e-30, 1e30] in magnitude;
+    ``ValueError`` naming the argument for a product of rank > h, a λ whose
+    sign h does not allow, a non-orthogonal R, NaN or ±inf.
+    Accuracy: W₂W₁ = product and W₂ᵀW₂ − W₁W₁ᵀ = λI to 8 ulp of
+    |λ| + ‖product‖₂ per entry (40-digit mpmath).
     """
     product = _finite("product", product, ndim=(2,))
     lam = float(_finite("lam", lam, ndim=(0,)))

@@ -37,8 +37,8 @@ The generated ``exact`` kernel takes the scalar invariants (t, P₊, P₋, κ, �
 η_w), not (p₀, ‖u₀‖², ‖w₀‖²): P₊ = (‖u₀‖²/ρ + 2p₀ + ρ‖w₀‖²)/4 cancels when
 u₀ ≈ −ρw₀, whereas ‖u₀ + ρw₀‖²/(4ρ) is exact there (P₊ = 0 is a case of its own).
 The mechanisms (alignment, disalignment, rescaling) and the kernel/feature rule
-are defined in :mod:`.numeric` (:func:`regime`, :func:`classify`,
-:func:`observables`).
+are defined in :mod:`.numeric` (:func:`observables`; :func:`regime` and
+:func:`classify` are in :mod:`.numeric_regimes`).
 
 References
 ----------
@@ -68,8 +68,9 @@ __getattr__, __dir__ = lazy_exports(__name__, {
         "gram_determinant", "initial_amplitudes", "kappa", "kernels", "model", "rho",
         "riccati_coefficients", "sigma_yy", "solution", "stable_parts", "stable_y",
         "stable_ydot", "symbols", "t", "tau", "tau_solution", "textbook_y", "x"),
-    "numeric": ("Regime", "classify", "invariants", "ntk", "observables", "regime",
-        "trajectory"),
+    "numeric": ("invariants", "ntk", "observables", "trajectory"),
+    "numeric_regimes": ("Regime", "classify", "regime"),
     "trajectory_observables": ("trajectory_loss", "trajectory_ntk"),
     "bundle": ("derivation",),
-}, ("maths", "numeric", "trajectory_observables", "derivation"))
+}, ("maths", "numeric", "numeric_regimes", "trajectory_observables",
+     "derivation"))
