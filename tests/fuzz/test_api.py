@@ -71,6 +71,15 @@ def test_every_public_function_of_a_covered_entry_has_a_row():
     assert len(wanted) >= 60
 
 
+def test_every_public_function_states_its_domain_and_accuracy():
+    # the corner checks of each claim: tests/derivations/test_domain_corners_*.py
+    # and the entries' own extreme-domain tests
+    missing = [name for name, func in FUNCTIONS.items()
+               if not all(word in (inspect.getdoc(func) or "").lower()
+                          for word in ("domain", "accuracy"))]
+    assert not missing, f"state the domain and accuracy of {missing}"
+
+
 def test_rows_declare_every_argument():
     for name, row in TABLE.items():
         params = inspect.signature(FUNCTIONS[name]).parameters
