@@ -13,8 +13,6 @@ flow θ̇ = −η⊙∇L.  No expected value comes from the code under test.
 
 from __future__ import annotations
 
-import inspect
-
 import mpmath as mp
 import numpy as np
 import pytest
@@ -27,31 +25,6 @@ from exactflow.derivations import two_layer_linear_balanced as tlb
 from exactflow.derivations import wide_linear_scalar as wls
 
 EPS = np.finfo(float).eps
-ENTRIES = {"deep_linear_modes": dlm, "diagonal_linear": dia,
-           "wide_linear_scalar": wls, "two_layer_linear_balanced": tlb}
-
-
-def _public(package):
-    out = {}
-    for attr in package.__all__:
-        obj = getattr(package, attr)
-        part = (getattr(obj, "__module__", "") or "").rpartition(".")[2]
-        if inspect.isfunction(obj) and (part.startswith("numeric")
-                                        or part.endswith("observables")):
-            out[attr] = obj
-    return out
-
-
-@pytest.mark.parametrize("entry", sorted(ENTRIES))
-def test_every_public_function_states_domain_and_accuracy(entry):
-    functions = _public(ENTRIES[entry])
-    assert len(functions) >= 3
-    docs = {name: (f.__doc__ or "").lower() for name, f in functions.items()}
-    missing = [name for name, doc in docs.items()
-               if "domain" not in doc or "accuracy" not in doc]
-    assert not missing, f"{entry}: docstrings without Domain/Accuracy: {missing}"
-
-
 def _dop853(rhs, y0, t, rtol=1e-13, atol=None):
     """The raw flow integrated by DOP853 to the times ``t`` (sorted, ≥ 0);
     ``atol`` defaults to 1e-24 of the start's size."""

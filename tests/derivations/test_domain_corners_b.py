@@ -16,8 +16,6 @@ its absolute value), so every claim reads "≤ K ulp of …" as in the docstring
 
 from __future__ import annotations
 
-import importlib
-import inspect
 import itertools
 
 import mpmath as mp
@@ -541,33 +539,6 @@ def test_relu_spherical_rhs_corners(smu, sd, sign, ea, ew):
         ref = -coeff * (Xi - along * B)
         size = abs(coeff) * (abs(Xi) + abs(B) * (abs(B) @ abs(Xi)))
         assert ulps(dbh[k], ref, size) <= 8
-
-
-# ----------------------------------------------------------------- the docstrings
-
-ENTRIES = ("multi_neuron_linear", "two_layer_relu")
-
-
-def _public(entry):
-    package = importlib.import_module(f"exactflow.derivations.{entry}")
-    out = {}
-    for attr in getattr(package, "__all__", ()):
-        obj = getattr(package, attr)
-        module = getattr(obj, "__module__", "") or ""
-        part = module.rpartition(".")[2]
-        if inspect.isfunction(obj) and module.startswith(package.__name__) and (
-                part.startswith("numeric") or part.endswith("observables")):
-            out[f"{entry}.{attr}"] = obj
-    return out
-
-
-def test_every_public_function_states_domain_and_accuracy():
-    found = {k: v for e in ENTRIES for k, v in _public(e).items()}
-    assert len(found) >= 23  # 13 + 10 at the time of writing
-    missing = [name for name, fn in found.items()
-               if "Domain" not in (fn.__doc__ or "")
-               or "Accuracy" not in (fn.__doc__ or "")]
-    assert not missing, f"no Domain/Accuracy statement: {missing}"
 
 
 def test_relu_zero_preactivation_regression():

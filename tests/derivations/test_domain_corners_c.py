@@ -5,7 +5,6 @@ linear algebra, and the exact rational scales."""
 
 from __future__ import annotations
 
-import inspect
 from fractions import Fraction
 
 import mpmath as mp
@@ -147,11 +146,3 @@ def test_spectral_norm_by_lanczos_meets_its_tolerance(scale):
     for rtol in (1e-3, 1e-10):
         got = ss.spectral_norm(scale * A, rtol=rtol) / scale
         assert abs(got - want) <= rtol * want and got <= want * (1 + 1e-13)
-
-
-def test_every_function_states_its_domain_and_accuracy():
-    for module in (iw, ss):
-        for name in ("nngp", "ntk", "kernel_pair", "predict") if module is iw else (
-                "scales", "spectral_norm"):
-            doc = inspect.getdoc(getattr(module, name))
-            assert "Domain" in doc and "Accuracy" in doc, f"{module.__name__}.{name}"

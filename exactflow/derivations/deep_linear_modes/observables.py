@@ -65,12 +65,9 @@ def trajectory_loss(t, u0, beta_star, depth: int = 2, *, eta: float = 1.0):
 
     Notes
     -----
-    Domain and accuracy: those of :func:`~.numeric.trajectory`.  The loss is
-    formed from the trajectory's state with a scaled sum of squares: finite
-    wherever its value is below the largest float64 (≈ 1.8e308), +inf beyond
-    (at the largest scales of the domain), never NaN; the rounding of the
-    residual adds an absolute error of a few ulp of ‖residual‖·(‖prediction‖ +
-    ‖target‖) (checked against 40-digit mpmath by ``tests/fuzz``).
+    Domain and accuracy: :func:`~.numeric.trajectory`'s, plus a few ulp of
+    ‖residual‖·(‖prediction‖ + ‖target‖); finite below the largest float64, +inf
+    beyond, never NaN (docs/reliability.md).
     """
     u, s = _mode(t, u0, beta_star, depth, eta)
     return half_square_sum((s - u)[..., None], axis=-1)

@@ -60,12 +60,9 @@ def trajectory_loss(t, X, y, alpha=None, *, u0=None, v0=None, eta_u: float = 1.0
     β(t) comes from :func:`~.numeric.trajectory` (a reduced quadrature for a
     single sample, an integrator of the residual for rank ≥ 2).
 
-    Domain and accuracy: those of :func:`~.numeric.trajectory`.  The loss is
-    formed from the trajectory's state with a scaled sum of squares: finite
-    wherever its value is below the largest float64 (≈ 1.8e308), +inf beyond
-    (at the largest scales of the domain), never NaN; the rounding of the
-    residual adds an absolute error of a few ulp of ‖residual‖·(‖prediction‖ +
-    ‖target‖) (checked against 40-digit mpmath by ``tests/fuzz``).
+    Domain and accuracy: :func:`~.numeric.trajectory`'s, plus a few ulp of
+    ‖residual‖·(‖prediction‖ + ‖target‖); finite below the largest float64, +inf
+    beyond, never NaN (docs/reliability.md).
     """
     X, y, _, _, beta = _flow(t, X, y, alpha, u0, v0, eta_u, eta_v)
     with np.errstate(over="ignore", invalid="ignore"):

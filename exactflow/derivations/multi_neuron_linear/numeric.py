@@ -35,22 +35,16 @@ from .._checks import learning_rate as _rate
 from .._range import in_range
 
 # the aligned start's modes and the closed-form trajectory, in their own module
-from .numeric_aligned import STRICT_ALIGNMENT, aligned_modes, trajectory  # noqa: F401
+from .numeric_aligned import (  # noqa: F401
+    STRICT_ALIGNMENT,
+    _weights,
+    aligned_modes,
+    trajectory,
+)
 
 __all__ = ["imbalance", "beta_dot", "preconditioner", "neuron_preconditioner", "ntk",
            "isotropic_init", "rank_aware_gh", "principal_sqrt_gh",
            "singular_value_rates", "aligned_modes", "trajectory"]
-
-
-def _weights(A, W, a="A", w="W") -> tuple[np.ndarray, np.ndarray]:
-    A = _finite(a, A, min_ndim=2)
-    W = _finite(w, W, min_ndim=2)
-    if A.shape[-2] != W.shape[-2]:
-        raise ValueError(
-            f"{a} and {w} must have the same number of rows h (neurons), got {a} of "
-            f"shape {A.shape} and {w} of shape {W.shape}"
-        )
-    return A, W
 
 
 def _moments(sigma_xx, sigma_xy, d: int, c: int, source: str = "A and W"):

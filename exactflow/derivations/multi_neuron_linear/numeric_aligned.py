@@ -17,7 +17,8 @@ from .._checks import tolerance as _tolerance
 __all__ = ["STRICT_ALIGNMENT", "aligned_modes", "trajectory"]
 
 
-def _weights(A, W, a, w) -> tuple[np.ndarray, np.ndarray]:
+def _weights(A, W, a="A", w="W") -> tuple[np.ndarray, np.ndarray]:
+    """(A, W) as finite arrays with the same number h of rows (named a, w)."""
     A = _finite(a, A, min_ndim=2)
     W = _finite(w, W, min_ndim=2)
     if A.shape[-2] != W.shape[-2]:

@@ -97,12 +97,9 @@ def trajectory_loss(t, a0, w0, beta_star, eta_a: float = 1.0, eta_w: float = 1.0
     shape of its ``a``.  (The loss itself is this plus ½(E[y²] − ‖β*‖²), a
     constant of the data.)
 
-    Domain and accuracy: those of :func:`~.numeric.trajectory`.  The loss is
-    formed from the trajectory's state with a scaled sum of squares: finite
-    wherever its value is below the largest float64 (≈ 1.8e308), +inf beyond
-    (at the largest scales of the domain), never NaN; the rounding of the
-    residual adds an absolute error of a few ulp of ‖residual‖·(‖prediction‖ +
-    ‖target‖) (checked against 40-digit mpmath by ``tests/fuzz``).
+    Domain and accuracy: :func:`~.numeric.trajectory`'s, plus a few ulp of
+    ‖residual‖·(‖prediction‖ + ‖target‖); finite below the largest float64, +inf
+    beyond, never NaN (docs/reliability.md).
     """
     a, w = trajectory(t, a0, w0, beta_star, eta_a, eta_w)
     beta_star = np.asarray(beta_star, dtype=float)

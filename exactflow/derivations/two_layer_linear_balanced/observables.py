@@ -74,12 +74,9 @@ def trajectory_loss(t, W1_0, W2_0, beta_star, *, eta: float = 1.0):
 
     Notes
     -----
-    Domain and accuracy: those of :func:`~.numeric.trajectory`.  The loss is
-    formed from the trajectory's state with a scaled sum of squares: finite
-    wherever its value is below the largest float64 (≈ 1.8e308), +inf beyond
-    (at the largest scales of the domain), never NaN; the rounding of the
-    residual adds an absolute error of a few ulp of ‖residual‖·(‖prediction‖ +
-    ‖target‖) (checked against 40-digit mpmath by ``tests/fuzz``).
+    Domain and accuracy: :func:`~.numeric.trajectory`'s, plus a few ulp of
+    ‖residual‖·(‖prediction‖ + ‖target‖); finite below the largest float64, +inf
+    beyond, never NaN (docs/reliability.md).
     """
     beta = _batch(t, W1_0, W2_0, beta_star, eta)[0]
     return half_square_sum(beta - np.asarray(beta_star, float), axis=(-2, -1))
