@@ -154,6 +154,21 @@ def test_target_below_the_normal_range_is_refused(kernel, res):
     np.testing.assert_allclose(np.array(got), ref, rtol=2e-5, atol=1e-6)
 
 
+def test_inputs_whose_squares_underflow_are_refused(kernel):
+    # a start 1e-200 next to the saddle (a₀ = 1e-200, w₀ = 0, b ≠ 0) gave inf
+    # at t = 1e3, where the flow has escaped to a = 1 (the catalog's trajectory)
+    for args, name in [((1e-200, 1.0, 0.0, 1.0, 1.0, 0.0, 0.0), "a_init"),
+                       ((0.0, 1.0, 0.0, 1.0, 1.0, 1e-160, 0.0), "w0_init"),
+                       ((0.7, 1.0, 0.0, 1e-170, 1.0, 0.3, 0.2), "eta_a")]:
+        with pytest.raises(ValueError, match=f"{name}: a non-zero value below"):
+            kernel(np.array([1e3]), *args)
+    times = np.array([1.0, 1e3, 1e4])  # just inside: the escape is right
+    got = np.array(kernel(times, 1.5e-154, 1.0, 0.0, 1.0, 1.0, 0.0, 0.0))
+    a, _ = sn.trajectory(times, 1.5e-154, np.zeros(2), np.array([1.0, 0.0]))
+    assert np.all(np.isfinite(got))
+    np.testing.assert_allclose(got[0], a, rtol=1e-12, atol=1e-300)
+
+
 def test_branches_are_verified_and_reported(res):
     from exactflow.present.transcript import transcript
 

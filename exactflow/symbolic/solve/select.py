@@ -94,6 +94,7 @@ class BranchKernel:
         masks = [vanish(conditions) for _, conditions, _, _ in self.branches]
         if self.direction:
             self._check_direction(xp, arrays)
+        self._check_scales(xp, arrays)
         safe = list(args)
         for (_, _, ix, _), m in zip(self.branches, masks):
             if _concrete_any(m):
@@ -117,6 +118,19 @@ class BranchKernel:
         if branch.kernel not in self._kernels:
             self._kernels[branch.kernel] = load()
         return self._kernels[branch.kernel]
+
+    def _check_scales(self, xp, arrays) -> None:
+        """Non-zero inputs (t aside) whose squares are not normal numbers are
+        refused: the closed forms square them (a start 1e-200 next to the
+        saddle gave inf at t = 1e3 instead of escaping)."""
+        low = float(np.sqrt(xp.finfo(self.dtype).tiny))
+        for name, a in zip(self.names, arrays):
+            if name != "t" and _concrete_any((a != 0) & (abs(a) < low),
+                                             traced=False):
+                raise ValueError(
+                    f"{name}: a non-zero value below {low:.3g} in magnitude (its "
+                    f"square is below the {self.dtype} normal range, and the "
+                    "closed form squares it); rescale the problem")
 
     def _check_direction(self, xp, arrays) -> None:
         names = ", ".join(self.names[i] for i in self.direction)
