@@ -41,6 +41,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from _results import publish
 
 import exactflow  # noqa: E402
+from exactflow.codegen.targets.numpy.loader import load_counting  # noqa: E402
 from exactflow.derivations import single_neuron as sn  # noqa: E402
 
 N = 10**6
@@ -275,22 +276,7 @@ def numpy_passes(d, kernel: str, args: list) -> tuple[int, int]:
     module on ``args`` (the first input varying): the module run with a
     ``numpy`` that counts the calls, with one block and with several."""
     source = d.kernel_source("numpy", kernel, "float64")
-    counts: Counter = Counter()
-
-    class Counting:
-        def __getattr__(self, name):
-            value = getattr(np, name)
-            if callable(value) and not isinstance(value, type):
-                def call(*a, **k):
-                    counts[name] += 1
-                    return value(*a, **k)
-                return call
-            return value
-
-    scope = {"_COUNTING": Counting()}
-    exec(compile(source.replace("\nimport numpy\n", "\nnumpy = _COUNTING\n"),
-                 "<kernel>", "exec"), scope)
-    f = scope[kernel]
+    f, counts = load_counting(source, kernel)
     small = [a[:1000] if a.ndim else a for a in args]
     f(*small, block=1000)
     one = counts.copy()

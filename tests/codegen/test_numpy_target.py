@@ -14,6 +14,7 @@ from common import TOLERANCE, bounded_floats
 from hypothesis import given
 
 from exactflow.codegen import KernelSpec, emit, filename, load
+from exactflow.codegen.targets.numpy.loader import load_counting
 from exactflow.symbolic.spec.functions import phi1
 
 x, y, t = INPUTS
@@ -328,26 +329,6 @@ def test_logz_is_minus_infinity_at_zero_without_warnings():
     np.testing.assert_array_equal(q, [-np.inf, 1.0, 2.0])
 
 
-def _counting_module(source: str):
-    """The module of ``source`` with a ``numpy`` that counts its calls."""
-    counts: dict = {}
-
-    class Counting:
-        def __getattr__(self, name):
-            value = getattr(np, name)
-            if callable(value) and not isinstance(value, type):
-                def call(*a, **k):
-                    counts[name] = counts.get(name, 0) + 1
-                    return value(*a, **k)
-                return call
-            return value
-
-    scope = {"_COUNTING": Counting()}
-    exec(compile(source.replace("\nimport numpy\n", "\nnumpy = _COUNTING\n"),
-                 "<kernel>", "exec"), scope)
-    return scope, counts
-
-
 def test_a_nested_branch_on_a_scalar_condition_is_skipped_and_right():
     """u < 0 selects a branch that is itself a Piecewise (as in the two-layer
     λ-balanced kernel): where u ≥ 0 in a whole block, its exp and log are not
@@ -358,8 +339,7 @@ def test_a_nested_branch_on_a_scalar_condition_is_skipped_and_right():
     w = sp.Piecewise((0, sp.Eq(u, 0)), (inner, u < 0), (t * u + 1, True))
     k = KernelSpec("nested", "test", (t, u), (("w", w), ("w2", w**2 + t)))
     source = emit(k)
-    scope, counts = _counting_module(source)
-    f = scope["nested"]
+    f, counts = load_counting(source, "nested")
     tt = np.linspace(0.0, 5.0, 3000)
 
     def ref(uu):

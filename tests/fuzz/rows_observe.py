@@ -200,16 +200,20 @@ def deep_call(draw):
     return out
 
 
-def _deep_loss_check(kw, out):
+def _deep_mode(kw):
+    """(u, β*) of shape batch + t.shape: the trajectory with the batch first."""
     from exactflow.derivations import deep_linear_modes as dl
 
+    lead = (...,) + (None,) * np.ndim(kw["t"])
+    s = np.asarray(kw["beta_star"], float)[lead]
     u = dl.trajectory(np.asarray(kw["t"])[(None,) * np.ndim(kw["u0"])],
-                      np.asarray(kw["u0"], float)[(...,) + (None,) * np.ndim(kw["t"])],
-                      np.asarray(kw["beta_star"], float)[
-                          (...,) + (None,) * np.ndim(kw["t"])],
-                      kw["depth"], eta=kw["eta"])
-    s = np.broadcast_to(np.asarray(kw["beta_star"], float)[
-        (...,) + (None,) * np.ndim(kw["t"])], u.shape)
+                      np.asarray(kw["u0"], float)[lead], s, kw["depth"],
+                      eta=kw["eta"])
+    return u, np.broadcast_to(s, u.shape)
+
+
+def _deep_loss_check(kw, out):
+    u, s = _deep_mode(kw)
     assert out.shape == u.shape
     with mp.workdps(40):
         for g, uu, ss in zip(out.ravel(), u.ravel(), s.ravel()):
@@ -218,13 +222,7 @@ def _deep_loss_check(kw, out):
 
 
 def _deep_ntk_check(kw, out):
-    from exactflow.derivations import deep_linear_modes as dl
-
-    u = dl.trajectory(np.asarray(kw["t"])[(None,) * np.ndim(kw["u0"])],
-                      np.asarray(kw["u0"], float)[(...,) + (None,) * np.ndim(kw["t"])],
-                      np.asarray(kw["beta_star"], float)[
-                          (...,) + (None,) * np.ndim(kw["t"])],
-                      kw["depth"], eta=kw["eta"])
+    u, _ = _deep_mode(kw)
     assert out.shape == u.shape
     n = kw["depth"]
     with mp.workdps(40):
