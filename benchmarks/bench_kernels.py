@@ -9,16 +9,19 @@ Side by side in one run, medians of ``--repeat`` calls (after a warm-up call):
 
 1. The single neuron as users call it — one initialisation over 10⁶ times, and a
    1000 × 1000 grid of times against initial a₀ — evaluated by the generated
-   NumPy, Numba and JAX (``jax.jit``) kernels and by ``sympy.lambdify(...,
-   cse=True)`` of the textbook unified closed form (cosh/sinh, one square root,
-   ``single_neuron.textbook_kernel``), in float64 and float32.
+   NumPy (by default on every CPU, and on one thread), Numba (parallel) and JAX
+   (``jax.jit``) kernels and by ``sympy.lambdify(..., cse=True)`` of the
+   textbook unified closed form (cosh/sinh, one square root,
+   ``single_neuron.textbook_kernel``; NumPy on one thread), in float64 and
+   float32.
 2. Overflow: both at t = 10², 10⁴, 10⁶ against a 50-digit evaluation.
 3. Every catalog kernel, its first input varying over 10⁶ points and the rest
    fixed (what a trajectory or a sweep over one parameter does): the time per
    point against the kernel's *floor*, the fewest transcendental calls its
    formula needs per point (argued in each kernel's docstring, :data:`FLOORS`),
-   each priced by a NumPy ufunc call measured in the same run (and, for
-   Numba, a compiled parallel loop).
+   each priced by a NumPy ufunc call measured in the same run (the generated
+   NumPy kernel on one thread, like the ufunc calls that price its floor; and,
+   for Numba, a compiled parallel loop).
 4. JAX: ``jax.jit`` compile time and run time.
 """
 
@@ -109,7 +112,10 @@ def layouts(dtype: str) -> dict:
 
 def contenders(dtype: str) -> dict:
     d = exactflow.derivation("single_neuron")
-    out = {"generated NumPy": d.kernel("numpy", dtype=dtype)}
+    numpy_kernel = d.kernel("numpy", dtype=dtype)
+    # as users call it: its blocks shared among the CPUs (the default), and on one
+    out = {"generated NumPy": numpy_kernel,
+           "generated NumPy, 1 thread": lambda *a: numpy_kernel(*a, threads=1)}
     try:
         out["generated Numba"] = d.kernel("numba", dtype=dtype)
     except ImportError as exc:
@@ -155,7 +161,7 @@ def versus(repeat: int) -> list[str]:
             cells.append("n/a" if r is None else f"{r[0]:.1f} ms")
         lines.append(f"| {name} | " + " | ".join(cells) + " |")
     lam = "sympy.lambdify(cse=True), textbook form"
-    for name in names[:3]:
+    for name in names[:4]:
         cells = []
         for lay, dt in cols:
             r, base = rows[name, lay, dt], rows[lam, lay, dt]
@@ -278,10 +284,10 @@ def numpy_passes(d, kernel: str, args: list) -> tuple[int, int]:
     source = d.kernel_source("numpy", kernel, "float64")
     f, counts = load_counting(source, kernel)
     small = [a[:1000] if a.ndim else a for a in args]
-    f(*small, block=1000)
+    f(*small, block=1000, threads=1)
     one = counts.copy()
     counts.clear()
-    f(*small, block=100)
+    f(*small, block=100, threads=1)
     per = counts - one  # 9 more blocks
     heavy = sum(n for k, n in per.items() if k in TRANSCENDENTAL)
     other = sum(n for k, n in per.items() if k not in TRANSCENDENTAL)
@@ -291,7 +297,8 @@ def numpy_passes(d, kernel: str, args: list) -> tuple[int, int]:
 def floors(repeat: int) -> list[str]:
     costs, ncosts = ufunc_costs(repeat), numba_costs(repeat)
     lines = ["| kernel | first input | floor: calls per point | floor, NumPy | "
-             "generated NumPy | ratio | ufunc passes per point | arithmetic floor, "
+             "generated NumPy, 1 thread | ratio | ufunc passes per point | "
+             "arithmetic floor, "
              "NumPy | ratio | floor, Numba | generated Numba | ratio |",
              "|---|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
     rng = np.random.default_rng(0)
@@ -301,7 +308,11 @@ def floors(repeat: int) -> list[str]:
         first = rng.uniform(0.1, 1.5, N)
         rest = rng.uniform(0.2, 1.2, len(k.inputs) - 1)
         args = [first] + [np.asarray(v) for v in rest]
-        f = d.kernel("numpy", kernel=kernel)
+        kern = d.kernel("numpy", kernel=kernel)
+
+        def f(*a, kern=kern):  # one thread: the floor is priced on one
+            return kern(*a, threads=1)
+
         per = median_time(f, args, repeat) / N * 1e9
         floor = sum(n * costs[c] for c, n in calls.items())
         heavy, other = numpy_passes(d, kernel, args)

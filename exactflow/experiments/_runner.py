@@ -114,8 +114,10 @@ class Sweep:
 
 
 def single_thread() -> None:
-    """Limit BLAS/OpenMP to one thread (results independent of the worker)."""
-    for var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
+    """Limit BLAS/OpenMP and exactflow's NumPy kernels to one thread (the
+    workers are the parallelism; results do not depend on the worker)."""
+    for var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS",
+                "EXACTFLOW_NUM_THREADS"):
         os.environ[var] = "1"
     try:
         from threadpoolctl import threadpool_limits

@@ -112,7 +112,7 @@ def test_float32_kernel_computes_in_float32():
         assert_close(g, r, TOLERANCE["float32"])
     source = emit(spec("mixed", "float32"))
     assert "_DTYPE = numpy.float32" in source
-    body = source.split("for _lo in range")[1]
+    body = source.split("for _o, _lo in _tasks")[1]
     code = " ".join(line.split("#")[0] for line in body.splitlines())
     constant = r"-?\d+\.\d*(?:e-?\d+)?"
     assert re.search(rf"numpy\.float32\({constant}\)", code)
@@ -171,13 +171,14 @@ def test_traceback_and_getsource_show_generated_lines():
     f = load(spec("plain"))
     name = filename(spec("plain"), "numpy")
     assert name == "<exactflow:codegen_tests:plain:numpy:float64>"
-    assert inspect.getsource(f).startswith("def plain(x, y, t, *, block=_BLOCK):")
+    assert inspect.getsource(f).startswith(
+        "def plain(x, y, t, *, block=None, threads=None):")
     with pytest.raises(ValueError) as info:
         f(1.0, 2.0, 3.0, block=0)
     frames = [fr for fr in traceback.extract_tb(info.value.__traceback__)
               if fr.filename == name]
     assert frames and all(fr.line for fr in frames)
-    assert any("_block_length(block, _size)" in fr.line for fr in frames)
+    assert any("_block_length(block, _size, _threads)" in fr.line for fr in frames)
 
 
 def test_source_is_deterministic():
@@ -205,7 +206,8 @@ def test_header_and_docstring():
 
 def _body(source: str) -> list[str]:
     """The per-block operations (without the group tests and the stores)."""
-    body = source.split("_blk = _pre + (slice(_lo, _hi),)\n")[-1].split("    return")[0]
+    body = source.split("_blk = _pre + (slice(_lo, _hi),)\n")[-1]
+    body = body.split("\n    _share(_work")[0]
     lines = [line.split("#")[0].strip() for line in body.splitlines()]
     return [line for line in lines if line and not line.startswith((
             "if not _h[", "numpy.copyto(_d_", "_d_", "_v_out_"))
