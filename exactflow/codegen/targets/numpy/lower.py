@@ -78,7 +78,9 @@ class _Writer:
 
     def flag(self, cond: tuple) -> str:
         """The name of the test that ``cond`` holds somewhere in the block."""
-        return f"_any{self.operand(cond, False)}"
+        # named by register: one CSE temporary lowered in two branches is two
+        # registers with one label, and their tests differ
+        return f"_any_r{cond[1]}" if cond[0] == "r" else f"_any{self.operand(cond, False)}"
 
     def var(self, reg: int) -> str:
         return self.prog.labels.get(reg) or f"_r{reg}"
@@ -135,21 +137,27 @@ class _Writer:
 
 def _runs(prog: Program, group_of: list[int], writer: _Writer, hoisted: bool,
           skip: tuple | None = None, lo: int = 0, hi: int | None = None,
-          entered: bool = False) -> list[str]:
+          entered: bool = False, known: set | None = None) -> list[str]:
     """The instructions ``[lo, hi)``, each run of one group under ``if``, each
     run of speculative operations under ``errstate``, and (per block) each
-    skippable branch under a test that its condition holds somewhere."""
+    skippable branch under a test that its condition holds somewhere (tested
+    once per block and condition: ``known`` holds the tests already made on
+    every path to ``lo``; a condition's register never changes while used)."""
     ranges = {} if skip is None or hoisted else skip[0]
     hi = len(prog.instrs) if hi is None else hi
+    known = set() if known is None else known
     lines: list[str] = []
     i = lo
     while i < hi:
         if i in ranges and not (entered and i == lo):
             end, cond = ranges[i]
             flag = writer.flag(cond)
-            lines.append(f"{flag} = {writer.p.ufunc('any')}"
-                         f"({writer.operand(cond, False)})")
-            inner = _runs(prog, group_of, writer, hoisted, skip, i, end, True)
+            if flag not in known:
+                lines.append(f"{flag} = {writer.p.ufunc('any')}"
+                             f"({writer.operand(cond, False)})")
+                known.add(flag)
+            inner = _runs(prog, group_of, writer, hoisted, skip, i, end, True,
+                          set(known))
             lines += [f"if {flag}:"] + [f"    {line}" for line in inner]
             i = end
             continue
