@@ -142,12 +142,19 @@ def test_caller_error_state_holds_in_every_thread():
         assert np.isinf(f(big, block=1000, threads=2)[0]).all()
 
 
-def test_a_forked_child_gets_threads_of_its_own():
-    """The parent's worker threads do not exist in a forked child: the kernel
-    must make its own there (a pool copied from the parent would never run)."""
+def test_no_thread_outlives_a_call():
+    """Helper threads are joined before the call returns: none is left to make
+    a later fork unsafe (Python 3.12 warns of forking a threaded process)."""
+    f = load(spec("plain"))
+    f(*sample(30_000, seed=7), block=1000, threads=3)
+    assert not [t for t in threading.enumerate() if t.name == "exactflow-kernel"]
+
+
+def test_a_forked_child_computes_with_threads():
+    """A kernel called with threads in the parent, then in a forked child."""
     f = load(spec("plain"))
     args = sample(30_000, seed=6)
-    ref = f(*args, block=1000, threads=2)  # the parent's pool now exists
+    ref = f(*args, block=1000, threads=2)
     with warnings.catch_warnings():  # (a threaded parent: Python may warn of fork)
         warnings.simplefilter("ignore")
         pid = os.fork()
@@ -169,3 +176,25 @@ def test_a_forked_child_gets_threads_of_its_own():
             pytest.fail("the forked child's kernel call did not finish in 60 s")
         time.sleep(0.05)
     assert os.waitstatus_to_exitcode(status) == 0
+
+
+def test_calls_from_several_threads_at_once():
+    """Concurrent calls, each sharing its blocks among threads, take distinct
+    scratch buffers: each result equals the same call made alone."""
+    f = load(spec("mixed"))
+    cases = [sample(20_000 + 997 * i, seed=10 + i) for i in range(4)]
+    alone = [f(*args, block=700, threads=1) for args in cases]
+    results = [None] * len(cases)
+
+    def call(i):
+        for _ in range(3):
+            results[i] = f(*cases[i], block=700, threads=2)
+
+    callers = [threading.Thread(target=call, args=(i,)) for i in range(len(cases))]
+    for c in callers:
+        c.start()
+    for c in callers:
+        c.join()
+    for one, got in zip(alone, results):
+        for a, b in zip(one, got):
+            assert a.tobytes() == b.tobytes()
