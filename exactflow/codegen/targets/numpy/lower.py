@@ -80,7 +80,9 @@ class _Writer:
         """The name of the test that ``cond`` holds somewhere in the block."""
         # named by register: one CSE temporary lowered in two branches is two
         # registers with one label, and their tests differ
-        return f"_any_r{cond[1]}" if cond[0] == "r" else f"_any{self.operand(cond, False)}"
+        if cond[0] == "r":
+            return f"_any_r{cond[1]}"
+        return f"_any{self.operand(cond, False)}"
 
     def var(self, reg: int) -> str:
         return self.prog.labels.get(reg) or f"_r{reg}"
