@@ -5,7 +5,8 @@ One command::
     python benchmarks/bench_kernels.py           # writes benchmarks/results/kernels.md
     python benchmarks/bench_kernels.py --repeat 3 -o /tmp/kernels.md
 
-Side by side in one run, medians of ``--repeat`` calls (after a warm-up call):
+Side by side in one run, medians of ``--repeat`` calls (after a warm-up call;
+in part 1, ``2·repeat + 1`` rounds in which every contender is timed in turn):
 
 1. The single neuron as users call it — one initialisation over 10⁶ times, and a
    1000 × 1000 grid of times against initial a₀ — evaluated by the generated
@@ -86,6 +87,21 @@ def median_time(f, args, repeat: int) -> float:
 
 # ------------------------------------------------------------------ 1. versus lambdify
 
+def interleaved(funcs: dict, args, repeat: int) -> dict:
+    """Median ms of each of ``funcs`` on ``args``, timed in turn round after
+    round (``2·repeat + 1`` rounds): a change of the machine's load hits every
+    contender alike, so their ratios hold better than those of timings taken
+    one contender after the other."""
+    times: dict = {name: [] for name in funcs}
+    for _ in range(2 * repeat + 1):
+        for name, f in funcs.items():
+            gc.collect()
+            start = time.perf_counter()
+            f(*args)
+            times[name].append(time.perf_counter() - start)
+    return {name: statistics.median(ts) * 1e3 for name, ts in times.items()}
+
+
 def textbook(dtype: str):
     import sympy as sp
 
@@ -141,14 +157,18 @@ def versus(repeat: int) -> list[str]:
         funcs = contenders(dtype)
         for layout, args in layouts(dtype).items():
             ref = funcs["generated NumPy"](*args)
+            devs = {}
             for name, f in funcs.items():
                 if isinstance(f, str):
                     rows[name, layout, dtype] = None
                     continue
-                got = f(*args)
-                dev = max(float(np.max(np.abs(np.asarray(g, np.float64) - r)
-                                       / (1 + np.abs(r)))) for g, r in zip(got, ref))
-                rows[name, layout, dtype] = (median_time(f, args, repeat) * 1e3, dev)
+                got = f(*args)  # (also the warm-up call)
+                devs[name] = max(float(np.max(np.abs(np.asarray(g, np.float64) - r)
+                                              / (1 + np.abs(r))))
+                                 for g, r in zip(got, ref))
+            for name, ms in interleaved({n: funcs[n] for n in devs}, args,
+                                        repeat).items():
+                rows[name, layout, dtype] = (ms, devs[name])
     names = list(dict.fromkeys(k[0] for k in rows))
     cols = [(lay, dt) for dt in ("float64", "float32")
             for lay in layouts("float64")]
