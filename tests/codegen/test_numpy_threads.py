@@ -198,3 +198,4 @@ def test_calls_from_several_threads_at_once():
     for one, got in zip(alone, results):
         for a, b in zip(one, got):
             assert a.tobytes() == b.tobytes()
+

@@ -65,6 +65,43 @@ def _tuple(items: list[str]) -> str:
     return f"({items[0]},)" if len(items) == 1 else f"({', '.join(items)})"
 
 
+def _zero_tests(prog: Program, skip: tuple) -> dict[int, tuple]:
+    """The masks ``m = (x == 0)`` that only pick a constant in selects (φ₁'s
+    continuation at 0), as ``{m: x}``: per block they are computed, and the
+    constant copied, only where ``numpy.all(x)`` fails — a read of x instead of
+    a comparison and a masked copy in nearly every block."""
+    users: dict[int, list] = {}
+    for k, ins in enumerate(prog.instrs):
+        for pos, a in enumerate(ins.args):
+            if a[0] == "r":
+                users.setdefault(a[1], []).append((k, pos))
+    outputs = {reg[1] for _, reg in prog.outputs if reg[0] == "r"}
+    flagged = {cond for _, cond in skip[0].values()}
+
+    def intact(x: tuple, i: int, j: int) -> bool:
+        """x still holds its value at instruction j (read there, not at i): no
+        instruction in between writes its buffer."""
+        if x[0] == "in":
+            return True
+        buffer = prog.storage[x[1]]
+        return all(prog.storage[prog.instrs[k].dest] != buffer
+                   for k in range(i + 1, j + 1))
+
+    lazy = {}
+    for i, ins in enumerate(prog.instrs):
+        x = ins.args[0]
+        if (ins.op != "equal" or ins.args[1] != ("c", 0.0) or ins.dest in outputs
+                or ("r", ins.dest) in flagged or x[0] == "c"):
+            continue
+        uses = users.get(ins.dest, [])
+        if uses and all(
+                prog.instrs[k].op == "select" and pos >= 2 and pos % 2 == 0
+                and prog.instrs[k].args[pos - 1][0] == "c" and intact(x, i, k)
+                for k, pos in uses):
+            lazy[ins.dest] = x
+    return lazy
+
+
 class _Writer:
     """Source lines of one instruction, once computed before the loop
     (``hoisted``) and once per block."""
@@ -75,6 +112,18 @@ class _Writer:
         self.views: set[tuple[str, int]] = set()
         #: the select pairs whose value is computed only where its flag is set
         self.pairs = skip[1]
+        #: masks computed per block only where a zero is present
+        self.lazy = _zero_tests(prog, skip)
+
+    def lazy_copy(self, dest: str, value: str, cond: tuple) -> list[str]:
+        """Copy ``value`` where the lazy mask ``cond`` (x == 0) holds."""
+        m = cond[1]
+        x = self.operand(self.lazy[m], False)
+        return [f"if not {self.p.ufunc('all')}({x}):",
+                f"    if not _h[{self.group_of[m]}]:",
+                f"        {self.var(m)} = {self.p.ufunc('equal')}({x}, "
+                f"{self.p.constant(0.0)}, out={self.view(m)})",
+                f"    {self.p.ufunc('copyto')}({dest}, {value}, where={self.var(m)})"]
 
     def flag(self, cond: tuple) -> str:
         """The name of the test that ``cond`` holds somewhere in the block."""
@@ -101,6 +150,8 @@ class _Writer:
         return f"_v{buffer}_{group}"
 
     def lines(self, ins, hoisted: bool, index: int = -1) -> list[str]:
+        if not hoisted and ins.dest in self.lazy:
+            return []  # computed by its select, where needed (lazy_copy)
         p, name = self.p, self.var(ins.dest)
         args = [self.operand(a, hoisted) for a in ins.args]
         if ins.op == "select":
@@ -119,6 +170,10 @@ class _Writer:
             out = [] if same else [f"{p.ufunc('copyto')}({dest}, {acc})"]
             for pair in reversed(range(len(pairs))):
                 value, cond = pairs[pair]
+                raw = ins.args[2 + 2 * pair]
+                if raw[0] == "r" and raw[1] in self.lazy:
+                    out += self.lazy_copy(dest, value, raw)
+                    continue
                 copy = f"{p.ufunc('copyto')}({dest}, {value}, where={cond})"
                 if (index, pair) in self.pairs:
                     out += [f"if {self.flag(ins.args[2 + 2 * pair])}:", f"    {copy}"]
@@ -178,11 +233,15 @@ def _runs(prog: Program, group_of: list[int], writer: _Writer, hoisted: bool,
                     body.append(f"with {_GUARD}:")
                 guarded = guard
             pad = "    " if guard else ""
+            code = writer.lines(ins, hoisted, k)
+            if not code:
+                continue
             if ins.comment and not hoisted:
                 body.append(pad + _comment(ins.comment))
-            body += [pad + line for line in writer.lines(ins, hoisted, k)]
+            body += [pad + line for line in code]
         test = f"_h[{g}]" if hoisted else f"not _h[{g}]"
-        lines += [f"if {test}:"] + [f"    {line}" for line in body]
+        if body:
+            lines += [f"if {test}:"] + [f"    {line}" for line in body]
         i = j
     return lines
 
