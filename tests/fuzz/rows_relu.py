@@ -68,6 +68,8 @@ def spherical_rhs_call(draw):
 
 A = Arg("array", shapes=(_wider,))  # (a 4-d W or a is a valid batch)
 W = Arg("array", shapes=(_flat, _wider))
+#: W where no X fixes d: a wider W is a valid W of d + 1 columns
+W_ALONE = Arg("array", shapes=(_flat,))
 X = Arg("array", shapes=(_flat, _cube, _wider))
 GAMMA = Arg("custom", extra=(("range", 1.0), ("range", -0.1), ("nan", np.nan),
                              ("text", "0.1"), ("none", None), ("complex", 0.1j)))
@@ -80,11 +82,11 @@ ROWS = {
                                                         ("X", "W", "gamma")})),
     "two_layer_relu.forward": ({"X": X, "a": A, "W": W, "gamma": GAMMA},
                                relu_call()),
-    "two_layer_relu.imbalance": ({"a": A, "W": W, **RATES},
+    "two_layer_relu.imbalance": ({"a": A, "W": W_ALONE, **RATES},
                                  relu_call(data=False, rates=True)),
-    "two_layer_relu.spherical": ({"a": A, "W": W},
+    "two_layer_relu.spherical": ({"a": A, "W": W_ALONE},
                                  relu_call(data=False, nonzero=True)),
-    "two_layer_relu.preconditioner": ({"a": A, "W": W, **RATES},
+    "two_layer_relu.preconditioner": ({"a": A, "W": W_ALONE, **RATES},
                                       relu_call(data=False, rates=True)),
     "two_layer_relu.drive": ({"X": X, "y": Arg("array", shapes=(_cube, _wider)),
                               "a": A, "W": W, "gamma": GAMMA},
