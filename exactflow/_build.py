@@ -36,8 +36,10 @@ __all__ = ["cache_key", "kernel_source", "kernel_spec", "load_kernel", "write_ke
 
 _PACKAGE = Path(__file__).resolve().parent
 #: the files beside an entry's package that define every catalog kernel
-_SHARED = ("symbolic", "codegen", "derivations/_bundle.py", "_build.py",
-           "_version.py")
+#: the files every catalog kernel's key hashes: the whole catalog (an entry may
+#: build on another's maths: multi_neuron_linear's kernel is single_neuron's),
+#: the symbolic and codegen layers, and this module
+_SHARED = ("derivations", "symbolic", "codegen", "_build.py", "_version.py")
 
 _ENTRIES: dict[tuple, tuple] = {}
 _KERNELS: dict[tuple, Callable] = {}
@@ -129,17 +131,18 @@ def cache_key(derivation, kernel: str = "exact", target: str | None = None,
     """The key a catalog kernel is cached under, computed without SymPy.
 
     It names the derivation, kernel, target, dtype, the exactflow and SymPy
-    versions and the SHA-256 of the files that define the kernel.  None for a
-    derivation outside the catalog (its kernels are cached by content only).
+    versions and the SHA-256 of the files that define the kernel: the whole
+    catalog (an entry may build on another's maths), the symbolic and codegen
+    layers.  None for a derivation outside the catalog (its kernels are cached
+    by content only).
     """
     package = _catalog_package(derivation)
     if package is None:
         return None
     t = get(target).name
     _check_dtype(dtype)
-    roots = (f"derivations/{package.rpartition('.')[2]}",) + _SHARED
     return "\0".join(("exactflow-kernel", __version__, _sympy_version(),
-                      derivation.name, kernel, t, dtype, _files_digest(roots)))
+                      derivation.name, kernel, t, dtype, _files_digest(_SHARED)))
 
 
 def _entry(derivation, kernel: str, target: str | None, dtype: str) -> tuple:

@@ -24,9 +24,9 @@ from .codegen.artefacts import Artefacts
 
 __all__ = ["cached_solve", "solve_key"]
 
-#: the files that produce a catalog entry's solution, beside its package
-_SHARED = ("symbolic", "derivations/_bundle.py", "derivations/_standard.py",
-           "_api.py", "_solved.py", "_version.py")
+#: the files that produce a catalog entry's solution: the whole catalog (an
+#: entry may build its model on another's maths), the symbolic layer, the API
+_SHARED = ("derivations", "symbolic", "_api.py", "_solved.py", "_version.py")
 
 
 def _frozen(items: dict) -> types.MappingProxyType:
@@ -51,9 +51,8 @@ def _dumps(result) -> bytes:
 def solve_key(name: str, coordinates: object = None) -> str:
     """The key of ``exactflow.solve(name, coordinates=coordinates)`` for a
     catalog entry, computed without SymPy."""
-    roots = (f"derivations/{name}",) + _SHARED
     return "\0".join(("exactflow-solve", __version__, _sympy_version(), name,
-                      repr(coordinates), _files_digest(roots)))
+                      repr(coordinates), _files_digest(_SHARED)))
 
 
 def cached_solve(name: str, coordinates: object, fresh: Callable[[], object]):

@@ -124,3 +124,24 @@ def test_replaced_kernels_have_no_key():
     assert _build.cache_key(d) is not None
     other = dataclasses.replace(d, kernels=lambda: ())
     assert _build.cache_key(other) is None
+
+
+def test_the_key_follows_every_catalog_entry(tmp_path, monkeypatch):
+    """multi_neuron_linear's kernel is single_neuron's exact kernel: an edit of
+    single_neuron's maths must change multi_neuron_linear's key (it did not when
+    the key hashed an entry's own package: a stale module was loaded)."""
+    import shutil
+
+    package = tmp_path / "exactflow"
+    shutil.copytree(Path(_build.__file__).parent, package,
+                    ignore=shutil.ignore_patterns("__pycache__"))
+    monkeypatch.setattr(_build, "_PACKAGE", package)
+    source = _source("exactflow.derivations.multi_neuron_linear")
+    _build._files_digest.cache_clear()
+    before = _build.cache_key(source)
+    with open(package / "derivations" / "single_neuron" / "maths.py", "a") as f:
+        f.write("# edited\n")
+    _build._files_digest.cache_clear()
+    after = _build.cache_key(source)
+    _build._files_digest.cache_clear()
+    assert before != after
