@@ -280,7 +280,7 @@ def exact_kernel(branch: str | None = None, form: str | None = None
 
     The scaled Λ̂ = e^{−Dτ}Λ = E + P²h + Q²Eh + r̃₀²F·τφ₁(−|δ̃|τ) is a sum of
     non-negative terms, with E = e^{−Dτ}, h = (1−E)/D, G = e^{−λ₊τ}
-    (λ₊ = (δ̃+D)/2), F = e^{−ρτ} = E (δ̃ ≥ 0) or G² (δ̃ < 0), P, Q the
+    (λ₊ = (δ̃+D)/2), F = e^{−ρτ} = E (δ̃ ≥ 0) or G² (δ̃ < 0) = max(E, G²), P, Q the
     coordinates of z₀ on the eigenvectors of A.  The *direct* form divides by the
     growing exponential analytically:
 
@@ -302,7 +302,7 @@ def exact_kernel(branch: str | None = None, form: str | None = None
     is the fewest the formula needs: E and G are independent exponentials
     (λ₊/D is not a fixed ratio), h needs expm1 (1 − E loses all digits as
     τ → 0, where E → 1) and so does τφ₁(−|δ̃|τ) (for δ̃τ → 0; δ̃ = 0 is a
-    point of the domain), and F is E or G² (no call).  When every input varies,
+    point of the domain), and F = max(E, G²) (no call).  When every input varies,
     the generated header counts 11 sqrt, among them the fourth roots of η_a and
     η_w as nested square roots, √η_a and √η_w again, and the eigenbasis roots of
     both sides of the blend; 6 would do ((η_w/η_a)^{1/4}: 2, √(η_aη_w), D, one
@@ -319,10 +319,9 @@ def exact_kernel(branch: str | None = None, form: str | None = None
     P = sin * u0 + cos * q0
     Q = cos * u0 - sin * q0
     h = intexp(-D, tau)
-    # direct: every term bounded, Λ̂ a sum of non-negative terms
-    E = sp.exp(-D * tau)
-    G = sp.exp(-lam_p * tau)
-    F = {"pos": E, "neg": G**2}.get(branch, _blend(sigma, E, G**2))
+    E, G = sp.exp(-D * tau), sp.exp(-lam_p * tau)  # direct: every term bounded
+    # F = e^{−ρτ}, ρ = min(D, 2λ₊): max(E, G²), one comparison (a blend took 3 ops)
+    F = {"pos": E, "neg": G**2}.get(branch, sp.Max(E, G**2, evaluate=False))
     lam_hat = E + P**2 * h + Q**2 * E * h + rho0**2 * F * intexp(-ad, tau)
     root = sp.sqrt(lam_hat)
     direct = (  # D·h = 1 − E, from h's expm1
