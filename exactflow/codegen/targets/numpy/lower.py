@@ -29,7 +29,7 @@ from ...passes import prepare
 from ...render import header_context, render
 from ...spec import KernelSpec
 from .printer import NumpyKernelPrinter
-from .program import Program, allocate, groups, skippable
+from .program import Program, allocate, groups, skippable, uses
 from .schedule import schedule
 
 __all__ = ["BLOCK", "RESERVED", "emit", "lower"]
@@ -70,11 +70,7 @@ def _zero_tests(prog: Program, skip: tuple) -> dict[int, tuple]:
     continuation at 0), as ``{m: x}``: per block they are computed, and the
     constant copied, only where ``numpy.all(x)`` fails — a read of x instead of
     a comparison and a masked copy in nearly every block."""
-    users: dict[int, list] = {}
-    for k, ins in enumerate(prog.instrs):
-        for pos, a in enumerate(ins.args):
-            if a[0] == "r":
-                users.setdefault(a[1], []).append((k, pos))
+    users = uses(prog)
     outputs = {reg[1] for _, reg in prog.outputs if reg[0] == "r"}
     flagged = {cond for _, cond in skip[0].values()}
 
@@ -93,11 +89,11 @@ def _zero_tests(prog: Program, skip: tuple) -> dict[int, tuple]:
         if (ins.op != "equal" or ins.args[1] != ("c", 0.0) or ins.dest in outputs
                 or ("r", ins.dest) in flagged or x[0] == "c"):
             continue
-        uses = users.get(ins.dest, [])
-        if uses and all(
+        reads = users.get(ins.dest, [])
+        if reads and all(
                 prog.instrs[k].op == "select" and pos >= 2 and pos % 2 == 0
                 and prog.instrs[k].args[pos - 1][0] == "c" and intact(x, i, k)
-                for k, pos in uses):
+                for k, pos in reads):
             lazy[ins.dest] = x
     return lazy
 

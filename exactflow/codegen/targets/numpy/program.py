@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-__all__ = ["Instr", "Program", "allocate", "groups", "skippable"]
+__all__ = ["Instr", "Program", "allocate", "groups", "skippable", "uses"]
 
 
 @dataclass
@@ -42,6 +42,16 @@ class Program:
     storage: dict[int, str] = field(default_factory=dict)  # register -> buffer
     buffers: dict[str, list[str]] = field(default_factory=dict)  # kind -> names
     guarded: list[bool] = field(default_factory=list)  # per instruction
+
+
+def uses(prog: Program) -> dict[int, list[tuple[int, int]]]:
+    """Per register, where it is read: ``(instruction index, operand position)``."""
+    found: dict[int, list[tuple[int, int]]] = {}
+    for i, ins in enumerate(prog.instrs):
+        for pos, a in enumerate(ins.args):
+            if a[0] == "r":
+                found.setdefault(a[1], []).append((i, pos))
+    return found
 
 
 def _is_branch(ins: Instr, pos: int) -> bool:
@@ -79,13 +89,8 @@ def allocate(prog: Program, group_of: list[int] | None = None) -> Program:
     where the branch is not taken.
     """
     group_of = [0] * len(prog.kinds) if group_of is None else group_of
-    last: dict[int, int] = {}
-    uses: dict[int, list[tuple[int, int]]] = {}
-    for i, ins in enumerate(prog.instrs):
-        for pos, a in enumerate(ins.args):
-            if a[0] == "r":
-                last[a[1]] = i
-                uses.setdefault(a[1], []).append((i, pos))
+    read = uses(prog)
+    last = {reg: where[-1][0] for reg, where in read.items()}
     free: dict[str, list[str]] = {"f": [], "b": []}
     prog.buffers = {"f": [], "b": []}
     # the default of a select whose value is an output is computed right into
@@ -133,7 +138,7 @@ def allocate(prog: Program, group_of: list[int] | None = None) -> Program:
     results = {reg[1] for _, reg in prog.outputs if reg[0] == "r"}
     for i in reversed(range(len(prog.instrs))):
         ins = prog.instrs[i]
-        u = uses.get(ins.dest, [])
+        u = read.get(ins.dest, [])
         pinned = ins.dest in results
         guarded[i] = bool(u) and not pinned and all(
             _is_branch(prog.instrs[j], p) or guarded[j] for j, p in u)
@@ -152,11 +157,7 @@ def skippable(prog: Program) -> tuple[dict[int, tuple[int, tuple]], set]:
     at every point of a block, those ranges need not run (nor those pairs be
     copied).  Ranges nest; they never overlap otherwise.
     """
-    users: dict[int, set[int]] = {}
-    for i, ins in enumerate(prog.instrs):
-        for a in ins.args:
-            if a[0] == "r":
-                users.setdefault(a[1], set()).add(i)
+    users = {reg: {i for i, _ in where} for reg, where in uses(prog).items()}
     outputs = {reg[1] for _, reg in prog.outputs if reg[0] == "r"}
     ranges: dict[int, tuple[int, tuple]] = {}
     for ins in prog.instrs:
