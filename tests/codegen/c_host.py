@@ -28,6 +28,20 @@ void run(const {ctype}* in, {ctype}* out, long n)
 """
 
 
+def _build(source: Path, dtype: str) -> ctypes.CDLL:
+    """``source`` built by gcc as a shared library (``-Wall -Wextra -Werror``)."""
+    lib = source.with_name(f"lib{source.stem}.so")
+    # float32 must never be promoted to double (INFINITY is a float, so
+    # float64 code promotes it, harmlessly: the check is float32 only)
+    strict = ["-Wdouble-promotion"] if dtype == "float32" else []
+    run = subprocess.run(
+        [GCC, "-std=c99", "-O2", "-shared", "-fPIC", "-Wall", "-Wextra", *strict,
+         "-Werror", str(source), "-o", str(lib), "-lm"], capture_output=True, text=True)
+    if run.returncode != 0:
+        raise AssertionError(f"{source.stem}:\n{run.stderr}")
+    return ctypes.CDLL(str(lib))
+
+
 def compile_host(spec, directory: Path, name: str):
     """``f(*arrays) -> list of arrays``: the point header of ``spec`` built by gcc
     with ``-Wall -Wextra -Werror`` (and ``-Wdouble-promotion`` in float32)."""
@@ -36,17 +50,7 @@ def compile_host(spec, directory: Path, name: str):
     (directory / f"{name}.c").write_text(_LOOP.format(
         header=f"{name}.h", ctype=ctx["ctype"], point=ctx["point"],
         n_in=ctx["n_inputs"], n_out=ctx["n_outputs"]))
-    lib = directory / f"lib{name}.so"
-    # float32 must never be promoted to double (INFINITY is a float, so
-    # float64 code promotes it, harmlessly: the check is float32 only)
-    strict = ["-Wdouble-promotion"] if spec.dtype == "float32" else []
-    run = subprocess.run(
-        [GCC, "-std=c99", "-O2", "-shared", "-fPIC", "-Wall", "-Wextra", *strict,
-         "-Werror", str(directory / f"{name}.c"), "-o", str(lib), "-lm"],
-        capture_output=True, text=True)
-    if run.returncode != 0:
-        raise AssertionError(f"{name}:\n{run.stderr}")
-    so = ctypes.CDLL(str(lib))
+    so = _build(directory / f"{name}.c", spec.dtype)
     so.run.restype = None
     dtype = np.dtype(spec.dtype)
     n_out = len(spec.outputs)
@@ -62,3 +66,35 @@ def compile_host(spec, directory: Path, name: str):
         return [out[:, j] for j in range(n_out)]
 
     return call
+
+
+def compile_grid(spec, pattern: str, directory: Path, name: str, kernel=None,
+                 table=None):
+    """``(launch, stores)`` of the CUDA grid source of ``spec`` for ``pattern``,
+    compiled as C99 by gcc (``-Wall -Wextra -Werror``): ``launch(kernel, count,
+    arguments)`` calls kernel ``once``, ``rows``, ``cols`` or ``points`` (each a
+    plain loop on the host) as :func:`exactflow.codegen.targets.cuda.loader.
+    run_grid` launches it on the GPU; ``kernel`` and ``table``, when given, are
+    the lowered kernel and its cost table."""
+    from exactflow.codegen.targets.cuda import grid
+
+    text = grid.emit(spec, kernel, table, pattern)
+    (directory / f"{name}.c").write_text(text)
+    so = _build(directory / f"{name}.c", spec.dtype)
+    stem = f"{spec.derivation}__{spec.name}__{pattern}"
+    dtype = np.dtype(spec.dtype)
+    ptr = ctypes.POINTER(ctypes.c_double if dtype == np.float64 else ctypes.c_float)
+
+    def launch(kernel: str, count: int, arguments: tuple) -> None:
+        function = getattr(so, f"{stem}_{kernel}")
+        function.restype = None
+        converted = []
+        for a in arguments:
+            if isinstance(a, int):
+                converted.append(ctypes.c_longlong(a))
+            else:
+                assert a.dtype == dtype and a.flags.c_contiguous, (a.dtype, a.flags)
+                converted.append(a.ctypes.data_as(ptr))
+        function(*converted)
+
+    return launch, grid.stores(text), text

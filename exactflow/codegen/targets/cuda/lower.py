@@ -25,7 +25,8 @@ from ...passes import prepare
 from ...render import header_context, render
 from ...spec import KernelSpec
 
-__all__ = ["CudaPrinter", "RESERVED", "emit", "emit_header", "lower"]
+__all__ = ["CudaPrinter", "RESERVED", "check_names", "emit", "emit_header",
+           "fold_constants", "is_boolean", "lower", "printer"]
 
 _C_TYPES = {"float64": "double", "float32": "float"}
 _ALIASES = {"float64": float64, "float32": float32}
@@ -54,6 +55,13 @@ class CudaPrinter(C99CodePrinter):
         for arg in reversed(args[:-1]):
             code = f"{self._ns}{name}{suffix}({arg}, {code})"
         return code
+
+    def _print_Pow(self, expr):
+        # x**(-1/2) as 1/sqrt(x): SymPy's C printers call pow, which is slower
+        if expr.exp == sp.Rational(-1, 2):
+            return (f"{self._print_Float(sp.Float(1.0))}/"
+                    f"{self._print(sp.Pow(expr.base, sp.S.Half, evaluate=False))}")
+        return super()._print_Pow(expr)
 
     def _print_Max(self, expr):
         return self._nest("fmax", expr)
@@ -103,12 +111,20 @@ def fold_constants(expr: sp.Basic) -> sp.Basic:
                          evaluate=False))
 
 
-def _is_boolean(expr: sp.Basic) -> bool:
+def is_boolean(expr: sp.Basic) -> bool:
     return isinstance(expr, Boolean) and not isinstance(expr, sp.Expr)
 
 
-def lower(spec: KernelSpec) -> dict[str, str | list[str]]:
-    """The template context for ``spec``: only strings and lists of strings.
+def check_names(spec) -> None:
+    """ValueError when an input or output name of ``spec`` is in :data:`RESERVED`."""
+    clash = sorted(RESERVED & (set(spec.input_names) | set(spec.output_names)))
+    if clash:
+        raise ValueError(f"{spec.name}: names {clash} are reserved by the CUDA target")
+
+
+def lower(spec: KernelSpec, kernel=None) -> dict[str, str | list[str]]:
+    """The template context for ``spec``: only strings and lists of strings
+    (``kernel``: ``spec`` after the passes, computed when not given).
 
     Raises
     ------
@@ -117,16 +133,14 @@ def lower(spec: KernelSpec) -> dict[str, str | list[str]]:
         code uses (``in``, ``out``, ``n``, ``i``, ...).
     """
 
-    clash = sorted(RESERVED & (set(spec.input_names) | set(spec.output_names)))
-    if clash:
-        raise ValueError(f"{spec.name}: names {clash} are reserved by the CUDA target")
+    check_names(spec)
     p = printer(spec.dtype)
-    kernel = prepare(spec, expand_pow=True)
+    kernel = prepare(spec, expand_pow=True) if kernel is None else kernel
     ctype = _C_TYPES[spec.dtype]
     cut = split(kernel)  # the temporaries one branch needs are computed there
 
     def temp(sym, expr) -> str:
-        kind = "int" if _is_boolean(expr) else ctype
+        kind = "int" if is_boolean(expr) else ctype
         return f"const {kind} {p._print(sym)} = {p.doprint(fold_constants(expr))};"
 
     index = {name: j for j, name in enumerate(spec.output_names)}
@@ -173,11 +187,11 @@ def lower(spec: KernelSpec) -> dict[str, str | list[str]]:
     }
 
 
-def emit_header(spec: KernelSpec) -> str:
+def emit_header(spec: KernelSpec, kernel=None) -> str:
     """The per-point header (``.cuh``) alone: valid C99 and valid CUDA."""
-    return render("cuda/point.h.j2", lower(spec))
+    return render("cuda/point.h.j2", lower(spec, kernel))
 
 
-def emit(spec: KernelSpec) -> str:
+def emit(spec: KernelSpec, kernel=None) -> str:
     """The self-contained ``.cu`` source: the point header, then the kernel."""
-    return render("cuda/kernels.cu.j2", lower(spec))
+    return render("cuda/kernels.cu.j2", lower(spec, kernel))

@@ -41,6 +41,7 @@ class NumbaTarget(Target):
         lower = self._part("lower")
         kernel = lower.lowered(context.spec())
         context.memo["lowered"] = kernel
-        table = self._part("grid").analyse(kernel)
-        rows = [[name, sorted(operands), cost] for name, operands, cost in table]
+        from ...costs import analyse, as_rows
+
+        rows = as_rows(analyse(kernel))
         return lower.emit(context.spec(), kernel), {"grid_table": rows}

@@ -16,53 +16,27 @@ loop nest (``numba/grid.py.j2``) computes
 * per row, in a ``prange`` over the ``n`` rows: temporaries of row inputs;
 * per point, in the inner ``range(m)`` loop: the rest, and the stores.
 
-:func:`plan` chooses the split that minimises an operation count (a
-transcendental call counts :data:`HEAVY`) and falls back to the flat loop
-(``None``) when no split saves at least a fifth of the work.
+:func:`exactflow.codegen.nests.plan` chooses the split that minimises an
+operation count (a transcendental call counts :data:`HEAVY`) and falls back to
+the flat loop (``None``) when no split saves at least a fifth of the work.
 """
 
 from __future__ import annotations
 
-import sympy as sp
-
 from ...branches import label, sink, split, users
+from ...costs import analyse
+from ...nests import AXES as _AXES
+from ...nests import HEAVY, WORTHWHILE, Plan, Table, levels, plan
 from ...passes import LoweredKernel
 from ...render import render
 from ...spec import KernelSpec
 from .lower import check_names, common_context, wrap_call
-from .plan import AXES as _AXES
-from .plan import HEAVY, WORTHWHILE, Plan, Table, levels, plan, run
 from .printer import is_boolean, printer, statements
 
 __all__ = ["HEAVY", "WORTHWHILE", "Plan", "analyse", "emit", "levels", "lower",
-           "plan", "run"]
+           "plan"]
 
 _LEVELS = ("once", "row", "column", "point")
-_LIGHT = {"ADD", "SUB", "MUL", "DIV", "NEG", "ABS", "GT", "LT", "GE", "LE", "EQ",
-          "NE", "AND", "OR", "NOT", "MAX", "MIN", "SIGN", "PIECEWISE"}
-
-
-def _cost(expr: sp.Basic) -> float:
-    ops = sp.count_ops(expr, visual=True)
-    if ops == 0:
-        return 0.0
-    weights = {s: (1 if s.name in _LIGHT else HEAVY) for s in ops.free_symbols}
-    return float(ops.xreplace(weights))
-
-
-def analyse(kernel: LoweredKernel) -> Table:
-    """``(name, operands, cost)`` of each temporary, then each output (as
-    ``_out_<name>``); operands are the names of inputs and temporaries it uses."""
-    rows = []
-    for sym, expr in kernel.temps:
-        rows.append((sym.name, frozenset(s.name for s in expr.free_symbols),
-                     _cost(expr)))
-    for name, expr in kernel.outputs:
-        rows.append((f"_out_{name}", frozenset(s.name for s in expr.free_symbols),
-                     _cost(expr)))
-    return tuple(rows)
-
-
 def lower(spec: KernelSpec, kernel: LoweredKernel, table: Table, pattern: str
           ) -> dict[str, str | list[str]]:
     """Template context of the loop nest for ``pattern`` (one letter per input).

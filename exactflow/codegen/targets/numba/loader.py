@@ -16,9 +16,9 @@ import importlib.util
 import sys
 from pathlib import Path
 
+from ... import nests
 from ...artefacts import store
 from ...cache import read_verified, source_hash, write_text_atomic
-from . import plan as numba_plan
 
 __all__ = ["NumbaKernel", "import_source", "load", "numba_module"]
 
@@ -97,8 +97,8 @@ class NumbaKernel:
     Same calling convention as the NumPy kernel (``block`` is accepted and
     checked, but Numba needs no blocking).  When the arguments broadcast so
     that work can be hoisted out of the loop over points (scalar arguments, a
-    grid of lines: :func:`.plan.plan`), a loop nest compiled for that pattern of
-    inputs runs instead of the flat loop.
+    grid of lines: :func:`exactflow.codegen.nests.plan`), a loop nest compiled
+    for that pattern of inputs runs instead of the flat loop.
 
     Attributes
     ----------
@@ -151,28 +151,29 @@ class NumbaKernel:
         return memo["lowered"]
 
     @property
-    def table(self) -> numba_plan.Table:
+    def table(self) -> nests.Table:
         """The cost table of :func:`.grid.analyse`: stored with the cached
         module, else computed once."""
         if self._table is None:
             rows = self.context.meta.get("grid_table")
             if rows is not None:
                 try:
-                    self._table = numba_plan.as_table(rows)
+                    self._table = nests.as_table(rows)
                 except ValueError:
                     rows = None
             if rows is None:
-                from .grid import analyse
+                from ...costs import analyse
 
                 self._table = analyse(self.lowered)
         return self._table
 
     def _plan(self, arrays, shape):
-        return numba_plan.plan(self.spec, self.table, [a.shape for a in arrays],
+        return nests.plan(self.spec, self.table, [a.shape for a in arrays],
                                shape)
 
     def plan(self, *args):
-        """The :class:`.plan.Plan` a call with ``args`` would use, or None."""
+        """The :class:`exactflow.codegen.nests.Plan` a call with ``args`` would
+        use, or None."""
         arrays, shape = self._arrays(args)
         return self._plan(arrays, shape)
 
@@ -196,8 +197,12 @@ class NumbaKernel:
         chosen = self._plan(arrays, shape)
         if chosen is None:
             return self._function(*arrays)
-        return numba_plan.run(self.grid(chosen.pattern), chosen, arrays, shape,
-                              self.spec)
+        import numpy
+
+        outs = [numpy.empty((chosen.rows, chosen.cols), dtype=self.spec.dtype)
+                for _ in self.spec.output_names]
+        self.grid(chosen.pattern)(*nests.compact(chosen, arrays, shape), *outs)
+        return tuple(o.reshape(shape) for o in outs)
 
 
 def load(spec, source: str | None = None, path: Path | None = None,

@@ -1,12 +1,16 @@
-"""Choosing a broadcast loop nest for the Numba target, without SymPy.
+"""Choosing a broadcast loop nest, without SymPy (the Numba and CUDA targets).
 
-:func:`plan` looks at the shapes of a call's arguments and the cost table of
-the lowered kernel (:func:`.grid.analyse`, stored with the cached module) and
-picks the split of the broadcast shape into rows (leading axes) and columns
-(trailing axes) that minimises the work; :func:`run` calls the compiled loop
-nest of :mod:`.grid` on the compact arguments.  A one-dimensional call is a
-grid of ``n`` rows and one column: what depends only on the scalar arguments
-is computed once, before the parallel loop.
+A call broadcasts its arguments to one shape; :func:`plan` splits that shape
+into rows (leading axes) and columns (trailing axes) and gives each input a
+letter, its *pattern*: constant (``c``), varying along the rows (``o``), the
+columns (``i``) or both (``f``).  Each temporary of the lowered kernel then
+belongs to the union of its operands' axes (:func:`levels`): it is computed
+once, per row, per column or per point.  :func:`plan` picks the split that
+minimises the work priced by the kernel's cost table
+(:func:`exactflow.codegen.costs.analyse`, stored with the cached module), and
+:func:`compact` gives each argument in the compact form a loop nest takes.  A
+one-dimensional call is a grid of ``n`` rows and one column: what depends only
+on the scalar arguments is computed once.
 """
 
 from __future__ import annotations
@@ -15,7 +19,8 @@ import functools
 import math
 from dataclasses import dataclass
 
-__all__ = ["HEAVY", "WORTHWHILE", "Plan", "Table", "levels", "plan", "run"]
+__all__ = ["AXES", "HEAVY", "WORTHWHILE", "Plan", "Table", "as_table", "compact",
+           "levels", "plan"]
 
 #: Operation-count weight of a call of exp, log, sqrt, pow, ... (against 1 for
 #: an addition or multiplication) in the cost model of :func:`plan`.
@@ -81,15 +86,18 @@ def _squeeze(s: tuple, shape: tuple, keep: list[int]) -> tuple:
     return tuple(s[i] for i in keep)
 
 
-def plan(spec, table: Table, shapes: list[tuple], shape: tuple) -> Plan | None:
+def plan(spec, table: Table, shapes: list[tuple], shape: tuple,
+         split: int | None = None) -> Plan | None:
     """The cheapest loop nest for arguments of ``shapes`` broadcast to ``shape``.
 
     The leading ``split`` axes are the rows (run in parallel), the others the
     columns; ``split`` may take every axis (one column): a one-dimensional call
     then computes what depends only on its scalar arguments once.  Returns None
     (the flat loop) for an empty result, fewer than two rows, or when no split
-    saves at least a fifth of the work.
+    saves at least a fifth of the work.  Given ``split`` (counted among the
+    axes longer than 1), returns that split's nest whatever it saves.
     """
+    want = split
     size = math.prod(shape)
     if size == 0:
         return None
@@ -100,7 +108,7 @@ def plan(spec, table: Table, shapes: list[tuple], shape: tuple) -> Plan | None:
     best = None
     for split in range(1, len(shape) + 1):
         rows, cols = math.prod(shape[:split]), math.prod(shape[split:])
-        if rows < 2:
+        if rows < 2 or (want is not None and split != want):
             continue
         pattern = _pattern(shapes, shape, split)
         axes = levels(spec, table, pattern)
@@ -108,18 +116,18 @@ def plan(spec, table: Table, shapes: list[tuple], shape: tuple) -> Plan | None:
         cost = sum(c * count[axes[name]] for name, _, c in table)
         if best is None or cost < best.cost_grid:
             best = Plan(pattern, split, rows, cols, cost, flat, shape)
-    if best is None or best.cost_grid > WORTHWHILE * flat:
+    if best is None or (want is None and best.cost_grid > WORTHWHILE * flat):
         return None
     return best
 
 
-def run(function, chosen: Plan, arrays: list, shape: tuple, spec):
-    """Call the compiled loop nest on ``arrays`` (already of the kernel's dtype).
-
-    Each input is passed in its compact form: a scalar, an array of the
-    ``rows`` or ``cols`` values it takes, or (``f``) the ``rows x cols`` view.
-    """
-    import numpy
+def compact(chosen: Plan, arrays: list, shape: tuple, xp=None) -> list:
+    """Each argument as the loop nest of ``chosen`` takes it: a 0-d array
+    (``c``), the ``rows`` values (``o``) or ``cols`` values (``i``) it takes,
+    or (``f``) the ``rows x cols`` array (views where possible); ``xp`` is the
+    array module (NumPy by default, CuPy for the GPU)."""
+    if xp is None:
+        import numpy as xp
 
     j = chosen.split
     keep = [i for i, n in enumerate(shape) if n != 1]
@@ -129,16 +137,12 @@ def run(function, chosen: Plan, arrays: list, shape: tuple, spec):
         if c == "c":
             args.append(x.reshape(-1)[0])
         elif c == "o":
-            args.append(numpy.broadcast_to(x.reshape(x.shape[:j]), chosen.shape[:j])
+            args.append(xp.broadcast_to(x.reshape(x.shape[:j]), chosen.shape[:j])
                         .reshape(chosen.rows))
         elif c == "i":
-            args.append(numpy.broadcast_to(x.reshape(x.shape[j:]), chosen.shape[j:])
+            args.append(xp.broadcast_to(x.reshape(x.shape[j:]), chosen.shape[j:])
                         .reshape(chosen.cols))
         else:
-            args.append(numpy.broadcast_to(x, chosen.shape)
+            args.append(xp.broadcast_to(x, chosen.shape)
                         .reshape(chosen.rows, chosen.cols))
-    outs = [numpy.empty((chosen.rows, chosen.cols), dtype=spec.dtype)
-            for _ in spec.output_names]
-    function(*args, *outs)
-    return tuple(o.reshape(shape) for o in outs)
-
+    return args
