@@ -329,6 +329,20 @@ def test_saddle_is_a_fixed_point_at_every_time(t):
     np.testing.assert_allclose(w, [0.0, 1.5], rtol=1e-10)
 
 
+@pytest.mark.parametrize("beta", [[-8.582103543253414e132], [0.7556760645912358, 0.0],
+                                  [-1.0, 0.5]])
+def test_origin_is_a_fixed_point_at_every_time(beta):
+    """a0 = 0, w0 = 0 stays there for every β*, at times up to the domain's
+    edge (the kernel's factor of Π⊥w₀ overflowed there: inf·0 gave NaN)."""
+    beta = np.array(beta)
+    d = len(beta)
+    # t·√(η_aη_w)·m² ≤ 1e305 with m² < 4‖β*‖: a tenth of it, at most 1e300
+    log_bound = min(305 + 6 - np.log10(4 * np.linalg.norm(beta)), 301)
+    t = np.array([0.0, 1.0, 31.6, 1e10, 1e100, 10.0 ** (log_bound - 1)])
+    a, w = sn.trajectory(t, 0.0, np.zeros(d), beta, 1e-6, 1e-6)
+    assert np.all(a == 0.0) and np.all(w == 0.0)
+
+
 def test_near_saddle_start_follows_the_basin_rule():
     # P = η_a w0ᵀβ* + a0 λ₊ slightly negative: the trajectory lingers near the
     # saddle, then a∞ = −√λ₊ (unit rates, a0 = 1, w0 = (w, 0), β* = e₁)

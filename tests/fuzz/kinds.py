@@ -120,9 +120,13 @@ def real(lo: float, hi: float, zero: bool = True) -> st.SearchStrategy[float]:
 
 
 def reals(n: int, lo: float, hi: float, zero: bool = True):
-    """Arrays of ``n`` values: a common scale times O(1) factors, zeros allowed."""
-    factors = st.lists(st.one_of(st.just(0.0) if zero else st.just(1.0),
-                                 st.floats(-2.0, 2.0).filter(lambda x: x != 0)),
+    """Arrays of ``n`` values: a common scale times O(1) factors, zeros allowed.
+
+    A factor is ±[1/2, 2]: a factor of 1e-146 (which ``floats(-2, 2)`` draws) would
+    take an entry far outside [10^lo, 10^hi], the documented domain."""
+    order_one = st.tuples(st.sampled_from([-1.0, 1.0]), st.floats(0.5, 2.0)).map(
+        lambda p: p[0] * p[1])
+    factors = st.lists(st.one_of(st.just(0.0) if zero else st.just(1.0), order_one),
                        min_size=n, max_size=n)
     common = st.tuples(magnitude(lo, hi), factors).map(
         lambda p: p[0] * np.array(p[1], dtype=float))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
+from hypothesis import assume
 from hypothesis import strategies as st
 
 from .kinds import POSITIVE, TIME, Arg, forms, magnitude, rate, real, times
@@ -45,6 +46,8 @@ def trajectory_call(draw):
           "any": np.array([draw(real(*SCALE)) for _ in range(n)]).reshape(shape)
           }[kind]
     depth, eta = draw(_depths()), draw(forms(draw(rate())))
+    if depth >= 3:  # the documented −u0/s ≤ 1e50 of a negative start
+        u0 = np.maximum(u0, -1e50 * s)
     tau = 1.0 / float(eta)
     t = draw(times()) if shape == () else draw(times()).ravel()[:1]
     if depth > 1:  # at most 1e300 time constants τ/(N s^p) (the domain)
@@ -78,8 +81,17 @@ def learning_time_call(draw):
         uf = u0 * (1 - b) if u0 * (1 - b) < 0 else u0
     else:
         u0 = uf = s
-    return {"u0": u0, "uf": uf, "beta_star": s, "depth": depth,
-            "eta": draw(forms(draw(rate())))}
+    # the time is about τ·s^{−(2−2/N)}·(s/|u|)^{1−2/N} from the far end: past
+    # the float range the refusal is documented, so such draws are not valid
+    n, eta = float(depth), draw(forms(draw(rate())))
+    log_time = (np.log10(1.0 / float(eta)) - (2 - 2 / n) * np.log10(s)
+                + (1 - 2 / n) * max(0.0, np.log10(s / abs(u0)) if u0 else 0.0))
+    assume(log_time < 290)
+    # arrays of two (equal) entries: a shape of (5, 7, 11) broadcasts with
+    # scalars, so only against arrays is it the clash the invalid row draws
+    pair = np.full(2, 1.0)
+    return {"u0": u0 * pair, "uf": uf * pair, "beta_star": s * pair, "depth": depth,
+            "eta": eta}
 
 
 @st.composite

@@ -29,8 +29,11 @@ OPTIONAL_ALPHA = Arg("array", "pos", optional=True, shapes=(_cube,))
 def _data(draw, interpolating: bool = False, rows: int = 3):
     n, d = draw(st.integers(1, rows)), draw(st.integers(1, 4))
     scale = draw(magnitude(-2, 2))
-    X = scale * np.array([[draw(st.floats(-2, 2)) for _ in range(d)]
-                          for _ in range(n)])
+    # entries 0 or ±[1/2, 2]·scale: floats(-2, 2) draws factors like 1e-310
+    factor = st.one_of(st.just(0.0), st.tuples(st.sampled_from([-1.0, 1.0]),
+                                               st.floats(0.5, 2.0)).map(
+        lambda p: p[0] * p[1]))
+    X = scale * np.array([[draw(factor) for _ in range(d)] for _ in range(n)])
     if interpolating or draw(st.booleans()):
         y = X @ np.array([draw(st.floats(-3, 3)) for _ in range(d)])
     else:

@@ -47,9 +47,29 @@ def start(draw, d: int, batch: int | None):
         w0 = a0[:, None] * 0 + draw(real(*SCALE)) * _unit(beta)
     elif kind == "saddle" and np.any(beta):  # the stable manifold: w0 ∝ −β*
         w0 = -np.abs(a0)[:, None] * _unit(beta) * np.sqrt(rw / ra)
+    if kind in ("balanced", "saddle"):  # back into the domain, by a power of 2
+        a0, w0 = _in_domain(a0, w0)
     if batch is None:
         a0, w0 = a0[0], w0[0]
     return a0, w0, beta, eta_a, eta_w
+
+
+def _in_domain(a0, w0):
+    """Each start (a0, w0) times a power of two (which keeps its balance or
+    direction exactly) so that |a0| and ‖w0‖ lie in the documented {0} ∪
+    [1e-150, 1e150]: √(η_a/η_w) ≤ 1e6 stretches one past the other."""
+    a0, w0 = a0.copy(), w0.copy()
+    for i in range(len(a0)):
+        sizes = [x for x in (abs(a0[i]), float(_norm(w0[i]))) if x > 0]
+        if not sizes:
+            continue
+        shift = 0
+        if max(sizes) > 1e150:
+            shift = -int(np.ceil(np.log2(max(sizes) / 1e150)))
+        elif min(sizes) < 1e-150:
+            shift = int(np.ceil(np.log2(1e-150 / min(sizes))))
+        a0[i], w0[i] = np.ldexp(a0[i], shift), np.ldexp(w0[i], shift)
+    return a0, w0
 
 
 def _norm(v, axis=None):
@@ -74,7 +94,10 @@ def time_bound(a0, w0, beta, eta_a, eta_w) -> float:
 
 def refused(a0, w0, beta, eta_a, eta_w) -> bool:
     """The documented exclusion: a start balanced to within 1e-153 of its scale
-    m² with ‖β*‖ < 1e-153·m² (with a margin of 10 for rounding)."""
+    m² with ‖β*‖ < 1e-153·m² (with a margin of 10 for rounding).  A start
+    balanced up to rounding (|δ̃| < 1e-13 here) counts as excluded too: its δ̃ is
+    0 or an ulp depending on how the function rounds, so it may fall on either
+    side."""
     eta_a, eta_w = float(eta_a), float(eta_w)
     k = (eta_w / eta_a) ** 0.25
     s = float(_norm(beta))
@@ -84,7 +107,7 @@ def refused(a0, w0, beta, eta_a, eta_w) -> bool:
     m = np.where(size > 0, size, 1.0)
     with np.errstate(under="ignore"):
         dl = (k * a0 / m) ** 2 - (w / (k * m)) ** 2  # at unit scale, ≤ 1
-        low = np.maximum(np.abs(dl), 2 * (s / m) / m) < 1e-152
+        low = (np.abs(dl) < 1e-13) & (2 * (s / m) / m < 1e-152)
     return bool(np.any(low & ((dl != 0) | (s != 0))))
 
 

@@ -256,7 +256,10 @@ def _diagonal_loss_check(kw, out):
             size = [sum(abs(_mp(x) * _mp(bb)) for x, bb in zip(row, b)) + abs(_mp(yy))
                     for row, yy in zip(X, y)]
             want = sum(r**2 for r in res) / (2 * len(y))
-            scale = want + sum(abs(r) * m for r, m in zip(res, size)) / len(y)
+            # |r|·(ulps of the terms), and the square of those ulps where the
+            # terms cancel to r = 0 (an FMA dot product leaves one rounding)
+            scale = want + sum(abs(r) * m + m * m * mp.mpf("1e-19")
+                               for r, m in zip(res, size)) / len(y)
             _agrees(g, want, scale, "diagonal_linear.trajectory_loss")
 
 
@@ -379,14 +382,18 @@ def _wide_loss_check(kw, out):
                                   w.reshape(-1, w.shape[-1])):
                 p = sum(_mp(x) * _mp(y) for x, y in zip(uu, ww))
                 size = sum(abs(_mp(x) * _mp(y)) for x, y in zip(uu, ww))
+                # p = Σ u_i w_i is rounded at the size Σ|u_i w_i| of its terms;
+                # where they cancel (p → 0) the square of that rounding remains
+                ulp2 = mp.mpf("1e-19") * size * size
                 if kw["sigma_yy"] is None:
                     want = (sxx * k * p - sxy) ** 2 / (2 * sxx)
                     scale = want + abs(sxx * k * p - sxy) * (sxx * k * size + abs(
-                        sxy)) / sxx
+                        sxy)) / sxx + sxx * k * k * ulp2
                 else:
                     syy = _mp(kw["sigma_yy"])
                     want = (syy - 2 * k * sxy * p + sxx * k * k * p * p) / 2
-                    scale = abs(syy) + abs(2 * k * sxy * p) + sxx * k * k * p * p
+                    scale = abs(syy) + abs(2 * k * sxy) * size + sxx * k * k * (
+                        abs(p) * size + ulp2)
                 _agrees(gg, want, scale, "wide_linear_scalar.trajectory_loss")
 
 

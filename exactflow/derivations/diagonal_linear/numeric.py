@@ -39,9 +39,16 @@ def _times(t) -> np.ndarray:
     return t
 
 
+#: The smallest magnitude of a non-zero entry of X (the documented domain).
+X_TINY = 1e-150
+
+
 def _data(X, y) -> tuple[np.ndarray, np.ndarray]:
     X = _array("X", X, (2,))
     y = _array("y", y, (1,))
+    if np.any((X != 0) & (np.abs(X) < X_TINY)):
+        raise ValueError("X is outside the domain: a non-zero entry below 1e-150 in "
+                         "magnitude (its singular values would overflow y/σ)")
     if y.shape != (X.shape[0],):
         raise ValueError(f"y must have shape ({X.shape[0]},) to match X, got {y.shape}")
     return X, y
@@ -158,7 +165,8 @@ def trajectory(
 
     Notes
     -----
-    Domain: finite X, y (y need not be in the range of X: then β converges to
+    Domain: finite X with non-zero entries ≥ 1e-150 in magnitude, finite y (y
+    need not be in the range of X: then β converges to
     the least-squares solution reachable from the start), α or |u₀|, |v₀| in
     {0} ∪ [1e-100, 1e100], rates in [1e-3, 1e3], t ≥ 0 up to 1e300, and
     η·|R| < 700 along the path (so u, v stay in the float64 range).

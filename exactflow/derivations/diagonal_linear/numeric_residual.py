@@ -25,6 +25,8 @@ b(R) = u₀²e^{−4η_uR} − v₀²e^{4η_vR} (see :mod:`.numeric`).
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 __all__ = ["integrated_residual"]
@@ -59,19 +61,22 @@ class _Scalar:
 
     def _parts(self, m):
         """u² and v² at R = a·m (shape m.shape + (d,)), in logarithms."""
-        x = np.multiply.outer(m, self.a)
-        with np.errstate(over="ignore"):
+        with np.errstate(over="ignore", invalid="ignore"):
+            x = np.multiply.outer(m, self.a)  # inf·0 where a_i = 0: u², v² fixed
+            x = np.where(self.a == 0, 0.0, x)
             u2 = np.exp(self.lu - 4 * self.eta_u * x)
             v2 = np.exp(self.lv + 4 * self.eta_v * x)
-        return u2, v2
+        # a zero start stays zero (ln 0 = −inf against an infinite x is NaN)
+        return (np.where(np.isfinite(self.lu), u2, 0.0),
+                np.where(np.isfinite(self.lv), v2, 0.0))
 
     def f(self, m):
         """f(m), with b_i = u_i² − v_i² = −u_i²·expm1(−2δ_i) or v_i²·expm1(2δ_i),
         δ_i = ln|u_i/v_i| (no cancellation of u² against v² for u₀ ≈ v₀ ≫ 1)."""
         m = np.asarray(m, dtype=float)
         u2, v2 = self._parts(m)
-        x = np.multiply.outer(m, self.a)
         with np.errstate(over="ignore", invalid="ignore"):
+            x = np.where(self.a == 0, 0.0, np.multiply.outer(m, self.a))
             dl = (self.lu - self.lv) / 2 - 2 * (self.eta_u + self.eta_v) * x
             b = np.where(dl >= 0, -u2 * np.expm1(-2 * dl), v2 * np.expm1(2 * dl))
             b = np.where(np.isfinite(self.lv), np.where(np.isfinite(self.lu), b,
@@ -96,12 +101,15 @@ class _Scalar:
 
     def root(self, direction: float) -> float:
         """The root of f beyond 0 in ``direction`` (it exists): bracket, then
-        safeguarded Newton to the last ulp."""
+        safeguarded Newton to the last ulp; None when it lies beyond the float
+        range (a coordinate with a tiny a_i that grows only at |m| > 1e308)."""
         lo = 0.0
         fp = max(float(self.slope(0.0)), 1e-300)
         step = max(abs(float(self.f(0.0))) / fp, 1e-300)
         hi = direction * step
         for _ in range(4000):
+            if not np.isfinite(hi):
+                return None  # the root is beyond the float range
             if float(self.f(hi)) * direction <= 0:
                 break
             lo, hi = hi, 2 * hi
@@ -117,8 +125,8 @@ class _Scalar:
                 a = m
             else:
                 b = m
-            with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
-                step = fm / float(self.slope(m))
+            slope = float(self.slope(m))  # 0 where every u², v² underflows
+            step = fm / slope if slope > 0 else math.inf
             new = m + step
             if not (np.isfinite(new) and a < new < b) or 2 * abs(step) > abs(
                     step_old):
@@ -198,8 +206,8 @@ def _rank_one(times, A, S, c, u0, v0, eta_u, eta_v, rtol):
     direction = 1.0 if f0 > 0 else -1.0
     if float(flow.slope(0.0)) == 0:  # no coordinate along a can move: f ≡ f(0)
         return np.multiply.outer(f0 * times, A[0])
-    if not flow.unbounded(direction):
-        root = flow.root(direction)
+    root = None if flow.unbounded(direction) else flow.root(direction)
+    if root is not None:
 
         def h(sig):
             return 1.0 / flow.rate(root * -np.expm1(-sig), root)
@@ -207,7 +215,8 @@ def _rank_one(times, A, S, c, u0, v0, eta_u, eta_v, rtol):
         lo, hi, part = _panels(h, np.arange(0.0, _SIGMA_END + 1.0), rtol)
         sig = _invert(h, lo, hi, part, times, rtol)
         m = root * -np.expm1(-sig)
-    else:  # m → direction·∞: |m| on geometric panels until t is reached
+    else:  # m → direction·∞ (or a root beyond the float range): |m| on
+        # geometric panels until t is reached
 
         def h(x):
             with np.errstate(divide="ignore"):

@@ -61,8 +61,10 @@ def trajectory_loss(t, X, y, alpha=None, *, u0=None, v0=None, eta_u: float = 1.0
     single sample, an integrator of the residual for rank ≥ 2).
 
     Domain and accuracy: :func:`~.numeric.trajectory`'s, plus a few ulp of
-    ‖residual‖·(‖prediction‖ + ‖target‖); finite below the largest float64, +inf
-    beyond, never NaN (docs/reliability.md).
+    ‖residual‖·(‖prediction‖ + ‖target‖), and the square of a few ulp of the
+    terms Σ|X_ij β_j| where they cancel (a prediction of 0 from terms of 1e118
+    has a rounding error of ~1e101, a loss of ~1e201); finite below the largest
+    float64, +inf beyond, never NaN (docs/reliability.md).
     """
     X, y, _, _, beta = _flow(t, X, y, alpha, u0, v0, eta_u, eta_v)
     with np.errstate(over="ignore", invalid="ignore"):

@@ -174,16 +174,22 @@ def trajectory(t, A0, W0, beta_star, eta_a: float = 1.0, eta_w: float = 1.0):
     # power of two ≥ max(kγ₀, α₀/k, √|s|), time t·√(η_aη_w)·m², unit-product rates
     k, sign = (eta_w / eta_a) ** 0.25, np.where(s < 0, -1.0, 1.0)
     size = np.maximum(np.maximum(k * gamma0, alpha0 / k), np.sqrt(np.abs(s)))
-    # m = 2^e > size; a mode at rest at zero (γ₀ = α₀ = s = 0) stays there at
-    # every t: m = 1, so that its time is not refused at the domain's edge
+    # m = 2^e > size (the domain is checked with size itself: the scaled time,
+    # up to 4e305, stays finite); a mode at rest at zero (γ₀ = α₀ = s = 0)
+    # stays there at every t: it is not refused at the domain's edge, and is
+    # computed at time 0
     e = np.where(size > 0, np.frexp(np.where(size > 0, size, 1.0))[1], 0)
     with np.errstate(divide="ignore"):
         log_t = np.log(np.where(t > 0, t, 1.0))[..., None]
-    if np.any((t[..., None] > 0) & (log_t + 0.5 * np.log(eta_a * eta_w) + 2 * e
-                                    * np.log(2.0) > np.log(1e305))):
+    moving = size > 0
+    if np.any((t[..., None] > 0) & moving & (
+            log_t + 0.5 * np.log(eta_a * eta_w)
+            + 2 * np.log(np.where(moving, size, 1.0)) > np.log(1e305))):
         raise ValueError("t is beyond the domain: t·√(eta_a·eta_w)·m² must be at "
                          "most 1e305, m = max(kγ₀, α₀/k, √|s|), k = (η_w/η_a)^¼")
-    scaled_t = np.ldexp(t[..., None] * np.sqrt(eta_a) * np.sqrt(eta_w), 2 * e)
+    with np.errstate(over="ignore"):  # only where a mode at rest is not scaled
+        scaled_t = np.where(moving, np.ldexp(
+            t[..., None] * np.sqrt(eta_a) * np.sqrt(eta_w), 2 * e), 0.0)
     kernel = generated_kernel(__package__, kernel="exact")
     gamma, p = kernel(scaled_t, np.ldexp(gamma0, -e), np.ldexp(sign * alpha0, -e), 0.0,
                       np.ldexp(np.abs(s), -2 * e), np.sqrt(eta_a / eta_w),

@@ -14,6 +14,7 @@ give the same relative accuracy as O(1) ones.  The implicit bias is in
 
 from __future__ import annotations
 
+from contextlib import nullcontext
 from types import SimpleNamespace
 
 import numpy as np
@@ -121,7 +122,11 @@ def _scaled(t, a0, w0, beta_star, eta_a, eta_w):
     a0s, p0s, r0s, ss = (a0[expand] / m, p0[expand] / m, r0[expand] / m,
                          s / m**2)
     _check_resolvable(a0s, p0s, r0s, ss, rate_a, rate_w)
-    a, p, g = _kernel()(scaled_t, a0s, p0s, r0s, ss, rate_a, rate_w)
+    # g multiplies Π⊥w₀: where that is 0 any g is exact, but the kernel's g at
+    # the saddle a₀ = p₀ = r₀ = 0 overflows at long times (inf·0 = NaN)
+    with np.errstate(over="ignore") if np.any(r0s == 0) else nullcontext():
+        a, p, g = _kernel()(scaled_t, a0s, p0s, r0s, ss, rate_a, rate_w)
+    g = np.where(r0s == 0, 1.0, g)
     w0s = w0[expand] / m[..., None] if batched else w0 / m
     return SimpleNamespace(m=m, a=a, p=p, g=g, e1=e1, perp0=perp0, batched=batched,
                            t=scaled_t, a0=a0s, w0=w0s, p0=p0s, r0=r0s, s=ss,
@@ -206,24 +211,25 @@ def ntk(a, w, eta_a: float = 1.0, eta_w: float = 1.0, X=None) -> np.ndarray:
         X = _finite("X", X, ndim=(2,))
         if X.shape[1] != d:
             raise ValueError(f"X must have shape (n, {d}) to match w, got {X.shape}")
-    # (a, w) and X scaled by powers of two to unit size (exact), the products
-    # formed there and scaled back: no intermediate underflow (a² of a tiny a
-    # next to a large X) or overflow; K = η_w (aX)(aX)ᵀ + η_a (Xw)(Xw)ᵀ
-    e = _exponent(np.maximum(np.abs(a), np.max(np.abs(w), axis=-1)))
-    ah, wh = np.ldexp(a, -e), np.ldexp(w, -e[..., None])
+    # a, w and X each scaled by a power of two to unit size (exact), the
+    # products formed there and scaled back: no intermediate underflow (a² of
+    # a tiny a next to a large w or X) or overflow; K = η_w (aX)(aX)ᵀ +
+    # η_a (Xw)(Xw)ᵀ, each term scaled back on its own
+    ea, ew = _exponent(np.abs(a)), _exponent(np.max(np.abs(w), axis=-1))
+    ah, wh = np.ldexp(a, -ea), np.ldexp(w, -ew[..., None])
+    ex = 0 if X is None else _exponent(np.max(np.abs(X)))
     with np.errstate(over="ignore", invalid="ignore"):
         if X is None:
-            m = (eta_w * (ah**2)[..., None, None] * np.eye(d)
-                 + eta_a * wh[..., :, None] * wh[..., None, :])
-            out = np.ldexp(m, 2 * e[..., None, None])
+            first = eta_w * (ah**2)[..., None, None] * np.eye(d)
+            second = eta_a * wh[..., :, None] * wh[..., None, :]
         else:
-            ex = _exponent(np.max(np.abs(X)))
             Xh = np.ldexp(X, -ex)
             aX = ah[..., None, None] * Xh
             Xw = wh @ Xh.T
-            m = (eta_w * (aX @ np.swapaxes(aX, -1, -2))
-                 + eta_a * Xw[..., :, None] * Xw[..., None, :])
-            out = np.ldexp(m, 2 * (e[..., None, None] + ex))
+            first = eta_w * (aX @ np.swapaxes(aX, -1, -2))
+            second = eta_a * Xw[..., :, None] * Xw[..., None, :]
+        out = (np.ldexp(first, 2 * (ea[..., None, None] + ex))
+               + np.ldexp(second, 2 * (ew[..., None, None] + ex)))
     if not np.all(np.isfinite(out)):
         raise ValueError("a, w (or X) are beyond the float64 range of the NTK: "
                          "eta_w·a², eta_a·‖w‖² (and ‖X‖²‖M‖) must stay below 1e308")

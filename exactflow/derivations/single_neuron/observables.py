@@ -59,7 +59,8 @@ def initial(beta0, delta, eta_a: float = 1.0, eta_w: float = 1.0):
     (checked against 40-digit mpmath by ``tests/fuzz``).
 
     a₀² is the non-negative root of η_w A² − δA − η_a‖β₀‖² = 0 (docs §2).
-    For δ < 0 it is computed as 2η_a‖β₀‖² / (√(δ² + 4η_aη_w‖β₀‖²) − δ).
+    For δ < 0, a₀ is computed as √(2η_a)·√‖β₀‖·√(‖β₀‖ / (√(δ² + 4η_aη_w‖β₀‖²) − δ)),
+    which neither cancels nor underflows where a₀² would.
     """
     beta0 = _finite("beta0", beta0, ndim=(1, 2))
     delta = _finite("delta", delta, ndim=(0, 1))
@@ -75,15 +76,17 @@ def initial(beta0, delta, eta_a: float = 1.0, eta_w: float = 1.0):
     nb = scale * np.linalg.norm(beta0 / safe[..., None], axis=-1)
     c = 2.0 * np.sqrt(eta_a * eta_w) * nb  # √(4η_aη_w)‖β₀‖
     root = np.hypot(delta, c)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        a_sq = np.where(delta >= 0, (delta + root) / (2 * eta_w),
-                        2 * eta_a * nb * (nb / (root - delta)))
     bad = (nb == 0) & (delta < 0)
     if np.any(bad):
         raise ValueError("beta0 = 0 with delta < 0 leaves the direction of w0 "
                          "undetermined (a0 = 0, |w0| = sqrt(-delta/eta_a)); give a "
                          "non-zero beta0 or delta >= 0")
-    a0 = np.sqrt(a_sq)
+    # a₀ itself, not a₀²: for δ < 0, a₀² can be below the smallest double while
+    # a₀ is not (‖β₀‖ = 1e-150, δ = −1e150: a₀² ≈ 1e-456, a₀ ≈ 1e-228)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        a0 = np.where(delta >= 0, np.sqrt((delta + root) / (2 * eta_w)),
+                      np.sqrt(2 * eta_a) * np.sqrt(nb)
+                      * np.sqrt(nb / np.where(bad, 1.0, root - delta)))
     with np.errstate(divide="ignore", invalid="ignore"):
         w0 = np.where(a0[..., None] > 0, beta0 / np.where(a0 > 0, a0, 1.0)[..., None],
                       0.0)

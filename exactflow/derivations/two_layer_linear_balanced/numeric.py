@@ -251,6 +251,13 @@ def mode_trajectory(t, beta_star, lam, u0, *, eta: float = 1.0):
     lam = _finite("lam", lam)
     u0 = _finite("u0", u0)
     tau = 1.0 / _positive_array("eta", eta)
+    try:  # named here: the kernel knows its inputs as s and tau
+        np.broadcast_shapes(t.shape, s.shape, lam.shape, u0.shape, tau.shape)
+    except ValueError:
+        raise ValueError(
+            f"t, beta_star, lam, u0, eta do not broadcast together: t {t.shape}, "
+            f"beta_star {s.shape}, lam {lam.shape}, u0 {u0.shape}, eta {tau.shape}"
+        ) from None
     with np.errstate(over="ignore"):  # e^{x} of a branch not taken (finite result)
         out = _kernel()(t, s, lam, u0, tau)
     if not all(np.all(np.isfinite(x)) for x in out):

@@ -35,7 +35,9 @@ def _closed_form(t, W1_0, W2_0, beta_star, eta):
     W2_0 = _finite("W2_0", W2_0, ndim=(2,))
     if target.shape != (W1_0.shape[1], W2_0.shape[0]):
         raise ValueError(f"beta_star must have shape (d_in, d_out) = "
-                         f"({W1_0.shape[1]}, {W2_0.shape[0]}), got {target.shape}")
+                         f"({W1_0.shape[1]}, {W2_0.shape[0]}) to match W1_0 (h, d_in) "
+                         f"= {W1_0.shape} and W2_0 (d_out, h) = {W2_0.shape}, got "
+                         f"{target.shape}")
     prod, K1, K2 = trajectory(t, W1_0, W2_0, target, eta=eta)  # prod = W₂W₁
     return np.swapaxes(prod, -1, -2), K1, K2
 

@@ -71,9 +71,10 @@ def trajectory_loss(t, u0, w0, sigma_xx: float, sigma_xy: float, kappa: float = 
     -----
     Domain and accuracy: those of :func:`~.numeric.trajectory`; the loss is
     finite wherever its value is below the largest float64, +inf beyond, never
-    NaN; rounding adds a few ulp of |residual|·(σ_xxκ|p| + |σ_xy|)/σ_xx (of
-    the sizes of the terms with ``sigma_yy``), checked against 40-digit mpmath
-    by ``tests/fuzz``.
+    NaN; rounding adds a few ulp of |residual|·(σ_xxκS + |σ_xy|)/σ_xx, S =
+    Σ|u_i w_i| the size of the terms of p (of the sizes of the terms with
+    ``sigma_yy``), and σ_xxκ² times the square of a few ulp of S where the
+    terms cancel (p → 0), checked against 40-digit mpmath by ``tests/fuzz``.
     """
     sxx = _positive("sigma_xx", sigma_xx, "positive (σ_xx = E[x²])")
     sxy = _real("sigma_xy", sigma_xy)
