@@ -70,6 +70,22 @@ def test_ntk_of_a_tiny_a_next_to_a_large_w():
         assert abs(mp.mpf(float(K[1, 1])) - want11) <= 1e-15 * want11
 
 
+@pytest.mark.parametrize("X", [None, np.eye(2), np.array([[0.0, 3.0], [1e-20, 2.0]])])
+def test_ntk_of_entries_far_apart(X):
+    """w = (−8.4e69, −8.4e-85): w₁² must not go through a subnormal (one
+    scale for all of w lost 3e-10 of η_a w₁² = 7e-175)."""
+    a, w = np.array(0.0), np.array([-8.43375835e69, -8.43375835e-85])
+    K = sn.ntk(a, w, 1e-6, 1e-6, X)
+    Xm = np.eye(2) if X is None else X
+    with mp.workdps(40):
+        v = [sum(mp.mpf(float(x)) * mp.mpf(float(y)) for x, y in zip(row, w))
+             for row in Xm]
+        for i in range(2):
+            for j in range(2):
+                want = mp.mpf("1e-6") * v[i] * v[j]
+                assert abs(mp.mpf(float(K[i, j])) - want) <= 1e-15 * abs(want), (i, j)
+
+
 def test_diagonal_refuses_subnormal_data():
     with pytest.raises(ValueError, match="X is outside the domain"):
         dg.trajectory(np.array(0.0), np.array([[1.1e-310]]), np.array([-100.0]),

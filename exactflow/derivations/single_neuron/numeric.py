@@ -211,25 +211,26 @@ def ntk(a, w, eta_a: float = 1.0, eta_w: float = 1.0, X=None) -> np.ndarray:
         X = _finite("X", X, ndim=(2,))
         if X.shape[1] != d:
             raise ValueError(f"X must have shape (n, {d}) to match w, got {X.shape}")
-    # a, w and X each scaled by a power of two to unit size (exact), the
-    # products formed there and scaled back: no intermediate underflow (a² of
-    # a tiny a next to a large w or X) or overflow; K = η_w (aX)(aX)ᵀ +
-    # η_a (Xw)(Xw)ᵀ, each term scaled back on its own
-    ea, ew = _exponent(np.abs(a)), _exponent(np.max(np.abs(w), axis=-1))
-    ah, wh = np.ldexp(a, -ea), np.ldexp(w, -ew[..., None])
-    ex = 0 if X is None else _exponent(np.max(np.abs(X)))
+    # every factor as mantissa·2^exponent (exact), the products formed from the
+    # mantissas and scaled back once: no intermediate underflow (a² of a tiny a
+    # next to a large w or X, w_i w_j of entries 1e150 apart) or overflow;
+    # K = η_w a² X Xᵀ + η_a (Xw)(Xw)ᵀ, each term scaled back on its own
+    am, ea = np.frexp(a)
     with np.errstate(over="ignore", invalid="ignore"):
         if X is None:
-            first = eta_w * (ah**2)[..., None, None] * np.eye(d)
-            second = eta_a * wh[..., :, None] * wh[..., None, :]
+            first = np.ldexp(eta_w * (am**2)[..., None, None] * np.eye(d),
+                             2 * ea[..., None, None])
+            v = w
         else:
+            ex = _exponent(np.max(np.abs(X)))
             Xh = np.ldexp(X, -ex)
-            aX = ah[..., None, None] * Xh
-            Xw = wh @ Xh.T
-            first = eta_w * (aX @ np.swapaxes(aX, -1, -2))
-            second = eta_a * Xw[..., :, None] * Xw[..., None, :]
-        out = (np.ldexp(first, 2 * (ea[..., None, None] + ex))
-               + np.ldexp(second, 2 * (ew[..., None, None] + ex)))
+            first = np.ldexp(eta_w * (am**2)[..., None, None] * (Xh @ Xh.T),
+                             2 * (ea[..., None, None] + ex))
+            v = w @ X.T  # within the domain |X||w| is far below the float range
+        vm, ve = np.frexp(v)
+        second = np.ldexp(eta_a * vm[..., :, None] * vm[..., None, :],
+                          ve[..., :, None] + ve[..., None, :])
+        out = first + second
     if not np.all(np.isfinite(out)):
         raise ValueError("a, w (or X) are beyond the float64 range of the NTK: "
                          "eta_w·a², eta_a·‖w‖² (and ‖X‖²‖M‖) must stay below 1e308")
