@@ -86,6 +86,22 @@ def test_ntk_of_entries_far_apart(X):
                 assert abs(mp.mpf(float(K[i, j])) - want) <= 1e-15 * abs(want), (i, j)
 
 
+def test_diagonal_root_far_beyond_the_motion():
+    """An X entry 1e148 below the others, with u₀ = 1e60 there, puts the
+    residual's root at m* = 2.8e152 while the other coordinates move at
+    m ~ 1e5: the flow is that of the same data without the entry (which does
+    not move), to 1e-10.  Before, β stayed at its start (the motion sat at
+    σ ~ 1e-148 of the σ-quadrature, and the secant rate was 0·inf there)."""
+    kw = dict(y=np.array([0.01]), u0=np.array([0.0, 0.0, -1e60, 0.0]),
+              v0=np.array([0.0, -1e60, 0.0, 0.0]), eta_u=1e-3, eta_v=1e-3)
+    t = np.array([1e-300, 1.0, 1e3, 1e6])
+    X = np.array([[1e-2, 1e-2, 1e-150, 1e-2]])
+    _, _, beta = dg.trajectory(t, X, **kw)
+    _, _, ref = dg.trajectory(t, X * [1, 1, 0, 1], **kw)
+    np.testing.assert_allclose(beta, ref, rtol=1e-10, atol=0)
+    assert beta[1, 1] > -1e7  # it moved: −1e120 → −2.5e6 at t = 1
+
+
 def test_diagonal_refuses_subnormal_data():
     with pytest.raises(ValueError, match="X is outside the domain"):
         dg.trajectory(np.array(0.0), np.array([[1.1e-310]]), np.array([-100.0]),

@@ -50,6 +50,16 @@ def _phi1(x):
         return np.where(small, 1.0, np.expm1(safe) / safe)
 
 
+def _exp_phi1(base, x, total):
+    """e^base·φ₁(x), also where e^base underflows and φ₁(x) overflows (a root
+    far away: base ≪ 0, x ≫ 0): there it is e^{total − ln x}, ``total`` =
+    base + x computed without the cancellation of the two."""
+    with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+        plain = np.exp(base) * _phi1(x)
+        far = np.exp(total - np.log(np.where(x > 1, x, 1.0)))
+    return np.where(x > 700, far, plain)
+
+
 class _Scalar:
     """ṁ = f(m) = σ²(a·b(am) − c) for a rank-one X (a unit row, σ its singular
     value)."""
@@ -139,12 +149,14 @@ class _Scalar:
     def rate(self, m, root):
         """|Q(m)| = |f(m) − f(m*)|/|m − m*| as a sum of positive terms."""
         x = np.multiply.outer(m - root, self.a)
-        at = root * self.a
+        at, here = root * self.a, np.multiply.outer(m, self.a)  # at + x = here
         with np.errstate(over="ignore", invalid="ignore"):
-            pu = 4 * self.eta_u * np.exp(self.lu - 4 * self.eta_u * at) * _phi1(
-                -4 * self.eta_u * x)
-            pv = 4 * self.eta_v * np.exp(self.lv + 4 * self.eta_v * at) * _phi1(
-                4 * self.eta_v * x)
+            pu = 4 * self.eta_u * _exp_phi1(self.lu - 4 * self.eta_u * at,
+                                            -4 * self.eta_u * x,
+                                            self.lu - 4 * self.eta_u * here)
+            pv = 4 * self.eta_v * _exp_phi1(self.lv + 4 * self.eta_v * at,
+                                            4 * self.eta_v * x,
+                                            self.lv + 4 * self.eta_v * here)
             return self.s2 * (np.where(np.isfinite(self.lu), pu, 0.0)
                               + np.where(np.isfinite(self.lv), pv, 0.0)) @ (
                                   self.a * self.a)
@@ -212,7 +224,15 @@ def _rank_one(times, A, S, c, u0, v0, eta_u, eta_v, rtol):
         def h(sig):
             return 1.0 / flow.rate(root * -np.expm1(-sig), root)
 
-        lo, hi, part = _panels(h, np.arange(0.0, _SIGMA_END + 1.0), rtol)
+        edges = np.arange(0.0, _SIGMA_END + 1.0)
+        # a root far beyond the scale |f(0)|/f'(0) on which m first moves (an
+        # entry of X far smaller than the others): that motion is at σ ≪ 1,
+        # where unit panels cannot see it; geometric edges from that scale
+        start = abs(f0) / float(flow.slope(0.0)) / abs(root)
+        if start < 1e-6:
+            small = start * 2.0 ** np.arange(0, int(np.log2(1 / start)) + 1)
+            edges = np.concatenate([[0.0], small[small < 1], edges[1:]])
+        lo, hi, part = _panels(h, edges, rtol)
         sig = _invert(h, lo, hi, part, times, rtol)
         m = root * -np.expm1(-sig)
     else:  # m → direction·∞ (or a root beyond the float range): |m| on
