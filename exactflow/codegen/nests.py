@@ -19,8 +19,8 @@ import functools
 import math
 from dataclasses import dataclass
 
-__all__ = ["AXES", "HEAVY", "WORTHWHILE", "Plan", "Table", "as_table", "compact",
-           "levels", "plan"]
+__all__ = ["AXES", "HEAVY", "WORTHWHILE", "Plan", "Table", "as_table",
+           "check_pattern", "compact", "levels", "plan"]
 
 #: Operation-count weight of a call of exp, log, sqrt, pow, ... (against 1 for
 #: an addition or multiplication) in the cost model of :func:`plan`.
@@ -69,6 +69,14 @@ def levels(spec, table: Table, pattern: str) -> dict[str, int]:
     for name, operands, _ in table:
         axes[name] = functools.reduce(int.__or__, (axes[o] for o in operands), 0)
     return axes
+
+
+def check_pattern(spec, pattern: str) -> None:
+    """ValueError unless ``pattern`` has one of the letters c, o, i, f per input
+    of ``spec``."""
+    if len(pattern) != len(spec.input_names) or set(pattern) - set(AXES):
+        raise ValueError(f"pattern must have one of the letters c, o, i, f per "
+                         f"input {list(spec.input_names)}, got {pattern!r}")
 
 
 def _pattern(shapes: list[tuple], shape: tuple, split: int) -> str:

@@ -76,7 +76,7 @@ def compile_grid(spec, pattern: str, directory: Path, name: str, kernel=None,
     plain loop on the host) as :func:`exactflow.codegen.targets.cuda.loader.
     run_grid` launches it on the GPU; ``kernel`` and ``table``, when given, are
     the lowered kernel and its cost table."""
-    from exactflow.codegen.targets.cuda import grid
+    from exactflow.codegen.targets.cuda import grid, loader
 
     text = grid.emit(spec, kernel, table, pattern)
     (directory / f"{name}.c").write_text(text)
@@ -97,4 +97,4 @@ def compile_grid(spec, pattern: str, directory: Path, name: str, kernel=None,
                 converted.append(a.ctypes.data_as(ptr))
         function(*converted)
 
-    return launch, grid.stores(text), text
+    return launch, loader.stores(text), text

@@ -16,6 +16,7 @@ import functools
 import re
 import shutil
 import subprocess
+import sys
 
 import numpy as np
 import pytest
@@ -26,7 +27,7 @@ from exactflow import _build
 from exactflow.codegen import load, nests
 from exactflow.codegen.costs import analyse
 from exactflow.codegen.counts import count
-from exactflow.codegen.targets.cuda import grid
+from exactflow.codegen.targets.cuda import grid, loader
 from exactflow.codegen.targets.cuda.loader import run_grid
 from tests.codegen.codegen_cases import sample, spec
 from tests.derivations.single_neuron_reference import random_case
@@ -164,7 +165,7 @@ def test_trajectory_point_makes_only_the_calls_that_depend_on_t(sn64):
     assert calls == {k: v for k, v in always.items() if v}, (calls, always)
     once = _function(text, "single_neuron__exact__occcccc_once_point")
     assert _CALL.search(once)  # the parameters' calls are made there, once
-    assert grid.stores(text)[1:] == (0, 0)  # one column: rows are points
+    assert loader.stores(text)[1:] == (0, 0)  # one column: rows are points
 
 
 def test_grid_refuses_a_bad_pattern(sn64):
@@ -173,7 +174,33 @@ def test_grid_refuses_a_bad_pattern(sn64):
     with pytest.raises(ValueError, match="pattern"):
         grid.emit(sn64, pattern="oiccccx")
     with pytest.raises(ValueError, match="stores"):
-        grid.stores("// nothing")
+        loader.stores("// nothing")
+
+
+def test_the_loader_plans_and_reads_stores_without_sympy(sn64):
+    """What a warm CuPy call does before launching — plan from the stored cost
+    table, read the store sizes of the cached grid source — imports no SymPy
+    (run in a fresh process; the table and source are made here)."""
+    kernel, table = _lowered(sn64)
+    text = grid.emit(sn64, kernel, table, pattern="oiccccc")
+    rows = [[n, sorted(ops), cost] for n, ops, cost in table]
+    script = (
+        "import json, sys\n"
+        "from exactflow.codegen import nests\n"
+        "from exactflow.codegen.targets.cuda import loader\n"
+        "class S: input_names = tuple(json.loads(sys.argv[1]))\n"
+        "table = nests.as_table(json.loads(sys.stdin.readline()))\n"
+        "chosen = nests.plan(S, table, [(5, 1), (1, 4)] + [()] * 5, (5, 4))\n"
+        "sizes = loader.stores(sys.stdin.read())\n"
+        "print(json.dumps([chosen.pattern, sizes, 'sympy' in sys.modules]))\n")
+    import json
+
+    run = subprocess.run([sys.executable, "-c", script, json.dumps(sn64.input_names)],
+                         input=json.dumps(rows) + "\n" + text, capture_output=True,
+                         text=True, check=True)
+    pattern, sizes, imported = json.loads(run.stdout)
+    assert pattern == "oiccccc" and tuple(sizes) == loader.stores(text)
+    assert not imported
 
 
 @pytest.mark.nvcc

@@ -16,20 +16,20 @@ Each level's maths is a ``__host__ __device__`` function, and the file is also
 valid C99 (a kernel is a plain loop there), so a C compiler runs exactly the
 generated code on a machine without a GPU.  The first comment line after the
 header gives the sizes of the three stores (``// stores: once R C``) for the
-loader, which reads them without SymPy.
+loader, which reads them without SymPy (:func:`.loader.stores`).
 """
 
 from __future__ import annotations
 
 from ...branches import split
 from ...costs import analyse
-from ...nests import AXES, Table, levels
+from ...nests import Table, check_pattern, levels
 from ...passes import LoweredKernel, prepare
 from ...render import header_context, render
 from ...spec import KernelSpec
 from .lower import _C_TYPES, check_names, fold_constants, is_boolean, printer
 
-__all__ = ["emit", "lower", "lowered", "stores"]
+__all__ = ["emit", "lower", "lowered"]
 
 _TITLES = ("once", "per row", "per column", "per point")
 
@@ -37,21 +37,6 @@ _TITLES = ("once", "per row", "per column", "per point")
 def lowered(spec: KernelSpec) -> LoweredKernel:
     """The kernel after the passes, as the flat CUDA kernel prints it."""
     return prepare(spec, expand_pow=True)
-
-
-def stores(source: str) -> tuple[int, int, int]:
-    """The sizes of the once, per-row and per-column stores of a grid source.
-
-    Raises
-    ------
-    ValueError
-        When ``source`` has no ``// stores:`` line (not a grid source).
-    """
-    for line in source.splitlines():
-        if line.startswith("// stores: "):
-            once, rows, cols = (int(x) for x in line.split()[2:5])
-            return once, rows, cols
-    raise ValueError("not a CUDA grid source: no '// stores:' line")
 
 
 def _placed(kernel: LoweredKernel, axes: dict):
@@ -79,9 +64,7 @@ def lower(spec: KernelSpec, kernel: LoweredKernel, table: Table, pattern: str
         (constant), ``o`` (rows), ``i`` (columns), ``f`` (both) per input.
     """
     check_names(spec)
-    if len(pattern) != len(spec.input_names) or set(pattern) - set(AXES):
-        raise ValueError(f"pattern must have one of the letters c, o, i, f per "
-                         f"input {list(spec.input_names)}, got {pattern!r}")
+    check_pattern(spec, pattern)
     p = printer(spec.dtype)
     ctype = _C_TYPES[spec.dtype]
     axes = levels(spec, table, pattern)
@@ -164,7 +147,8 @@ def lower(spec: KernelSpec, kernel: LoweredKernel, table: Table, pattern: str
     }
     args = {k: [f"const {ctype}* __restrict__ in_{n}" for n in groups[k]]
             for k in "oif"}
-    count = {level: sum(1 for n, _, lv in stmts if lv == level) for level in range(4)}
+    count = {level: sum(1 for lv in place.values() if lv == level)
+             for level in range(4)}
     return {
         **header_context(spec, kernel),
         **levels_context,

@@ -15,7 +15,7 @@ from collections.abc import Callable
 
 from ... import nests
 
-__all__ = ["BLOCK_SIZE", "CudaKernel", "load", "run_grid"]
+__all__ = ["BLOCK_SIZE", "CudaKernel", "load", "run_grid", "stores"]
 
 #: Threads per block of the launches done here.
 BLOCK_SIZE = 256
@@ -40,6 +40,22 @@ def _cupy():
     return cupy
 
 
+def stores(source: str) -> tuple[int, int, int]:
+    """The sizes of the once, per-row and per-column stores of a grid source
+    (:mod:`.grid`), from its ``// stores:`` line.
+
+    Raises
+    ------
+    ValueError
+        When ``source`` has no ``// stores:`` line (not a grid source).
+    """
+    for line in source.splitlines():
+        if line.startswith("// stores: "):
+            once, rows, cols = (int(x) for x in line.split()[2:5])
+            return once, rows, cols
+    raise ValueError("not a CUDA grid source: no '// stores:' line")
+
+
 def run_grid(launch: Callable, xp, chosen: nests.Plan, args: list,
              stores: tuple[int, int, int], dtype, n_outputs: int) -> list:
     """Run the four grid kernels of ``chosen.pattern`` on the compact ``args``
@@ -48,7 +64,7 @@ def run_grid(launch: Callable, xp, chosen: nests.Plan, args: list,
 
     ``launch(kernel, count, arguments)`` runs kernel ``"once"``, ``"rows"``,
     ``"cols"`` or ``"points"`` over ``count`` threads (arrays of ``xp``, then
-    Python ints); ``stores`` are the sizes read by :func:`.grid.stores`.  A
+    Python ints); ``stores`` are the sizes read by :func:`stores`.  A
     level with nothing to store is not launched.
     """
     rows, cols, pattern = chosen.rows, chosen.cols, chosen.pattern
@@ -117,8 +133,6 @@ class CudaKernel:
 
                 return emit(self.context.spec(), self.context.memo.get("lowered"),
                             self.table, pattern)
-
-            from .grid import stores
 
             text = self.context.artefact(f"grid-{pattern}", make, ".cu").text
             module = self.cupy.RawModule(code=text, options=("--std=c++14",))

@@ -26,7 +26,7 @@ from __future__ import annotations
 from ...branches import label, sink, split, users
 from ...costs import analyse
 from ...nests import AXES as _AXES
-from ...nests import HEAVY, WORTHWHILE, Plan, Table, levels, plan
+from ...nests import HEAVY, WORTHWHILE, Plan, Table, check_pattern, levels, plan
 from ...passes import LoweredKernel
 from ...render import render
 from ...spec import KernelSpec
@@ -48,9 +48,7 @@ def lower(spec: KernelSpec, kernel: LoweredKernel, table: Table, pattern: str
         ``c`` (constant), ``o`` (rows), ``i`` (columns), ``f`` (both) per input.
     """
     check_names(spec)
-    if len(pattern) != len(spec.input_names) or set(pattern) - set(_AXES):
-        raise ValueError(f"pattern must have one of the letters c, o, i, f per "
-                         f"input {list(spec.input_names)}, got {pattern!r}")
+    check_pattern(spec, pattern)
     p = printer(spec.dtype)
     axes = levels(spec, table, pattern)
     exprs = [(s.name, e) for s, e in kernel.temps]
