@@ -64,3 +64,21 @@ def mpmath_values(kind: str, *point: float, dps: int = 50) -> list[mpmath.mpf]:
     """The outputs at one point, evaluated with ``dps`` decimal digits."""
     with mpmath.workdps(dps):
         return [mpmath.mpf(v) for v in _mp(kind)(*(mpmath.mpf(p) for p in point))]
+
+
+def vector_llvm(source: str, function: str, args) -> str:
+    """LLVM IR of ``function`` of a generated Numba module ``source``, compiled
+    afresh (Numba cannot show the IR of cached code) and run once on ``args``."""
+    namespace: dict = {}
+    exec(compile(source.replace("cache=True", "cache=False"), "<generated>", "exec"),
+         namespace)
+    namespace[function](*args)
+    return "".join(namespace[function].inspect_llvm().values())
+
+
+def vector_widths(llvm: str, dtype: str) -> list[int]:
+    """Lane counts of the vector multiplications of ``dtype`` values in ``llvm``."""
+    import re
+
+    element = "double" if dtype == "float64" else "float"
+    return [int(w) for w in re.findall(rf"= fmul <(\d+) x {element}>", llvm)]

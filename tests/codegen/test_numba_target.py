@@ -18,7 +18,7 @@ import mpmath
 import numpy as np
 import pytest
 import sympy as sp
-from codegen_cases import sample, spec
+from codegen_cases import sample, spec, vector_llvm, vector_widths
 
 import exactflow
 from exactflow import _build
@@ -325,6 +325,30 @@ def test_single_neuron_grid_equals_flat_and_numpy(sn64):
         assert g.shape == (40, 33) and g.dtype == np.float64
         np.testing.assert_array_equal(g, f)  # same operations in the same order
         np.testing.assert_allclose(g, r, rtol=1e-12, atol=1e-300)
+
+
+@pytest.mark.parametrize("name", ["sn64", "sn32"])
+def test_single_neuron_trajectory_loop_is_vectorised(name, request):
+    """A trajectory (t varying, the rest scalars) runs the one-column nest, whose
+    first loop does its arithmetic on LLVM vectors of the dtype with unit-stride
+    loads and stores: exp, expm1, φ₁ are the module's arithmetic helpers, the
+    rare branch is in the second loop."""
+    from exactflow.codegen.targets.numba import grid as numba_grid
+
+    kernel = request.getfixturevalue(name)
+    s = kernel.context.spec()
+    dtype = s.dtype
+    f = np.dtype(dtype).type
+    t = np.linspace(0.0, 30.0, 5000).astype(dtype)
+    point = [f(v) for v in (0.3, 0.2, 1.0, 0.8, 1.3, 0.9)]
+    assert kernel.plan(t, *point).pattern == "occcccc"
+    source = numba_grid.emit(s, kernel.lowered, kernel.table, "occcccc")
+    outs = [np.empty((t.size, 1), dtype=dtype) for _ in range(3)]
+    llvm = vector_llvm(source, "exact_grid", (t, *point, *outs))
+    assert min(vector_widths(llvm, dtype), default=0) >= 2
+    assert "masked.gather" not in llvm and "masked.scatter" not in llvm
+    for o, g in zip(outs, kernel(t, *point)):
+        np.testing.assert_array_equal(o[:, 0], g)
 
 
 def test_grid_source_hoists_temporaries_out_of_the_inner_loop(sn64):

@@ -23,6 +23,8 @@ the flat loop (``None``) when no split saves at least a fifth of the work.
 
 from __future__ import annotations
 
+import re
+
 from ...branches import label, sink, split, users
 from ...costs import analyse
 from ...nests import AXES as _AXES
@@ -37,6 +39,43 @@ __all__ = ["HEAVY", "WORTHWHILE", "Plan", "analyse", "emit", "levels", "lower",
            "plan"]
 
 _LEVELS = ("once", "row", "column", "point")
+_CHUNK = 256  # rows per task of a one-column grid (a trajectory)
+_CALLED = re.compile(r"\b(_exp|_expm1|_phi1)\(")  # the helpers, called in full
+
+
+def _vector_loops(loop: str, head: list[str], stores: dict[str, str],
+                  switch: tuple | None) -> list[str]:
+    """The innermost loop, written so that LLVM vectorises it.
+
+    ``stores`` maps each output to the element it is stored in.  Without a
+    switch at this level: ``loop`` over ``head`` and the stores.  With one,
+    ``switch`` is (common branch, rare branch, lines after the block, condition,
+    outputs of the rare branch) and ``head`` the lines before the block.  A
+    first loop, with no branch, computes every point through the common branch
+    and stores NaN as the first rare output where the condition holds (a count
+    of the rare points, a reduction, kept LLVM from vectorising the float32
+    loop).  A second loop computes the points that hold NaN there again, through
+    the branch the condition takes; it calls the exp helpers (``_exp_call``: the
+    same arithmetic, not inlined: ten seconds less to compile the single
+    neuron's nest), and it makes the same operations as the first, so it takes
+    the rare branch where the first marked the point.
+    """
+    if switch is None:
+        return [loop] + [f"    {x}" for x in head] + [
+            f"    {element} = _out_{n}" for n, element in stores.items()]
+    common, rare, tail, cond, taken = switch
+    mark = stores[taken[0]]
+    first = head + common + tail + [
+        f"{element} = _NAN if {cond} else _out_{n}" if element == mark
+        else f"{element} = _out_{n}" for n, element in stores.items()]
+    put = [f"    {stores[n]} = _out_{n}" for n in taken]
+    second = head + [f"if {cond}:"] + [f"    {x}" for x in rare] + put + [
+        "else:"] + [f"    {x}" for x in common] + put
+    second = [_CALLED.sub(r"\1_call(", x) for x in second]
+    return ([loop] + [f"    {x}" for x in first] + [loop, f"    if {mark} != {mark}:"]
+            + [f"        {x}" for x in second])
+
+
 def lower(spec: KernelSpec, kernel: LoweredKernel, table: Table, pattern: str
           ) -> dict[str, str | list[str]]:
     """Template context of the loop nest for ``pattern`` (one letter per input).
@@ -84,18 +123,20 @@ def lower(spec: KernelSpec, kernel: LoweredKernel, table: Table, pattern: str
         code[axes[sym.name]] += statements(sym.name, expr, p, fresh, moved)
     for sym, expr in moved_from.items():
         used[axes[sym.name]] |= {s.name for s in expr.free_symbols}
+    pre = len(code[at])  # the switch's level: its lines before the block
+    rare: list[str] = []
+    common: list[str] = []
     if cut.cond is not None:
-        block = [f"if {p.doprint(cut.cond)}:"]
         for name, expr in [(s.name, e) for s, e in inside] + [
                 (f"_out_{n}", e) for n, e in cut.taken]:
-            block += [f"    {x}" for x in statements(name, expr, p, fresh)]
+            rare += statements(name, expr, p, fresh)
             used[at] |= {s.name for s in expr.free_symbols}
-        block.append("else:")
         for n, expr in cut.other:
-            block += [f"    {x}" for x in statements(f"_out_{n}", expr, p, fresh)]
+            common += statements(f"_out_{n}", expr, p, fresh)
             used[at] |= {s.name for s in expr.free_symbols}
         used[at] |= {s.name for s in cut.cond.free_symbols}
-        code[at] += block
+        code[at] += ([f"if {p.doprint(cut.cond)}:"] + [f"    {x}" for x in rare]
+                     + ["else:"] + [f"    {x}" for x in common])
     for n, expr in cut.rest:
         code[axes[f"_out_{n}"]] += statements(f"_out_{n}", expr, p, fresh, moved)
         used[axes[f"_out_{n}"]] |= {s.name for s in expr.free_symbols}
@@ -114,20 +155,48 @@ def lower(spec: KernelSpec, kernel: LoweredKernel, table: Table, pattern: str
                  if c == "i" and n in used[2]] + code[2]
         inner += [f"_col{n}[_j] = {n}" for n in stored]
         body += ["for _j in numba.prange(_m):"] + [f"    {x}" for x in inner]
-    body += ["# per row, then per point"]
-    row = [f"{n} = _in_{n}[_i]" for n, c in zip(spec.input_names, pattern)
-           if c == "o" and n in used[1] | used[3]] + code[1]
-    point = [f"{n} = _in_{n}[_j]" for n, c in zip(spec.input_names, pattern)
-             if c == "i" and n in used[3]]
-    point += [f"{n} = _in_{n}[_i, _j]" for n, c in zip(spec.input_names, pattern)
-              if c == "f" and n in used[3]]
-    point += [f"{n} = _col{n}[_j]" for n in stored] + code[3]
-    point += [f"_res_{n}[_i, _j] = _out_{n}" for n in spec.output_names]
-    row += ["for _j in range(_m):"] + [f"    {x}" for x in point]
-    body += ["for _i in numba.prange(_n):"] + [f"    {x}" for x in row]
+    columns = any(c in "if" for c in pattern)
+    innermost = 3 if columns else 1  # the level of the innermost loop
+    lines = code[innermost]
+    switch = None
+    if cut.cond is not None and at == innermost:
+        size = 2 + len(rare) + len(common)  # if, else and the two branches
+        switch = (common, rare, lines[pre + size:], p.doprint(cut.cond),
+                  [n for n, _ in cut.taken])
+        lines = lines[:pre]
+    # the innermost loop reads and writes 1-D contiguous views from index 0 (a
+    # strided or offset index became vector gathers and scatters)
+    rows = [n for n, c in zip(spec.input_names, pattern)
+            if c == "o" and n in used[1] | used[3]]
+    if columns:
+        row = [f"{n} = _in_{n}[_i]" for n in rows] + code[1]
+        full = [n for n, c in zip(spec.input_names, pattern)
+                if c == "f" and n in used[3]]
+        row += [f"_line_{n} = _in_{n}[_i]" for n in full]
+        row += [f"_line_res_{n} = _res_{n}[_i]" for n in spec.output_names]
+        point = [f"{n} = _in_{n}[_j]" for n, c in zip(spec.input_names, pattern)
+                 if c == "i" and n in used[3]]
+        point += [f"{n} = _line_{n}[_j]" for n in full]
+        point += [f"{n} = _col{n}[_j]" for n in stored]
+        stores = {n: f"_line_res_{n}[_j]" for n in spec.output_names}
+        row += _vector_loops("for _j in range(_m):", point + lines, stores, switch)
+        body += ["# per row, then per point"]
+        body += ["for _i in numba.prange(_n):"] + [f"    {x}" for x in row]
+    else:  # one column (a trajectory): rows in chunks, the inner loop over rows
+        body += ["# per chunk of rows, then per row (one column)",
+                 f"_chunks = (_n + {_CHUNK - 1}) // {_CHUNK}"]
+        body += [f"_flat_res_{n} = _res_{n}.reshape(_n)" for n in spec.output_names]
+        chunk = [f"_lo = _c * {_CHUNK}", f"_hi = min(_lo + {_CHUNK}, _n)"]
+        chunk += [f"_line_{n} = _in_{n}[_lo:_hi]" for n in rows]
+        chunk += [f"_line_res_{n} = _flat_res_{n}[_lo:_hi]" for n in spec.output_names]
+        stores = {n: f"_line_res_{n}[_k]" for n in spec.output_names}
+        chunk += _vector_loops("for _k in range(_hi - _lo):",
+                               [f"{n} = _line_{n}[_k]" for n in rows] + lines,
+                               stores, switch)
+        body += ["for _c in numba.prange(_chunks):"] + [f"    {x}" for x in chunk]
     kinds = {"c": "_F", "o": "_V", "i": "_V", "f": "_M"}
     args = [n if c == "c" else f"_in_{n}" for n, c in zip(spec.input_names, pattern)]
-    context = common_context(spec, p, kernel)
+    context = common_context(spec, p, kernel, inline=True, calls=switch is not None)
     groups = {c: [n for n, k in zip(spec.input_names, pattern) if k == c] or
               ["(none)"] for c in _AXES}
     count = {level: sum(1 for n, _ in exprs if axes[n] == level) for level in range(4)}

@@ -13,6 +13,7 @@ generates a loop nest (SymPy) only for a pattern not yet in the cache.
 from __future__ import annotations
 
 import importlib.util
+import math
 import sys
 from pathlib import Path
 
@@ -20,7 +21,11 @@ from ... import nests
 from ...artefacts import store
 from ...cache import read_verified, source_hash, write_text_atomic
 
-__all__ = ["NumbaKernel", "import_source", "load", "numba_module"]
+__all__ = ["NumbaKernel", "VECTOR_MIN", "import_source", "load", "numba_module"]
+
+#: Points from which a call that hoists nothing runs the one-column loop nest
+#: (compiled once per input pattern) rather than the flat loop.
+VECTOR_MIN = 4096
 
 
 def numba_module():
@@ -98,7 +103,9 @@ class NumbaKernel:
     checked, but Numba needs no blocking).  When the arguments broadcast so
     that work can be hoisted out of the loop over points (scalar arguments, a
     grid of lines: :func:`exactflow.codegen.nests.plan`), a loop nest compiled
-    for that pattern of inputs runs instead of the flat loop.
+    for that pattern of inputs runs instead of the flat loop; so does a call of
+    :data:`VECTOR_MIN` points or more that hoists nothing (its nest has one
+    column, and its loop is vectorised).
 
     Attributes
     ----------
@@ -168,8 +175,15 @@ class NumbaKernel:
         return self._table
 
     def _plan(self, arrays, shape):
-        return nests.plan(self.spec, self.table, [a.shape for a in arrays],
-                               shape)
+        shapes = [a.shape for a in arrays]
+        chosen = nests.plan(self.spec, self.table, shapes, shape)
+        axes = sum(1 for n in shape if n != 1)
+        if chosen is None and axes and math.prod(shape) >= VECTOR_MIN:
+            # nothing to hoist: the one-column nest still runs its points in
+            # a loop LLVM vectorises, where the flat loop calls the branchy
+            # point function
+            chosen = nests.plan(self.spec, self.table, shapes, shape, split=axes)
+        return chosen
 
     def plan(self, *args):
         """The :class:`exactflow.codegen.nests.Plan` a call with ``args`` would
@@ -201,7 +215,11 @@ class NumbaKernel:
 
         outs = [numpy.empty((chosen.rows, chosen.cols), dtype=self.spec.dtype)
                 for _ in self.spec.output_names]
-        self.grid(chosen.pattern)(*nests.compact(chosen, arrays, shape), *outs)
+        # the nest reads its arrays as contiguous (its loops vectorise): a
+        # strided view is copied, as NumPy's own ufuncs would buffer it
+        compact = [a if letter == "c" else numpy.ascontiguousarray(a) for letter, a
+                   in zip(chosen.pattern, nests.compact(chosen, arrays, shape))]
+        self.grid(chosen.pattern)(*compact, *outs)
         return tuple(o.reshape(shape) for o in outs)
 
 

@@ -15,15 +15,18 @@ from ...branches import sink, split, users
 from ...passes import LoweredKernel, prepare
 from ...render import header_context, render
 from ...spec import KernelSpec
-from .printer import NumbaPrinter, helper_lines, printer, statements
+from .printer import VECTOR_HELPERS, NumbaPrinter, helper_lines, printer, statements
 
 __all__ = ["RESERVED", "check_names", "common_context", "emit", "lower", "lowered",
            "point_lines", "wrap_call"]
 
 #: Names the generated code uses that an input or output must not shadow.
 RESERVED = frozenset({"math", "numba", "numpy", "operator", "abs", "max", "min",
-                      "range", "block", "len", "float", "int", "bool", "i"})
+                      "range", "block", "len", "float", "int", "bool", "i",
+                      "llvm_ir"})
 _COMMENT_WIDTH = 100
+#: what the exp helpers' bit cast (an LLVM intrinsic) needs
+_VECTOR_IMPORTS = ["import numba.extending", "from llvmlite import ir as llvm_ir"]
 
 
 def wrap_call(head: str, args: list[str], indent: int, width: int = 88) -> list[str]:
@@ -92,9 +95,11 @@ def check_names(spec: KernelSpec) -> None:
         raise ValueError(f"{spec.name}: names {clash} are reserved by the Numba target")
 
 
-def common_context(spec: KernelSpec, p: NumbaPrinter, kernel: LoweredKernel
+def common_context(spec: KernelSpec, p: NumbaPrinter, kernel: LoweredKernel,
+                   inline: bool = False, calls: bool = False
                    ) -> dict[str, str | list[str]]:
-    """Context keys shared by the module and the grid templates."""
+    """Context keys shared by the module and the grid templates (``inline``,
+    ``calls``: how the exp helpers are made, see :mod:`.vecmath`)."""
 
     inputs, outputs = list(spec.input_names), list(spec.output_names)
     ntype = f"numba.{spec.dtype}"
@@ -109,7 +114,8 @@ def common_context(spec: KernelSpec, p: NumbaPrinter, kernel: LoweredKernel
         "signature": ", ".join(inputs),
         "output_names": ", ".join(outputs),
         "output_tuple": _tuple(outputs),
-        "helpers": helper_lines(p),
+        "helpers": helper_lines(p, inline, calls),
+        "vector_imports": _VECTOR_IMPORTS if p.helpers & VECTOR_HELPERS else [],
     }
 
 

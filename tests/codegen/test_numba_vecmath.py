@@ -1,0 +1,183 @@
+"""The Numba target's exp, expm1 and φ₁ in plain arithmetic, and the loops they let
+LLVM vectorise.
+
+The helpers (:mod:`exactflow.codegen.targets.numba.vecmath`) are checked against
+50-digit mpmath over the whole float range of each dtype, fresh random inputs
+included, with their special values; the innermost loops of the generated
+loop nests are checked to be vectorised (LLVM IR of a fresh compilation), and
+their two-pass switch (common branch first, rare points again) against NumPy on
+points that mix both branches within one chunk.
+"""
+
+from __future__ import annotations
+
+import mpmath
+import numpy as np
+import pytest
+import sympy as sp
+from codegen_cases import vector_llvm, vector_widths
+from hypothesis import given
+from hypothesis import strategies as st
+from sympy.codegen.cfunctions import expm1
+
+from exactflow.codegen import KernelSpec, load
+from exactflow.codegen.targets.numba import grid as numba_grid
+from exactflow.codegen.targets.numba.vecmath import CONSTANTS
+from exactflow.symbolic.spec.functions import phi1
+
+pytest.importorskip("numba", reason="numba (exactflow[numba]) not installed")
+
+x, c = sp.symbols("x c", real=True)
+#: ulp bounds the module docstring states (φ₁: expm1's, and a division)
+BOUNDS = {"exp": 1.0, "expm1": 2.0, "phi1": 2.5}
+REFERENCE = {"exp": mpmath.exp, "expm1": mpmath.expm1,
+             "phi1": lambda v: mpmath.expm1(v) / v if v != 0 else mpmath.mpf(1)}
+
+
+@pytest.fixture(scope="module", params=["float64", "float32"])
+def helpers(request):
+    dtype = request.param
+    spec = KernelSpec("vx", "test", (x,), (("e", sp.exp(x)), ("m", expm1(x)),
+                                            ("p", phi1(x))), dtype)
+    kernel = load(spec, "numba")
+    assert {"def _exp(x):", "def _expm1(x):", "def _phi1(x):"} <= set(
+        kernel.source.splitlines())
+    assert "math.exp(" not in kernel.source and "math.expm1(" not in kernel.source
+    return dtype, kernel
+
+
+def _ulps(got, ref, dtype) -> float:
+    """|got − ref| in units of the dtype's spacing at ref (subnormal spacing
+    below the normal range)."""
+    f = np.dtype(dtype).type
+    with np.errstate(over="ignore"):  # a reference beyond the range: inf
+        rounded = f(float(ref))
+    if not np.isfinite(rounded):
+        return 0.0 if got == rounded else np.inf
+    spacing = mpmath.mpf(float(np.spacing(abs(rounded))))
+    return float(abs(mpmath.mpf(float(got)) - ref) / spacing)
+
+
+def _points(dtype) -> np.ndarray:
+    c = CONSTANTS[dtype]
+    rng = np.random.default_rng(11)
+    ln2 = np.log(2.0)
+    edges = [0.0, ln2 / 2, -ln2 / 2, ln2, -ln2, c["over"], c["under"],
+             c["minus_one"], -c["minus_one"], 1e-30, -1e-30, 1e-300, -1e-300]
+    near = [np.nextafter(np.dtype(dtype).type(e), np.dtype(dtype).type(s))
+            for e in edges for s in (-np.inf, np.inf)]
+    return np.concatenate([
+        edges, near,
+        rng.uniform(c["under"], c["over"], 400),  # the whole range
+        rng.uniform(-1.0, 1.0, 200),
+        np.sign(rng.uniform(-1, 1, 300)) * 10.0 ** rng.uniform(-40, 2.8, 300),
+        rng.uniform(c["under"], c["under"] + 40, 100),  # subnormal results
+    ]).astype(dtype)
+
+
+def _check(kernel, dtype, xs):
+    outs = dict(zip(("exp", "expm1", "phi1"), kernel(xs)))
+    with mpmath.workdps(50):
+        for name, values in outs.items():
+            for v, g in zip(xs, values):
+                if name == "phi1" and v == 0:
+                    assert g == 1.0
+                    continue
+                ref = REFERENCE[name](mpmath.mpf(float(v)))
+                err = _ulps(g, ref, dtype)
+                assert err <= BOUNDS[name], (name, dtype, float(v), float(g), err)
+
+
+def test_helpers_within_their_ulp_bounds_over_the_range(helpers):
+    dtype, kernel = helpers
+    _check(kernel, dtype, _points(dtype))
+
+
+@given(st.data())
+def test_helpers_within_their_ulp_bounds_on_fresh_inputs(helpers, data):
+    dtype, kernel = helpers
+    c = CONSTANTS[dtype]
+    width = 32 if dtype == "float32" else 64
+    low, high = (float(np.dtype(dtype).type(c[k])) for k in ("under", "over"))
+    values = data.draw(st.lists(st.floats(low, high, width=width),
+                                min_size=1, max_size=20))
+    _check(kernel, dtype, np.array(values, dtype=dtype))
+
+
+def test_helpers_special_values(helpers):
+    dtype, kernel = helpers
+    c = CONSTANTS[dtype]
+    xs = np.array([np.nan, np.inf, -np.inf, c["over"] * 1.01, c["under"] * 1.01,
+                   0.0, -0.0], dtype=dtype)
+    e, m, p = kernel(xs)
+    assert np.isnan(e[0]) and np.isnan(m[0]) and np.isnan(p[0])
+    assert e[1] == np.inf and m[1] == np.inf
+    assert e[2] == 0.0 and m[2] == -1.0 and p[2] == 0.0
+    assert e[3] == np.inf and m[3] == np.inf  # (e^x - 1)/x overflows later
+    with mpmath.workdps(50):
+        assert _ulps(p[3], REFERENCE["phi1"](mpmath.mpf(float(xs[3]))), dtype) <= 2.5
+    assert e[4] == 0.0 and m[4] == -1.0 and 0.0 < p[4] < 1e-2
+    assert list(e[5:]) == [1.0, 1.0] and list(m[5:]) == [0.0, 0.0]
+    assert list(p[5:]) == [1.0, 1.0]
+    assert e.dtype == np.dtype(dtype)
+
+
+# --------------------------------------------------------------- vectorised loops
+
+#: a switch on a point value: the rare branch (t > 5) is taken at some points
+#: of every chunk of the one-column nest
+def _switch(dtype: str) -> KernelSpec:
+    return KernelSpec(
+        "switch", "test", (x, c),
+        (("u", sp.Piecewise((sp.log(x) * c, x > 5), (sp.exp(-c * x), True))),
+         ("v", sp.Piecewise((sp.sqrt(x) + c, x > 5), (expm1(c * x), True)))), dtype)
+
+
+def _switch_reference(t, cc):
+    with np.errstate(invalid="ignore", divide="ignore"):
+        u = np.where(t > 5, np.log(t) * cc, np.exp(-cc * t))
+        v = np.where(t > 5, np.sqrt(t) + cc, np.expm1(cc * t))
+    return u, v
+
+
+@pytest.mark.parametrize("dtype", ["float64", "float32"])
+def test_two_pass_switch_mixes_branches_within_a_chunk(dtype):
+    """t alternates between the branches point by point, with NaN inputs (the
+    common branch's NaN is kept, not taken for a rare point) and a chunk's
+    remainder (n not a multiple of the chunk)."""
+    kernel = load(_switch(dtype), "numba")
+    rng = np.random.default_rng(5)
+    t = rng.uniform(0.0, 10.0, 4099)
+    t[::7] = np.nan
+    t = t.astype(dtype)
+    for cc in (0.3, -0.2):
+        plan = kernel.plan(t, np.asarray(cc, dtype))
+        assert plan is not None and plan.pattern == "oc"
+        got = kernel(t, np.asarray(cc, dtype))
+        ref = _switch_reference(t.astype(np.float64), cc)
+        tol = 1e-13 if dtype == "float64" else 2e-6
+        for g, r in zip(got, ref):
+            assert g.dtype == np.dtype(dtype)
+            assert np.array_equal(np.isnan(g), np.isnan(r))
+            ok = ~np.isnan(r)
+            np.testing.assert_allclose(g[ok], r[ok], rtol=tol, atol=tol)
+
+
+@pytest.mark.parametrize("dtype", ["float64", "float32"])
+def test_one_column_nest_loop_is_vectorised(dtype):
+    """The first loop of the switch's one-column nest does its arithmetic on
+    LLVM vectors of the dtype, with unit-stride loads and stores (no gather or
+    scatter); the single neuron's is checked in test_numba_target.py."""
+    spec = _switch(dtype)
+    kernel = load(spec, "numba")
+    source = numba_grid.emit(spec, kernel.lowered, kernel.table, "oc")
+    f = np.dtype(dtype).type
+    n = 1000
+    t = np.linspace(0.0, 10.0, n).astype(dtype)
+    outs = [np.empty((n, 1), dtype=dtype) for _ in range(2)]
+    llvm = vector_llvm(source, "switch_grid", (t, f(0.3), *outs))
+    for o, r in zip(outs, _switch_reference(t.astype(np.float64), 0.3)):
+        np.testing.assert_allclose(o[:, 0], r, rtol=1e-13 if dtype == "float64"
+                                   else 2e-6)
+    assert min(vector_widths(llvm, dtype), default=0) >= 2
+    assert "masked.gather" not in llvm and "masked.scatter" not in llvm
