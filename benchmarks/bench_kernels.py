@@ -22,7 +22,8 @@ in part 1, ``2·repeat + 1`` rounds in which every contender is timed in turn):
    formula needs per point (argued in each kernel's docstring, :data:`FLOORS`),
    each priced by a NumPy ufunc call measured in the same run (the generated
    NumPy kernel on one thread, like the ufunc calls that price its floor; and,
-   for Numba, a compiled parallel loop).
+   for Numba, a compiled parallel loop of the call as the kernels make it:
+   exp and expm1 by the generated arithmetic helpers, the rest by libm).
 4. JAX: ``jax.jit`` compile time and run time.
 """
 
@@ -194,7 +195,7 @@ def versus(repeat: int) -> list[str]:
                   f"{k[0]} ({k[1]}, {k[2]}): {v:.1e}" for k, v in worst.items()
                   if k[0] != "generated NumPy") + "."]
     # the most Numba could gain: its floor (the kernel's fewest calls per point,
-    # scalar libm in a parallel loop), priced in this run, in each dtype
+    # each priced in a parallel loop), priced in this run, in each dtype
     bounds = []
     for dt in ("float64", "float32"):
         nc = numba_costs(repeat, dt)
@@ -207,9 +208,9 @@ def versus(repeat: int) -> list[str]:
                       f"{rows[lam, lay, dt][0] / floor_ms:.1f}× lambdify")
     if bounds:
         lines += ["", "Numba at its floor (2 exp, 2 expm1, 1 sqrt per point, each "
-                  "priced as a call in a parallel loop here; llvmlite "
-                  f"{_svml()}: Numba's loop calls scalar libm), one "
-                  "initialisation × 10⁶ times: "
+                  "priced in a vectorised parallel loop here, exp and expm1 as the "
+                  "generated kernels' arithmetic helpers; llvmlite "
+                  f"{_svml()}), one initialisation × 10⁶ times: "
                   + "; ".join(bounds) + "."]
     return lines
 
@@ -273,26 +274,38 @@ def ufunc_costs(repeat: int) -> dict:
 
 
 def numba_costs(repeat: int, dtype: str = "float64") -> dict:
-    """ns per point of one call in a parallel compiled loop over 2**22 points."""
+    """ns per point of one call in a parallel compiled loop over 2**22 points:
+    exp and expm1 as the generated kernels make them (the arithmetic helpers
+    of ``exactflow.codegen.targets.numba.vecmath``, which the loop vectorises),
+    the others as ``math`` calls (scalar libm; sqrt vectorises)."""
     try:
         import math
 
         import numba
+        import numba.extending  # noqa: F401 - the helpers' bit cast
+        from llvmlite import ir as llvm_ir
     except ImportError:
         return {}
+    from exactflow.codegen.targets.numba.vecmath import helper_lines
+
+    namespace = {"math": math, "numba": numba, "numpy": np, "llvm_ir": llvm_ir,
+                 "_DTYPE": np.dtype(dtype).type, "_F": getattr(numba, dtype),
+                 "_INF": np.dtype(dtype).type(np.inf)}
+    helpers = "\n".join(helper_lines(dtype, {"exp", "expm1"}, inline=True))
+    exec(compile(helpers.replace("cache=True", "cache=False"), "<helpers>", "exec"),
+         namespace)
     x = np.random.default_rng(2).uniform(0.1, 2.0, 1 << 22).astype(dtype)
     y = np.empty_like(x)
-    calls = {"exp": "math.exp(-x[i])", "expm1": "math.expm1(-x[i])",
+    calls = {"exp": "_exp(-x[i])", "expm1": "_expm1(-x[i])",
              "log": "math.log(x[i])", "log1p": "math.log1p(x[i])",
              "sqrt": "math.sqrt(x[i])", "arcsinh": "math.asinh(x[i])",
              "hypot": "math.hypot(x[i], 1.5)", "arctan": "math.atan(x[i])",
              "arctan2": "math.atan2(x[i], 1.5)"}
     costs = {}
     for name, call in calls.items():
-        namespace = {"math": math, "numba": numba}
         exec(f"def loop(x, y):\n    for i in numba.prange(x.size):\n"
              f"        y[i] = {call}\n", namespace)
-        loop = numba.njit(parallel=True)(namespace["loop"])
+        loop = numba.njit(parallel=True, error_model="numpy")(namespace["loop"])
         costs[name] = median_time(loop, (x, y), 3 * repeat) / x.size * 1e9
     return costs
 
