@@ -34,44 +34,45 @@ from ...render import render
 from ...spec import KernelSpec
 from .lower import check_names, common_context, wrap_call
 from .printer import is_boolean, printer, statements
+from .vecmath import vector_lines
 
 __all__ = ["HEAVY", "WORTHWHILE", "Plan", "analyse", "emit", "levels", "lower",
            "plan"]
 
 _LEVELS = ("once", "row", "column", "point")
 _CHUNK = 256  # rows per task of a one-column grid (a trajectory)
-_CALLED = re.compile(r"\b(_exp|_expm1|_phi1)\(")  # the helpers, called in full
+# a call that is not plain arithmetic: a rare branch without one costs no more
+# than a second loop would, and stays in the one loop (LLVM selects between them)
+_HEAVY = re.compile(r"\b(_expm1|_phi1|_logz|math\.\w+)\(|\*\*")
 
 
-def _vector_loops(loop: str, head: list[str], stores: dict[str, str],
-                  switch: tuple | None) -> list[str]:
-    """The innermost loop, written so that LLVM vectorises it.
+def _vector_loops(loop: str, loads: list[str], lines: list[str],
+                  stores: dict[str, str], switch: tuple | None) -> list[str]:
+    """The innermost loop, written so that LLVM can vectorise it.
 
     ``stores`` maps each output to the element it is stored in.  Without a
-    switch at this level: ``loop`` over ``head`` and the stores.  With one,
-    ``switch`` is (common branch, rare branch, lines after the block, condition,
-    outputs of the rare branch) and ``head`` the lines before the block.  A
-    first loop, with no branch, computes every point through the common branch
-    and stores NaN as the first rare output where the condition holds (a count
-    of the rare points, a reduction, kept LLVM from vectorising the float32
-    loop).  A second loop computes the points that hold NaN there again, through
-    the branch the condition takes; it calls the exp helpers (``_exp_call``: the
-    same arithmetic, not inlined: ten seconds less to compile the single
-    neuron's nest), and it makes the same operations as the first, so it takes
-    the rare branch where the first marked the point.
+    switch: ``loop`` over the loads, ``lines`` and the stores.  With one,
+    ``switch`` is (lines before the block, common branch, rare branch, the
+    first loop's lines, condition, outputs of the rare branch).  A first loop,
+    with no branch and the arithmetic exp helpers, computes every point through
+    the common branch and stores NaN as the first rare output where the
+    condition holds (a count of the rare points, a reduction, kept LLVM from
+    vectorising the float32 loop).  A second loop computes the points that hold
+    NaN there again with libm's calls (one at a time, they are the faster), through
+    the branch the condition takes there: every point gets a value even where an
+    ulp of difference moves the condition.
     """
     if switch is None:
-        return [loop] + [f"    {x}" for x in head] + [
+        return [loop] + [f"    {x}" for x in loads + lines] + [
             f"    {element} = _out_{n}" for n, element in stores.items()]
-    common, rare, tail, cond, taken = switch
+    head, common, rare, first, cond, taken = switch
     mark = stores[taken[0]]
-    first = head + common + tail + [
+    first = loads + first + [
         f"{element} = _NAN if {cond} else _out_{n}" if element == mark
         else f"{element} = _out_{n}" for n, element in stores.items()]
     put = [f"    {stores[n]} = _out_{n}" for n in taken]
-    second = head + [f"if {cond}:"] + [f"    {x}" for x in rare] + put + [
+    second = loads + head + [f"if {cond}:"] + [f"    {x}" for x in rare] + put + [
         "else:"] + [f"    {x}" for x in common] + put
-    second = [_CALLED.sub(r"\1_call(", x) for x in second]
     return ([loop] + [f"    {x}" for x in first] + [loop, f"    if {mark} != {mark}:"]
             + [f"        {x}" for x in second])
 
@@ -158,12 +159,19 @@ def lower(spec: KernelSpec, kernel: LoweredKernel, table: Table, pattern: str
     columns = any(c in "if" for c in pattern)
     innermost = 3 if columns else 1  # the level of the innermost loop
     lines = code[innermost]
-    switch = None
-    if cut.cond is not None and at == innermost:
+    switch, vector = None, None
+    if cut.cond is not None and at == innermost and any(
+            _HEAVY.search(x) for x in rare):
         size = 2 + len(rare) + len(common)  # if, else and the two branches
-        switch = (common, rare, lines[pre + size:], p.doprint(cut.cond),
-                  [n for n, _ in cut.taken])
-        lines = lines[:pre]
+        head, tail = lines[:pre], lines[pre + size:]
+        vector = vector_lines(head + common + tail)
+        if vector is not None:
+            switch = (head, common, rare, vector[0], p.doprint(cut.cond),
+                      [n for n, _ in cut.taken])
+            lines = head
+    if switch is None:
+        vector = vector_lines(lines)
+        lines = lines if vector is None else vector[0]
     # the innermost loop reads and writes 1-D contiguous views from index 0 (a
     # strided or offset index became vector gathers and scatters)
     rows = [n for n, c in zip(spec.input_names, pattern)
@@ -179,7 +187,7 @@ def lower(spec: KernelSpec, kernel: LoweredKernel, table: Table, pattern: str
         point += [f"{n} = _line_{n}[_j]" for n in full]
         point += [f"{n} = _col{n}[_j]" for n in stored]
         stores = {n: f"_line_res_{n}[_j]" for n in spec.output_names}
-        row += _vector_loops("for _j in range(_m):", point + lines, stores, switch)
+        row += _vector_loops("for _j in range(_m):", point, lines, stores, switch)
         body += ["# per row, then per point"]
         body += ["for _i in numba.prange(_n):"] + [f"    {x}" for x in row]
     else:  # one column (a trajectory): rows in chunks, the inner loop over rows
@@ -191,12 +199,12 @@ def lower(spec: KernelSpec, kernel: LoweredKernel, table: Table, pattern: str
         chunk += [f"_line_res_{n} = _flat_res_{n}[_lo:_hi]" for n in spec.output_names]
         stores = {n: f"_line_res_{n}[_k]" for n in spec.output_names}
         chunk += _vector_loops("for _k in range(_hi - _lo):",
-                               [f"{n} = _line_{n}[_k]" for n in rows] + lines,
-                               stores, switch)
+                               [f"{n} = _line_{n}[_k]" for n in rows], lines, stores,
+                               switch)
         body += ["for _c in numba.prange(_chunks):"] + [f"    {x}" for x in chunk]
     kinds = {"c": "_F", "o": "_V", "i": "_V", "f": "_M"}
     args = [n if c == "c" else f"_in_{n}" for n, c in zip(spec.input_names, pattern)]
-    context = common_context(spec, p, kernel, inline=True, calls=switch is not None)
+    context = common_context(spec, p, kernel, set() if vector is None else vector[1])
     groups = {c: [n for n, k in zip(spec.input_names, pattern) if k == c] or
               ["(none)"] for c in _AXES}
     count = {level: sum(1 for n, _ in exprs if axes[n] == level) for level in range(4)}

@@ -15,7 +15,8 @@ from ...branches import sink, split, users
 from ...passes import LoweredKernel, prepare
 from ...render import header_context, render
 from ...spec import KernelSpec
-from .printer import VECTOR_HELPERS, NumbaPrinter, helper_lines, printer, statements
+from .printer import NumbaPrinter, helper_lines, printer, statements
+from .vecmath import helper_lines as vector_helpers
 
 __all__ = ["RESERVED", "check_names", "common_context", "emit", "lower", "lowered",
            "point_lines", "wrap_call"]
@@ -96,10 +97,9 @@ def check_names(spec: KernelSpec) -> None:
 
 
 def common_context(spec: KernelSpec, p: NumbaPrinter, kernel: LoweredKernel,
-                   inline: bool = False, calls: bool = False
-                   ) -> dict[str, str | list[str]]:
-    """Context keys shared by the module and the grid templates (``inline``,
-    ``calls``: how the exp helpers are made, see :mod:`.vecmath`)."""
+                   vector: set[str] = frozenset()) -> dict[str, str | list[str]]:
+    """Context keys shared by the module and the grid templates (``vector``: the
+    arithmetic helpers of :mod:`.vecmath` the code calls, ``"exp"``, ...)."""
 
     inputs, outputs = list(spec.input_names), list(spec.output_names)
     ntype = f"numba.{spec.dtype}"
@@ -114,8 +114,8 @@ def common_context(spec: KernelSpec, p: NumbaPrinter, kernel: LoweredKernel,
         "signature": ", ".join(inputs),
         "output_names": ", ".join(outputs),
         "output_tuple": _tuple(outputs),
-        "helpers": helper_lines(p, inline, calls),
-        "vector_imports": _VECTOR_IMPORTS if p.helpers & VECTOR_HELPERS else [],
+        "helpers": helper_lines(p) + vector_helpers(spec.dtype, vector),
+        "vector_imports": _VECTOR_IMPORTS if vector else [],
     }
 
 

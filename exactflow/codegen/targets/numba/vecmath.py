@@ -25,8 +25,9 @@ overflow (inf) and underflow (0, −1) as libm gives them.
 from __future__ import annotations
 
 import math
+import re
 
-__all__ = ["CONSTANTS", "helper_lines"]
+__all__ = ["CONSTANTS", "VECTOR", "helper_lines", "vector_lines"]
 
 # per dtype: bit widths, exponent bias and the reduction's constants; the
 # thresholds are those past which e^x overflows, e^x underflows to 0 and
@@ -46,12 +47,8 @@ CONSTANTS = {
         minus_one=-20.0, degree=8),
 }
 
-# inline="always": Numba inlines the helper in its caller's IR; left to LLVM, a
-# kernel's loop was not vectorised (36 ms against 11 for the single neuron's
-# trajectory of 10^6 times)
 _INLINE = ('@numba.njit(_F(_F), cache=True, inline="always", fastmath=False, '
            'error_model="numpy")')
-_CALLED = '@numba.njit(_F(_F), cache=True, fastmath=False, error_model="numpy")'
 
 # docstring and body of each helper, after ``def _<name>(x):``
 _BODIES = {
@@ -92,18 +89,38 @@ def _literal(value: float, dtype: str) -> str:
     return f"_DTYPE({value!r})"
 
 
-def helper_lines(dtype: str, names: set[str], inline: bool = True,
-                 calls: bool = False) -> list[str]:
-    """Source lines of the helpers in ``names`` (``"exp"``, ``"expm1"``,
-    ``"phi1"``) for a module with ``_DTYPE``, ``_F``, ``_INF``, ``numba``,
-    ``numpy`` and ``llvm_ir`` defined; the bit cast and constants they share
-    come first.
+#: the calls of a generated line that have an arithmetic helper here
+_CALLS = {"math.exp(": "exp", "_expm1(": "expm1", "_phi1(": "phi1"}
+VECTOR = re.compile(r"\bmath\.exp\(|\b_expm1\(|\b_phi1\(")
+# what keeps LLVM from vectorising a loop: a libm call (sqrt is an instruction),
+# the log helper (a branch around libm's log), a power (libm's pow)
+_SCALAR = re.compile(r"\bmath\.(?!sqrt\()\w+\(|\b_logz\(|\*\*")
 
-    ``inline``: Numba inlines them into their callers' IR (a loop that calls
-    them vectorises; a function of many calls compiles for seconds longer).
-    ``calls``: also ``_exp_call`` etc., the same arithmetic called as functions
-    (the same bits), for code that need not be vectorised.
-    """
+
+def vector_lines(lines: list[str]) -> tuple[list[str], set[str]] | None:
+    """``lines`` (generated Numba statements) with exp, expm1 and φ₁ calling the
+    arithmetic helpers ``_vexp``, ``_vexpm1``, ``_vphi1``, and the names of those
+    used; None when a line keeps a call that LLVM cannot vectorise, where libm's
+    calls are the faster (a helper costs more than libm's exp, one at a time)."""
+    used: set[str] = set()
+
+    def swap(match) -> str:
+        used.add(_CALLS[match.group(0)])
+        return f"_v{_CALLS[match.group(0)]}("
+
+    out = [VECTOR.sub(swap, line) for line in lines]
+    if any(_SCALAR.search(line) for line in out):
+        return None
+    return out, used
+
+
+def helper_lines(dtype: str, names: set[str]) -> list[str]:
+    """Source lines of the helpers ``_vexp``, ``_vexpm1``, ``_vphi1`` for the
+    names in ``names`` (``"exp"``, ``"expm1"``, ``"phi1"``), for a module with
+    ``_DTYPE``, ``_F``, ``_INF``, ``numba``, ``numpy`` and ``llvm_ir`` defined;
+    the bit cast and constants they share come first.  Numba inlines them into
+    their callers' IR (``inline="always"``): left to LLVM, the single neuron's
+    trajectory loop was not vectorised (36 ms against 11 for 10^6 times)."""
     if not names:
         return []
     c = CONSTANTS[dtype]
@@ -167,14 +184,9 @@ def helper_lines(dtype: str, names: set[str], inline: bool = True,
         "    return r + (r * r) * q, k",
     ]
     for name in ("exp", "expm1", "phi1"):
-        if name not in names:
-            continue
-        doc, body = _BODIES[name]
-        variants = [(f"_{name}", _INLINE if inline else _CALLED)]
-        if calls:
-            variants.append((f"_{name}_call", _CALLED))
-        for function, decorator in variants:
-            lines += ["", "", decorator, f"def {function}(x):"]
+        if name in names:
+            doc, body = _BODIES[name]
+            lines += ["", "", _INLINE, f"def _v{name}(x):"]
             lines += [f"    {line}" for line in doc.split("\n")]
             lines += [f"    {line}" for line in body]
     return lines
