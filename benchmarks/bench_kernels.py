@@ -291,12 +291,12 @@ def numba_costs(repeat: int, dtype: str = "float64") -> dict:
     namespace = {"math": math, "numba": numba, "numpy": np, "llvm_ir": llvm_ir,
                  "_DTYPE": np.dtype(dtype).type, "_F": getattr(numba, dtype),
                  "_INF": np.dtype(dtype).type(np.inf)}
-    helpers = "\n".join(helper_lines(dtype, {"exp", "expm1"}, inline=True))
+    helpers = "\n".join(helper_lines(dtype, {"exp", "expm1"}))
     exec(compile(helpers.replace("cache=True", "cache=False"), "<helpers>", "exec"),
          namespace)
     x = np.random.default_rng(2).uniform(0.1, 2.0, 1 << 22).astype(dtype)
     y = np.empty_like(x)
-    calls = {"exp": "_exp(-x[i])", "expm1": "_expm1(-x[i])",
+    calls = {"exp": "_vexp(-x[i])", "expm1": "_vexpm1(-x[i])",
              "log": "math.log(x[i])", "log1p": "math.log1p(x[i])",
              "sqrt": "math.sqrt(x[i])", "arcsinh": "math.asinh(x[i])",
              "hypot": "math.hypot(x[i], 1.5)", "arctan": "math.atan(x[i])",
