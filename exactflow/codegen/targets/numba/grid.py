@@ -16,9 +16,18 @@ loop nest (``numba/grid.py.j2``) computes
 * per row, in a ``prange`` over the ``n`` rows: temporaries of row inputs;
 * per point, in the inner ``range(m)`` loop: the rest, and the stores.
 
+With one column (a trajectory: no input varies along the columns) the rows run
+in chunks of 256 per ``prange`` task, and the inner loop is over a chunk's rows.
+The innermost loop is written for LLVM's vectoriser (:func:`_vector_loops`):
+contiguous 1-D views indexed from 0, exp/expm1/φ₁ as the arithmetic helpers of
+:mod:`.vecmath` where nothing else in it calls libm, and a switch to a rare
+branch that calls libm split into a branch-free loop and a loop over the rare
+points (``docs/kernels.md`` §2).
+
 :func:`exactflow.codegen.nests.plan` chooses the split that minimises an
 operation count (a transcendental call counts :data:`HEAVY`) and falls back to
-the flat loop (``None``) when no split saves at least a fifth of the work.
+the flat loop (``None``) when no split saves at least a fifth of the work (the
+loader then still runs the one-column nest for 4096 points or more).
 """
 
 from __future__ import annotations
