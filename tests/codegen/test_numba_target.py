@@ -353,6 +353,31 @@ def test_single_neuron_trajectory_loop_is_vectorised(name, request):
         np.testing.assert_array_equal(o[:, 0], g)
 
 
+def test_full_arrays_and_strided_inputs_run_the_one_column_nest(sn64):
+    """A call that hoists nothing runs the one-column nest from VECTOR_MIN points
+    (the flat loop below), and a strided input is copied for the nest's
+    contiguous loop: the same values as its contiguous copy, and NumPy's."""
+    from exactflow.codegen.targets.numba.loader import VECTOR_MIN
+
+    rng = np.random.default_rng(8)
+    n = VECTOR_MIN + 5
+    args = [rng.uniform(0.0, 5.0, n), rng.uniform(-1.0, 1.0, n),
+            rng.uniform(-1.0, 1.0, n), rng.uniform(0.0, 1.0, n),
+            rng.uniform(0.5, 1.5, n), rng.uniform(0.5, 2.0, n),
+            rng.uniform(0.5, 2.0, n)]
+    chosen = sn64.plan(*args)
+    assert chosen is not None and chosen.pattern == "o" * 7 and chosen.cols == 1
+    assert sn64.plan(*[a[:100] for a in args]) is None
+    ref = SN.kernel(dtype="float64")(*args)
+    for g, r in zip(sn64(*args), ref):
+        np.testing.assert_allclose(g, r, rtol=1e-12, atol=1e-300)
+    t = np.linspace(0.0, 30.0, 3 * 5000)[::3]  # a strided trajectory
+    point = (0.3, 0.2, 1.0, 0.8, 1.3, 0.9)
+    assert not t.flags.c_contiguous and sn64.plan(t, *point).pattern == "occcccc"
+    for g, c in zip(sn64(t, *point), sn64(t.copy(), *point)):
+        np.testing.assert_array_equal(g, c)
+
+
 def test_grid_source_hoists_temporaries_out_of_the_inner_loop(sn64):
     """Each temporary that does not depend on t (after inlining) is computed in
     the column loop or once, before the inner loop; the rest inside it."""
