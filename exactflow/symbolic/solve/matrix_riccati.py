@@ -27,6 +27,7 @@ import itertools
 import sympy as sp
 
 from .linsys import linear_solution
+from .normal_form import LevelSet
 from .recipes import _blocks, exp_integral, expm
 
 __all__ = ["match_matrix_riccati", "solve_matrix_riccati", "p_symbols"]
@@ -52,11 +53,6 @@ def _layouts(groups):
     return out
 
 
-def _domain(symbols):
-    symbols = sorted(symbols, key=sp.default_sort_key)
-    return sp.QQ.frac_field(*symbols) if symbols else sp.QQ
-
-
 def match_matrix_riccati(sys, groups):
     """``(Q, F, γ)`` when ``sys`` is Q̇ = FQ − γQQᵀQ on its level set, else None.
 
@@ -65,50 +61,59 @@ def match_matrix_riccati(sys, groups):
     zs = tuple(sys.coords)
     eq = sys.equations
     rels = [r for r in sys.relations if sp.sympify(r).free_symbols & set(zs)]
-    for Q in _layouts(groups):
-        if set(Q) != set(zs):
-            continue
+    layouts = [Q for Q in _layouts(groups) if set(Q) == set(zs)]
+    if not layouts:
+        return None
+    consts = set().union(*(sp.sympify(e).free_symbols
+                           for e in list(eq.values()) + rels)) - set(zs)
+    rhs = {z: sp.expand(eq[z]) for z in zs}
+    red = LevelSet(rels, zs, consts, "grevlex", exprs=rhs.values())
+    try:  # Q̇ must be polynomial in the coordinates
+        rhs = {z: red.nf(e) for z, e in rhs.items()}
+    except ValueError:
+        return None
+    for Q in layouts:
         n, h = Q.shape
         f = {(i, j): sp.Dummy(f"f{i}{j}") for i in range(n) for j in range(i, n)}
         F = sp.Matrix(n, n, lambda i, j: f[(min(i, j), max(i, j))])
         gamma = sp.Dummy("gamma")
         unknowns = list(f.values()) + [gamma]
-        R = Q.applyfunc(lambda z: eq[z])
-        target = F * Q - gamma * Q * Q.T * Q
-        consts = set().union(*(sp.sympify(e).free_symbols for e in list(R) + rels))
-        consts = (consts - set(zs)) | set(unknowns)
-        dom = _domain(consts)
-        G = sp.groebner(rels, *zs, order="grevlex", domain=dom) if rels else None
-
-        def nf(e, G=G):
-            e = sp.expand(e)
-            return sp.expand(G.reduce(e)[1]) if G is not None else e
-
+        C = Q * Q.T * Q  # normal forms by entry (ring elements, not a Matrix)
+        cubic_nf = {(i, c): red.nf(sp.expand(C[i, c]))
+                    for i in range(n) for c in range(h)}
+        linear_nf = {(j, c): red.nf(Q[j, c]) for j in range(n) for c in range(h)}
+        # NF(Q̇ − FQ + γQQᵀQ) = 0, linear in the unknowns, monomial by monomial
         eqs = []
-        for e in R - target:
-            num, den = sp.fraction(sp.together(e))
-            if den.free_symbols & set(zs):
-                break
-            eqs += sp.Poly(nf(num), *zs).coeffs()
-        else:
-            sol = linear_solution(eqs, unknowns)
-            if sol is None:
-                continue
-            # on the level set γ may be free (γQQᵀQ trades against λQ): take the
-            # γ whose cubic term matches Q̇'s cubic part summed at z = 1
-            ones = {z: 1 for z in zs}
-            cubic = sum(_degree_part(e, zs, 3).xreplace(ones) for e in R)
-            fix = {u: 0 for u in unknowns}
-            if sp.sympify(gamma.xreplace(sol)).has(gamma):
-                fix[gamma] = -cubic / sum((Q * Q.T * Q).xreplace(ones))
-            Fv = F.xreplace(sol).xreplace(fix).xreplace(fix)
-            gv = gamma.xreplace(sol).xreplace(fix)
-            if gv == 0 or any(x.free_symbols & set(zs) for x in list(Fv) + [gv]):
-                continue
-            # exact check of the instance (free parameters set to 0)
-            if all(nf(sp.fraction(sp.together(e))[0]) == 0
-                   for e in R - (Fv * Q - gv * Q * Q.T * Q)):
-                return Q, Fv.applyfunc(sp.factor), sp.factor(gv)
+        for i in range(n):
+            for c in range(h):
+                eqs += red.linear_equations(
+                    [(1, rhs[Q[i, c]]), (gamma, cubic_nf[i, c])]
+                    + [(-F[i, j], linear_nf[j, c]) for j in range(n)])
+        sol = linear_solution(eqs, unknowns)
+        if sol is None:
+            continue
+        # on the level set γ may be free (γQQᵀQ trades against λQ): take the
+        # γ whose cubic term matches Q̇'s cubic part summed at z = 1
+        R = Q.applyfunc(lambda z: eq[z])
+        ones = {z: 1 for z in zs}
+        cubic = sum(_degree_part(e, zs, 3).xreplace(ones) for e in R)
+        fix = {u: 0 for u in unknowns}
+        if sp.sympify(gamma.xreplace(sol)).has(gamma):
+            fix[gamma] = -cubic / sum((Q * Q.T * Q).xreplace(ones))
+        Fv = F.xreplace(sol).xreplace(fix).xreplace(fix)
+        gv = gamma.xreplace(sol).xreplace(fix)
+        if gv == 0 or any(x.free_symbols & set(zs) for x in list(Fv) + [gv]):
+            continue
+        # exact check of the instance (free parameters set to 0)
+        try:
+            Fc = {(i, j): red.constant(Fv[i, j]) for i in range(n) for j in range(n)}
+            gc = red.constant(gv)
+        except sp.polys.polyerrors.CoercionFailed:
+            continue
+        if all(rhs[Q[i, c]] + gc * cubic_nf[i, c]
+               - sum((Fc[i, j] * linear_nf[j, c] for j in range(n)), red.ring.zero)
+               == 0 for i in range(n) for c in range(h)):
+            return Q, Fv.applyfunc(sp.factor), sp.factor(gv)
     return None
 
 

@@ -12,6 +12,7 @@ import sympy as sp
 
 from ..checks import claim
 from ..linsys import linear_solution
+from ..normal_form import LevelSet
 from ..recipes import exp_integral, expm
 from .base import Applied, Match, Structure, polys, t
 
@@ -36,38 +37,32 @@ class LinearRadial(Structure):
         # normal forms over the constants' field only, combined linearly in k
         consts = set().union(*(e.free_symbols for e in sys.rhs), *(
             r.free_symbols for r in rels)) - set(zs)
-        dom = sp.QQ.frac_field(*sorted(consts, key=sp.default_sort_key)) if consts \
-            else sp.QQ
-        gens = tuple(reversed(zs))
-        G = sp.groebner(rels, *gens, order="lex", domain=dom) if rels else None
-
-        def nf(e):
-            e = sp.expand(e)
-            return sp.expand(G.reduce(e)[1]) if G is not None else e
-
+        Pe = [p.as_expr() for p in P]
+        red = LevelSet(rels, tuple(reversed(zs)), consts, "lex", exprs=Pe)
+        Pr = [red.element(e) for e in Pe]
+        gens = {z: red.element(z) for z in zs}
         products = {}
 
         def nf_product(a, b):  # NF(z_a z_b), each pair once
             key = (min(a, b), max(a, b))
             if key not in products:
-                products[key] = nf(zs[a] * zs[b])
+                products[key] = red.nf(gens[zs[a]] * gens[zs[b]])
             return products[key]
 
-        z = sp.Matrix(zs)
-        Pe = [p.as_expr() for p in P]
         eqs = []
         for i in range(n):
             for j in range(i + 1, n):
                 # NF((P − Kz)_i z_j − (P − Kz)_j z_i), linear in the entries of K
-                e = nf(Pe[i] * zs[j] - Pe[j] * zs[i]) + sum(
-                    k[j, m] * nf_product(m, i) - k[i, m] * nf_product(m, j)
-                    for m in range(n))
-                eqs += sp.Poly(sp.expand(e), *zs).coeffs()
+                eqs += red.linear_equations(
+                    [(1, red.nf(Pr[i] * gens[zs[j]] - Pr[j] * gens[zs[i]]))]
+                    + [(k[j, m], nf_product(m, i)) for m in range(n)]
+                    + [(-k[i, m], nf_product(m, j)) for m in range(n)])
         sol = linear_solution(eqs, list(k))
         if sol is None:
             return None
         K = k.xreplace(sol).xreplace({x: 0 for x in k})
-        R = sp.Matrix([nf(p.as_expr()) for p in P]) - K * z
+        z = sp.Matrix(zs)
+        R = sp.Matrix([red.nf(p).as_expr() for p in Pr]) - K * z
         if all(sp.expand(e) == 0 for e in R):
             return None  # linear, handled elsewhere
         psi = None
@@ -86,7 +81,7 @@ class LinearRadial(Structure):
             return None
         K = K + c0 * sp.eye(n)
         for i in range(n):  # exact check of the decomposition, modulo I
-            if nf(P[i].as_expr() - (K * z)[i] - psi_h * zs[i]) != 0:
+            if red.nf(sp.expand(P[i].as_expr() - (K * z)[i] - psi_h * zs[i])):
                 return None
         m = degs.pop()
         return Match(self, {"K": K, "psi": psi_h, "m": m},
