@@ -13,6 +13,8 @@ it into text.
 
 from __future__ import annotations
 
+import cmath
+from collections import OrderedDict
 from dataclasses import dataclass
 
 import sympy as sp
@@ -145,17 +147,34 @@ def c99_rewrites(temps: list, exprs: list[sp.Expr]) -> list[sp.Expr]:
 def _multiple(a: sp.Expr, b: sp.Expr) -> int:
     """``n`` when ``a = n·b`` for an integer n (also when SymPy keeps ``a/b``
     unsimplified, as for ``(x + y)/((x + y)/2)``), else 0."""
+    if a.free_symbols != b.free_symbols:  # n·b has the symbols of b
+        return 0
     ratio = a / b
     if ratio.is_Integer:
         return int(ratio)
-    if a.free_symbols != b.free_symbols:
-        return 0
     small = sp.count_ops(a) <= 60 and sp.count_ops(b) <= 60
     for n in (2, 3, 4):
         difference = a - n * b  # n·(x/2 + y/2) is distributed: x + y
         if difference == 0 or (small and sp.expand(difference) == 0):
             return n
     return 0
+
+
+def _values(exprs: list[sp.Expr]) -> dict:
+    """Each expression at one fixed point of its symbols (30 digits, as a complex
+    number), or None where it has no finite value there."""
+    symbols = sorted(set().union(*(e.free_symbols for e in exprs)),
+                     key=sp.default_sort_key)
+    point = {s: sp.Rational(-(k + 3) if s.is_negative else k + 3, 7 + 2 * k)
+             for k, s in enumerate(symbols)}
+    out = {}
+    for e in exprs:
+        try:
+            v = complex(e.xreplace(point).evalf(30))
+        except (TypeError, ValueError, ZeroDivisionError):
+            v = None
+        out[e] = v if v is not None and cmath.isfinite(v) else None
+    return out
 
 
 def share_exponentials(exprs: list[sp.Expr]) -> tuple[list, list[sp.Expr]]:
@@ -172,12 +191,22 @@ def share_exponentials(exprs: list[sp.Expr]) -> tuple[list, list[sp.Expr]]:
     calls = sorted(set().union(*(e.atoms(sp.exp, expm1, phi1) for e in exprs)),
                    key=sp.default_sort_key)
     definitions, subs = [], {}
+    value = _values([c.args[0] for c in calls])
+
+    def multiple(a, b, top):  # _multiple, after a numerical test that rules out
+        va, vb = value[a], value[b]  # most pairs at the cost of one evaluation
+        if va is not None and vb is not None and (
+                va != 0 if vb == 0 else not any(
+                    abs(va - n * vb) <= 1e-12 * abs(va) for n in range(2, top + 1))):
+            return 0
+        return _multiple(a, b)
+
     for func, top in ((sp.exp, 4), (expm1, 2), (phi1, 2)):
         args = [c.args[0] for c in calls if isinstance(c, func)]
         bases = [b for b in args
-                 if not any(2 <= _multiple(b, c) <= top for c in args if c != b)]
+                 if not any(2 <= multiple(b, c, top) <= top for c in args if c != b)]
         for b in bases:
-            multiples = [(a, _multiple(a, b)) for a in args if a != b]
+            multiples = [(a, multiple(a, b, top)) for a in args if a != b]
             multiples = [(a, n) for a, n in multiples if 2 <= n <= top]
             if not multiples:
                 continue
@@ -224,8 +253,19 @@ def _renumber(temps: list, exprs: list[sp.Expr]) -> tuple[list, list[sp.Expr]]:
             [e.xreplace(new) for e in exprs])
 
 
+#: the last few results of :func:`prepare`, by what they depend on: the targets
+#: of one kernel (and its two dtypes) share the passes, seconds on a closed form
+_PREPARED: OrderedDict[tuple, LoweredKernel] = OrderedDict()
+_PREPARED_SIZE = 8
+
+
 def prepare(spec: KernelSpec, expand_pow: bool = False) -> LoweredKernel:
     """Run the passes on every output of ``spec`` with one joint CSE.
+
+    The result depends only on the inputs, the outputs, the growth variable and
+    ``expand_pow`` (not on the dtype or the target); the last few are kept, so
+    the kernel's other targets and dtypes reuse them.  Each call returns new
+    lists.
 
     Parameters
     ----------
@@ -241,6 +281,25 @@ def prepare(spec: KernelSpec, expand_pow: bool = False) -> LoweredKernel:
     LoweredKernel
         Temporaries ``_t0, _t1, ...`` (each used) and the outputs.
     """
+    key = (spec.inputs, spec.outputs, spec.growth_variable, expand_pow)
+    if key not in _PREPARED:
+        _PREPARED[key] = (_expand_pow(prepare(spec)) if expand_pow
+                          else _prepare(spec))
+        while len(_PREPARED) > _PREPARED_SIZE:
+            _PREPARED.popitem(last=False)
+    _PREPARED.move_to_end(key)
+    kernel = _PREPARED[key]
+    return LoweredKernel(list(kernel.temps), list(kernel.outputs))
+
+
+def _expand_pow(kernel: LoweredKernel) -> LoweredKernel:
+    expand = create_expand_pow_optimization(3, base_req=lambda b: True)
+    cache: dict = {}
+    return LoweredKernel([(s, _rewrite(e, expand, cache)) for s, e in kernel.temps],
+                         [(n, _rewrite(e, expand, cache)) for n, e in kernel.outputs])
+
+
+def _prepare(spec: KernelSpec) -> LoweredKernel:
     names = [name for name, _ in spec.outputs]
     cache: dict = {}
     temps, reduced = _cse([remove_singularities(e, cache) for _, e in spec.outputs])
@@ -253,9 +312,4 @@ def prepare(spec: KernelSpec, expand_pow: bool = False) -> LoweredKernel:
     temps, reduced = _cse(exprs + [call for _, call in shared])
     shared = [(sym, call) for (sym, _), call in zip(shared, reduced[len(exprs):])]
     temps, reduced = _renumber(_toposort(temps + shared), reduced[: len(exprs)])
-    if expand_pow:
-        expand = create_expand_pow_optimization(3, base_req=lambda b: True)
-        cache: dict = {}
-        temps = [(s, _rewrite(e, expand, cache)) for s, e in temps]
-        reduced = [_rewrite(e, expand, cache) for e in reduced]
     return LoweredKernel(list(temps), list(zip(names, reduced)))

@@ -8,6 +8,7 @@ knows nothing about the model it came from.
 
 from __future__ import annotations
 
+import functools
 import keyword
 from dataclasses import dataclass
 
@@ -15,7 +16,19 @@ import sympy as sp
 
 from .info import DTYPES, KernelInfo
 
-__all__ = ["DTYPES", "KernelSpec"]
+__all__ = ["DTYPES", "KernelSpec", "output_lines"]
+
+
+@functools.lru_cache(maxsize=64)
+def _text(expr: sp.Expr) -> str:
+    return str(expr)
+
+
+def output_lines(spec: KernelSpec) -> list[str]:
+    """``name = expression`` for each output, as SymPy prints it; the text is
+    kept for the last few expressions (printing a closed form takes a second,
+    and every target and dtype of a kernel quotes the same outputs)."""
+    return [f"{name} = {_text(expr)}" for name, expr in spec.outputs]
 
 
 def _check_name(what: str, name: object) -> str:

@@ -102,3 +102,46 @@ def test_c_targets_expand_small_powers():
     pows = [p for e in _inline(kernel) for p in e.atoms(sp.Pow)
             if p.exp.is_Integer and 1 < p.exp <= 3]
     assert pows == []
+
+
+def test_multiples_are_found_where_the_numerical_test_cannot_decide():
+    """The numerical test of ``share_exponentials`` only rules pairs out: a
+    multiple is found when an argument has no finite value at the test's point
+    (a pole there), when it is complex there (log of a negative number), and an
+    unsimplified n·b (here (x + y)/((x + y)/2)) still counts."""
+    from exactflow.codegen.passes import _values
+
+    pole = t / (x - sp.Rational(4, 9))  # the point is t = 3/7, x = 4/9
+    assert _values([pole, 3 * pole]) == {pole: None, 3 * pole: None}
+    defs, (expr,) = share_exponentials([sp.exp(-pole) + sp.exp(-3 * pole)])
+    assert [c for _, c in defs] == [sp.exp(-pole)]
+    assert expr == defs[0][0]**3 + defs[0][0]
+    a = sp.log(-x**2 - 1) * t
+    assert _values([a])[a].imag != 0
+    defs, (expr,) = share_exponentials([sp.exp(2 * a) + sp.exp(a) + sp.exp(a / 3)])
+    assert [c for _, c in defs] == [sp.exp(a / 3)]
+    half = sp.Mul(sp.Rational(1, 2), x + y, evaluate=False)
+    defs, (expr,) = share_exponentials([expm1(x + y) + expm1(half)])
+    assert [c for _, c in defs] == [expm1(half)]
+
+
+def test_prepare_reuses_its_result_across_targets_and_dtypes(monkeypatch):
+    """One kernel, four targets and two dtypes: the passes run once without and
+    once with power expansion; each call gets new lists, equal to a fresh run."""
+    import exactflow.codegen.passes as passes
+
+    runs = []
+    real = passes._prepare
+    monkeypatch.setattr(passes, "_PREPARED", type(passes._PREPARED)())
+    monkeypatch.setattr(passes, "_prepare", lambda s: runs.append(s) or real(s))
+    k64 = spec("mixed")
+    k32 = KernelSpec(k64.name, k64.derivation, k64.inputs, k64.outputs, "float32")
+    first = prepare(k64)
+    first.temps.append(None)  # the caller's lists are its own
+    again = prepare(k32)
+    expanded = prepare(k32, expand_pow=True)
+    assert len(runs) == 1
+    assert again.temps == real(k64).temps and again.outputs == real(k64).outputs
+    assert expanded.temps != again.temps or expanded.outputs != again.outputs
+    fresh = passes._expand_pow(real(k64))
+    assert (expanded.temps, expanded.outputs) == (fresh.temps, fresh.outputs)

@@ -136,6 +136,14 @@ class logz(sp.Function):  # noqa: N801
     def _eval_rewrite_as_log(self, x, **kwargs):
         return sp.log(x)
 
+    def _eval_evalf(self, prec):  # −∞ at 0; negative arguments stay unevaluated
+        x = self.args[0].evalf(prec_to_dps(prec) + 5)
+        if x.is_zero:
+            return sp.S.NegativeInfinity
+        if not x.is_positive:
+            return None
+        return _evalf_mp(mpmath.log, (x,), prec)
+
     def _latex(self, printer):
         return rf"\log\left({printer._print(self.args[0])}\right)"
 

@@ -23,7 +23,7 @@ from sympy.printing.c import C99CodePrinter
 from ...branches import split
 from ...passes import prepare
 from ...render import header_context, render
-from ...spec import KernelSpec
+from ...spec import KernelSpec, output_lines
 
 __all__ = ["CudaPrinter", "RESERVED", "check_names", "emit", "emit_header",
            "fold_constants", "is_boolean", "lower", "printer"]
@@ -169,7 +169,7 @@ def lower(spec: KernelSpec, kernel=None) -> dict[str, str | list[str]]:
         "guard": f"EXACTFLOW_{stem.upper()}_{spec.dtype.upper()}_H",
         "point": f"{stem}_point",
         "global_name": stem,
-        "expressions": [_comment(f"{n} = {e}") for n, e in spec.outputs],
+        "expressions": [_comment(line) for line in output_lines(spec)],
         "doc": doc,
         "inputs": inputs,
         "outputs": names,

@@ -17,7 +17,7 @@ from sympy.printing.numpy import JaxPrinter
 
 from ...passes import prepare
 from ...render import header_context, render
-from ...spec import KernelSpec
+from ...spec import KernelSpec, output_lines
 
 __all__ = ["JaxKernelPrinter", "RESERVED", "emit", "lower"]
 
@@ -105,8 +105,8 @@ def lower(spec: KernelSpec) -> dict[str, str | list[str]]:
     return {
         **header_context(spec, kernel),
         "phi1": str(any("_phi1(" in line for line in body + results)),
-        "expressions": [textwrap.shorten(f"{n} = {e}", 100, placeholder="...")
-                        for n, e in spec.outputs],
+        "expressions": [textwrap.shorten(line, 100, placeholder="...")
+                        for line in output_lines(spec)],
         "doc": doc,
         "inputs": inputs,
         "outputs": outputs,

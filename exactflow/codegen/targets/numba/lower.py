@@ -14,7 +14,7 @@ import textwrap
 from ...branches import sink, split, users
 from ...passes import LoweredKernel, prepare
 from ...render import header_context, render
-from ...spec import KernelSpec
+from ...spec import KernelSpec, output_lines
 from .printer import NumbaPrinter, helper_lines, printer, statements
 from .vecmath import helper_lines as vector_helpers
 
@@ -106,7 +106,7 @@ def common_context(spec: KernelSpec, p: NumbaPrinter, kernel: LoweredKernel,
     return {
         **header_context(spec, kernel),
         "ntype": ntype,
-        "expressions": [_comment(f"{n} = {e}") for n, e in spec.outputs],
+        "expressions": [_comment(line) for line in output_lines(spec)],
         "doc": textwrap.wrap(" ".join(spec.doc.split()), 80) if spec.doc.strip()
         else [],
         "inputs": inputs,

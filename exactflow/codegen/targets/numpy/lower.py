@@ -27,7 +27,7 @@ import textwrap
 
 from ...passes import prepare
 from ...render import header_context, render
-from ...spec import KernelSpec
+from ...spec import KernelSpec, output_lines
 from .printer import NumpyKernelPrinter
 from .program import Program, allocate, groups, skippable, uses
 from .schedule import schedule
@@ -278,7 +278,7 @@ def lower(spec: KernelSpec, block: int | None = None) -> dict[str, str | list[st
     return {
         **header_context(spec, kernel),
         "block": str(block),
-        "expressions": [f"{n} = {e}" for n, e in spec.outputs],
+        "expressions": output_lines(spec),
         "doc": doc,
         "inputs": inputs,
         "outputs": outputs,
