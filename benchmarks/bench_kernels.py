@@ -275,9 +275,10 @@ def ufunc_costs(repeat: int) -> dict:
 
 def numba_costs(repeat: int, dtype: str = "float64") -> dict:
     """ns per point of one call in a parallel compiled loop over 2**22 points:
-    exp and expm1 as the generated kernels make them (the arithmetic helpers
-    of ``exactflow.codegen.targets.numba.vecmath``, which the loop vectorises),
-    the others as ``math`` calls (scalar libm; sqrt vectorises)."""
+    exp, expm1, log and log1p as the generated kernels make them (the
+    arithmetic helpers of ``exactflow.codegen.targets.numba.vecmath``, which the
+    loop vectorises), the others as ``math`` calls (scalar libm; sqrt
+    vectorises)."""
     try:
         import math
 
@@ -290,14 +291,15 @@ def numba_costs(repeat: int, dtype: str = "float64") -> dict:
 
     namespace = {"math": math, "numba": numba, "numpy": np, "llvm_ir": llvm_ir,
                  "_DTYPE": np.dtype(dtype).type, "_F": getattr(numba, dtype),
-                 "_INF": np.dtype(dtype).type(np.inf)}
-    helpers = "\n".join(helper_lines(dtype, {"exp", "expm1"}))
+                 "_INF": np.dtype(dtype).type(np.inf),
+                 "_NAN": np.dtype(dtype).type(np.nan)}
+    helpers = "\n".join(helper_lines(dtype, {"exp", "expm1", "log", "log1p"}))
     exec(compile(helpers.replace("cache=True", "cache=False"), "<helpers>", "exec"),
          namespace)
     x = np.random.default_rng(2).uniform(0.1, 2.0, 1 << 22).astype(dtype)
     y = np.empty_like(x)
     calls = {"exp": "_vexp(-x[i])", "expm1": "_vexpm1(-x[i])",
-             "log": "math.log(x[i])", "log1p": "math.log1p(x[i])",
+             "log": "_vlog(x[i])", "log1p": "_vlog1p(x[i])",
              "sqrt": "math.sqrt(x[i])", "arcsinh": "math.asinh(x[i])",
              "hypot": "math.hypot(x[i], 1.5)", "arctan": "math.atan(x[i])",
              "arctan2": "math.atan2(x[i], 1.5)"}

@@ -18,20 +18,22 @@ import sympy as sp
 from codegen_cases import vector_llvm, vector_widths
 from hypothesis import given
 from hypothesis import strategies as st
-from sympy.codegen.cfunctions import expm1
+from sympy.codegen.cfunctions import expm1, log1p
 
 from exactflow.codegen import KernelSpec, load
 from exactflow.codegen.targets.numba import grid as numba_grid
 from exactflow.codegen.targets.numba.vecmath import CONSTANTS
-from exactflow.symbolic.spec.functions import phi1
+from exactflow.symbolic.spec.functions import logz, phi1
 
 pytest.importorskip("numba", reason="numba (exactflow[numba]) not installed")
 
 x, c = sp.symbols("x c", real=True)
 #: ulp bounds the module docstring states (φ₁: expm1's, and a division)
-BOUNDS = {"exp": 1.0, "expm1": 2.0, "phi1": 2.5}
+BOUNDS = {"exp": 1.0, "expm1": 2.0, "phi1": 2.5, "log": 1.0, "log1p": 2.5,
+          "logz": 1.0}
 REFERENCE = {"exp": mpmath.exp, "expm1": mpmath.expm1,
-             "phi1": lambda v: mpmath.expm1(v) / v if v != 0 else mpmath.mpf(1)}
+             "phi1": lambda v: mpmath.expm1(v) / v if v != 0 else mpmath.mpf(1),
+             "log": mpmath.log, "log1p": mpmath.log1p, "logz": mpmath.log}
 
 
 @pytest.fixture(scope="module", params=["float64", "float32"])
@@ -129,6 +131,95 @@ def test_helpers_special_values(helpers):
     assert e.dtype == np.dtype(dtype)
 
 
+# ------------------------------------------------------------ log, log1p, logz
+
+
+@pytest.fixture(scope="module", params=["float64", "float32"])
+def log_helpers(request):
+    dtype = request.param
+    spec = KernelSpec("vl", "test", (x,), (("log", sp.log(x)), ("log1p", log1p(x)),
+                                            ("logz", logz(x))), dtype)
+    kernel = load(spec, "numba")
+    source = numba_grid.emit(spec, kernel.lowered, kernel.table, "o")
+    assert {"def _vlog(x):", "def _vlog1p(x):", "def _vlogz(x):"} <= set(
+        source.splitlines())
+    nest = kernel.grid("o")
+
+    def run(xs):
+        outs = [np.empty((xs.size, 1), dtype=dtype) for _ in range(3)]
+        nest(np.ascontiguousarray(xs), *outs)
+        return dict(zip(("log", "log1p", "logz"), (o[:, 0] for o in outs)))
+
+    return dtype, run
+
+
+def _log_points(dtype) -> tuple[np.ndarray, np.ndarray]:
+    """Points of log's domain (x > 0, subnormals to the largest float) and of
+    log1p's (x > −1): edges, next floats, log-uniform and near 1 (near 0)."""
+    info = np.finfo(dtype)
+    f = np.dtype(dtype).type
+    rng = np.random.default_rng(12)
+    tiny = float(info.smallest_subnormal)
+    edges = [tiny, float(info.tiny), float(info.max), 1.0, 2.0, 0.5,
+             np.sqrt(2.0), np.sqrt(0.5), np.e]
+    near = [np.nextafter(f(e), f(s)) for e in edges for s in (0, info.max)]
+    logs = np.concatenate([
+        edges, near,
+        10.0 ** rng.uniform(np.log10(tiny), np.log10(float(info.max)), 600),
+        1.0 + rng.uniform(-0.3, 0.3, 200), 1.0 + 10.0 ** rng.uniform(-15, -1, 100),
+    ]).astype(dtype)
+    small = 10.0 ** rng.uniform(np.log10(float(info.tiny)), -0.5, 300)
+    log1ps = np.concatenate([
+        [0.0, float(info.eps), -float(info.eps) / 2, -0.5, 1.0, float(info.max),
+         -1.0 + float(info.epsneg), float(info.tiny)],
+        small, -small, -1.0 + 10.0 ** rng.uniform(-7, -0.1, 100),
+        10.0 ** rng.uniform(-1, np.log10(float(info.max)), 200),
+    ]).astype(dtype)
+    return logs[logs > 0], log1ps[log1ps > -1]
+
+
+def _check_logs(run, dtype, logs, log1ps):
+    with mpmath.workdps(50):
+        for name, xs in (("log", logs), ("logz", logs), ("log1p", log1ps)):
+            got = run(xs)[name]
+            assert got.dtype == np.dtype(dtype)
+            for v, g in zip(xs, got):
+                ref = REFERENCE[name](mpmath.mpf(float(v)))
+                err = _ulps(g, ref, dtype)
+                assert err <= BOUNDS[name], (name, dtype, float(v), float(g), err)
+
+
+def test_log_helpers_within_their_ulp_bounds_over_the_range(log_helpers):
+    dtype, run = log_helpers
+    _check_logs(run, dtype, *_log_points(dtype))
+
+
+@given(st.data())
+def test_log_helpers_within_their_ulp_bounds_on_fresh_inputs(log_helpers, data):
+    dtype, run = log_helpers
+    width = 32 if dtype == "float32" else 64
+    positive = st.floats(0.0, None, exclude_min=True, allow_infinity=False,
+                         width=width)
+    above = st.floats(-1.0, None, exclude_min=True, allow_infinity=False,
+                      width=width)
+    logs = data.draw(st.lists(positive, min_size=1, max_size=20))
+    log1ps = data.draw(st.lists(above, min_size=1, max_size=20))
+    _check_logs(run, dtype, np.array(logs, dtype=dtype), np.array(log1ps, dtype=dtype))
+
+
+def test_log_helpers_special_values(log_helpers):
+    """As libm (NumPy) gives them: −inf at 0 (log1p: at −1), NaN below, inf at
+    inf, NaN kept; logz is −inf for every x ≤ 0 and for NaN, as ``_logz``."""
+    dtype, run = log_helpers
+    xs = np.array([0.0, -0.0, -1.0, -np.inf, np.inf, np.nan, -2.0], dtype=dtype)
+    out = run(xs)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        np.testing.assert_array_equal(out["log"], np.log(xs))
+        np.testing.assert_array_equal(out["log1p"], np.log1p(xs))
+    np.testing.assert_array_equal(out["logz"], [-np.inf] * 4 + [np.inf]
+                                  + [-np.inf] * 2)
+
+
 # --------------------------------------------------------------- vectorised loops
 
 #: a switch on a point value: the rare branch (t > 5) is taken at some points
@@ -188,3 +279,59 @@ def test_one_column_nest_loop_is_vectorised(dtype):
                                    else 2e-6)
     assert min(vector_widths(llvm, dtype), default=0) >= 2
     assert "masked.gather" not in llvm and "masked.scatter" not in llvm
+
+
+def test_calls_in_branches_on_a_point_keep_libm_when_they_outnumber_the_rest():
+    """Vectorised, a loop computes every branch at every point: the arithmetic
+    helpers replace libm's calls unless the calls in branches on a point's value
+    outnumber the others; branches on loop constants do not count."""
+    from exactflow.codegen.targets.numba.vecmath import vector_lines
+
+    common = ["_t1 = math.exp(-t)", "_t2 = _phi1(-t)"]
+    per_point = ["if _t1 > 0.5:", "    _o = math.exp(_t2) * _logz(t)",
+                 "else:", "    _o = math.log1p(_t2)"]
+    assert vector_lines(common + per_point, ["t"]) is None  # 3 inside, 2 outside
+    lines, used = vector_lines(common + per_point[:2] + ["else:", "    _o = t"],
+                               ["t"])  # 2 inside, 2 outside
+    assert used == {"exp", "phi1", "logz"} and "_vlogz(t)" in lines[3]
+    on_t = ["if t > 2.0:"] + per_point[1:]
+    assert vector_lines(common + on_t, ["t"]) is None  # an input of the point
+    constant = ["if _t7:"] + per_point[1:]  # _t7: computed once, before the loop
+    lines, used = vector_lines(common + constant, ["t"])
+    assert used == {"exp", "phi1", "logz", "log1p"}
+    nested = ["if _t7:", "    _u = t * 2.0", "    if _u > 1.0:",
+              "        _o = math.exp(_u) + math.exp(-_u) + math.log(_u)"
+              " + math.log1p(_u)",
+              "    else:", "        _o = 0.0", "else:", "    _o = math.exp(t)"]
+    assert vector_lines(common + nested, ["t"]) is None  # 4 inside, 3 outside
+    lines, used = vector_lines(nested[:3] + ["        _o = math.exp(_u)"]
+                               + nested[4:] + common, ["t"])
+    assert "_vexp(_u)" in lines[3]
+    assert vector_lines(["_o = math.sin(t) + math.exp(t)"], ["t"]) is None
+
+
+@pytest.mark.parametrize("dtype", ["float64", "float32"])
+def test_a_loop_of_logarithms_is_vectorised(dtype):
+    """The whitened diagonal net's trajectory (three log1p, two expm1 in branches
+    on a point's value, one each) runs its one-column loop on LLVM vectors with
+    the log helpers, and equals its NumPy kernel."""
+    import exactflow
+
+    d = exactflow.derivation("diagonal_linear")
+    kernel = d.kernel(target="numba", kernel="whitened", dtype=dtype)
+    spec = kernel.context.spec()
+    f = np.dtype(dtype).type
+    t = np.linspace(0.0, 8.0, 5000).astype(dtype)  # VECTOR_MIN or more
+    point = [f(v) for v in (0.4, 0.9, 0.7, 1.3)]
+    plan = kernel.plan(t, *point)
+    source = numba_grid.emit(spec, kernel.lowered, kernel.table, plan.pattern)
+    loop = source[source.index("for _k in range"):]
+    assert "_vlog1p(" in loop and "math.log1p(" not in loop
+    outs = [np.empty((t.size, 1), dtype=dtype) for _ in spec.output_names]
+    llvm = vector_llvm(source, "whitened_grid", (t, *point, *outs))
+    assert min(vector_widths(llvm, dtype), default=0) >= 2
+    assert "masked.gather" not in llvm and "masked.scatter" not in llvm
+    ref = d.kernel(target="numpy", kernel="whitened", dtype=dtype)(t, *point)
+    tol = 1e-13 if dtype == "float64" else 3e-6
+    for o, r in zip(outs, ref):
+        np.testing.assert_allclose(o[:, 0], r, rtol=tol, atol=tol)

@@ -169,17 +169,18 @@ def lower(spec: KernelSpec, kernel: LoweredKernel, table: Table, pattern: str
     innermost = 3 if columns else 1  # the level of the innermost loop
     lines = code[innermost]
     switch, vector = None, None
+    varying = [n for n, c in zip(spec.input_names, pattern) if c != "c"]
     if cut.cond is not None and at == innermost and any(
             _HEAVY.search(x) for x in rare):
         size = 2 + len(rare) + len(common)  # if, else and the two branches
         head, tail = lines[:pre], lines[pre + size:]
-        vector = vector_lines(head + common + tail)
+        vector = vector_lines(head + common + tail, varying)
         if vector is not None:
             switch = (head, common, rare, vector[0], p.doprint(cut.cond),
                       [n for n, _ in cut.taken])
             lines = head
     if switch is None:
-        vector = vector_lines(lines)
+        vector = vector_lines(lines, varying)
         lines = lines if vector is None else vector[0]
     # the innermost loop reads and writes 1-D contiguous views from index 0 (a
     # strided or offset index became vector gathers and scatters)

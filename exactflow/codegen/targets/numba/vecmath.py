@@ -1,4 +1,5 @@
-"""exp, expm1 and φ₁ for the Numba target in plain arithmetic, so loops vectorise.
+"""exp, expm1, φ₁, log, log1p and logz for the Numba target in plain arithmetic,
+so loops vectorise.
 
 Numba calls libm for ``math.exp`` and ``math.expm1``, one value at a time: a
 loop that calls them is never vectorised (the PyPI llvmlite has no SVML), and
@@ -17,9 +18,21 @@ off: the vector and scalar forms of a loop give the same bits):
   applied as two factors so that results down to the subnormals are formed;
   e^x − 1 = 2^k·(e^r − 1) + (2^k − 1), exact in its two parts for small |k|.
 
+and log, log1p and logz (log continued by −∞ for x ≤ 0):
+
+* x = 2^e·m with m in [√½, √2), exponent and mantissa read from the bits
+  (subnormals scaled by 2^54, float32 2^25, first);
+* log m = f − (f²/2 − s·(f²/2 + R(s²))), f = m − 1, s = f/(2 + f), R the
+  series of (2·atanh(s) − 2s)/s in s² through s^20 (float32 s^8), whose
+  truncation is below 10⁻¹⁸ (float32 10⁻⁹) of the value; log x = e·ln 2 + log m, with
+  e·ln2_hi exact;
+* log1p x = log u · x/(u − 1) with u = 1 + x rounded (x where u = 1), the
+  rounding of u compensated by the ratio.
+
 Measured against 50-digit mpmath (``tests/codegen/test_numba_vecmath.py``):
-exp within 1 ulp, expm1 within 2 ulp, on the whole float range; ±inf, NaN,
-overflow (inf) and underflow (0, −1) as libm gives them.
+exp and log within 1 ulp, expm1 within 2 ulp, log1p within 2.5 ulp, on the
+whole float range; ±inf, NaN, overflow (inf), underflow (0, −1) and the
+logarithms' domain (−inf at 0, NaN below) as libm gives them.
 """
 
 from __future__ import annotations
@@ -38,13 +51,15 @@ CONSTANTS = {
         shift=6755399441055744.0, inv_ln2=1.4426950408889634,
         ln2_hi=6.93147180369123816490e-01, ln2_lo=1.90821492927058770002e-10,
         over=709.782712893384, under=-745.2, clamp_lo=-746.0, clamp_hi=720.0,
-        minus_one=-40.0, degree=14),
+        minus_one=-40.0, degree=14, tiny=2.2250738585072014e-308,
+        scale=18014398509481984.0, scale_bits=54, log_terms=10),
     "float32": dict(
         bits=32, mantissa=23, bias=127, emin=-126, emax=127,
         shift=12582912.0, inv_ln2=1.4426950216293335,
         ln2_hi=0.693145751953125, ln2_lo=1.428606765330187e-06,
         over=88.72283935546875, under=-103.98, clamp_lo=-104.0, clamp_hi=96.0,
-        minus_one=-20.0, degree=8),
+        minus_one=-20.0, degree=8, tiny=1.1754943508222875e-38,
+        scale=33554432.0, scale_bits=25, log_terms=4),
 }
 
 _INLINE = ('@numba.njit(_F(_F), cache=True, inline="always", fastmath=False, '
@@ -89,19 +104,63 @@ def _literal(value: float, dtype: str) -> str:
     return f"_DTYPE({value!r})"
 
 
+# log x = e ln 2 + log m, written out in each helper that needs it (a nested
+# helper call stopped LLVM's vectoriser); ``x`` is the argument's name
+_LOG_LINES = [
+    "sub = x < _VL_TINY  # subnormal: scaled into the normal range first",
+    "y = x * _VL_SCALE if sub else x",
+    "e = _vl_exponent(y) - (_VL_SCALE_BITS if sub else _VX_ZERO)",
+    "m = _vl_mantissa(y)  # in [1, 2)",
+    "big = m > _VL_SQRT2",
+    "m = m * _VX_HALF if big else m",
+    "e = e + _VX_ONE if big else e",
+    "f = m - _VX_ONE",
+    "s = f / (_VL_TWO + f)",
+    "z = s * s",
+    "hfsq = _VX_HALF * f * f",
+    "out = (e * _VL_LN2_HI - ((hfsq - (s * (hfsq + _vl_series(z))"
+    " + e * _VL_LN2_LO)) - f))",
+    "out = -_INF if x == _VX_ZERO else out",
+    "out = _INF if x == _INF else out",
+    "out = _NAN if x < _VX_ZERO else out",
+    "out = x if x != x else out",
+]
+
+_BODIES["log"] = ('"""log x within 1 ulp, in arithmetic a loop vectorises."""',
+                  _LOG_LINES + ["return out"])
+_BODIES["logz"] = ('"""log x for x > 0, -inf elsewhere (NaN included), as\n'
+                   '_logz; in arithmetic a loop vectorises."""',
+                   _LOG_LINES + ["return out if x > _VX_ZERO else -_INF"])
+_BODIES["log1p"] = (
+    '"""log(1 + x) within 2.5 ulp, in arithmetic a loop vectorises: log u\n'
+    'times x/(u - 1), u = 1 + x rounded (x where u = 1)."""', [
+        "x0 = x",
+        "x = _VX_ONE + x0",
+        *_LOG_LINES,
+        "d = x - _VX_ONE",
+        "out = out * (x0 / (_VX_ONE if d == _VX_ZERO else d))",
+        "out = x0 if d == _VX_ZERO else out",
+        "out = _INF if x0 == _INF else out",
+        "return x0 if x0 != x0 else out"])
+
 #: the calls of a generated line that have an arithmetic helper here
-_CALLS = {"math.exp(": "exp", "_expm1(": "expm1", "_phi1(": "phi1"}
-VECTOR = re.compile(r"\bmath\.exp\(|\b_expm1\(|\b_phi1\(")
+_CALLS = {"math.exp(": "exp", "_expm1(": "expm1", "_phi1(": "phi1",
+          "math.log(": "log", "math.log1p(": "log1p", "_logz(": "logz"}
+VECTOR = re.compile(r"\bmath\.exp\(|\b_expm1\(|\b_phi1\(|\bmath\.log\("
+                    r"|\bmath\.log1p\(|\b_logz\(")
+_EXP = {"exp", "expm1", "phi1"}
 # what keeps LLVM from vectorising a loop: a libm call (sqrt is an instruction),
-# the log helper (a branch around libm's log), a power (libm's pow)
-_SCALAR = re.compile(r"\bmath\.(?!sqrt\()\w+\(|\b_logz\(|\*\*")
+# a power (libm's pow)
+_SCALAR = re.compile(r"\bmath\.(?!sqrt\()\w+\(|\*\*")
 
 
-def vector_lines(lines: list[str]) -> tuple[list[str], set[str]] | None:
-    """``lines`` (generated Numba statements) with exp, expm1 and φ₁ calling the
-    arithmetic helpers ``_vexp``, ``_vexpm1``, ``_vphi1``, and the names of those
-    used; None when a line keeps a call that LLVM cannot vectorise, where libm's
-    calls are the faster (a helper costs more than libm's exp, one at a time)."""
+def vector_lines(lines: list[str], varying=()) -> tuple[list[str], set[str]] | None:
+    """``lines`` (generated Numba statements) with exp, expm1, φ₁, log, log1p and
+    logz calling the arithmetic helpers ``_vexp``, ... ``_vlogz``, and the names
+    of those used; None when a line keeps a call that LLVM cannot vectorise, or
+    when the calls inside branches on a point's value (``varying``: the names
+    loaded per point) outnumber the others: there libm's calls are the faster
+    (a helper costs more than libm's exp, one at a time)."""
     used: set[str] = set()
 
     def swap(match) -> str:
@@ -111,30 +170,96 @@ def vector_lines(lines: list[str]) -> tuple[list[str], set[str]] | None:
     out = [VECTOR.sub(swap, line) for line in lines]
     if any(_SCALAR.search(line) for line in out):
         return None
+    if _branch_calls(lines, varying):
+        return None
     return out, used
 
 
+_NAME = re.compile(r"[A-Za-z_]\w*")
+
+
+def _branch_calls(lines: list[str], varying) -> bool:
+    """True when the calls of :data:`VECTOR` made inside branches on conditions
+    that vary from point to point (they use ``varying`` or a name the lines
+    assign) outnumber the others: vectorised, the loop computes every branch at
+    every point, which then costs more than it gains (the two-layer kernel's
+    loop, 2 calls outside and 4 in its two branches, ran 1.6 times slower; the
+    whitened diagonal kernel's, with one expm1 in each of two branches, twice as
+    fast).  Branches on conditions that hold for the whole loop are left to
+    LLVM, which takes them out of it."""
+    assigned = set(varying) | {m.group(0) for line in lines if (
+        m := _NAME.match(line.strip())) and re.match(r"\s*\w+\s*=[^=]", line)}
+    stack: list[tuple[int, bool]] = []  # (indentation of the if, varies)
+    inside = outside = 0
+    for line in lines:
+        depth = len(line) - len(line.lstrip())
+        while stack and depth <= stack[-1][0] and not (
+                depth == stack[-1][0] and line.lstrip().startswith(("elif", "else"))):
+            stack.pop()
+        text = line.strip()
+        calls = len(VECTOR.findall(text))
+        if text.startswith(("if ", "elif ")):
+            varies = bool(set(_NAME.findall(text.split(" ", 1)[1])) & assigned)
+            if text.startswith("elif") and stack and stack[-1][0] == depth:
+                stack[-1] = (depth, stack[-1][1] or varies)
+            else:
+                stack.append((depth, varies))
+            outside += calls  # the condition itself is evaluated
+        elif any(v for d, v in stack if d < depth):
+            inside += calls
+        else:
+            outside += calls
+    return inside > outside
+
+
 def helper_lines(dtype: str, names: set[str]) -> list[str]:
-    """Source lines of the helpers ``_vexp``, ``_vexpm1``, ``_vphi1`` for the
-    names in ``names`` (``"exp"``, ``"expm1"``, ``"phi1"``), for a module with
-    ``_DTYPE``, ``_F``, ``_INF``, ``numba``, ``numpy`` and ``llvm_ir`` defined;
-    the bit cast and constants they share come first.  Numba inlines them into
-    their callers' IR (``inline="always"``): left to LLVM, the single neuron's
-    trajectory loop was not vectorised (36 ms against 11 for 10^6 times)."""
+    """Source lines of the helpers ``_vexp``, ``_vexpm1``, ``_vphi1``, ``_vlog``,
+    ``_vlog1p``, ``_vlogz`` for the names in ``names`` (``"exp"``, ...), for a
+    module with ``_DTYPE``, ``_F``, ``_INF``, ``_NAN``, ``numba``, ``numpy`` and
+    ``llvm_ir`` defined; the bit casts and constants they share come first.
+    Numba inlines them into their callers' IR (``inline="always"``): left to
+    LLVM, the single neuron's trajectory loop was not vectorised (36 ms against
+    11 for 10^6 times)."""
     if not names:
         return []
+    c = CONSTANTS[dtype]
+    lines = [
+        "", "",
+        "# exp, expm1, log, ... in plain arithmetic (see exactflow.codegen.targets."
+        "numba.vecmath):",
+        "# loops that call them vectorise, where libm calls are made one by one.",
+        f"_VX_INT = llvm_ir.IntType({c['bits']})",
+        f"_VX_FLOAT = llvm_ir.{'DoubleType' if c['bits'] == 64 else 'FloatType'}()",
+        "_VX_ZERO = _DTYPE(0.0)  # constants as globals of the dtype: no float64",
+        "_VX_HALF = _DTYPE(0.5)",
+        "_VX_ONE = _DTYPE(1.0)",
+    ]
+    if names & _EXP:
+        lines += _exp_prelude(dtype)
+    if names - _EXP:
+        lines += _log_prelude(dtype)
+    for name in ("exp", "expm1", "phi1", "log", "log1p", "logz"):
+        if name in names:
+            doc, body = _BODIES[name]
+            lines += ["", "", _INLINE, f"def _v{name}(x):"]
+            lines += [f"    {line}" for line in doc.split("\n")]
+            lines += [f"    {line}" for line in body]
+    return lines
+
+
+def _intrinsic(name: str, doc: str, body: list[str]) -> list[str]:
+    return ["", "", "@numba.extending.intrinsic", f"def {name}(typingctx, x):",
+            f'    """{doc}"""', "    def codegen(context, builder, signature, args):",
+            *(f"        {line}" for line in body), "", "    return _F(_F), codegen"]
+
+
+def _exp_prelude(dtype: str) -> list[str]:
     c = CONSTANTS[dtype]
     lit = {key: _literal(c[key], dtype) for key in (
         "shift", "inv_ln2", "ln2_hi", "ln2_lo", "over", "under", "clamp_lo",
         "clamp_hi", "minus_one")}
     coefficients = [1.0 / math.factorial(k) for k in range(2, c["degree"] + 1)]
     lines = [
-        "", "",
-        "# exp and expm1 in plain arithmetic (see exactflow.codegen.targets.numba."
-        "vecmath):",
-        "# loops that call them vectorise, where libm calls are made one by one.",
-        f"_VX_INT = llvm_ir.IntType({c['bits']})",
-        f"_VX_FLOAT = llvm_ir.{'DoubleType' if c['bits'] == 64 else 'FloatType'}()",
         "_VX_SHIFT = " + lit["shift"] + "  # 1.5 * 2**mantissa bits: rounds to k",
         "_VX_INV_LN2 = " + lit["inv_ln2"],
         "_VX_LN2_HI = " + lit["ln2_hi"] + "  # trailing zero bits: k*_VX_LN2_HI exact",
@@ -147,25 +272,19 @@ def helper_lines(dtype: str, names: set[str]) -> list[str]:
         f"_VX_EMIN = _DTYPE({c['emin']}.0)  # the normal powers of two",
         f"_VX_EMAX = _DTYPE({c['emax']}.0)",
         "_VX_SPARE = _DTYPE(32.0)  # phi1: room below the largest power of two",
-        "_VX_ZERO = _DTYPE(0.0)  # constants as globals of the dtype: no float64",
-        "_VX_HALF = _DTYPE(0.5)",
-        "_VX_ONE = _DTYPE(1.0)",
         "_VX_Q = (  # 1/k!, k = 2, 3, ...",
         *(f"    {_literal(v, dtype)}," for v in coefficients),
         ")",
-        "", "",
-        "@numba.extending.intrinsic",
-        "def _vx_pow2(typingctx, k):",
-        f'    """2**k for a whole number k, {c["emin"]} <= k <= {c["emax"]}, from the '
-        'exponent bits',
-        '    (integers of the float\'s own width: vectors as wide as the float\'s)."""',
-        "    def codegen(context, builder, signature, args):",
-        "        i = builder.fptosi(args[0], _VX_INT)",
-        f"        i = builder.add(i, llvm_ir.Constant(_VX_INT, {c['bias']}))",
-        f"        i = builder.shl(i, llvm_ir.Constant(_VX_INT, {c['mantissa']}))",
-        "        return builder.bitcast(i, _VX_FLOAT)",
-        "",
-        "    return _F(_F), codegen",
+    ]
+    lines += _intrinsic(
+        "_vx_pow2", f"2**x for a whole number x, {c['emin']} <= x <= {c['emax']}, "
+        "from the exponent\n    bits (integers of the float's own width: vectors "
+        "as wide as the float's).", [
+            "i = builder.fptosi(args[0], _VX_INT)",
+            f"i = builder.add(i, llvm_ir.Constant(_VX_INT, {c['bias']}))",
+            f"i = builder.shl(i, llvm_ir.Constant(_VX_INT, {c['mantissa']}))",
+            "return builder.bitcast(i, _VX_FLOAT)"])
+    lines += [
         "", "",
         "@numba.njit(numba.types.UniTuple(_F, 2)(_F), cache=True,",
         '            inline="always", fastmath=False, error_model="numpy")',
@@ -180,13 +299,46 @@ def helper_lines(dtype: str, names: set[str]) -> list[str]:
     ]
     for i in range(len(coefficients) - 2, -1, -1):
         lines.append(f"    q = q * r + _VX_Q[{i}]")
-    lines += [
-        "    return r + (r * r) * q, k",
+    return lines + ["    return r + (r * r) * q, k"]
+
+
+def _log_prelude(dtype: str) -> list[str]:
+    c = CONSTANTS[dtype]
+    mask = (1 << c["mantissa"]) - 1
+    exponent_mask = (1 << (c["bits"] - 1 - c["mantissa"])) - 1
+    # (2 atanh(s) - 2s)/s = sum of 2 z^k/(2k + 1), z = s^2
+    coefficients = [2.0 / (2 * k + 1) for k in range(1, c["log_terms"] + 1)]
+    lines = [
+        "_VL_TINY = " + _literal(c["tiny"], dtype) + "  # the least normal number",
+        "_VL_SCALE = " + _literal(c["scale"], dtype)
+        + f"  # 2**{c['scale_bits']}: subnormals become normal",
+        f"_VL_SCALE_BITS = _DTYPE({c['scale_bits']}.0)",
+        "_VL_SQRT2 = " + _literal(math.sqrt(2.0), dtype),
+        "_VL_TWO = _DTYPE(2.0)",
+        "_VL_LN2_HI = " + _literal(CONSTANTS[dtype]["ln2_hi"], dtype)
+        + "  # trailing zero bits: e*_VL_LN2_HI exact",
+        "_VL_LN2_LO = " + _literal(CONSTANTS[dtype]["ln2_lo"], dtype),
+        "_VL_R = (  # 2/(2k + 1), k = 1, 2, ...",
+        *(f"    {_literal(v, dtype)}," for v in coefficients),
+        ")",
     ]
-    for name in ("exp", "expm1", "phi1"):
-        if name in names:
-            doc, body = _BODIES[name]
-            lines += ["", "", _INLINE, f"def _v{name}(x):"]
-            lines += [f"    {line}" for line in doc.split("\n")]
-            lines += [f"    {line}" for line in body]
-    return lines
+    lines += _intrinsic(
+        "_vl_exponent", "The unbiased exponent of a normal x, as a float.", [
+            "i = builder.bitcast(args[0], _VX_INT)",
+            f"i = builder.lshr(i, llvm_ir.Constant(_VX_INT, {c['mantissa']}))",
+            f"i = builder.and_(i, llvm_ir.Constant(_VX_INT, {exponent_mask}))",
+            f"i = builder.sub(i, llvm_ir.Constant(_VX_INT, {c['bias']}))",
+            "return builder.sitofp(i, _VX_FLOAT)"])
+    lines += _intrinsic(
+        "_vl_mantissa", "x's mantissa with the exponent of 1: in [1, 2).", [
+            "i = builder.bitcast(args[0], _VX_INT)",
+            f"i = builder.and_(i, llvm_ir.Constant(_VX_INT, {mask}))",
+            f"i = builder.or_(i, llvm_ir.Constant(_VX_INT, {c['bias']} << "
+            f"{c['mantissa']}))",
+            "return builder.bitcast(i, _VX_FLOAT)"])
+    lines += ["", "", _INLINE, "def _vl_series(z):",
+              '    """(2 atanh(s) - 2s)/s at z = s * s."""',
+              f"    q = _VL_R[{len(coefficients) - 1}]"]
+    for i in range(len(coefficients) - 2, -1, -1):
+        lines.append(f"    q = q * z + _VL_R[{i}]")
+    return lines + ["    return z * q"]
