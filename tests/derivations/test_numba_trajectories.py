@@ -1,0 +1,52 @@
+"""Catalog kernels in the trajectory layout through the Numba target.
+
+A trajectory (the first input an array, every other a scalar) runs the
+one-column loop nest, whose innermost loop calls the arithmetic exp, expm1,
+φ₁, log, log1p and logz helpers (``numba/vecmath.py``); the flat loop of
+``test_catalog.py`` never reaches it.  Each kernel here is compared with its
+NumPy kernel (libm's and NumPy's own functions) at random points of its
+domain, t from 0 to 10⁵ (the diagonal map's R over a range where its value,
+e^{4ηR}, is finite).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import exactflow
+
+pytest.importorskip("numba", reason="numba (exactflow[numba]) not installed")
+
+#: (derivation, kernel, {input: (low, high)} where the domain is not (0.1, 1.5));
+#: the first input is t from 0 to 10⁵, or uniform in its range when given
+CASES = [
+    ("multi_neuron_linear", "exact", {}),
+    ("diagonal_linear", "exact", {"r": (-40.0, 40.0)}),  # e^{±4ηr}: the value
+    ("diagonal_linear", "whitened", {"s": (-1.5, 1.5)}),
+    ("two_layer_linear_balanced", "exact", {"u0": (-1.5, 1.5), "lam": (-1.5, 1.5)}),
+    ("wide_linear_scalar", "exact", {"P_minus": (-2.0, -0.01), "beta": (-2.0, 2.0)}),
+]
+
+
+@pytest.mark.parametrize("name, kernel, ranges", CASES,
+                         ids=[f"{n}-{k}" for n, k, _ in CASES])
+def test_trajectory_nest_equals_numpy(name, kernel, ranges):
+    from exactflow.codegen.targets.numba.loader import VECTOR_MIN
+
+    d = exactflow.derivation(name)
+    inputs = [s.name for s in d.kernel_exprs(kernel).inputs]
+    numba_kernel = d.kernel("numba", kernel=kernel)
+    numpy_kernel = d.kernel(kernel=kernel)
+    rng = np.random.default_rng(7)
+    first = (rng.uniform(*ranges[inputs[0]], VECTOR_MIN) if inputs[0] in ranges
+             else 10.0 ** rng.uniform(-3, 5, VECTOR_MIN))
+    t = np.concatenate([[0.0], first])
+    for _ in range(3):
+        point = [rng.uniform(*ranges.get(n, (0.1, 1.5))) for n in inputs[1:]]
+        plan = numba_kernel.plan(t, *point)
+        assert plan is not None and plan.pattern == "o" + "c" * len(point)
+        got, ref = numba_kernel(t, *point), numpy_kernel(t, *point)
+        for g, r in zip(got, ref):
+            assert np.isfinite(r).all(), (name, kernel, point)  # in the domain
+            np.testing.assert_allclose(g, r, rtol=1e-11, atol=1e-14)
