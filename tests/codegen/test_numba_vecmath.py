@@ -36,23 +36,29 @@ REFERENCE = {"exp": mpmath.exp, "expm1": mpmath.expm1,
              "log": mpmath.log, "log1p": mpmath.log1p, "logz": mpmath.log}
 
 
+def _one_column(dtype: str, outputs: dict) -> callable:
+    """The one-column nest of a kernel of x with ``outputs`` (name: expression,
+    each a single call): it calls the arithmetic helper ``_v<name>`` of each;
+    ``run(xs)`` gives ``{name: values}``."""
+    spec = KernelSpec("vx", "test", (x,), tuple(outputs.items()), dtype)
+    kernel = load(spec, "numba")
+    source = numba_grid.emit(spec, kernel.lowered, kernel.table, "o")
+    assert {f"def _v{name}(x):" for name in outputs} <= set(source.splitlines())
+    nest = kernel.grid("o")
+
+    def run(xs):
+        outs = [np.empty((xs.size, 1), dtype=dtype) for _ in outputs]
+        nest(np.ascontiguousarray(xs), *outs)
+        return {name: o[:, 0] for name, o in zip(outputs, outs)}
+
+    return run
+
+
 @pytest.fixture(scope="module", params=["float64", "float32"])
 def helpers(request):
     dtype = request.param
-    spec = KernelSpec("vx", "test", (x,), (("e", sp.exp(x)), ("m", expm1(x)),
-                                            ("p", phi1(x))), dtype)
-    kernel = load(spec, "numba")
-    source = numba_grid.emit(spec, kernel.lowered, kernel.table, "o")
-    assert {"def _vexp(x):", "def _vexpm1(x):", "def _vphi1(x):"} <= set(
-        source.splitlines())
-    nest = kernel.grid("o")  # the one-column nest: the arithmetic helpers
-
-    def run(xs):
-        outs = [np.empty((xs.size, 1), dtype=dtype) for _ in range(3)]
-        nest(np.ascontiguousarray(xs), *outs)
-        return [o[:, 0] for o in outs]
-
-    return dtype, run
+    run = _one_column(dtype, {"exp": sp.exp(x), "expm1": expm1(x), "phi1": phi1(x)})
+    return dtype, lambda xs: list(run(xs).values())
 
 
 def _ulps(got, ref, dtype) -> float:
@@ -137,20 +143,8 @@ def test_helpers_special_values(helpers):
 @pytest.fixture(scope="module", params=["float64", "float32"])
 def log_helpers(request):
     dtype = request.param
-    spec = KernelSpec("vl", "test", (x,), (("log", sp.log(x)), ("log1p", log1p(x)),
-                                            ("logz", logz(x))), dtype)
-    kernel = load(spec, "numba")
-    source = numba_grid.emit(spec, kernel.lowered, kernel.table, "o")
-    assert {"def _vlog(x):", "def _vlog1p(x):", "def _vlogz(x):"} <= set(
-        source.splitlines())
-    nest = kernel.grid("o")
-
-    def run(xs):
-        outs = [np.empty((xs.size, 1), dtype=dtype) for _ in range(3)]
-        nest(np.ascontiguousarray(xs), *outs)
-        return dict(zip(("log", "log1p", "logz"), (o[:, 0] for o in outs)))
-
-    return dtype, run
+    return dtype, _one_column(dtype, {"log": sp.log(x), "log1p": log1p(x),
+                                      "logz": logz(x)})
 
 
 def _log_points(dtype) -> tuple[np.ndarray, np.ndarray]:
