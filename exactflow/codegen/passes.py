@@ -14,6 +14,7 @@ it into text.
 from __future__ import annotations
 
 import cmath
+import threading
 from collections import OrderedDict
 from dataclasses import dataclass
 
@@ -257,6 +258,7 @@ def _renumber(temps: list, exprs: list[sp.Expr]) -> tuple[list, list[sp.Expr]]:
 #: of one kernel (and its two dtypes) share the passes, seconds on a closed form
 _PREPARED: OrderedDict[tuple, LoweredKernel] = OrderedDict()
 _PREPARED_SIZE = 8
+_PREPARED_LOCK = threading.Lock()
 
 
 def prepare(spec: KernelSpec, expand_pow: bool = False) -> LoweredKernel:
@@ -282,13 +284,16 @@ def prepare(spec: KernelSpec, expand_pow: bool = False) -> LoweredKernel:
         Temporaries ``_t0, _t1, ...`` (each used) and the outputs.
     """
     key = (spec.inputs, spec.outputs, spec.growth_variable, expand_pow)
-    if key not in _PREPARED:
-        _PREPARED[key] = (_expand_pow(prepare(spec)) if expand_pow
-                          else _prepare(spec))
-        while len(_PREPARED) > _PREPARED_SIZE:
-            _PREPARED.popitem(last=False)
-    _PREPARED.move_to_end(key)
-    kernel = _PREPARED[key]
+    with _PREPARED_LOCK:  # threads may generate kernels side by side
+        kernel = _PREPARED.get(key)
+        if kernel is not None:
+            _PREPARED.move_to_end(key)
+    if kernel is None:
+        kernel = _expand_pow(prepare(spec)) if expand_pow else _prepare(spec)
+        with _PREPARED_LOCK:
+            _PREPARED[key] = kernel
+            while len(_PREPARED) > _PREPARED_SIZE:
+                _PREPARED.popitem(last=False)
     return LoweredKernel(list(kernel.temps), list(kernel.outputs))
 
 

@@ -145,3 +145,24 @@ def test_prepare_reuses_its_result_across_targets_and_dtypes(monkeypatch):
     assert expanded.temps != again.temps or expanded.outputs != again.outputs
     fresh = passes._expand_pow(real(k64))
     assert (expanded.temps, expanded.outputs) == (fresh.temps, fresh.outputs)
+
+
+def test_prepare_from_several_threads_with_more_kernels_than_it_keeps():
+    """Threads preparing 12 kernels at once (more than the 8 kept, so entries
+    are evicted while others read them) get each kernel's own passes."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    import exactflow.codegen.passes as passes
+
+    specs = [KernelSpec("k", "toy", INPUTS, (("q", sp.exp(-k * x * t) * y + k),))
+             for k in range(1, 13)]
+    want = [passes._prepare(s) for s in specs]
+    with ThreadPoolExecutor(4) as pool:
+        for _ in range(3):
+            got = list(pool.map(lambda s: prepare(s, expand_pow=True), specs * 2))
+            got += list(pool.map(prepare, specs))
+            for g, w in zip(got[2 * len(specs):], want):
+                assert (g.temps, g.outputs) == (w.temps, w.outputs)
+            for g, w in zip(got[:2 * len(specs)], want * 2):
+                e = passes._expand_pow(w)
+                assert (g.temps, g.outputs) == (e.temps, e.outputs)
