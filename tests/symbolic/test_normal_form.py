@@ -75,3 +75,4 @@ def test_linear_equations_collect_each_monomial():
     assert sorted(eqs, key=sp.default_sort_key) == sorted(
         [k - 1, c + m], key=sp.default_sort_key)
     assert sp.solve(eqs, [k, m], dict=True) == [{k: 1, m: -c}]
+

@@ -156,8 +156,23 @@ def _name(res: SolveResult, name: str) -> None:
     kernels)."""
     final = res.solution.state if res.solution is not None else \
         res.reduced_solution or {}
-    digest = hashlib.sha256(sp.srepr(tuple(final.items())).encode()).hexdigest()[:8]
-    res.name = f"{name}_{digest}"
+    res.name = f"{name}_{structural_digest(tuple(final.items()))[:8]}"
+
+
+def structural_digest(expr: sp.Basic) -> str:
+    """SHA-256 of ``expr``'s structure, each distinct subexpression hashed once
+    (``srepr`` writes the tree out: seconds for a closed form whose DAG shares
+    its subexpressions, 8 s for the 2×2×2 two-layer net's)."""
+    memo: dict = {}
+
+    def digest(e) -> str:
+        if e not in memo:
+            text = (f"{type(e).__name__}({','.join(digest(a) for a in e.args)})"
+                    if e.args else sp.srepr(e))
+            memo[e] = hashlib.sha256(text.encode()).hexdigest()
+        return memo[e]
+
+    return digest(sp.sympify(expr))
 
 
 def _groups(flow: GradientFlow, sl) -> list[tuple[tuple, tuple]]:
