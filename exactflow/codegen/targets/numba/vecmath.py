@@ -23,9 +23,9 @@ and log, log1p and logz (log continued by −∞ for x ≤ 0):
 * x = 2^e·m with m in [√½, √2), exponent and mantissa read from the bits
   (subnormals scaled by 2^54, float32 2^25, first);
 * log m = f − (f²/2 − s·(f²/2 + R(s²))), f = m − 1, s = f/(2 + f), R the
-  series of (2·atanh(s) − 2s)/s in s² through s^20 (float32 s^8), whose
-  truncation is below 10⁻¹⁸ (float32 10⁻⁹) of the value; log x = e·ln 2 + log m, with
-  e·ln2_hi exact;
+  series of (2·atanh(s) − 2s)/s in s² through s^20 (float32 s^8): with
+  s² ≤ (3 − 2√2)² its truncation is below 10⁻¹⁸ (float32 3·10⁻⁹) of the value;
+  log x = e·ln 2 + log m, with e·ln2_hi exact;
 * log1p x = log u · x/(u − 1) with u = 1 + x rounded (x where u = 1), the
   rounding of u compensated by the ratio.
 
