@@ -11,6 +11,8 @@ points that mix both branches within one chunk.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import mpmath
 import numpy as np
 import pytest
@@ -36,7 +38,7 @@ REFERENCE = {"exp": mpmath.exp, "expm1": mpmath.expm1,
              "log": mpmath.log, "log1p": mpmath.log1p, "logz": mpmath.log}
 
 
-def _one_column(dtype: str, outputs: dict) -> callable:
+def _one_column(dtype: str, outputs: dict) -> Callable:
     """The one-column nest of a kernel of x with ``outputs`` (name: expression,
     each a single call): it calls the arithmetic helper ``_v<name>`` of each;
     ``run(xs)`` gives ``{name: values}``."""
