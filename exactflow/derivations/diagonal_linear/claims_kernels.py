@@ -58,16 +58,25 @@ ASINH_SWITCH = Check(
 
 
 def _exact_kernel_forms():
-    """The kernel's expm1 branches equal u² − v², for the general log-ratio and for
-    the |u₀| = |v₀| shortcut (positive u₀, v₀; signs enter only squared or |·|)."""
+    """The kernel's −sign(δ)·max(u², v²)·expm1(−2|δ|) equals u² − v² on both
+    sides of δ = log|u/v| = 0, for the general log-ratio and for the |u₀| = |v₀|
+    shortcut (positive u₀, v₀; signs enter only squared or |·|).  On δ ≥ 0,
+    |u| ≥ |v|, so sign(δ) = 1, |δ| = δ, max(u², v²) = u²; on δ < 0 they are −1,
+    −δ and v² (the cases substituted, each then an identity)."""
     p, m = sp.symbols("p m", positive=True)
     shift = -2 * (dl.eta_u + dl.eta_v) * dl.kr
     checks = []
     for a, b, ratio in ((p, m, sp.log(p) - sp.log(m) + shift), (p, p, shift)):
         u, v = a * sp.exp(-2 * dl.eta_u * dl.kr), b * sp.exp(2 * dl.eta_v * dl.kr)
-        generic = dl._beta(u, v, ratio).args[-1][0]  # the branch u₀v₀ ≠ 0
-        for branch, _ in generic.args:
-            e = branch.replace(dl.expm1, lambda x: sp.exp(x) - 1)
+        delta = sp.Dummy("delta", real=True)
+        generic = dl._beta(u, v, delta).args[-1][0]  # the branch u₀v₀ ≠ 0
+        cases = ((1, delta, u**2), (-1, -delta, v**2))  # δ ≥ 0, δ < 0
+        for sign, size, top in cases:
+            branch = generic.xreplace({sp.sign(delta): sign, sp.Abs(delta): size,
+                                       sp.Max(u**2, v**2): top})
+            if branch.has(sp.sign, sp.Abs, sp.Max):
+                raise ValueError(f"unexpected form of the kernel's β: {generic}")
+            e = branch.subs(delta, ratio).replace(dl.expm1, lambda x: sp.exp(x) - 1)
             e = sp.expand(sp.expand_log(e, force=True), power_exp=True)
             e = sp.powsimp(sp.expand(sp.powdenest(e)))
             checks.append(is_identically_zero(e - (u**2 - v**2)))
@@ -81,7 +90,7 @@ def _exact_kernel_forms():
     return combine(checks)
 
 
-EXACT_KERNEL_FORMS = Check("exact-map kernel (expm1 branches) equals u² − v²",
+EXACT_KERNEL_FORMS = Check("exact-map kernel (sign·max·expm1 form) equals u² − v²",
                            "δ = log|u/v| ≥ 0 and < 0", _exact_kernel_forms)
 
 

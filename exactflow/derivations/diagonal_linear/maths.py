@@ -203,13 +203,14 @@ SWITCH = sp.Integer(10) ** 8
 def _beta(u, v, log_ratio):
     """u² − v² without cancellation, from δ = log|u/v| (finite when u₀v₀ ≠ 0).
 
-    −u² expm1(−2δ) for δ ≥ 0, v² expm1(2δ) for δ < 0; −v² where u₀ = 0 and u²
-    where v₀ = 0.
+    −sign(δ)·max(u², v²)·expm1(−2|δ|): −u² expm1(−2δ) for δ ≥ 0 (where
+    |u| ≥ |v|), v² expm1(2δ) for δ < 0; −v² where u₀ = 0 and u² where v₀ = 0.
+    Written without a condition on δ: a condition on it would be a Piecewise
+    over δ's own Piecewise (SymPy folds such a condition into the branches of
+    the inner one), and a kernel would evaluate δ's logarithms once more per
+    branch; here it evaluates one expm1 and δ once.
     """
-    diff = sp.Piecewise(
-        (-(u**2) * expm1(-2 * log_ratio), log_ratio >= 0),
-        (v**2 * expm1(2 * log_ratio), True),
-    )
+    diff = -sp.sign(log_ratio) * sp.Max(u**2, v**2) * expm1(-2 * sp.Abs(log_ratio))
     return sp.Piecewise((-(v**2), sp.Eq(ku0, 0)), (u**2, sp.Eq(kv0, 0)), (diff, True))
 
 
@@ -217,9 +218,15 @@ def exact_kernel() -> tuple[tuple[str, sp.Expr], ...]:
     """(u, v, β) from (R, u₀, v₀, η_u, η_v), one coordinate, overflow-safe.
 
     β = u² − v² is evaluated through δ = log|u/v| = log|u₀| − log|v₀| −
-    2(η_u + η_v)R as −u² expm1(−2δ) (δ ≥ 0) or v² expm1(2δ) (δ < 0): no
-    cancellation, so at u₀ = v₀ = α it is −2α² sinh(4ηR) to a few ulp also for
+    2(η_u + η_v)R as −u² expm1(−2δ) (δ ≥ 0) or v² expm1(2δ) (δ < 0) (:func:`_beta`):
+    no cancellation, so at u₀ = v₀ = α it is −2α² sinh(4ηR) to a few ulp also for
     R → 0.
+
+    Transcendental calls per point when only R varies: e^{−2η_uR}, e^{2η_vR} and
+    one expm1 — 2 exp, 1 expm1, the fewest: u and v are independent
+    exponentials (η_u/η_v is not fixed), and u² − v² needs expm1 where u ≈ v
+    (exp(2δ) − 1 loses its digits as δ → 0); log|u₀| and log|v₀| are computed
+    once.
     """
     # a zero start stays 0 (not 0·e^{±∞} = NaN when η|R| is large)
     u = sp.Piecewise((0, sp.Eq(ku0, 0)), (ku0 * sp.exp(-2 * eta_u * kr), True))
@@ -278,6 +285,12 @@ def whitened_kernel() -> tuple[tuple[str, sp.Expr], ...]:
     :func:`riccati_pair` (growing e^{2Dτ} factored out, no cancellation):
     u = u₀√(ŷ₂/ŷ₁), v = v₀√(ŷ₁/ŷ₂), β through log|u/v| = log|u₀/v₀| +
     log(ŷ₂/ŷ₁).  ŷ₁ → 0 only where u₀ = 0 (then u ≡ 0), ŷ₂ only where v₀ = 0.
+
+    Transcendental calls per point when only t varies: e^{−4Dητ} and the
+    expm1 of ∫₀^{ηt} e^{−4Dσ}dσ (which must not lose its digits as t → 0), one
+    log1p for log(ŷ₂/ŷ₁) (ŷ₂/ŷ₁ → 1 as t → 0), one expm1 for β (:func:`_beta`)
+    and √(ŷ₂/ŷ₁) — 1 exp, 2 expm1, 1 log1p, 1 sqrt, the fewest; the kernel
+    takes a second square root for v rather than a division.
     """
     y1, y2 = riccati_pair(eta * kt, ku0, kv0, ks, stable=True)
     u = sp.Piecewise((0, sp.Eq(ku0, 0)), (ku0 * sp.sqrt(y2 / y1), True))

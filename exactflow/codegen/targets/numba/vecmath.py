@@ -279,8 +279,12 @@ def _exp_prelude(dtype: str) -> list[str]:
     lines += _intrinsic(
         "_vx_pow2", f"2**x for a whole number x, {c['emin']} <= x <= {c['emax']}, "
         "from the exponent\n    bits (integers of the float's own width: vectors "
-        "as wide as the float's).", [
-            "i = builder.fptosi(args[0], _VX_INT)",
+        "as wide as the float's).\n    x + 1.5*2**mantissa holds x + bias in its "
+        "low bits, shifted into the\n    exponent: no float-to-integer conversion, "
+        "which AVX2 has not for\n    64-bit integers (LLVM would convert one lane "
+        "at a time).", [
+            f"y = builder.fadd(args[0], llvm_ir.Constant(_VX_FLOAT, {c['shift']!r}))",
+            "i = builder.bitcast(y, _VX_INT)",
             f"i = builder.add(i, llvm_ir.Constant(_VX_INT, {c['bias']}))",
             f"i = builder.shl(i, llvm_ir.Constant(_VX_INT, {c['mantissa']}))",
             "return builder.bitcast(i, _VX_FLOAT)"])
@@ -306,6 +310,10 @@ def _log_prelude(dtype: str) -> list[str]:
     c = CONSTANTS[dtype]
     mask = (1 << c["mantissa"]) - 1
     exponent_mask = (1 << (c["bits"] - 1 - c["mantissa"])) - 1
+    # the bits of 2**mantissa (exponent field: bias + mantissa), and what the
+    # float with the biased exponent in its low bits exceeds the exponent by
+    magic = (c["bias"] + c["mantissa"]) << c["mantissa"]
+    offset = float(2 ** c["mantissa"] + c["bias"])
     # (2 atanh(s) - 2s)/s = sum of 2 z^k/(2k + 1), z = s^2
     coefficients = [2.0 / (2 * k + 1) for k in range(1, c["log_terms"] + 1)]
     lines = [
@@ -323,12 +331,16 @@ def _log_prelude(dtype: str) -> list[str]:
         ")",
     ]
     lines += _intrinsic(
-        "_vl_exponent", "The unbiased exponent of a normal x, as a float.", [
+        "_vl_exponent", "The unbiased exponent of a normal x, as a float: the "
+        "biased exponent\n    written into the low bits of 2**mantissa, less "
+        "2**mantissa + bias (no\n    integer-to-float conversion, which AVX2 has "
+        "not for 64-bit integers).", [
             "i = builder.bitcast(args[0], _VX_INT)",
             f"i = builder.lshr(i, llvm_ir.Constant(_VX_INT, {c['mantissa']}))",
             f"i = builder.and_(i, llvm_ir.Constant(_VX_INT, {exponent_mask}))",
-            f"i = builder.sub(i, llvm_ir.Constant(_VX_INT, {c['bias']}))",
-            "return builder.sitofp(i, _VX_FLOAT)"])
+            f"i = builder.or_(i, llvm_ir.Constant(_VX_INT, {magic}))",
+            "y = builder.bitcast(i, _VX_FLOAT)",
+            f"return builder.fsub(y, llvm_ir.Constant(_VX_FLOAT, {offset!r}))"])
     lines += _intrinsic(
         "_vl_mantissa", "x's mantissa with the exponent of 1: in [1, 2).", [
             "i = builder.bitcast(args[0], _VX_INT)",
