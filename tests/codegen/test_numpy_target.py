@@ -172,7 +172,7 @@ def test_traceback_and_getsource_show_generated_lines():
     name = filename(spec("plain"), "numpy")
     assert name == "<exactflow:codegen_tests:plain:numpy:float64>"
     assert inspect.getsource(f).startswith(
-        "def plain(x, y, t, *, block=None, threads=None):")
+        "def plain(x, y, t, *, block=None, threads=None, out=None):")
     with pytest.raises(ValueError) as info:
         f(1.0, 2.0, 3.0, block=0)
     frames = [fr for fr in traceback.extract_tb(info.value.__traceback__)

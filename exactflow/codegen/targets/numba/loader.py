@@ -142,9 +142,9 @@ class NumbaKernel:
         arrays = [m._as_real(a, name) for a, name in zip(args, self.spec.input_names)]
         return arrays, m._broadcast_shape(arrays)
 
-    def flat(self, *args, block=None) -> tuple:
+    def flat(self, *args, block=None, out=None) -> tuple:
         """The flat ``prange`` loop, whatever the shapes."""
-        return self._function(*args, block=block)
+        return self._function(*args, block=block, out=out)
 
     @property
     def lowered(self):
@@ -205,22 +205,23 @@ class NumbaKernel:
             self._grids[pattern] = getattr(module, f"{self.spec.name}_grid")
         return self._grids[pattern]
 
-    def __call__(self, *args, block=None) -> tuple:
+    def __call__(self, *args, block=None, out=None) -> tuple:
         arrays, shape = self._arrays(args)
         self.module._check_block(block)
         chosen = self._plan(arrays, shape)
         if chosen is None:
-            return self._function(*arrays)
+            return self._function(*arrays, out=out)
         import numpy
 
-        outs = [numpy.empty((chosen.rows, chosen.cols), dtype=self.spec.dtype)
-                for _ in self.spec.output_names]
+        # the outputs as (rows, cols) views: of ``out`` (checked), else new
+        results = self.module._outputs(out, shape, arrays)
+        outs = [r.reshape((chosen.rows, chosen.cols)) for r in results]
         # the nest reads its arrays as contiguous (its loops vectorise): a
         # strided view is copied, as NumPy's own ufuncs would buffer it
         compact = [a if letter == "c" else numpy.ascontiguousarray(a) for letter, a
                    in zip(chosen.pattern, nests.compact(chosen, arrays, shape))]
         self.grid(chosen.pattern)(*compact, *outs)
-        return tuple(o.reshape(shape) for o in outs)
+        return results
 
 
 def load(spec, source: str | None = None, path: Path | None = None,
