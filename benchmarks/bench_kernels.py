@@ -23,7 +23,10 @@ in part 1, ``2·repeat + 1`` rounds in which every contender is timed in turn):
    each priced by a NumPy ufunc call measured in the same run (the generated
    NumPy kernel on one thread, like the ufunc calls that price its floor; and,
    for Numba, a compiled parallel loop of the call as the kernels make it:
-   exp and expm1 by the generated arithmetic helpers, the rest by libm).
+   exp and expm1 by the generated arithmetic helpers, the rest by libm), or
+   the memory traffic of the call where that is larger (a copy of the varying
+   input into each output); the kernels write into existing arrays (``out=``),
+   as those loops do.
 4. JAX: ``jax.jit`` compile time and run time.
 """
 
@@ -69,6 +72,12 @@ FLOORS = {
     ("infinite_width", "erf"): {"sqrt": 3, "hypot": 1, "arctan": 1, "arctan2": 1},
     ("infinite_width", "linear"): {"sqrt": 2, "hypot": 1},
     ("spectral_scaling", "scales"): {"sqrt": 1},
+}
+#: fixed inputs (by name) where the bench's default draw, uniform in [0.2, 1.2],
+#: is outside a kernel's domain: P₋ ≤ 0; u₀ and u_f on one side of s
+FIXED = {
+    ("wide_linear_scalar", "exact"): {"P_minus": -0.7},
+    ("deep_linear_modes", "learning_time"): {"uf": 1.8, "s": 2.0},
 }
 #: NumPy's name of each call (the floors above) in a generated NumPy module
 TRANSCENDENTAL = {"exp", "expm1", "log", "log1p", "sqrt", "arcsinh", "hypot",
@@ -329,6 +338,29 @@ def numpy_passes(d, kernel: str, args: list) -> tuple[int, int]:
     return round(heavy / 9), round(other / 9)
 
 
+def copy_floor(outputs: int, repeat: int, parallel: bool) -> float:
+    """ns per point of reading one array of N and writing ``outputs`` arrays of
+    N that exist already: the memory traffic of a kernel with one input
+    varying, what no formulation avoids (NumPy's copyto on one thread, or a
+    parallel Numba loop)."""
+    x = np.random.default_rng(1).uniform(0.0, 1.0, N)
+    ys = [np.empty(N) for _ in range(outputs)]
+    if not parallel:
+        def run():
+            for y in ys:
+                np.copyto(y, x)
+        return median_time(run, (), repeat) / N * 1e9
+    import numba
+
+    names = ", ".join(f"y{j}" for j in range(outputs))
+    body = "".join(f"        y{j}[i] = v\n" for j in range(outputs))
+    scope = {"numba": numba}
+    exec(f"def loop(x, {names}):\n    for i in numba.prange(x.size):\n"
+         f"        v = x[i]\n{body}", scope)
+    loop = numba.njit(parallel=True)(scope["loop"])
+    return median_time(loop, (x, *ys), repeat) / N * 1e9
+
+
 def floors(repeat: int) -> list[str]:
     costs, ncosts = ufunc_costs(repeat), numba_costs(repeat)
     lines = ["| kernel | first input | floor: calls per point | floor, NumPy | "
@@ -337,21 +369,32 @@ def floors(repeat: int) -> list[str]:
              "NumPy | ratio | floor, Numba | generated Numba | ratio |",
              "|---|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
     rng = np.random.default_rng(0)
+    copies: dict = {}
+    bad = []
     for (name, kernel), calls in FLOORS.items():
         d = exactflow.derivation(name)
         k = d.kernel_exprs(kernel)
         first = rng.uniform(0.1, 1.5, N)
         rest = rng.uniform(0.2, 1.2, len(k.inputs) - 1)
-        args = [first] + [np.asarray(v) for v in rest]
+        fixed = FIXED.get((name, kernel), {})
+        args = [first] + [np.asarray(fixed.get(str(s), v))
+                          for s, v in zip(k.inputs[1:], rest)]
         kern = d.kernel("numpy", kernel=kernel)
+        outs = tuple(np.empty(N) for _ in k.outputs)  # written by every call
 
-        def f(*a, kern=kern):  # one thread: the floor is priced on one
-            return kern(*a, threads=1)
+        def f(*a, kern=kern, outs=outs):  # one thread: the floor is priced on one
+            return kern(*a, threads=1, out=outs)
 
         per = median_time(f, args, repeat) / N * 1e9
-        floor = sum(n * costs[c] for c, n in calls.items())
+        if not all(np.isfinite(o).all() for o in outs):
+            bad.append(f"{name}/{kernel}")
+        n_out = len(k.outputs)
+        if (n_out, False) not in copies:
+            copies[n_out, False] = copy_floor(n_out, repeat, False)
+        priced = sum(n * costs[c] for c, n in calls.items())
+        floor = max(priced, copies[n_out, False])
         heavy, other = numpy_passes(d, kernel, args)
-        arith = floor + other * costs["multiply"]
+        arith = priced + other * costs["multiply"]
         row = (f"| {name}/{kernel} | {k.inputs[0]} | "
                + (", ".join(f"{c} {n}" for c, n in calls.items()) or "none")
                + (f" | {floor:.1f} ns | {per:.1f} ns | {per / floor:.2f} |" if floor
@@ -359,14 +402,27 @@ def floors(repeat: int) -> list[str]:
                + f" {heavy} + {other} | {arith:.1f} ns | {per / arith:.2f} |")
         if ncosts:
             g = d.kernel("numba", kernel=kernel)
-            nper = median_time(g, args, repeat) / N * 1e9
-            nfloor = sum(n * ncosts[c] for c, n in calls.items())
+            nper = median_time(lambda *a: g(*a, out=outs), args, repeat) / N * 1e9
+            if (n_out, True) not in copies:
+                copies[n_out, True] = copy_floor(n_out, repeat, True)
+            nfloor = max(sum(n * ncosts[c] for c, n in calls.items()),
+                         copies[n_out, True])
             row += (f" {nfloor:.1f} ns | {nper:.1f} ns | {nper / nfloor:.2f} |"
                     if nfloor else f" 0 | {nper:.1f} ns | — |")
         else:
             row += " n/a | n/a | n/a |"
         lines.append(row)
-    lines += ["", "Cost of one call per point: NumPy (2¹⁴ cache-resident points): "
+    lines += ["", "Each kernel runs with its outputs written into arrays that exist "
+              "already (``out=``), as the loops that price the floors do; a *floor* is "
+              "the larger of its calls, priced, and the memory traffic of reading the "
+              "varying input and writing the outputs (a copy of the input into each "
+              "output: " + ", ".join(
+                  f"{n} output{'s' * (n > 1)} {v:.1f} ns"
+                  + (" (NumPy, one thread)" if not par else " (Numba)")
+                  for (n, par), v in sorted(copies.items())) + ").",
+              "", "Outputs not finite at every point: "
+              + (", ".join(bad) if bad else "none") + ".",
+              "", "Cost of one call per point: NumPy (2¹⁴ cache-resident points): "
               + ", ".join(f"{c} {v:.2f} ns" for c, v in costs.items())
               + (("; Numba (parallel loop, 2²² points): "
                   + ", ".join(f"{c} {v:.2f} ns" for c, v in ncosts.items()))

@@ -62,7 +62,7 @@ def test_out_reused_across_calls(mixed):
 
 
 def _bad_outs(n: int, shape: tuple, inputs: tuple):
-    good = [np.empty(shape) for _ in range(n)]
+    good = [np.zeros(shape) for _ in range(n)]
     strided = np.empty(shape[:-1] + (2 * shape[-1],))[..., ::2]
     frozen = np.empty(shape)
     frozen.flags.writeable = False
@@ -71,7 +71,7 @@ def _bad_outs(n: int, shape: tuple, inputs: tuple):
                     r"of 6", list(good)),
         (TypeError, r"got a tuple of 5", tuple(good[:5])),
         (TypeError, r"out\[2\] \(w\) must be a numpy array of dtype float64, got "
-                    r"float32", (*good[:2], good[2].astype(np.float32), *good[3:])),
+                    r"float32", (*good[:2], np.zeros(shape, np.float32), *good[3:])),
         (TypeError, r"out\[0\] \(u\) must be a numpy array", ([0.0] * 3, *good[1:])),
         (ValueError, r"out\[1\] \(v\) must have the broadcast shape \(40,\), got "
                      r"\(41,\)", (good[0], np.empty(41), *good[2:])),
