@@ -277,29 +277,31 @@ def test_one_column_nest_loop_is_vectorised(dtype):
     assert "masked.gather" not in llvm and "masked.scatter" not in llvm
 
 
-def test_calls_in_branches_on_a_point_keep_libm_when_they_outnumber_the_rest():
+def test_calls_in_branches_on_a_point_keep_libm_beyond_twice_the_rest():
     """Vectorised, a loop computes every branch at every point: the arithmetic
     helpers replace libm's calls unless the calls in branches on a point's value
-    outnumber the others; branches on loop constants do not count."""
+    are more than twice the others; branches on loop constants do not count."""
     from exactflow.codegen.targets.numba.vecmath import vector_lines
 
     common = ["_t1 = math.exp(-t)", "_t2 = _phi1(-t)"]
-    per_point = ["if _t1 > 0.5:", "    _o = math.exp(_t2) * _logz(t)",
-                 "else:", "    _o = math.log1p(_t2)"]
-    assert vector_lines(common + per_point, ["t"]) is None  # 3 inside, 2 outside
-    lines, used = vector_lines(common + per_point[:2] + ["else:", "    _o = t"],
-                               ["t"])  # 2 inside, 2 outside
-    assert used == {"exp", "phi1", "logz"} and "_vlogz(t)" in lines[3]
+    per_point = ["if _t1 > 0.5:", "    _o = math.exp(_t2) * _logz(t) + math.log(t)",
+                 "else:", "    _o = math.log1p(_t2) + math.exp(t)"]
+    assert vector_lines(common + per_point, ["t"]) is None  # 5 inside, 2 outside
+    twice = per_point[:2] + ["else:", "    _o = math.log1p(_t2)"]
+    lines, used = vector_lines(common + twice, ["t"])  # 4 inside, 2 outside
+    assert used == {"exp", "phi1", "logz", "log", "log1p"}
+    assert "_vlogz(t)" in lines[3] and "_vlog1p(_t2)" in lines[5]
     on_t = ["if t > 2.0:"] + per_point[1:]
     assert vector_lines(common + on_t, ["t"]) is None  # an input of the point
     constant = ["if _t7:"] + per_point[1:]  # _t7: computed once, before the loop
     lines, used = vector_lines(common + constant, ["t"])
-    assert used == {"exp", "phi1", "logz", "log1p"}
+    assert used == {"exp", "phi1", "logz", "log", "log1p"}
     nested = ["if _t7:", "    _u = t * 2.0", "    if _u > 1.0:",
               "        _o = math.exp(_u) + math.exp(-_u) + math.log(_u)"
-              " + math.log1p(_u)",
+              " + math.log1p(_u) + math.log(2.0 * _u) + math.exp(3.0 * _u)"
+              " + math.exp(_u / 3.0)",
               "    else:", "        _o = 0.0", "else:", "    _o = math.exp(t)"]
-    assert vector_lines(common + nested, ["t"]) is None  # 4 inside, 3 outside
+    assert vector_lines(common + nested, ["t"]) is None  # 7 inside, 3 outside
     lines, used = vector_lines(nested[:3] + ["        _o = math.exp(_u)"]
                                + nested[4:] + common, ["t"])
     assert "_vexp(_u)" in lines[3]
