@@ -274,12 +274,17 @@ def test_interrupted_write_leaves_no_file(tmp_path, monkeypatch, where):
 
 def test_interrupted_generation_leaves_no_partial_file(tmp_path):
     """SIGINT at several moments while a process generates kernels: whatever
-    it left in the cache is whole (each text hashes to its name)."""
+    it left in the cache is whole (each text hashes to its name).  The process
+    says 'start' once its first kernel is stored, so that there is a file to
+    check however slow the machine (a fixed delay from its start interrupted
+    it before any on a slow one)."""
     cache = tmp_path / "cache"
     code = ("import itertools\n"
             "from codegen_cases import spec\n"
             "from exactflow.codegen.artefacts import Artefacts\n"
             "from exactflow.codegen.targets import load_cached\n"
+            "load_cached('numpy', Artefacts('interrupt-first'),\n"
+            "            lambda: spec('mixed', name='first'))\n"
             "print('start', flush=True)\n"
             "for i in itertools.count():\n"
             "    load_cached('numpy', Artefacts(f'interrupt-{i}'),\n"

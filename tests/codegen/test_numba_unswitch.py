@@ -15,9 +15,9 @@ from codegen_cases import vector_llvm, vector_widths
 from exactflow.codegen.targets.numba import grid as numba_grid
 from exactflow.codegen.targets.numba.unswitch import (
     LIMIT,
-    Leaf,
     Split,
     leaves,
+    map_leaves,
     render,
     versions,
 )
@@ -49,9 +49,9 @@ def _run(lines: list[str], env: dict) -> dict:
 def test_versions_specialise_every_branch_on_the_constants():
     tree = versions(LOOP, {"_c", "_d"})
     assert isinstance(tree, Split) and tree[0] == "_c"
-    assert [len(leaf.lines) for leaf in leaves(tree)] == [5, 5, 5]
+    assert [len(leaf) for leaf in leaves(tree)] == [5, 5, 5]
     for leaf in leaves(tree):
-        text = "\n".join(leaf.lines)
+        text = "\n".join(leaf)
         assert "_c" not in text and "_d" not in text and "if x > 0.0:" in text
     # each version computes what the loop computes where its outcomes hold
     for c in (True, False):
@@ -62,13 +62,15 @@ def test_versions_specialise_every_branch_on_the_constants():
                 node = tree
                 while isinstance(node, Split):
                     node = node[1] if env[node[0]] else node[2]
-                assert _run(node.lines, env)["_o"] == want
+                assert _run(node, env)["_o"] == want
 
 
 def test_render_tests_outside_and_runs_the_version_that_holds():
     tree = versions(LOOP, {"_c", "_d"})
-    lines = render(tree, lambda leaf: ["for _k in range(3):"]
-                   + [f"    {x}" for x in leaf.lines])
+    lines = render(tree, lambda body: ["for _k in range(3):"]
+                   + [f"    {x}" for x in body])
+    assert leaves(map_leaves(tree, lambda body: body[:1])) == [
+        leaf[:1] for leaf in leaves(tree)]
     assert lines[0] == "if _c:"
     assert [x.strip() for x in lines].count("for _k in range(3):") == 3
     for c in (True, False):
@@ -78,11 +80,11 @@ def test_render_tests_outside_and_runs_the_version_that_holds():
 
 
 def test_no_split_without_constant_tests_or_beyond_the_limit():
-    assert versions(LOOP, set()) == Leaf((LOOP,))  # the lines as they were
+    assert versions(LOOP, set()) == LOOP  # the lines as they were
     names = [f"_c{i}" for i in range(LIMIT.bit_length() + 1)]  # 2**k > LIMIT
     lines = [line for i, n in enumerate(names) for line in (
         f"if {n}:", f"    _o{i} = x", "else:", f"    _o{i} = -x")]
-    assert versions(lines, set(names)) == Leaf((lines,))
+    assert versions(lines, set(names)) == lines
     assert isinstance(versions(lines[:8], set(names)), Split)  # 4 loops: split
 
 

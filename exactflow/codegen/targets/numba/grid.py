@@ -43,7 +43,7 @@ from ...render import render
 from ...spec import KernelSpec
 from .lower import check_names, common_context, wrap_call
 from .printer import is_boolean, printer, statements
-from .unswitch import Leaf, Split, leaves, versions
+from .unswitch import map_leaves, versions
 from .unswitch import render as unswitched
 from .vecmath import vector_lines
 
@@ -55,13 +55,6 @@ _CHUNK = 256  # rows per task of a one-column grid (a trajectory)
 # a call that is not plain arithmetic: a rare branch without one costs no more
 # than a second loop would, and stays in the one loop (LLVM selects between them)
 _HEAVY = re.compile(r"\b(_expm1|_phi1|_logz|math\.\w+)\(|\*\*")
-
-
-def _with_lines(tree: Leaf | Split, lines) -> Leaf | Split:
-    """``tree`` with its leaves' lines taken in order from the iterator ``lines``."""
-    if isinstance(tree, Leaf):
-        return Leaf((next(lines),))
-    return Split((tree[0], _with_lines(tree[1], lines), _with_lines(tree[2], lines)))
 
 
 def _vector_loops(loop: str, loads: list[str], lines: list[str],
@@ -188,17 +181,21 @@ def lower(spec: KernelSpec, kernel: LoweredKernel, table: Table, pattern: str
             switch = (head, common, rare, vector[0], p.doprint(cut.cond),
                       [n for n, _ in cut.taken])
             lines = head
-    tree = Leaf((lines,))
+    tree = lines
+    helpers: set[str] = set() if switch is None else vector[1]
     if switch is None:
         # one loop per outcome of the branches on values constant along it
         # (unswitch), each vectorised on its own (vector_lines)
+        def vectorised(body: list[str]) -> list[str]:
+            found = vector_lines(body, varying)
+            if found is None:
+                return body
+            helpers.update(found[1])
+            return found[0]
+
         outer = {0, 1} if columns else {0}
-        tree = versions(lines, {n for n in booleans if axes.get(n) in outer})
-        found = [vector_lines(leaf.lines, varying) for leaf in leaves(tree)]
-        helpers = set().union(*(v[1] for v in found if v is not None))
-        tree = _with_lines(tree, iter([leaf.lines if v is None else v[0]
-                                       for leaf, v in zip(leaves(tree), found)]))
-        vector = ([], helpers) if helpers or any(found) else None
+        constants = {n for n in booleans if axes.get(n) in outer}
+        tree = map_leaves(versions(lines, constants), vectorised)
     # the innermost loop reads and writes 1-D contiguous views from index 0 (a
     # strided or offset index became vector gathers and scatters)
     rows = [n for n, c in zip(spec.input_names, pattern)
@@ -214,8 +211,8 @@ def lower(spec: KernelSpec, kernel: LoweredKernel, table: Table, pattern: str
         point += [f"{n} = _line_{n}[_j]" for n in full]
         point += [f"{n} = _col{n}[_j]" for n in stored]
         stores = {n: f"_line_res_{n}[_j]" for n in spec.output_names}
-        row += unswitched(tree, lambda leaf: _vector_loops(
-            "for _j in range(_m):", point, leaf.lines, stores, switch))
+        row += unswitched(tree, lambda body: _vector_loops(
+            "for _j in range(_m):", point, body, stores, switch))
         body += ["# per row, then per point"]
         body += ["for _i in numba.prange(_n):"] + [f"    {x}" for x in row]
     else:  # one column (a trajectory): rows in chunks, the inner loop over rows
@@ -226,13 +223,13 @@ def lower(spec: KernelSpec, kernel: LoweredKernel, table: Table, pattern: str
         chunk += [f"_line_{n} = _in_{n}[_lo:_hi]" for n in rows]
         chunk += [f"_line_res_{n} = _flat_res_{n}[_lo:_hi]" for n in spec.output_names]
         stores = {n: f"_line_res_{n}[_k]" for n in spec.output_names}
-        chunk += unswitched(tree, lambda leaf: _vector_loops(
+        chunk += unswitched(tree, lambda body: _vector_loops(
             "for _k in range(_hi - _lo):", [f"{n} = _line_{n}[_k]" for n in rows],
-            leaf.lines, stores, switch))
+            body, stores, switch))
         body += ["for _c in numba.prange(_chunks):"] + [f"    {x}" for x in chunk]
     kinds = {"c": "_F", "o": "_V", "i": "_V", "f": "_M"}
     args = [n if c == "c" else f"_in_{n}" for n, c in zip(spec.input_names, pattern)]
-    context = common_context(spec, p, kernel, set() if vector is None else vector[1])
+    context = common_context(spec, p, kernel, helpers)
     groups = {c: [n for n, k in zip(spec.input_names, pattern) if k == c] or
               ["(none)"] for c in _AXES}
     count = {level: sum(1 for n, _ in exprs if axes[n] == level) for level in range(4)}

@@ -15,23 +15,21 @@ from __future__ import annotations
 
 import ast
 import copy
+from typing import NamedTuple
 
-__all__ = ["LIMIT", "Leaf", "Split", "leaves", "render", "versions"]
+__all__ = ["LIMIT", "Split", "leaves", "map_leaves", "render", "versions"]
 
 #: the most loops one inner loop is split into
 LIMIT = 8
 
 
-class Leaf(tuple):
-    """``Leaf((lines,))``: the statements of one version of the loop."""
+class Split(NamedTuple):
+    """The versions of a loop under the test of ``name``; each side is again a
+    Split, or a version: the list of its statements."""
 
-    @property
-    def lines(self) -> list[str]:
-        return self[0]
-
-
-class Split(tuple):
-    """``Split((name, when_true, when_false))``: the versions under ``name``."""
+    name: str
+    yes: Split | list[str]
+    no: Split | list[str]
 
 
 def _tests(tree: ast.AST, constants: set[str]) -> list[str]:
@@ -75,54 +73,56 @@ def _specialise(tree: ast.Module, name: str, value: bool) -> ast.Module:
     return ast.fix_missing_locations(new)
 
 
-def versions(lines: list[str], constants: set[str]) -> Leaf | Split:
+def versions(lines: list[str], constants: set[str]) -> Split | list[str]:
     """The loop body ``lines`` split on the bare tests of ``constants`` (names
-    whose values hold for the whole loop): a :class:`Leaf` when there is none
+    whose values hold for the whole loop); ``lines`` itself when there is none
     to split on, or when the split would make more than :data:`LIMIT` loops.
 
     Examples
     --------
     >>> v = versions(["if _a:", "    _o = x", "else:", "    _o = math.exp(x)"],
     ...              {"_a"})
-    >>> v[0], v[1].lines, v[2].lines
+    >>> v.name, v.yes, v.no
     ('_a', ['_o = x'], ['_o = math.exp(x)'])
     """
-    tree = ast.parse("\n".join(lines))
-    if not _tests(tree, constants):
-        return Leaf((lines,))
-    leaves = [0]
+    count = [0]  # versions made so far
 
-    def build(node: ast.Module, depth: int) -> Leaf | Split | None:
+    def build(node: ast.Module) -> Split | list[str] | None:
         names = _tests(node, constants)
         if not names:
-            leaves[0] += 1
-            return Leaf((ast.unparse(node).splitlines(),))
-        if depth >= LIMIT:  # (bounded also by the count of leaves)
-            return None
+            count[0] += 1
+            return ast.unparse(node).splitlines()
         sides = []
-        for value in (True, False):
-            side = build(_specialise(node, names[0], value), depth + 1)
-            if side is None or leaves[0] > LIMIT:
+        for value in (True, False):  # each side tests one name fewer
+            side = build(_specialise(node, names[0], value))
+            if side is None or count[0] > LIMIT:
                 return None
             sides.append(side)
-        return Split((names[0], *sides))
+        return Split(names[0], *sides)
 
-    built = build(tree, 0)
-    return Leaf((lines,)) if built is None else built
+    tree = ast.parse("\n".join(lines))
+    built = build(tree) if _tests(tree, constants) else None
+    return lines if built is None else built
 
 
-def leaves(tree: Leaf | Split) -> list[Leaf]:
+def leaves(tree: Split | list[str]) -> list[list[str]]:
     """The versions of ``tree``, in order."""
-    if isinstance(tree, Leaf):
-        return [tree]
-    return leaves(tree[1]) + leaves(tree[2])
+    if isinstance(tree, Split):
+        return leaves(tree.yes) + leaves(tree.no)
+    return [tree]
 
 
-def render(tree: Leaf | Split, loop) -> list[str]:
-    """The lines that run the version whose tests hold: ``loop(leaf)`` gives the
-    lines of one version's loop."""
-    if isinstance(tree, Leaf):
+def map_leaves(tree: Split | list[str], f) -> Split | list[str]:
+    """``tree`` with each version's statements replaced by ``f`` of them."""
+    if isinstance(tree, Split):
+        return Split(tree.name, map_leaves(tree.yes, f), map_leaves(tree.no, f))
+    return f(tree)
+
+
+def render(tree: Split | list[str], loop) -> list[str]:
+    """The lines that run the version whose tests hold: ``loop(lines)`` gives the
+    loop of one version's statements."""
+    if not isinstance(tree, Split):
         return loop(tree)
-    name, yes, no = tree
-    return ([f"if {name}:"] + [f"    {x}" for x in render(yes, loop)] + ["else:"]
-            + [f"    {x}" for x in render(no, loop)])
+    return ([f"if {tree.name}:"] + [f"    {x}" for x in render(tree.yes, loop)]
+            + ["else:"] + [f"    {x}" for x in render(tree.no, loop)])
