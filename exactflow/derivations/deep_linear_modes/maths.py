@@ -277,23 +277,26 @@ def exact_kernel() -> tuple[tuple[str, sp.Expr], ...]:
 
 
 def learning_time_kernel() -> tuple[tuple[str, sp.Expr], ...]:
-    """Depth-2 learning time t(u₀ → u_f), written with two logarithms.
+    """Depth-2 learning time t(u₀ → u_f), written with two log1p calls.
 
     t = sgn(u₀)(τ/2s)[ln(u_f/u₀) + log1p((u_f − u₀)/(s − u_f))]: the two
     logarithms of the docs without cancellation (u_f − u₀ is exact when u_f is
-    near u₀, s − u_f when u_f is near s).  ln(u_f/u₀) is log1p((u_f − u₀)/u₀)
-    while |u_f − u₀| ≤ |u₀|/2 and log(u_f/u₀) beyond, where u_f/u₀ is far from 1
-    (log1p of an argument near −1, e.g. u_f ≪ u₀ < 0, would lose every digit).
-    Two calls per point (a log1p or a log, and a log1p) are the fewest over the
-    whole domain: the single quotient q = u_f(s − u₀)/(u₀(s − u_f)) of ln q
-    overflows where t does not (u₀ = 5e-300, s − u_f = 4e-15: q ≈ 1.5e314, ln q
-    ≈ 723).
+    near u₀, s − u_f when u_f is near s).  With r = u_f/u₀ > 0, ln r is
+    log1p((u_f − u₀)/u₀) while r ≥ 1/2 and −log1p((u₀ − u_f)/u_f) = −ln(1/r)
+    below: both arguments are ≥ −1/2, where log1p is well conditioned, and
+    each is a difference rounded once over a number of its size (log1p of
+    (u_f − u₀)/u₀ near −1, e.g. u_f ≪ u₀ < 0, would lose every digit).  One
+    log1p of the selected argument and one of (u_f − u₀)/(s − u_f): two calls
+    per point, the fewest over the whole domain — the single quotient
+    q = u_f(s − u₀)/(u₀(s − u_f)) of ln q overflows where t does not
+    (u₀ = 5e-300, s − u_f = 4e-15: q ≈ 1.5e314, ln q ≈ 723).
     Domain: u₀, u_f on one trajectory, both in (0, s), both above s, or both
     negative (sgn = −1 there, since τu̇ = −2u(s − u) for u < 0).
     """
     d = kuf - ku0
-    ratio = sp.Piecewise((log1p(d / ku0), sp.Abs(d) <= sp.Abs(ku0) / 2),
-                         (sp.log(kuf / ku0), True))
+    near = d / ku0 >= -sp.Rational(1, 2)  # r = u_f/u₀ ≥ 1/2
+    ratio = (sp.Piecewise((1, near), (-1, True))
+             * log1p(sp.Piecewise((d / ku0, near), (-d / kuf, True))))
     body = tau / (2 * ks) * (ratio + log1p(d / (ks - kuf)))
     return (("t", sp.Piecewise((body, ku0 > 0), (-body, True))),)
 
