@@ -50,3 +50,26 @@ def test_trajectory_nest_equals_numpy(name, kernel, ranges):
         for g, r in zip(got, ref):
             assert np.isfinite(r).all(), (name, kernel, point)  # in the domain
             np.testing.assert_allclose(g, r, rtol=1e-11, atol=1e-14)
+
+
+def test_learning_time_nest_equals_numpy_on_both_sides_of_the_switch():
+    # u0 varying (the nest) against a fixed uf on each of the three trajectories
+    # (in (0, s): u_f/u_0 > 1; above s and negative: u_f/u_0 above and below 1/2)
+    from exactflow.codegen.targets.numba.loader import VECTOR_MIN
+
+    d = exactflow.derivation("deep_linear_modes")
+    numba_kernel = d.kernel("numba", kernel="learning_time")
+    numpy_kernel = d.kernel(kernel="learning_time")
+    rng = np.random.default_rng(11)
+    s = 2.0
+    for uf, low, high in ((1.9, 1e-6, 1.9), (2.0 + 1e-3, 2.0 + 1e-3, 50.0),
+                          (-1e-3, 1e-3, 40.0)):  # |u0| log-uniform
+        u0 = np.copysign(np.exp(rng.uniform(np.log(low), np.log(high),
+                                            VECTOR_MIN)), uf)
+        plan = numba_kernel.plan(u0, uf, s, 0.7)
+        assert plan is not None and plan.pattern == "occc"
+        ratio = uf / u0
+        assert (ratio >= 0.5).any() and ((ratio < 0.5).any() or uf < s)
+        (got,), (ref,) = numba_kernel(u0, uf, s, 0.7), numpy_kernel(u0, uf, s, 0.7)
+        assert np.isfinite(ref).all()
+        np.testing.assert_allclose(got, ref, rtol=1e-12, atol=0)

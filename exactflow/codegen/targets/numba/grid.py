@@ -36,6 +36,7 @@ import re
 
 from ...branches import label, sink, split, users
 from ...costs import analyse
+from ...invariant import hoist
 from ...nests import AXES as _AXES
 from ...nests import HEAVY, WORTHWHILE, Plan, Table, check_pattern, levels, plan
 from ...passes import LoweredKernel
@@ -101,7 +102,9 @@ def lower(spec: KernelSpec, kernel: LoweredKernel, table: Table, pattern: str
     check_names(spec)
     check_pattern(spec, pattern)
     p = printer(spec.dtype)
-    axes = levels(spec, table, pattern)
+    # calls of fewer axes than their temporary, taken out to their own level
+    kernel = hoist(kernel, {n: _AXES[c] for n, c in zip(spec.input_names, pattern)})
+    axes = levels(spec, analyse(kernel), pattern)
     exprs = [(s.name, e) for s, e in kernel.temps]
     exprs += [(f"_out_{n}", e) for n, e in kernel.outputs]
     fresh = [0]
