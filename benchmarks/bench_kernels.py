@@ -22,8 +22,9 @@ in part 1, ``2·repeat + 1`` rounds in which every contender is timed in turn):
    formula needs per point (argued in each kernel's docstring, :data:`FLOORS`),
    each priced by a NumPy ufunc call measured in the same run (the generated
    NumPy kernel on one thread, like the ufunc calls that price its floor; and,
-   for Numba, a compiled parallel loop of the call as the kernels make it:
-   exp and expm1 by the generated arithmetic helpers, the rest by libm), or
+   for Numba, a compiled parallel nest of the call as the kernels make it, on
+   cache-resident blocks: exp and expm1 by the generated arithmetic helpers,
+   the rest by libm), or
    the memory traffic of the call where that is larger (a copy of the varying
    input into each output); the kernels write into existing arrays (``out=``),
    as those loops do.
@@ -217,7 +218,8 @@ def versus(repeat: int) -> list[str]:
                       f"{rows[lam, lay, dt][0] / floor_ms:.1f}× lambdify")
     if bounds:
         lines += ["", "Numba at its floor (2 exp, 2 expm1, 1 sqrt per point, each "
-                  "priced in a vectorised parallel loop here, exp and expm1 as the "
+                  "priced in a vectorised parallel nest on cache-resident blocks here, "
+                  "exp and expm1 as the "
                   "generated kernels' arithmetic helpers; llvmlite "
                   f"{_svml()}), one initialisation × 10⁶ times: "
                   + "; ".join(bounds) + "."]
@@ -283,11 +285,15 @@ def ufunc_costs(repeat: int) -> dict:
 
 
 def numba_costs(repeat: int, dtype: str = "float64") -> dict:
-    """ns per point of one call in a parallel compiled loop over 2**22 points:
-    exp, expm1, log and log1p as the generated kernels make them (the
-    arithmetic helpers of ``exactflow.codegen.targets.numba.vecmath``, which the
-    loop vectorises), the others as ``math`` calls (scalar libm; sqrt
-    vectorises)."""
+    """ns per point of one call in a parallel compiled loop shaped like the
+    kernels' nests (a ``prange`` over tasks, each an inner ``range`` loop over a
+    contiguous block, which LLVM vectorises), on cache-resident blocks (each
+    task runs its block of 2048 points 512 times): exp, expm1, log and log1p as
+    the generated kernels make them (the arithmetic helpers of
+    ``exactflow.codegen.targets.numba.vecmath``), the others as ``math`` calls
+    (scalar libm; sqrt vectorises).  A loop streaming 10⁶ points through one
+    call pays memory traffic a kernel with several calls pays once: the floor
+    adds that traffic on its own (:func:`copy_floor`)."""
     try:
         import math
 
@@ -305,19 +311,27 @@ def numba_costs(repeat: int, dtype: str = "float64") -> dict:
     helpers = "\n".join(helper_lines(dtype, {"exp", "expm1", "log", "log1p"}))
     exec(compile(helpers.replace("cache=True", "cache=False"), "<helpers>", "exec"),
          namespace)
-    x = np.random.default_rng(2).uniform(0.1, 2.0, 1 << 22).astype(dtype)
+    rounds = 512
+    x = np.random.default_rng(2).uniform(0.1, 2.0, (numba.get_num_threads(), 2048)
+                                         ).astype(dtype)
     y = np.empty_like(x)
-    calls = {"exp": "_vexp(-x[i])", "expm1": "_vexpm1(-x[i])",
-             "log": "_vlog(x[i])", "log1p": "_vlog1p(x[i])",
-             "sqrt": "math.sqrt(x[i])", "arcsinh": "math.asinh(x[i])",
-             "hypot": "math.hypot(x[i], 1.5)", "arctan": "math.atan(x[i])",
-             "arctan2": "math.atan2(x[i], 1.5)"}
+    calls = {"exp": "_vexp(-v)", "expm1": "_vexpm1(-v)",
+             "log": "_vlog(v)", "log1p": "_vlog1p(v)",
+             "sqrt": "math.sqrt(v)", "arcsinh": "math.asinh(v)",
+             "hypot": "math.hypot(v, 1.5)", "arctan": "math.atan(v)",
+             "arctan2": "math.atan2(v, 1.5)"}
     costs = {}
     for name, call in calls.items():
-        exec(f"def loop(x, y):\n    for i in numba.prange(x.size):\n"
-             f"        y[i] = {call}\n", namespace)
+        exec("def loop(x, y, rounds):\n"
+             "    for c in numba.prange(x.shape[0]):\n"
+             "        line_x, line_y = x[c], y[c]\n"
+             "        for _ in range(rounds):\n"
+             "            for k in range(line_x.size):\n"
+             "                v = line_x[k]\n"
+             f"                line_y[k] = {call}\n", namespace)
         loop = numba.njit(parallel=True, error_model="numpy")(namespace["loop"])
-        costs[name] = median_time(loop, (x, y), 3 * repeat) / x.size * 1e9
+        costs[name] = (median_time(loop, (x, y, rounds), 3 * repeat)
+                       / (x.size * rounds) * 1e9)
     return costs
 
 
@@ -424,7 +438,7 @@ def floors(repeat: int) -> list[str]:
               + (", ".join(bad) if bad else "none") + ".",
               "", "Cost of one call per point: NumPy (2¹⁴ cache-resident points): "
               + ", ".join(f"{c} {v:.2f} ns" for c, v in costs.items())
-              + (("; Numba (parallel loop, 2²² points): "
+              + (("; Numba (parallel nest, cache-resident blocks): "
                   + ", ".join(f"{c} {v:.2f} ns" for c, v in ncosts.items()))
                  if ncosts else "") + ".",
               "", "*Ufunc passes per point*: the generated NumPy module's ufunc calls "
