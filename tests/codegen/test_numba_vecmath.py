@@ -358,3 +358,20 @@ def test_helpers_convert_no_float_to_or_from_integers(dtype):
     for out, ref in zip(outs, (np.exp, np.expm1, np.log, np.log1p)):
         want = ref(xs.astype(np.float64))
         np.testing.assert_allclose(out[:, 0], want, rtol=4 * np.finfo(f).eps)
+
+
+@pytest.mark.parametrize("n", range(1, 15))
+def test_estrin_scheme_is_the_polynomial(n):
+    # every coefficient count the helpers may use, against exact rationals
+    from fractions import Fraction
+
+    from exactflow.codegen.targets.numba.vecmath import _estrin
+
+    rng = np.random.default_rng(n)
+    c = [Fraction(int(v), 8) for v in rng.integers(-40, 40, n)]
+    x = Fraction(3, 4)
+    scope = {"C": c, "x": x}
+    exec("\n".join(_estrin("C", n, "x", "out")), scope)  # Fractions: exact
+    assert scope["out"] == sum(ci * x**i for i, ci in enumerate(c))
+    depth = sum(1 for line in _estrin("C", n, "x", "out") if line.startswith("x"))
+    assert depth == max(0, (n - 1).bit_length() - 1)  # the powers x², x⁴, ...
