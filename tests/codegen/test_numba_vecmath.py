@@ -375,3 +375,47 @@ def test_estrin_scheme_is_the_polynomial(n):
     assert scope["out"] == sum(ci * x**i for i, ci in enumerate(c))
     depth = sum(1 for line in _estrin("C", n, "x", "out") if line.startswith("x"))
     assert depth == max(0, (n - 1).bit_length() - 1)  # the powers x², x⁴, ...
+
+
+@pytest.mark.parametrize("dtype", ["float64", "float32"])
+def test_hypot_helper_within_1_5_ulp_and_libm_special_values(dtype):
+    import math
+
+    import numba
+    import numba.extending  # noqa: F401 - the helpers' bit casts
+    from llvmlite import ir as llvm_ir
+
+    from exactflow.codegen.targets.numba.vecmath import helper_lines
+
+    f = np.dtype(dtype).type
+    scope = {"math": math, "numba": numba, "numpy": np, "llvm_ir": llvm_ir,
+             "_DTYPE": f, "_F": getattr(numba, dtype), "_INF": f(np.inf),
+             "_NAN": f(np.nan)}
+    exec(compile("\n".join(helper_lines(dtype, {"hypot"})).replace(
+        "cache=True", "cache=False"), "<helpers>", "exec"), scope)
+    exec("def run(x, y, out):\n    for i in range(x.size):\n"
+         "        out[i] = _vhypot(x[i], y[i])\n", scope)
+    run = numba.njit(scope["run"])
+    rng = np.random.default_rng(5)
+    n = 3000
+    lo, hi = (-1074, 1022) if dtype == "float64" else (-149, 126)
+    # every magnitude, subnormals included (below 2**hi, so that the result
+    # stays below the largest float); pairs of any ratio, every other one close
+    ex = rng.uniform(lo, hi, n)
+    ey = rng.uniform(lo, hi, n)
+    ey[::2] = np.clip(ex[::2] + rng.uniform(-30, 30, n)[::2], lo, hi)
+    x = (rng.choice([-1.0, 1.0], n) * 2.0 ** ex).astype(dtype)
+    y = (rng.choice([-1.0, 1.0], n) * 2.0 ** ey).astype(dtype)
+    out = np.empty_like(x)
+    run(x, y, out)
+    with mpmath.workdps(50):
+        for a, b, g in zip(x, y, out):
+            ref = mpmath.sqrt(mpmath.mpf(float(a)) ** 2 + mpmath.mpf(float(b)) ** 2)
+            assert _ulps(g, ref, dtype) <= 1.5, (a, b, g)
+    tiny = np.finfo(dtype).smallest_subnormal
+    sx = np.array([0, 0, np.inf, -np.inf, np.nan, np.nan, 3, tiny], dtype=dtype)
+    sy = np.array([0, -0.0, np.nan, 1, 1, -np.inf, 4, 0], dtype=dtype)
+    so = np.empty_like(sx)
+    run(sx, sy, so)
+    np.testing.assert_array_equal(so, np.hypot(sx, sy))
+    assert so.dtype == np.dtype(dtype)

@@ -52,14 +52,18 @@ CONSTANTS = {
         ln2_hi=6.93147180369123816490e-01, ln2_lo=1.90821492927058770002e-10,
         over=709.782712893384, under=-745.2, clamp_lo=-746.0, clamp_hi=720.0,
         minus_one=-40.0, degree=14, tiny=2.2250738585072014e-308,
-        scale=18014398509481984.0, scale_bits=54, log_terms=10),
+        scale=18014398509481984.0, scale_bits=54, log_terms=10,
+        hypot_big=2.0**500, hypot_small=2.0**-500, hypot_down=2.0**-600,
+        hypot_up=2.0**600),
     "float32": dict(
         bits=32, mantissa=23, bias=127, emin=-126, emax=127,
         shift=12582912.0, inv_ln2=1.4426950216293335,
         ln2_hi=0.693145751953125, ln2_lo=1.428606765330187e-06,
         over=88.72283935546875, under=-103.98, clamp_lo=-104.0, clamp_hi=96.0,
         minus_one=-20.0, degree=8, tiny=1.1754943508222875e-38,
-        scale=33554432.0, scale_bits=25, log_terms=4),
+        scale=33554432.0, scale_bits=25, log_terms=4,
+        hypot_big=2.0**60, hypot_small=2.0**-60, hypot_down=2.0**-90,
+        hypot_up=2.0**90),
 }
 
 _INLINE = ('@numba.njit(_F(_F), cache=True, inline="always", fastmath=False, '
@@ -143,12 +147,30 @@ _BODIES["log1p"] = (
         "out = _INF if x0 == _INF else out",
         "return x0 if x0 != x0 else out"])
 
+_BODIES["hypot"] = (
+    '"""sqrt(x^2 + y^2) within 1.5 ulp, in arithmetic a loop vectorises: where\n'
+    'the larger of |x|, |y| is beyond 2**+-500 (float32 2**+-60) both are\n'
+    'scaled by a power of two first (exact), so no square overflows or\n'
+    'underflows; inf if either is infinite, as libm."""', [
+        "ax = abs(x)",
+        "ay = abs(y)",
+        "m = max(ax, ay)",
+        "big = m > _VH_BIG",
+        "small = m < _VH_SMALL",
+        "a = ax * (_VH_DOWN if big else (_VH_UP if small else _VX_ONE))",
+        "b = ay * (_VH_DOWN if big else (_VH_UP if small else _VX_ONE))",
+        "out = math.sqrt(a * a + b * b) * (_VH_UP if big else (",
+        "    _VH_DOWN if small else _VX_ONE))",
+        "return _INF if (ax == _INF) | (ay == _INF) else out"])
+
 #: the calls of a generated line that have an arithmetic helper here
 _CALLS = {"math.exp(": "exp", "_expm1(": "expm1", "_phi1(": "phi1",
-          "math.log(": "log", "math.log1p(": "log1p", "_logz(": "logz"}
+          "math.log(": "log", "math.log1p(": "log1p", "_logz(": "logz",
+          "math.hypot(": "hypot"}
 VECTOR = re.compile(r"\bmath\.exp\(|\b_expm1\(|\b_phi1\(|\bmath\.log\("
-                    r"|\bmath\.log1p\(|\b_logz\(")
+                    r"|\bmath\.log1p\(|\b_logz\(|\bmath\.hypot\(")
 _EXP = {"exp", "expm1", "phi1"}
+_LOG = {"log", "log1p", "logz"}
 # what keeps LLVM from vectorising a loop: a libm call (sqrt is an instruction),
 # a power (libm's pow)
 _SCALAR = re.compile(r"\bmath\.(?!sqrt\()\w+\(|\*\*")
@@ -237,12 +259,19 @@ def helper_lines(dtype: str, names: set[str]) -> list[str]:
     ]
     if names & _EXP:
         lines += _exp_prelude(dtype)
-    if names - _EXP:
+    if names & _LOG:
         lines += _log_prelude(dtype)
-    for name in ("exp", "expm1", "phi1", "log", "log1p", "logz"):
+    if "hypot" in names:
+        lines += [f"_VH_{key.upper()} = {_literal(c['hypot_' + key], dtype)}"
+                  for key in ("big", "small", "down", "up")]
+    for name in ("exp", "expm1", "phi1", "log", "log1p", "logz", "hypot"):
         if name in names:
             doc, body = _BODIES[name]
-            lines += ["", "", _INLINE, f"def _v{name}(x):"]
+            if name == "hypot":
+                lines += ["", "", _INLINE.replace("_F(_F)", "_F(_F, _F)"),
+                          "def _vhypot(x, y):"]
+            else:
+                lines += ["", "", _INLINE, f"def _v{name}(x):"]
             lines += [f"    {line}" for line in doc.split("\n")]
             lines += [f"    {line}" for line in body]
     return lines
