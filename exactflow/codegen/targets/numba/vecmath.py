@@ -257,6 +257,8 @@ def helper_lines(dtype: str, names: set[str]) -> list[str]:
         "_VX_HALF = _DTYPE(0.5)",
         "_VX_ONE = _DTYPE(1.0)",
     ]
+    if names & (_EXP | _LOG):
+        lines += _FMA
     if names & _EXP:
         lines += _exp_prelude(dtype)
     if names & _LOG:
@@ -275,6 +277,18 @@ def helper_lines(dtype: str, names: set[str]) -> list[str]:
             lines += [f"    {line}" for line in doc.split("\n")]
             lines += [f"    {line}" for line in body]
     return lines
+
+
+# a*b + c as llvm.fmuladd: fused (one rounding, half the latency) where the CPU
+# has FMA, a multiplication and an addition where it has not
+_FMA = [
+    "", "", "@numba.extending.intrinsic", "def _vx_fma(typingctx, a, b, c):",
+    '    """a*b + c, fused where the CPU has FMA (llvm.fmuladd)."""',
+    "    def codegen(context, builder, signature, args):",
+    '        f = builder.module.declare_intrinsic("llvm.fmuladd", [_VX_FLOAT], '
+    'llvm_ir.FunctionType(_VX_FLOAT, [_VX_FLOAT] * 3))',
+    "        return builder.call(f, args)", "",
+    "    return _F(_F, _F, _F), codegen"]
 
 
 def _intrinsic(name: str, doc: str, body: list[str]) -> list[str]:
@@ -385,7 +399,10 @@ def _log_prelude(dtype: str) -> list[str]:
 def _estrin(coefficients: str, n: int, x: str, out: str) -> list[str]:
     """Lines setting ``out`` to the polynomial with the ``n`` coefficients
     ``coefficients[0], ...`` (lowest degree first) at ``x``, by Estrin's scheme:
-    pairs c₀ + c₁x, c₂ + c₃x, ... joined by x², then by x⁴, ...  Its chain of
+    pairs c₀ + c₁x, c₂ + c₃x, ... joined by x², then by x⁴, ..., each a·b + c
+    by ``_vx_fma`` (llvm.fmuladd: one fused operation where the CPU has FMA,
+    which halves its latency and rounds once; exp 1.1 → 0.9 ns a point priced
+    alone, AVX-512 machine).  Its chain of
     dependent operations grows with log₂ n, Horner's with n: in a loop body
     with many other operations (a kernel's), a long chain is what the CPU waits
     for (the wide scalar network's 7-output loop: 14.3 ns a point against 8.0
@@ -394,7 +411,7 @@ def _estrin(coefficients: str, n: int, x: str, out: str) -> list[str]:
     power, level, lines = x, 0, []
     while len(terms) > 1:
         joined = [f"{out}{level}_{i // 2}" for i in range(0, len(terms) - 1, 2)]
-        lines += [f"{name} = {terms[2 * j]} + {terms[2 * j + 1]} * {power}"
+        lines += [f"{name} = _vx_fma({terms[2 * j + 1]}, {power}, {terms[2 * j]})"
                   for j, name in enumerate(joined)]
         terms = joined + terms[len(joined) * 2:]
         level += 1
