@@ -365,7 +365,7 @@ def test_estrin_scheme_is_the_polynomial(n):
     # every coefficient count the helpers may use, against exact rationals
     from fractions import Fraction
 
-    from exactflow.codegen.targets.numba.vecmath import _estrin
+    from exactflow.codegen.targets.numba.preludes import estrin as _estrin
 
     rng = np.random.default_rng(n)
     c = [Fraction(int(v), 8) for v in rng.integers(-40, 40, n)]
