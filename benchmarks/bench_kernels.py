@@ -23,8 +23,8 @@ in part 1, ``2·repeat + 1`` rounds in which every contender is timed in turn):
    each priced by a NumPy ufunc call measured in the same run (the generated
    NumPy kernel on one thread, like the ufunc calls that price its floor; and,
    for Numba, a compiled parallel nest of the call as the kernels make it, on
-   cache-resident blocks: exp, expm1, log, log1p and hypot by the generated
-   arithmetic helpers, the rest by libm), or
+   cache-resident blocks: exp, expm1, log, log1p, hypot, arctan and arctan2 by
+   the generated arithmetic helpers, the rest by libm), or
    the memory traffic of the call where that is larger (a copy of the varying
    input into each output); the kernels write into existing arrays (``out=``),
    as those loops do.
@@ -288,9 +288,10 @@ def numba_costs(repeat: int, dtype: str = "float64") -> dict:
     """ns per point of one call in a parallel compiled loop shaped like the
     kernels' nests (a ``prange`` over tasks, each an inner ``range`` loop over a
     contiguous block, which LLVM vectorises), on cache-resident blocks (each
-    task runs its block of 2048 points 512 times): exp, expm1, log, log1p and
-    hypot as the generated kernels make them (the arithmetic helpers of
-    ``exactflow.codegen.targets.numba.vecmath``), the others as ``math`` calls
+    task runs its block of 2048 points 512 times): exp, expm1, log, log1p,
+    hypot, arctan and arctan2 as the generated kernels make them (the
+    arithmetic helpers of ``exactflow.codegen.targets.numba.vecmath``), the
+    others as ``math`` calls
     (scalar libm; sqrt vectorises).  A loop streaming 10⁶ points through one
     call pays memory traffic a kernel with several calls pays once: the floor
     adds that traffic on its own (:func:`copy_floor`)."""
@@ -308,7 +309,8 @@ def numba_costs(repeat: int, dtype: str = "float64") -> dict:
                  "_DTYPE": np.dtype(dtype).type, "_F": getattr(numba, dtype),
                  "_INF": np.dtype(dtype).type(np.inf),
                  "_NAN": np.dtype(dtype).type(np.nan)}
-    helpers = "\n".join(helper_lines(dtype, {"exp", "expm1", "log", "log1p", "hypot"}))
+    helpers = "\n".join(helper_lines(dtype, {"exp", "expm1", "log", "log1p", "hypot",
+                                              "atan", "atan2"}))
     exec(compile(helpers.replace("cache=True", "cache=False"), "<helpers>", "exec"),
          namespace)
     rounds = 512
@@ -318,8 +320,8 @@ def numba_costs(repeat: int, dtype: str = "float64") -> dict:
     calls = {"exp": "_vexp(-v)", "expm1": "_vexpm1(-v)",
              "log": "_vlog(v)", "log1p": "_vlog1p(v)",
              "sqrt": "math.sqrt(v)", "arcsinh": "math.asinh(v)",
-             "hypot": "_vhypot(v, 1.5)", "arctan": "math.atan(v)",
-             "arctan2": "math.atan2(v, 1.5)"}
+             "hypot": "_vhypot(v, 1.5)", "arctan": "_vatan(v)",
+             "arctan2": "_vatan2(v, 1.5)"}
     costs = {}
     for name, call in calls.items():
         exec("def loop(x, y, rounds):\n"

@@ -419,3 +419,57 @@ def test_hypot_helper_within_1_5_ulp_and_libm_special_values(dtype):
     run(sx, sy, so)
     np.testing.assert_array_equal(so, np.hypot(sx, sy))
     assert so.dtype == np.dtype(dtype)
+
+
+@pytest.mark.parametrize("dtype", ["float64", "float32"])
+def test_atan_helpers_within_1_5_ulp_and_libm_special_values(dtype):
+    import math
+
+    import numba
+    import numba.extending  # noqa: F401 - the helpers' bit casts
+    from llvmlite import ir as llvm_ir
+
+    from exactflow.codegen.targets.numba.vecmath import helper_lines
+
+    f = np.dtype(dtype).type
+    scope = {"math": math, "numba": numba, "numpy": np, "llvm_ir": llvm_ir,
+             "_DTYPE": f, "_F": getattr(numba, dtype), "_INF": f(np.inf),
+             "_NAN": f(np.nan)}
+    exec(compile("\n".join(helper_lines(dtype, {"atan", "atan2"})).replace(
+        "cache=True", "cache=False"), "<helpers>", "exec"), scope)
+    exec("def one(x, out):\n    for i in range(x.size):\n"
+         "        out[i] = _vatan(x[i])\n"
+         "def two(y, x, out):\n    for i in range(x.size):\n"
+         "        out[i] = _vatan2(y[i], x[i])\n", scope)
+    one = numba.njit(error_model="numpy")(scope["one"])
+    two = numba.njit(error_model="numpy")(scope["two"])
+    rng = np.random.default_rng(9)
+    n = 2500
+    lo, hi = (-1074, 1023) if dtype == "float64" else (-149, 127)
+    # every magnitude, and the reduction's intervals (|x| in [0, 3]) densely
+    x = rng.choice([-1.0, 1.0], n) * 2.0 ** rng.uniform(lo, hi, n)
+    x[: n // 2] = rng.uniform(-3.0, 3.0, n // 2)
+    y = rng.choice([-1.0, 1.0], n) * 2.0 ** rng.uniform(-60, 60, n)
+    x, y = x.astype(dtype), y.astype(dtype)
+    out1, out2 = np.empty_like(x), np.empty_like(x)
+    one(x, out1)
+    two(y, x, out2)
+    with mpmath.workdps(50):
+        for a, b, g1, g2 in zip(x, y, out1, out2):
+            xa, yb = mpmath.mpf(float(a)), mpmath.mpf(float(b))
+            assert _ulps(g1, mpmath.atan(xa), dtype) <= 1.5, (a, g1)
+            assert _ulps(g2, mpmath.atan2(yb, xa), dtype) <= 1.5, (b, a, g2)
+    # zeros of both signs, infinities, NaN (and a finite value) against NumPy
+    special = np.array([0.0, -0.0, np.inf, -np.inf, np.nan, 1.0, -1.0], dtype=dtype)
+    xs, ys = (v.ravel() for v in np.meshgrid(special, special))
+    keep = ~(np.isfinite(xs) & np.isfinite(ys) & (xs != 0) & (ys != 0))
+    xs, ys = xs[keep], ys[keep]
+    got = np.empty_like(xs)
+    two(ys, xs, got)
+    want = np.arctan2(ys, xs)
+    np.testing.assert_array_equal(got, want)
+    assert (np.signbit(got) == np.signbit(want)).all()
+    got1 = np.empty_like(special)
+    one(special, got1)
+    np.testing.assert_array_equal(got1, np.arctan(special))
+    assert (np.signbit(got1) == np.signbit(np.arctan(special))).all()

@@ -6,8 +6,8 @@ from __future__ import annotations
 
 import math
 
-__all__ = ["CONSTANTS", "FMA", "INLINE", "estrin", "exp_prelude", "literal",
-           "log_prelude"]
+__all__ = ["CONSTANTS", "FMA", "INLINE", "atan_core", "atan_prelude", "estrin",
+           "exp_prelude", "literal", "log_prelude"]
 
 INLINE = ('@numba.njit(_F(_F), cache=True, inline="always", fastmath=False, '
           'error_model="numpy")')
@@ -182,3 +182,67 @@ def estrin(coefficients: str, n: int, x: str, out: str) -> list[str]:
             lines.append(f"{x}{2 ** level} = {power} * {power}")
             power = f"{x}{2 ** level}"
     return lines + [f"{out} = {terms[0]}"]
+
+
+_ATAN_TERMS = {"float64": 7, "float32": 3}
+
+
+def atan_prelude(dtype: str) -> list[str]:
+    """Constants of ``_vatan`` and ``_vatan2``: the boundaries tan((2j − 1)π/32)
+    and centres tan(jπ/16), j = 1..4, of the reduction of r in [0, 1] to
+    t = (r − c)/(1 + rc), |t| ≤ tan(π/32) (each centre in two parts, so that
+    r − c loses nothing to its rounding); π/16 in two parts, the first with 5
+    trailing zero bits (m·π/16 exact for m ≤ 16); the Taylor coefficients
+    (−1)ⁿ/(2n + 1) of (atan t − t)/t³ in t², through n = 7 (float32 3): the
+    next term is below 10⁻¹⁷ (float32 10⁻⁹) of the value."""
+    import mpmath
+    import numpy
+
+    def rounded(value) -> float:
+        return float(numpy.dtype(dtype).type(float(value)))
+
+    bits = CONSTANTS[dtype]["mantissa"]
+    lines = []
+    with mpmath.workdps(40):
+        for j in range(1, 5):
+            edge = mpmath.tan((2 * j - 1) * mpmath.pi / 32)
+            centre = mpmath.tan(j * mpmath.pi / 16)
+            hi = rounded(centre)
+            lines += [f"_VA_B{j} = {literal(rounded(edge), dtype)}",
+                      f"_VA_C{j} = {literal(hi, dtype)}",
+                      f"_VA_CL{j} = {literal(rounded(centre - hi), dtype)}"]
+        step = mpmath.pi / 16
+        quantum = mpmath.mpf(2) ** (mpmath.floor(mpmath.log(step, 2)) - bits + 5)
+        hi = float(mpmath.floor(step / quantum) * quantum)
+        lines += [f"_VA_PI16_HI = {literal(hi, dtype)}  # 5 trailing zero bits",
+                  f"_VA_PI16_LO = {literal(rounded(step - hi), dtype)}"]
+    lines += ["_VA_EIGHT = _DTYPE(8.0)", "_VA_SIXTEEN = _DTYPE(16.0)",
+              "_VA_Q = (  # (-1)**n/(2n + 1), n = 1, 2, ...",
+              *(f"    {literal((-1) ** n / (2 * n + 1), dtype)},"
+                for n in range(1, _ATAN_TERMS[dtype] + 1)), ")"]
+    return lines
+
+
+def atan_core(r: str, dtype: str) -> list[str]:
+    """Lines computing ``k`` (the centre's index, 0..4, as a float), ``t`` and
+    ``p`` with atan(r) = kπ/16 + t + p from ``r`` in [0, 1] (NaN gives NaN); t
+    corrected once for the roundings of its quotient (the sum with kπ/16 may
+    cancel down to half of it, which doubles their weight)."""
+    pick, low = "_VX_ZERO", "_VX_ZERO"
+    for j in range(1, 5):
+        pick = f"_VA_C{j} if {r} > _VA_B{j} else ({pick})"
+        low = f"_VA_CL{j} if {r} > _VA_B{j} else ({low})"
+    return [
+        "k = " + " + ".join(f"(_VX_ONE if {r} > _VA_B{j} else _VX_ZERO)"
+                            for j in range(1, 5)),
+        f"c = {pick}",
+        f"cl = {low}",
+        f"num = ({r} - c) - cl",
+        f"den = _VX_ONE + {r} * c",
+        f"err = _vx_fma({r}, c, _VX_ONE - den)  # (1 + rc) - den",
+        "t = num / den",
+        "t = t + (_vx_fma(-t, den, num) - t * err) / den  # one correction",
+        "z = t * t",
+        *estrin("_VA_Q", _ATAN_TERMS[dtype], "z", "q"),
+        "p = t * (z * q)  # atan t = t + p",
+    ]
