@@ -377,8 +377,9 @@ def test_estrin_scheme_is_the_polynomial(n):
     assert depth == max(0, (n - 1).bit_length() - 1)  # the powers x², x⁴, ...
 
 
-@pytest.mark.parametrize("dtype", ["float64", "float32"])
-def test_hypot_helper_within_1_5_ulp_and_libm_special_values(dtype):
+def _loops(dtype: str, helpers: set[str], source: str) -> dict:
+    """The functions of ``source`` (loops calling the helpers ``helpers``),
+    compiled as the kernels compile them (error_model="numpy")."""
     import math
 
     import numba
@@ -391,11 +392,18 @@ def test_hypot_helper_within_1_5_ulp_and_libm_special_values(dtype):
     scope = {"math": math, "numba": numba, "numpy": np, "llvm_ir": llvm_ir,
              "_DTYPE": f, "_F": getattr(numba, dtype), "_INF": f(np.inf),
              "_NAN": f(np.nan)}
-    exec(compile("\n".join(helper_lines(dtype, {"hypot"})).replace(
+    exec(compile("\n".join(helper_lines(dtype, helpers)).replace(
         "cache=True", "cache=False"), "<helpers>", "exec"), scope)
-    exec("def run(x, y, out):\n    for i in range(x.size):\n"
-         "        out[i] = _vhypot(x[i], y[i])\n", scope)
-    run = numba.njit(scope["run"])
+    names = set(scope)
+    exec(source, scope)
+    return {k: numba.njit(error_model="numpy")(v) for k, v in scope.items()
+            if k not in names}
+
+
+@pytest.mark.parametrize("dtype", ["float64", "float32"])
+def test_hypot_helper_within_1_5_ulp_and_libm_special_values(dtype):
+    run = _loops(dtype, {"hypot"}, "def run(x, y, out):\n    for i in range(x.size):\n"
+                 "        out[i] = _vhypot(x[i], y[i])\n")["run"]
     rng = np.random.default_rng(5)
     n = 3000
     lo, hi = (-1074, 1022) if dtype == "float64" else (-149, 126)
@@ -423,26 +431,12 @@ def test_hypot_helper_within_1_5_ulp_and_libm_special_values(dtype):
 
 @pytest.mark.parametrize("dtype", ["float64", "float32"])
 def test_atan_helpers_within_1_5_ulp_and_libm_special_values(dtype):
-    import math
-
-    import numba
-    import numba.extending  # noqa: F401 - the helpers' bit casts
-    from llvmlite import ir as llvm_ir
-
-    from exactflow.codegen.targets.numba.vecmath import helper_lines
-
-    f = np.dtype(dtype).type
-    scope = {"math": math, "numba": numba, "numpy": np, "llvm_ir": llvm_ir,
-             "_DTYPE": f, "_F": getattr(numba, dtype), "_INF": f(np.inf),
-             "_NAN": f(np.nan)}
-    exec(compile("\n".join(helper_lines(dtype, {"atan", "atan2"})).replace(
-        "cache=True", "cache=False"), "<helpers>", "exec"), scope)
-    exec("def one(x, out):\n    for i in range(x.size):\n"
-         "        out[i] = _vatan(x[i])\n"
-         "def two(y, x, out):\n    for i in range(x.size):\n"
-         "        out[i] = _vatan2(y[i], x[i])\n", scope)
-    one = numba.njit(error_model="numpy")(scope["one"])
-    two = numba.njit(error_model="numpy")(scope["two"])
+    loops = _loops(dtype, {"atan", "atan2"},
+                   "def one(x, out):\n    for i in range(x.size):\n"
+                   "        out[i] = _vatan(x[i])\n"
+                   "def two(y, x, out):\n    for i in range(x.size):\n"
+                   "        out[i] = _vatan2(y[i], x[i])\n")
+    one, two = loops["one"], loops["two"]
     rng = np.random.default_rng(9)
     n = 2500
     lo, hi = (-1074, 1023) if dtype == "float64" else (-149, 127)
