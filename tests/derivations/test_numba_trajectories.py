@@ -73,3 +73,30 @@ def test_learning_time_nest_equals_numpy_on_both_sides_of_the_switch():
         (got,), (ref,) = numba_kernel(u0, uf, s, 0.7), numpy_kernel(u0, uf, s, 0.7)
         assert np.isfinite(ref).all()
         np.testing.assert_allclose(got, ref, rtol=1e-12, atol=0)
+
+
+@pytest.mark.parametrize("dtype", ["float64", "float32"])
+@pytest.mark.parametrize("kernel", ["relu", "leaky_relu", "erf", "linear"])
+def test_infinite_width_nests_with_hypot_and_atan_helpers_equal_numpy(kernel, dtype):
+    # k11 varying (the one-column nest, whose loop calls the hypot, atan and
+    # atan2 helpers), the other inputs fixed: s = sqrt(k11 k22 - k12²) and
+    # θ = atan2(s, k12) as at k11 = 1 (the kernels take them as given)
+    from exactflow.codegen.targets.numba.loader import VECTOR_MIN
+
+    d = exactflow.derivation("infinite_width")
+    rng = np.random.default_rng(5)
+    k11 = rng.uniform(0.05, 3.0, VECTOR_MIN).astype(dtype)
+    k22, k12 = 1.1, -0.3
+    s = float(np.sqrt(k22 - k12**2))
+    point = [k22, k12, s, float(np.arctan2(s, k12)), 1.2, 0.3]
+    point += [0.1] if kernel == "leaky_relu" else []
+    args = [k11] + [np.asarray(v, dtype=dtype) for v in point]
+    numba_kernel = d.kernel("numba", kernel=kernel, dtype=dtype)
+    plan = numba_kernel.plan(*args)
+    assert plan is not None and plan.pattern == "o" + "c" * len(point)
+    got = numba_kernel(*args)
+    ref = d.kernel(kernel=kernel, dtype=dtype)(*args)
+    rtol = 1e-14 if dtype == "float64" else 1e-6
+    for g, r in zip(got, ref):
+        assert g.dtype == np.dtype(dtype) and np.isfinite(r).all()
+        np.testing.assert_allclose(g, r, rtol=rtol, atol=0)
