@@ -103,8 +103,10 @@ def lower(spec: KernelSpec, kernel: LoweredKernel, table: Table, pattern: str
     check_pattern(spec, pattern)
     p = printer(spec.dtype)
     # calls of fewer axes than their temporary, taken out to their own level
-    kernel = hoist(kernel, {n: _AXES[c] for n, c in zip(spec.input_names, pattern)})
-    axes = levels(spec, analyse(kernel), pattern)
+    hoisted = hoist(kernel, {n: _AXES[c] for n, c in zip(spec.input_names, pattern)})
+    if hoisted is not kernel:
+        kernel, table = hoisted, analyse(hoisted)
+    axes = levels(spec, table, pattern)
     exprs = [(s.name, e) for s, e in kernel.temps]
     exprs += [(f"_out_{n}", e) for n, e in kernel.outputs]
     fresh = [0]

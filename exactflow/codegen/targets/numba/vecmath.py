@@ -190,8 +190,7 @@ _ATAN = {
 _CALLS = {"math.exp(": "exp", "_expm1(": "expm1", "_phi1(": "phi1",
           "math.log(": "log", "math.log1p(": "log1p", "_logz(": "logz",
           "math.hypot(": "hypot", "math.atan(": "atan", "math.atan2(": "atan2"}
-VECTOR = re.compile(r"\bmath\.exp\(|\b_expm1\(|\b_phi1\(|\bmath\.log\("
-                    r"|\bmath\.log1p\(|\b_logz\(|\bmath\.hypot\(|\bmath\.atan2?\(")
+VECTOR = re.compile("|".join(r"\b" + re.escape(call) for call in _CALLS))
 _EXP = {"exp", "expm1", "phi1"}
 _LOG = {"log", "log1p", "logz"}
 # what keeps LLVM from vectorising a loop: a libm call (sqrt is an instruction),
@@ -200,8 +199,8 @@ _SCALAR = re.compile(r"\bmath\.(?!sqrt\()\w+\(|\*\*")
 
 
 def vector_lines(lines: list[str], varying=()) -> tuple[list[str], set[str]] | None:
-    """``lines`` (generated Numba statements) with exp, expm1, φ₁, log, log1p and
-    logz calling the arithmetic helpers ``_vexp``, ... ``_vlogz``, and the names
+    """``lines`` (generated Numba statements) with the calls of :data:`_CALLS`
+    (exp, ..., atan2) calling the arithmetic helpers ``_vexp``, ..., and the names
     of those used; None when a line keeps a call that LLVM cannot vectorise, or
     when the calls inside branches on a point's value (``varying``: the names
     loaded per point) are more than twice the others: there libm's calls are
@@ -260,7 +259,8 @@ def _branch_calls(lines: list[str], varying) -> bool:
 
 def helper_lines(dtype: str, names: set[str]) -> list[str]:
     """Source lines of the helpers ``_vexp``, ``_vexpm1``, ``_vphi1``, ``_vlog``,
-    ``_vlog1p``, ``_vlogz`` for the names in ``names`` (``"exp"``, ...), for a
+    ``_vlog1p``, ``_vlogz``, ``_vhypot``, ``_vatan``, ``_vatan2`` for the names
+    in ``names`` (``"exp"``, ...), for a
     module with ``_DTYPE``, ``_F``, ``_INF``, ``_NAN``, ``numba``, ``numpy`` and
     ``llvm_ir`` defined; the bit casts and constants they share come first.
     Numba inlines them into their callers' IR (``inline="always"``): left to
